@@ -1,0 +1,502 @@
+#!/usr/bin/env python3
+"""amisim: a local EC2 endpoint for amitools' tests, demo and benchmarks.
+
+moto does the EC2 bookkeeping; this wrapper makes it behave like real EC2
+where amitools depends on the difference, injects faults, counts requests
+and exposes a small JSON control API under /_sim/. See sim/README.md.
+
+Loopback only: it binds 127.0.0.1 and never talks to the network.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import random
+import sys
+import threading
+import time
+import uuid
+from collections import Counter, defaultdict
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from urllib.parse import parse_qs
+
+# moto reads these at import time: no default AMI catalogue (faster start, and
+# tests see only images they made, plus the one base image per region below).
+os.environ.setdefault("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
+os.environ.setdefault("AWS_ACCESS_KEY_ID", "sim")
+os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "sim")
+
+from werkzeug.serving import make_server  # noqa: E402
+
+from moto.core import DEFAULT_ACCOUNT_ID  # noqa: E402
+from moto.ec2.models import ec2_backends  # noqa: E402
+from moto.ec2.models.amis import Ami, AmiBackend  # noqa: E402
+from moto.ec2.responses.amis import AmisResponse  # noqa: E402
+from moto.ec2.utils import random_ami_id  # noqa: E402
+from moto.moto_server.werkzeug_app import (  # noqa: E402
+    DomainDispatcherApplication,
+    create_backend_app,
+)
+
+ACCOUNT = DEFAULT_ACCOUNT_ID
+# Images in this set of EC2 states never change by themselves.
+TERMINAL_STATES = {"available", "failed", "error", "invalid", "deregistered", "disabled"}
+
+
+class Config:
+    """Knobs a test can turn at run time through POST /_sim/config."""
+
+    FIELDS = {
+        # seconds a new image stays `pending` before it becomes `available`
+        "pending_seconds": 2.0,
+        # seconds a new image stays invisible to DescribeImages after creation
+        "invisible_seconds": 0.0,
+        # added to every EC2 request
+        "latency_ms": 0,
+        # fractions of EC2 requests answered with 503 RequestLimitExceeded / 500 InternalError
+        "throttle_rate": 0.0,
+        "error_rate": 0.0,
+        # limit faults to these actions (empty: all)
+        "fault_actions": [],
+        # actions answered with UnauthorizedOperation
+        "deny_actions": [],
+        # the next N CreateImage/CopyImage calls fail with InvalidAMIName.Duplicate
+        "duplicate_names": 0,
+        # page size for DescribeImages when the caller sends MaxResults
+        "page_size": 1000,
+        "seed": None,
+    }
+
+    def __init__(self) -> None:
+        for key, value in self.FIELDS.items():
+            setattr(self, key, value)
+        self.rng = random.Random()
+
+    def update(self, changes: dict) -> None:
+        unknown = set(changes) - set(self.FIELDS)
+        if unknown:
+            raise ValueError(f"unknown config keys: {sorted(unknown)}")
+        for key, value in changes.items():
+            setattr(self, key, value)
+        if "seed" in changes:
+            self.rng = random.Random(self.seed)
+
+    def as_dict(self) -> dict:
+        return {key: getattr(self, key) for key in self.FIELDS}
+
+
+class Sim:
+    """The simulator's state beside moto's: timings, stats, configuration."""
+
+    def __init__(self) -> None:
+        self.config = Config()
+        self.lock = threading.RLock()
+        self.stats: Counter = Counter()
+        self.stats_by_region: dict[str, Counter] = defaultdict(Counter)
+        self.faults = 0
+        # image id -> (region, monotonic time it becomes available)
+        self.pending: dict[str, tuple[str, float]] = {}
+        # image id -> (region, monotonic time it becomes visible)
+        self.invisible: dict[str, tuple[str, float]] = {}
+
+    # --- realism -------------------------------------------------------
+    def backend(self, region: str):
+        return ec2_backends[ACCOUNT][region]
+
+    def advance(self) -> None:
+        """Apply the state changes whose time has come."""
+        now = time.monotonic()
+        for image_id, (region, ready_at) in list(self.pending.items()):
+            if now >= ready_at:
+                image = self.backend(region).amis.get(image_id)
+                if image is not None and image.state == "pending":
+                    image.state = "available"
+                del self.pending[image_id]
+        for image_id, (_, visible_at) in list(self.invisible.items()):
+            if now >= visible_at:
+                del self.invisible[image_id]
+
+    def on_new_image(self, region: str, image: Ami) -> None:
+        now = time.monotonic()
+        image.state = "pending"
+        self.pending[image.id] = (region, now + float(self.config.pending_seconds))
+        if self.config.invisible_seconds:
+            self.invisible[image.id] = (region, now + float(self.config.invisible_seconds))
+
+    def take_forced_duplicate(self) -> bool:
+        if self.config.duplicate_names > 0:
+            self.config.duplicate_names -= 1
+            return True
+        return False
+
+    @contextmanager
+    def hide_invisible_images(self):
+        """Take not-yet-visible images out of moto for the length of a request."""
+        hidden = []
+        for image_id, (region, _) in self.invisible.items():
+            amis = self.backend(region).amis
+            if image_id in amis:
+                hidden.append((amis, image_id, amis.pop(image_id)))
+        try:
+            yield
+        finally:
+            for amis, image_id, image in hidden:
+                amis[image_id] = image
+
+
+SIM = Sim()
+
+
+# --- moto patches: EC2 behaviour moto lacks -----------------------------------
+
+def _check_name_free(backend, name: str | None) -> None:
+    from moto.ec2.exceptions import EC2ClientError
+
+    taken = name is not None and any(
+        image.name == name and image.state != "deregistered" for image in backend.amis.values()
+    )
+    if taken or SIM.take_forced_duplicate():
+        raise EC2ClientError(
+            "InvalidAMIName.Duplicate",
+            f"AMI name {name} is already in use by AMI in this region",
+        )
+
+
+def _split_tag_specs(tag_specs: list[dict]) -> tuple[list[dict], list[dict]]:
+    """(image tags, snapshot tags) from TagSpecifications; moto rejects snapshot ones."""
+    from moto.ec2.exceptions import InvalidTaggableResourceType
+
+    image_tags, snapshot_tags = [], []
+    for spec in tag_specs:
+        kind = spec.get("ResourceType")
+        if kind == "image":
+            image_tags += spec.get("Tags", [])
+        elif kind == "snapshot":
+            snapshot_tags += spec.get("Tags", [])
+        else:
+            raise InvalidTaggableResourceType(kind)
+    return image_tags, snapshot_tags
+
+
+def _apply_tags(resource, tags: list[dict]) -> None:
+    for tag in tags:
+        resource.add_tag(tag["Key"], tag.get("Value", ""))
+
+
+_moto_create_image = AmiBackend.create_image
+
+
+def create_image(self, instance_id, name, description, tag_specifications):
+    _check_name_free(self, name)
+    image_tags, snapshot_tags = _split_tag_specs(tag_specifications)
+    image = _moto_create_image(
+        self, instance_id, name, description,
+        tag_specifications=[{"ResourceType": "image", "Tags": image_tags}],
+    )
+    _apply_tags(image.ebs_snapshot, snapshot_tags)
+    instance = self.get_instance(instance_id)
+    # What real EC2 records about an image made by CreateImage.
+    image.source_instance_id_recorded = instance_id
+    image.source_image_id = instance.image_id
+    image.source_image_region = self.region_name
+    SIM.on_new_image(self.region_name, image)
+    return image
+
+
+AmiBackend.create_image = create_image
+# moto's Ami exposes source_instance_id from its own instance link; real EC2
+# shows SourceInstanceId only for images made by CreateImage.
+Ami.source_instance_id = property(lambda self: getattr(self, "source_instance_id_recorded", None))
+
+
+def copy_image(self) -> object:
+    """CopyImage with what moto ignores: TagSpecifications, CopyImageTags, duplicate names."""
+    from moto.core.responses import ActionResult
+
+    source_image_id = self._get_param("SourceImageId")
+    source_region = self._get_param("SourceRegion")
+    name = self._get_param("Name")
+    description = self._get_param("Description")
+    copy_tags = str(self._get_param("CopyImageTags", False)).lower() == "true"
+    tag_specs = self._get_param("TagSpecifications", [])
+    self.error_on_dryrun()
+
+    backend = self.ec2_backend
+    _check_name_free(backend, name)
+    image_tags, snapshot_tags = _split_tag_specs(tag_specs)
+    source = SIM.backend(source_region).describe_images(ami_ids=[source_image_id])[0]
+    image = backend.copy_image(source_image_id, source_region, name, description)
+    if copy_tags:
+        # Real EC2 copies the source's user tags (not aws: ones), and the
+        # TagSpecifications tags are applied on top.
+        for key, value in source.get_tags_dict().items() if hasattr(source, "get_tags_dict") else []:
+            if not key.startswith("aws:"):
+                image.add_tag(key, value)
+    _apply_tags(image, image_tags)
+    _apply_tags(image.ebs_snapshot, snapshot_tags)
+    image.source_image_id = source_image_id
+    image.source_image_region = source_region
+    SIM.on_new_image(backend.region_name, image)
+    return ActionResult({"ImageId": image.id})
+
+
+AmisResponse.copy_image = copy_image
+
+
+def _tags_dict(resource) -> dict:
+    backend = resource.ec2_backend
+    return {t["key"]: t["value"] for t in backend.describe_tags(filters={"resource-id": [resource.id]})}
+
+
+Ami.get_tags_dict = lambda self: _tags_dict(self)
+
+
+# --- the WSGI layer -------------------------------------------------------------
+
+def _region_of(environ) -> str:
+    auth = environ.get("HTTP_AUTHORIZATION", "")
+    # AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/ec2/aws4_request, ...
+    if "Credential=" in auth:
+        scope = auth.split("Credential=", 1)[1].split(",", 1)[0].split("/")
+        if len(scope) >= 3:
+            return scope[2]
+    return "us-east-1"
+
+
+def _error_xml(code: str, message: str) -> bytes:
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f"<Response><Errors><Error><Code>{code}</Code><Message>{message}</Message>"
+        f"</Error></Errors><RequestID>{uuid.uuid4()}</RequestID></Response>"
+    ).encode()
+
+
+def _json(start_response, status: str, payload) -> list[bytes]:
+    body = json.dumps(payload, default=str).encode()
+    start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+    return [body]
+
+
+class App:
+    def __init__(self) -> None:
+        self.moto = DomainDispatcherApplication(create_backend_app)
+
+    def __call__(self, environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        if path.startswith("/_sim/"):
+            try:
+                return self.control(path[len("/_sim/"):], environ, start_response)
+            except (KeyError, ValueError, TypeError) as exc:
+                return _json(start_response, "400 Bad Request", {"error": repr(exc)})
+        return self.ec2(environ, start_response)
+
+    # --- EC2 requests ---------------------------------------------------
+    def ec2(self, environ, start_response):
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length else b""
+        params = parse_qs(body.decode(), keep_blank_values=True)
+        action = (params.get("Action") or ["?"])[0]
+        region = _region_of(environ)
+        config = SIM.config
+        with SIM.lock:
+            SIM.stats[action] += 1
+            SIM.stats_by_region[region][action] += 1
+            roll = config.rng.random()
+        if config.latency_ms:
+            time.sleep(config.latency_ms / 1000)
+        faultable = not config.fault_actions or action in config.fault_actions
+        if faultable and roll < config.throttle_rate:
+            return self.fault(start_response, "503 Service Unavailable", "RequestLimitExceeded", "Request limit exceeded.")
+        if faultable and roll < config.throttle_rate + config.error_rate:
+            return self.fault(start_response, "500 Internal Server Error", "InternalError", "An internal error has occurred")
+        if action in config.deny_actions:
+            return self.fault(
+                start_response, "403 Forbidden", "UnauthorizedOperation",
+                f"You are not authorized to perform this operation. User: arn:aws:iam::{ACCOUNT}:user/sim "
+                f"is not authorized to perform: ec2:{action}",
+            )
+        environ["wsgi.input"] = _Body(body)
+        with SIM.lock:
+            SIM.advance()
+            with SIM.hide_invisible_images():
+                # moto answers synchronously; collect the whole response inside the lock.
+                captured = {}
+
+                def capture(status, headers, exc_info=None):
+                    captured["status"], captured["headers"] = status, headers
+
+                chunks = list(self.moto(environ, capture))
+        start_response(captured["status"], captured["headers"])
+        return chunks
+
+    def fault(self, start_response, status, code, message):
+        with SIM.lock:
+            SIM.faults += 1
+        body = _error_xml(code, message)
+        start_response(status, [("Content-Type", "text/xml"), ("Content-Length", str(len(body)))])
+        return [body]
+
+    # --- control API ------------------------------------------------------
+    def control(self, route: str, environ, start_response):
+        method = environ.get("REQUEST_METHOD", "GET")
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        payload = json.loads(environ["wsgi.input"].read(length) or b"{}") if length else {}
+        with SIM.lock:
+            SIM.advance()
+            if route == "health":
+                return _json(start_response, "200 OK", {"ok": True})
+            if route == "stats":
+                if method == "POST" or payload.get("reset"):
+                    SIM.stats.clear()
+                    SIM.stats_by_region.clear()
+                    SIM.faults = 0
+                return _json(start_response, "200 OK", {
+                    "total": sum(SIM.stats.values()),
+                    "actions": dict(SIM.stats),
+                    "regions": {r: dict(c) for r, c in SIM.stats_by_region.items()},
+                    "faults": SIM.faults,
+                })
+            if route == "config":
+                if method == "POST":
+                    SIM.config.update(payload)
+                return _json(start_response, "200 OK", SIM.config.as_dict())
+            if route == "run-instance":
+                return _json(start_response, "200 OK", run_instance(payload))
+            if route == "images":
+                return _json(start_response, "200 OK", {"image_ids": register_images(payload)})
+            if route == "image-state":
+                image = SIM.backend(payload["region"]).amis[payload["image_id"]]
+                image.state = payload["state"]
+                SIM.pending.pop(image.id, None)
+                return _json(start_response, "200 OK", {"image_id": image.id, "state": image.state})
+            if route == "image":
+                return _json(start_response, "200 OK", describe_for_test(payload))
+        return _json(start_response, "404 Not Found", {"error": f"no route {route}"})
+
+
+class _Body:
+    """A re-readable request body for moto after we consumed wsgi.input."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data, self.pos = data, 0
+
+    def read(self, size: int = -1) -> bytes:
+        end = len(self.data) if size is None or size < 0 else self.pos + size
+        chunk, self.pos = self.data[self.pos:end], min(end, len(self.data))
+        return chunk
+
+    def readline(self, size: int = -1) -> bytes:
+        return self.read(size)
+
+
+# --- control helpers ------------------------------------------------------------
+
+def base_image(region: str) -> Ami:
+    """One public, Amazon-owned base image per region that instances launch from."""
+    backend = SIM.backend(region)
+    for image in backend.amis.values():
+        if image.name == "amisim-base":
+            return image
+    image = Ami(backend, random_ami_id(), name="amisim-base", description="amisim base image",
+                owner_id="137112412989", owner_alias="amazon", public=True,
+                virtualization_type="hvm", architecture="x86_64", region_name=f"{region}a")
+    backend.amis[image.id] = image
+    return image
+
+
+def run_instance(payload: dict) -> dict:
+    region = payload.get("region", "us-east-1")
+    backend = SIM.backend(region)
+    image_id = payload.get("image_id") or base_image(region).id
+    # The keyword arguments moto's RunInstances handler would pass.
+    reservation = backend.run_instances(
+        image_id, 1, user_data=None, security_group_names=[],
+        instance_type="t3.micro", is_instance_type_default=False, placement=None,
+        placement_hostid=None, region_name=region, subnet_id=None, key_name=None,
+        security_group_ids=[], nics=[], private_ip=None, associate_public_ip=None,
+        tags={}, ebs_optimized=False, disable_api_stop=False, instance_market_options={},
+        instance_initiated_shutdown_behavior=None, launch_template={}, hibernation_options={},
+        iam_instance_profile_name=None, iam_instance_profile_arn=None,
+        monitoring_state="disabled", ipv6_address_count=None, metadata_options={},
+        client_token=None,
+    )
+    instance = reservation.instances[0]
+    return {"instance_id": instance.id, "image_id": image_id, "region": region}
+
+
+def register_images(payload: dict) -> list[str]:
+    """Seed images directly (no EC2 request is counted): lineage chains and trees for tests.
+
+    Each item: ami_id?, name?, description?, state?, tags{}, owner_id?, creation_date?,
+    source_image_id?, source_image_region?, source_instance_id?
+    """
+    region = payload.get("region", "us-east-1")
+    backend = SIM.backend(region)
+    ids = []
+    for item in payload["images"]:
+        image_id = item.get("ami_id") or random_ami_id()
+        created = item.get("creation_date")
+        image = Ami(
+            backend, image_id,
+            name=item.get("name", image_id), description=item.get("description", ""),
+            owner_id=item.get("owner_id"), state=item.get("state", "available"),
+            virtualization_type="hvm", architecture="x86_64", region_name=f"{region}a",
+            creation_date=datetime.fromisoformat(created.replace("Z", "+00:00")) if created else None,
+        )
+        if item.get("public"):
+            image.launch_permissions.append({"Group": "all"})
+        for key in ("source_image_id", "source_image_region"):
+            if item.get(key):
+                setattr(image, key, item[key])
+        if item.get("source_instance_id"):
+            image.source_instance_id_recorded = item["source_instance_id"]
+        image.add_tags(item.get("tags", {}))
+        backend.amis[image_id] = image
+        ids.append(image_id)
+    return ids
+
+
+def describe_for_test(payload: dict) -> dict:
+    """An image and its snapshot's tags as the simulator holds them (for assertions)."""
+    backend = SIM.backend(payload.get("region", "us-east-1"))
+    image = backend.amis.get(payload["image_id"])
+    if image is None:
+        return {"found": False}
+    return {
+        "found": True,
+        "image_id": image.id,
+        "name": image.name,
+        "description": image.description,
+        "state": image.state,
+        "tags": image.get_tags_dict(),
+        "snapshot_tags": _tags_dict(image.ebs_snapshot),
+        "source_image_id": getattr(image, "source_image_id", None),
+        "source_image_region": getattr(image, "source_image_region", None),
+        "source_instance_id": image.source_instance_id,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    parser.add_argument("--config", default="{}", help="initial config as JSON")
+    parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
+    args = parser.parse_args()
+    if not args.verbose:
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    SIM.config.update(json.loads(args.config))
+    server = make_server("127.0.0.1", args.port, App(), threaded=True)
+    # The first line on stdout is the contract with the harness: it carries the port.
+    print(f"amisim listening on http://127.0.0.1:{server.server_port}", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,409 @@
+//! The command line, as clap derive definitions. These also generate the
+//! shell completions and man pages, so help text written here is seen in
+//! `--help`, `man amitools-…` and the completion menus alike.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::ids::{AmiId, InstanceId, Region};
+use crate::output::OutputFormat;
+
+pub const EXIT_CODES: &str = "\
+Exit codes:
+  0    success
+  1    an AWS or runtime error
+  2    bad usage or bad input (nothing was sent to AWS)
+  3    waiton: the state can never be reached
+  4    waiton: timed out
+  5    waiton: the image does not exist
+  130  interrupted (Ctrl-C)";
+
+const MAIN_AFTER_HELP: &str = "\
+Examples:
+  AMI=$(amitools create i-0123456789abcdef0) && amitools waiton \"$AMI\"
+  amitools ancestors ami-0123456789abcdef0
+  amitools children --all-regions ami-0123456789abcdef0
+  amitools tag ami-0123456789abcdef0 --from-api
+
+Credentials: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, else the file named by
+AWS_CREDENTIAL_FILE, else the AWS profile chain (--profile, SSO, ...).
+Region: -r/--region, AWS_REGION, AWS_DEFAULT_REGION, the credential file, the profile.
+
+Exit codes:
+  0    success
+  1    an AWS or runtime error
+  2    bad usage or bad input (nothing was sent to AWS)
+  3    waiton: the state can never be reached
+  4    waiton: timed out
+  5    waiton: the image does not exist
+  130  interrupted (Ctrl-C)";
+
+/// Create, copy, tag and wait on AWS machine images, and walk their lineage.
+#[derive(Debug, Parser)]
+#[command(
+    name = "amitools",
+    version,
+    about,
+    long_about = "Create, copy, tag and wait on AWS machine images (AMIs), and answer what plain \
+                  `aws ec2` cannot: which image was made from which, back to the root and forward \
+                  to every descendant, when, from what instance, and in what state each is now.",
+    after_help = MAIN_AFTER_HELP,
+    subcommand_required = true,
+    arg_required_else_help = true,
+    max_term_width = 100
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every subcommand accepts, before or after its name.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// AWS region to use [default: AWS_REGION, AWS_DEFAULT_REGION, the credential file, the profile]
+    #[arg(short = 'r', long, global = true, value_name = "REGION")]
+    pub region: Option<Region>,
+
+    /// Named profile from the AWS config and credentials files
+    #[arg(long, global = true, value_name = "NAME")]
+    pub profile: Option<String>,
+
+    /// Send EC2 requests to this URL instead of AWS (a local simulator, a VPC endpoint)
+    #[arg(long, global = true, value_name = "URL", env = "AWS_ENDPOINT_URL", value_parser = parse_endpoint_url)]
+    pub endpoint_url: Option<String>,
+
+    /// Output format
+    #[arg(short = 'o', long, global = true, value_enum, default_value_t = OutputFormat::Table)]
+    pub output: OutputFormat,
+
+    /// More diagnostics on stderr (-v info, -vv debug, -vvv trace; RUST_LOG overrides)
+    #[arg(short = 'v', long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    /// Only errors on stderr: no notes, no progress
+    #[arg(short = 'q', long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+}
+
+/// `http(s)://host[:port][/path]`: refuse anything else before the SDK sees it.
+fn parse_endpoint_url(value: &str) -> Result<String, String> {
+    let rest = value.strip_prefix("https://").or_else(|| value.strip_prefix("http://"));
+    let host = rest.map(|r| r.split(['/', '?', '#']).next().unwrap_or(""));
+    let ok = host.is_some_and(|h| {
+        !h.is_empty()
+            && !h.starts_with(':')
+            && h.chars().all(|c| c.is_ascii_alphanumeric() || ".-:[]_".contains(c))
+            && h.rsplit_once(':').is_none_or(|(_, port)| port.parse::<u16>().is_ok() || port.ends_with(']'))
+    });
+    if ok {
+        Ok(value.to_string())
+    } else {
+        Err(format!(
+            "'{}' is not an http:// or https:// URL",
+            value.chars().take(80).collect::<String>()
+        ))
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    Create(CreateArgs),
+    Tag(TagArgs),
+    Waiton(WaitonArgs),
+    Ancestors(AncestorsArgs),
+    Children(ChildrenArgs),
+}
+
+/// Options shared by the commands that make an image (create, copy, clone).
+#[derive(Debug, Args)]
+pub struct NewImageArgs {
+    /// Name for the new image [default: PREFIX-<unix seconds>-<random number>]
+    #[arg(short = 'n', long, value_name = "NAME", conflicts_with = "random_name_prefix")]
+    pub name: Option<String>,
+
+    /// Prefix for the generated name
+    #[arg(short = 'N', long, value_name = "PREFIX", default_value = crate::naming::DEFAULT_PREFIX)]
+    pub random_name_prefix: String,
+
+    /// Description for the new image
+    #[arg(short = 'd', long, value_name = "TEXT")]
+    pub description: Option<String>,
+
+    /// Extra tag for the image and its snapshots (repeatable); lineage tags cannot be overridden
+    #[arg(short = 't', long = "tag", value_name = "KEY=VALUE", value_parser = crate::lineage::parse_tag)]
+    pub tags: Vec<(String, String)>,
+
+    /// Wait until the image is available (as `amitools waiton`); the id is printed first
+    #[arg(long)]
+    pub wait: bool,
+
+    /// Ask EC2 whether the request would succeed (permissions, parameters); create nothing
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+/// Create an image from an instance, named and tagged with its lineage.
+///
+/// Like `aws ec2 create-image`, but the image gets a unique generated name and
+/// the five lineage tags (source_image, source_instance, source_region,
+/// create_date, create_timestamp) in the CreateImage call itself, on the image
+/// and its snapshots, so no image ever exists without its lineage.
+///
+/// Prints the new image id alone on a line, so `AMI=$(amitools create i-…)` works.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  amitools create i-0123456789abcdef0
+  amitools create -N web -d 'nightly web build' -t team=web i-0123456789abcdef0
+  AMI=$(amitools create --no-reboot i-0123456789abcdef0) && amitools waiton \"$AMI\"
+  amitools create --dry-run i-0123456789abcdef0")]
+pub struct CreateArgs {
+    /// The instance to make the image from
+    #[arg(value_name = "INSTANCE_ID")]
+    pub instance_id: InstanceId,
+
+    #[command(flatten)]
+    pub new_image: NewImageArgs,
+
+    /// Do not shut the instance down first (the file system may be inconsistent)
+    #[arg(long)]
+    pub no_reboot: bool,
+}
+
+/// Set the lineage tags on an image made some other way.
+///
+/// For images from before amitools, or from another pipeline. Every value is
+/// validated before any call; exactly one of --create-date and
+/// --create-timestamp is given and the other is computed. With --from-api,
+/// values not given are filled from what EC2 recorded for the image.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  amitools tag ami-0123456789abcdef0 --from-api
+  amitools tag ami-0123456789abcdef0 --source-image ami-12345678 \\
+      --source-instance i-12345678 --source-region us-east-1 --create-date 20130417T181825Z
+  amitools tag ami-0123456789abcdef0 --from-api --create-timestamp 1366222705 --dry-run")]
+pub struct TagArgs {
+    /// The image to tag
+    #[arg(value_name = "AMI_ID")]
+    pub image_id: AmiId,
+
+    /// The AMI the image was made from
+    #[arg(long, value_name = "AMI_ID")]
+    pub source_image: Option<AmiId>,
+
+    /// The instance the image was made from
+    #[arg(long, value_name = "INSTANCE_ID")]
+    pub source_instance: Option<InstanceId>,
+
+    /// The region of the source AMI
+    #[arg(long, value_name = "REGION")]
+    pub source_region: Option<Region>,
+
+    /// When the image was made, UTC: YYYYMMDDTHHMMSSZ
+    #[arg(long, value_name = "DATE", value_parser = crate::lineage::CreateTime::parse_date, conflicts_with = "create_timestamp")]
+    pub create_date: Option<crate::lineage::CreateTime>,
+
+    /// When the image was made, in seconds since 1970-01-01 UTC
+    #[arg(long, value_name = "SECONDS", value_parser = crate::lineage::CreateTime::parse_timestamp)]
+    pub create_timestamp: Option<crate::lineage::CreateTime>,
+
+    /// Fill values not given from what EC2 recorded (SourceImageId, SourceImageRegion,
+    /// SourceInstanceId, CreationDate)
+    #[arg(long)]
+    pub from_api: bool,
+
+    /// Show what would be set; set nothing
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+/// Wait for an image to reach a state.
+///
+/// Smart by default: stops at once (exit 3) when the image is in a state from
+/// which the target can never be reached, e.g. waiting for `available` while
+/// it is `failed`. Right after CreateImage EC2 may not show the image yet;
+/// "not found" counts as "not visible yet" for --exist-timeout.
+///
+/// STATE: available (default), pending, failed, exists (visible in any state),
+/// invalid, deregistered, transient, error, disabled.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  amitools waiton ami-0123456789abcdef0
+  amitools waiton --timeout 2h ami-0123456789abcdef0 available
+  amitools waiton --nowait-exist ami-0123456789abcdef0 exists
+
+Exit codes:
+  0    the state was reached
+  1    an AWS error (e.g. not authorized)
+  2    bad usage
+  3    the state can never be reached (e.g. the image failed)
+  4    timed out (the message gives the last state and how long it waited)
+  5    the image does not exist or never became visible
+  130  interrupted (Ctrl-C)")]
+pub struct WaitonArgs {
+    /// The image to wait on
+    #[arg(value_name = "AMI_ID")]
+    pub image_id: AmiId,
+
+    /// The state to wait for
+    #[arg(value_name = "STATE", default_value = "available", value_parser = crate::waiting::Target::parse,
+          hide_default_value = false)]
+    pub state: crate::waiting::Target,
+
+    /// Wait strictly for STATE until the timeout, even when it can never be reached
+    #[arg(long)]
+    pub dumb: bool,
+
+    /// An image not visible at the first check is "not found" (exit 5) at once
+    #[arg(long)]
+    pub nowait_exist: bool,
+
+    /// Give up after this long (90s, 15m, 1h, 1h30m or seconds)
+    #[arg(long, value_name = "DURATION", default_value = "1h", value_parser = crate::waiting::parse_duration)]
+    pub timeout: std::time::Duration,
+
+    /// Longest pause between two checks (at least 1s)
+    #[arg(long, value_name = "DURATION", default_value = "15s", value_parser = crate::waiting::parse_duration)]
+    pub interval: std::time::Duration,
+
+    /// How long "not found" means "not visible yet", within --timeout
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = crate::waiting::parse_duration)]
+    pub exist_timeout: std::time::Duration,
+}
+
+/// The columns of `ancestors` and `children --flat`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[value(rename_all = "snake_case")]
+pub enum Column {
+    ImageId,
+    CreateDate,
+    CreateTs,
+    SourceInstance,
+    SourceRegion,
+    Name,
+    State,
+    Owner,
+    Description,
+    /// Where the link to the parent came from: tag or ec2
+    Origin,
+}
+
+pub const DEFAULT_COLUMNS: [Column; 4] = [Column::ImageId, Column::CreateDate, Column::CreateTs, Column::SourceInstance];
+
+/// How to print a list of images.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Columns to show, in order: image_id, create_date, create_ts, source_instance,
+    /// source_region, name, state, owner, description, origin
+    #[arg(short = 'C', long, value_name = "COLUMNS", value_enum, value_delimiter = ',',
+          default_values_t = DEFAULT_COLUMNS.to_vec(), hide_default_value = true)]
+    pub columns: Vec<Column>,
+
+    /// Leave out the header line
+    #[arg(long)]
+    pub no_header: bool,
+
+    /// Print only the image ids, one per line
+    #[arg(long, conflicts_with_all = ["columns", "no_header"])]
+    pub ids: bool,
+
+    /// Follow only lineage tags, not what EC2 recorded (SourceImageId)
+    #[arg(long)]
+    pub tags_only: bool,
+}
+
+/// Show the images an image was made from, back to the root.
+///
+/// One row per image, the start image first and each row's parent below it.
+/// The walk follows the source_image tag (into another region when
+/// source_region says so), falling back to what EC2 recorded (SourceImageId)
+/// where an image has no lineage tags. A parent that no longer exists, or
+/// that you cannot see, is the last row, marked (not found).
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  amitools ancestors ami-0123456789abcdef0
+  amitools ancestors -C image_id,name,state,origin ami-0123456789abcdef0
+  amitools ancestors --ids ami-0123456789abcdef0 | tail -n 1     # the root
+  amitools ancestors -o json ami-0123456789abcdef0")]
+pub struct AncestorsArgs {
+    /// The image to start from
+    #[arg(value_name = "AMI_ID")]
+    pub image_id: AmiId,
+
+    #[command(flatten)]
+    pub list: ListArgs,
+
+    /// Stop after this many generations
+    #[arg(long, value_name = "N", default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub max_depth: u32,
+}
+
+/// Show the images made from an image, and from those, as a tree.
+///
+/// EC2 has no API for this question. amitools fetches the account's images in
+/// bulk (a few calls per region, whatever the size of the tree) and finds the
+/// children through the source_image tag and EC2's SourceImageId.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  amitools children ami-0123456789abcdef0
+  amitools children --all-regions --depth 2 ami-0123456789abcdef0
+  amitools children --flat -C image_id,name,state ami-0123456789abcdef0
+  amitools children --regions us-east-1,eu-west-1 -o json ami-0123456789abcdef0")]
+pub struct ChildrenArgs {
+    /// The image to start from
+    #[arg(value_name = "AMI_ID")]
+    pub image_id: AmiId,
+
+    #[command(flatten)]
+    pub list: ListArgs,
+
+    /// A table with a DEPTH column instead of the tree
+    #[arg(long)]
+    pub flat: bool,
+
+    /// Show at most this many generations
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub depth: Option<u32>,
+
+    /// Look for children in these regions [default: the current region]
+    #[arg(long, value_name = "REGIONS", value_delimiter = ',', conflicts_with = "all_regions")]
+    pub regions: Vec<Region>,
+
+    /// Look for children in every region enabled for the account
+    #[arg(long)]
+    pub all_regions: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn definitions_are_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn global_options_go_before_or_after_the_subcommand() {
+        let before = Cli::try_parse_from(["amitools", "-r", "us-west-2", "waiton", "ami-12345678"]).unwrap();
+        let after = Cli::try_parse_from(["amitools", "waiton", "ami-12345678", "-r", "us-west-2"]).unwrap();
+        assert_eq!(before.global.region, after.global.region);
+        assert_eq!(before.global.region.unwrap().as_str(), "us-west-2");
+    }
+
+    #[test]
+    fn endpoint_urls() {
+        for good in ["http://127.0.0.1:5000", "https://ec2.us-east-1.amazonaws.com", "http://localhost:8080/", "http://[::1]:5000"] {
+            assert!(parse_endpoint_url(good).is_ok(), "{good}");
+        }
+        for bad in ["", "127.0.0.1:5000", "ftp://x", "http://", "http://:80", "http://host:port", "http://a b"] {
+            assert!(parse_endpoint_url(bad).is_err(), "{bad}");
+        }
+    }
+}

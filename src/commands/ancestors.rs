@@ -1,0 +1,74 @@
+//! `amitools ancestors AMI_ID`: the chain of images an image was made from.
+
+use super::listing::{table, ImageRecord};
+use super::Context;
+use crate::cli::{AncestorsArgs, ListArgs};
+use crate::error::{Error, Result};
+use crate::ids::AmiId;
+use crate::lineage::graph::{self, Ancestor, ChainEnd};
+use crate::output::{write_json, OutputFormat};
+
+#[derive(Debug)]
+pub struct Plan {
+    image_id: AmiId,
+    list: ListArgs,
+    max_depth: u32,
+}
+
+pub fn prepare(args: AncestorsArgs) -> Result<Plan> {
+    Ok(Plan { image_id: args.image_id, list: args.list, max_depth: args.max_depth })
+}
+
+impl Plan {
+    pub fn execute(self, ctx: &mut Context) -> Result<()> {
+        let start = (ctx.region.clone(), self.image_id.clone());
+        let tags_only = self.list.tags_only;
+        let chain = graph::ancestors(ctx.ec2, &start, self.max_depth, tags_only)?;
+        if matches!(chain.ancestors.first(), Some(Ancestor::Missing { .. })) {
+            return Err(Error::Failed(format!(
+                "image {} does not exist in {} (or is not visible to you)",
+                self.image_id, ctx.region
+            )));
+        }
+        let records: Vec<ImageRecord> = chain
+            .ancestors
+            .iter()
+            .map(|ancestor| match ancestor {
+                Ancestor::Found { image, .. } => ImageRecord::new(&(image.region.clone(), image.id.clone()), Some(image), tags_only),
+                Ancestor::Missing { id, region } => ImageRecord::new(&(region.clone(), id.clone()), None, tags_only),
+            })
+            .collect();
+        if self.list.ids {
+            for record in &records {
+                writeln!(ctx.out, "{}", record.image_id)?;
+            }
+        } else if ctx.output == OutputFormat::Json {
+            write_json(ctx.out, &records)?;
+        } else {
+            table(records.iter().map(|r| (None, r)), &self.list.columns, false).write(ctx.out, !self.list.no_header)?;
+        }
+        ctx.out.flush()?;
+        match chain.end {
+            ChainEnd::Root if chain.ancestors.len() == 1 => {
+                ctx.note(format!("image {} has no known parent", self.image_id));
+                Ok(())
+            }
+            ChainEnd::Root => Ok(()),
+            ChainEnd::Missing => {
+                let last = chain.ancestors.last().map(|a| a.id().to_string()).unwrap_or_default();
+                ctx.note(format!("parent {last} no longer exists or is not visible to you"));
+                Ok(())
+            }
+            ChainEnd::MaxDepth => {
+                ctx.note(format!("stopped after --max-depth {} generations", self.max_depth));
+                Ok(())
+            }
+            ChainEnd::Loop { repeated } => {
+                let last = chain.ancestors.last().map(|a| a.id().to_string()).unwrap_or_default();
+                Err(Error::Failed(format!(
+                    "lineage loop: {last} names {repeated} as its source, which is already in the chain; fix the tags with 'amitools tag'"
+                )))
+            }
+        }
+    }
+}

@@ -1,0 +1,135 @@
+//! Images as rows and records: what `ancestors` and `children` print.
+
+use serde::Serialize;
+
+use crate::cli::Column;
+use crate::ec2::Tags;
+use crate::ids::{AmiId, InstanceId, Region};
+use crate::image::{Image, ImageState};
+use crate::lineage::graph::{created_at, parent_of, Key, Origin};
+use crate::lineage::{CreateTime, RecordedLineage};
+use crate::output::Table;
+
+/// Shown in every other column of an image that could not be found.
+pub const NOT_FOUND: &str = "(not found)";
+/// Shown for a value the image does not have.
+const NONE: &str = "-";
+
+/// Everything amitools knows about one image in a lineage listing; the JSON shape.
+#[derive(Debug, Clone, Serialize)]
+pub struct ImageRecord {
+    pub image_id: AmiId,
+    pub region: Region,
+    pub found: bool,
+    pub name: Option<String>,
+    pub state: Option<ImageState>,
+    /// `YYYYMMDDTHHMMSSZ`, from the lineage tags or else EC2's CreationDate.
+    pub create_date: Option<String>,
+    pub create_timestamp: Option<i64>,
+    pub source_image: Option<AmiId>,
+    pub source_region: Option<Region>,
+    pub source_instance: Option<InstanceId>,
+    /// Where the link to the parent came from: "tag" or "ec2".
+    pub origin: Option<Origin>,
+    pub owner: Option<String>,
+    pub description: Option<String>,
+    pub tags: Tags,
+}
+
+impl ImageRecord {
+    pub fn new(key: &Key, image: Option<&Image>, tags_only: bool) -> ImageRecord {
+        let (region, id) = key.clone();
+        let Some(image) = image else {
+            return ImageRecord {
+                image_id: id,
+                region,
+                found: false,
+                name: None,
+                state: None,
+                create_date: None,
+                create_timestamp: None,
+                source_image: None,
+                source_region: None,
+                source_instance: None,
+                origin: None,
+                owner: None,
+                description: None,
+                tags: Tags::new(),
+            };
+        };
+        let link = parent_of(image, tags_only);
+        let created = created_at(image).and_then(CreateTime::from_timestamp);
+        let recorded = RecordedLineage::from_tags(&image.tags);
+        ImageRecord {
+            image_id: id,
+            region,
+            found: true,
+            name: image.name.clone(),
+            state: Some(image.state.clone()),
+            create_date: created.map(CreateTime::date),
+            create_timestamp: created.map(CreateTime::timestamp),
+            source_image: link.as_ref().map(|l| l.parent.clone()),
+            source_region: link.as_ref().map(|l| l.region.clone()),
+            source_instance: recorded.source_instance.or_else(|| image.source_instance_id.clone()),
+            origin: link.map(|l| l.origin),
+            owner: image.owner.clone(),
+            description: image.description.clone(),
+            tags: image.tags.clone(),
+        }
+    }
+
+    pub fn cell(&self, column: Column) -> String {
+        if !self.found {
+            return if column == Column::ImageId { self.image_id.to_string() } else { NOT_FOUND.to_string() };
+        }
+        let text = |v: Option<String>| v.filter(|s| !s.is_empty()).unwrap_or_else(|| NONE.to_string());
+        match column {
+            Column::ImageId => self.image_id.to_string(),
+            Column::CreateDate => {
+                text(self.create_timestamp.and_then(CreateTime::from_timestamp).map(CreateTime::display))
+            }
+            Column::CreateTs => text(self.create_timestamp.map(|t| t.to_string())),
+            Column::SourceInstance => text(self.source_instance.as_ref().map(ToString::to_string)),
+            Column::SourceRegion => text(self.source_region.as_ref().map(ToString::to_string)),
+            Column::Name => text(self.name.clone()),
+            Column::State => text(self.state.as_ref().map(ToString::to_string)),
+            Column::Owner => text(self.owner.clone()),
+            Column::Description => text(self.description.clone()),
+            Column::Origin => text(self.origin.map(|o| o.as_str().to_string())),
+        }
+    }
+}
+
+pub fn header(column: Column) -> &'static str {
+    match column {
+        Column::ImageId => "IMAGE_ID",
+        Column::CreateDate => "CREATE_DATE",
+        Column::CreateTs => "CREATE_TS",
+        Column::SourceInstance => "SOURCE_INSTANCE",
+        Column::SourceRegion => "SOURCE_REGION",
+        Column::Name => "NAME",
+        Column::State => "STATE",
+        Column::Owner => "OWNER",
+        Column::Description => "DESCRIPTION",
+        Column::Origin => "ORIGIN",
+    }
+}
+
+/// A table of records with the chosen columns, optionally led by a DEPTH column.
+pub fn table<'a>(records: impl IntoIterator<Item = (Option<usize>, &'a ImageRecord)>, columns: &[Column], depth: bool) -> Table {
+    let mut head: Vec<String> = Vec::new();
+    if depth {
+        head.push("DEPTH".into());
+    }
+    head.extend(columns.iter().map(|c| header(*c).to_string()));
+    let mut table = Table::new(head);
+    for (level, record) in records {
+        let mut row = Vec::new();
+        if depth {
+            row.push(level.unwrap_or(0).to_string());
+        }
+        row.extend(columns.iter().map(|c| record.cell(*c)));
+        table.rows.push(row);
+    }
+    table
+}

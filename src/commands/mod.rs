@@ -1,0 +1,74 @@
+//! One module per subcommand, each with the same shape: `prepare` validates
+//! the arguments without any I/O (bad input never reaches AWS), then
+//! `Plan::execute` makes the domain calls and renders the result.
+
+mod ancestors;
+mod children;
+mod create;
+mod listing;
+mod new_image;
+mod tag;
+mod waiton;
+
+use std::fmt::Display;
+use std::io::Write;
+
+use crate::cli::{Cli, Command};
+use crate::credentials;
+use crate::ec2::{ConnectOptions, Ec2, SdkEc2};
+use crate::error::Result;
+use crate::ids::Region;
+use crate::logging;
+use crate::output::OutputFormat;
+
+/// What a command runs with once arguments are valid and EC2 is connected.
+pub struct Context<'a> {
+    pub ec2: &'a dyn Ec2,
+    /// The region in use (flag, environment, credential file or profile).
+    pub region: Region,
+    pub output: OutputFormat,
+    /// Data goes here; diagnostics go to stderr.
+    pub out: &'a mut dyn Write,
+    pub quiet: bool,
+}
+
+impl Context<'_> {
+    /// A note for the person at the terminal, on stderr; silenced by -q.
+    pub fn note(&self, message: impl Display) {
+        if !self.quiet {
+            eprintln!("amitools: {}", logging::redact(&message.to_string()));
+        }
+    }
+}
+
+enum Plan {
+    Create(create::Plan),
+    Tag(tag::Plan),
+    Waiton(waiton::Plan),
+    Ancestors(ancestors::Plan),
+    Children(children::Plan),
+}
+
+pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
+    let global = cli.global;
+    let plan = match cli.command {
+        Command::Create(args) => Plan::Create(create::prepare(args)?),
+        Command::Tag(args) => Plan::Tag(tag::prepare(args)?),
+        Command::Waiton(args) => Plan::Waiton(waiton::prepare(args)?),
+        Command::Ancestors(args) => Plan::Ancestors(ancestors::prepare(args)?),
+        Command::Children(args) => Plan::Children(children::prepare(args)?),
+    };
+    let auth = credentials::resolve(global.region.as_ref(), global.profile.as_deref(), |name| std::env::var(name).ok())?;
+    if let Some(creds) = &auth.credentials {
+        logging::add_secrets(creds.secrets());
+    }
+    let (ec2, region) = SdkEc2::connect(ConnectOptions { auth, endpoint_url: global.endpoint_url.as_deref() })?;
+    let mut ctx = Context { ec2: &ec2, region, output: global.output, out, quiet: global.quiet };
+    match plan {
+        Plan::Create(plan) => plan.execute(&mut ctx),
+        Plan::Tag(plan) => plan.execute(&mut ctx),
+        Plan::Waiton(plan) => plan.execute(&mut ctx),
+        Plan::Ancestors(plan) => plan.execute(&mut ctx),
+        Plan::Children(plan) => plan.execute(&mut ctx),
+    }
+}

@@ -1,0 +1,145 @@
+//! What `create`, `copy` and `clone` share: validating the naming and extra
+//! tags, making the image under a unique name, reporting its id before
+//! anything else can fail, and `--wait`.
+
+use serde::Serialize;
+
+use super::waiton::wait_with_progress;
+use super::Context;
+use crate::cli::NewImageArgs;
+use crate::ec2::{Ec2Error, Ec2ErrorKind, Tags};
+use crate::error::{Error, Result};
+use crate::ids::{AmiId, Region};
+use crate::lineage::{merge_user_tags, CreateTime, Lineage};
+use crate::naming::{self, with_unique_name, NameSource, Naming};
+use crate::output::{write_json, OutputFormat};
+use crate::waiting::WaitOptions;
+
+/// Validated options for a new image.
+#[derive(Debug)]
+pub struct NewImageOptions {
+    pub naming: Naming,
+    pub description: Option<String>,
+    pub user_tags: Vec<(String, String)>,
+    pub wait: bool,
+    pub dry_run: bool,
+}
+
+impl NewImageOptions {
+    pub fn from_args(args: NewImageArgs) -> Result<NewImageOptions> {
+        let naming = match args.name {
+            Some(name) => {
+                naming::validate_name(&name).map_err(Error::Usage)?;
+                Naming::Explicit(name)
+            }
+            None => {
+                naming::validate_prefix(&args.random_name_prefix).map_err(Error::Usage)?;
+                Naming::Generated { prefix: args.random_name_prefix }
+            }
+        };
+        if let Some(description) = &args.description {
+            // EC2's limit; caught here so the error names it before any call.
+            if description.chars().count() > 255 {
+                return Err(Error::Usage(format!(
+                    "invalid description: at most 255 characters, this has {}",
+                    description.chars().count()
+                )));
+            }
+        }
+        // Check the merge now, against placeholder lineage, so a clash is a usage error before any call.
+        let placeholder = Lineage {
+            source_image: "ami-00000000".parse().expect("a valid id"),
+            source_instance: Some("i-00000000".parse().expect("a valid id")),
+            source_region: "us-east-1".parse().expect("a valid region"),
+            created: CreateTime::from_timestamp(0).expect("in range"),
+        };
+        merge_user_tags(placeholder.to_tags(), &args.tags).map_err(Error::Usage)?;
+        if args.dry_run && args.wait {
+            return Err(Error::Usage("--dry-run and --wait cannot be used together: a dry run creates nothing to wait for".into()));
+        }
+        Ok(NewImageOptions {
+            naming,
+            description: args.description,
+            user_tags: args.tags,
+            wait: args.wait,
+            dry_run: args.dry_run,
+        })
+    }
+
+    /// The tags for the new image: its lineage plus the user's.
+    pub fn tags(&self, lineage: &Lineage) -> Result<Tags> {
+        merge_user_tags(lineage.to_tags(), &self.user_tags).map_err(Error::Usage)
+    }
+
+    /// A name to use for a dry run (which creates nothing, so cannot clash).
+    pub fn dry_run_name(&self) -> String {
+        match &self.naming {
+            Naming::Explicit(name) => name.clone(),
+            Naming::Generated { prefix } => {
+                naming::generate_name(prefix, CreateTime::now().timestamp(), naming::random_suffix())
+            }
+        }
+    }
+
+    /// Run `make` under a unique name (retrying generated names on a clash).
+    pub fn make(&self, make: impl FnMut(&str) -> std::result::Result<AmiId, Ec2Error>) -> Result<(AmiId, String)> {
+        let now = || CreateTime::now().timestamp();
+        let source = NameSource { naming: &self.naming, now: &now, random: &naming::random_suffix };
+        Ok(with_unique_name(source, make)?)
+    }
+}
+
+#[derive(Serialize)]
+struct NewImageReport<'a> {
+    image_id: &'a AmiId,
+    name: &'a str,
+    region: &'a Region,
+    tags: &'a Tags,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    dry_run: bool,
+}
+
+/// The outcome of a DryRun request: "would succeed" is EC2's answer as an error.
+pub fn dry_run_outcome(result: std::result::Result<AmiId, Ec2Error>) -> Result<()> {
+    match result {
+        Err(e) if e.kind == Ec2ErrorKind::DryRunSucceeded => Ok(()),
+        Err(e) => Err(e.into()),
+        Ok(id) => Err(Error::Failed(format!("EC2 ignored the dry run and made image {id}"))),
+    }
+}
+
+/// Report a dry run: what would be made.
+pub fn report_dry_run(ctx: &mut Context, action: &str, name: &str, region: &Region, tags: &Tags) -> Result<()> {
+    ctx.note(format!("dry run: {action} would succeed; nothing was created"));
+    if ctx.output == OutputFormat::Json {
+        let placeholder: AmiId = "ami-00000000".parse().expect("a valid id");
+        let report = NewImageReport { image_id: &placeholder, name, region, tags, dry_run: true };
+        write_json(ctx.out, &report)?;
+    } else {
+        ctx.note(format!("name: {name}"));
+        for (key, value) in tags {
+            ctx.note(format!("tag: {key}={value}"));
+        }
+    }
+    Ok(())
+}
+
+/// Print the new image's id at once (it must never be lost), then wait if asked.
+pub fn report_and_wait(ctx: &mut Context, options: &NewImageOptions, id: &AmiId, name: &str, region: &Region, tags: &Tags) -> Result<()> {
+    let printed = match ctx.output {
+        OutputFormat::Table => writeln!(ctx.out, "{id}").map_err(Error::from),
+        OutputFormat::Json => {
+            write_json(ctx.out, &NewImageReport { image_id: id, name, region, tags, dry_run: false }).map_err(Error::from)
+        }
+    };
+    printed.and_then(|()| ctx.out.flush().map_err(Error::from)).map_err(|e| after_create(id, e))?;
+    if options.wait {
+        wait_with_progress(ctx, region, id, &WaitOptions::until_available()).map_err(|e| after_create(id, e.into()))?;
+    }
+    Ok(())
+}
+
+/// An error after EC2 made the image: the message says the image exists.
+pub fn after_create(id: &AmiId, error: Error) -> Error {
+    Error::AfterCreate { id: id.clone(), source: Box::new(error) }
+}

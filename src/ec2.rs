@@ -1,0 +1,619 @@
+//! The only module that touches the AWS SDK.
+//!
+//! The SDK is async; amitools' commands are not. `SdkEc2` owns a
+//! current-thread tokio runtime and one EC2 client per region, and exposes
+//! blocking calls that return the crate's own types (`Image`, `Instance`,
+//! `AmiId`). The operations sit behind the `Ec2` trait so that lineage and
+//! waiting logic run against an in-memory fake in unit tests.
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::time::Duration;
+
+use aws_config::meta::region::ProvideRegion;
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, SdkConfig};
+use aws_sdk_ec2::config::{Credentials, Region as SdkRegion};
+use aws_sdk_ec2::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_ec2::operation::describe_images::builders::DescribeImagesFluentBuilder;
+use aws_sdk_ec2::types::{self, Filter, ResourceType, Tag, TagSpecification};
+use aws_sdk_ec2::Client;
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+use crate::credentials::{AuthSettings, CredentialsError, RegionSource};
+use crate::ids::{AmiId, InstanceId, Region};
+use crate::image::{Image, ImageState, Instance};
+
+/// Tags as amitools passes them around: sorted, so requests and output are stable.
+pub type Tags = BTreeMap<String, String>;
+
+/// EC2 accepts at most 200 values in one filter.
+const FILTER_VALUES_MAX: usize = 200;
+/// DescribeImages' largest page.
+const PAGE_SIZE: i32 = 1000;
+
+/// A CreateImage request, in amitools' terms.
+#[derive(Debug, Clone)]
+pub struct NewImage {
+    pub instance_id: InstanceId,
+    pub name: String,
+    pub description: Option<String>,
+    pub no_reboot: bool,
+    /// Put on the image and its snapshots in the CreateImage call itself.
+    pub tags: Tags,
+    pub dry_run: bool,
+}
+
+/// A CopyImage request, in amitools' terms. The copy is made in `dest_region`.
+#[derive(Debug, Clone)]
+pub struct ImageCopy {
+    pub source_image_id: AmiId,
+    pub source_region: Region,
+    pub dest_region: Region,
+    pub name: String,
+    pub description: Option<String>,
+    pub encrypted: bool,
+    pub kms_key_id: Option<String>,
+    /// Put on the copy (and its snapshots) in the CopyImage call itself.
+    pub tags: Tags,
+    pub dry_run: bool,
+}
+
+/// The EC2 operations amitools uses.
+pub trait Ec2 {
+    /// The image with this id, or None when EC2 says there is no such image.
+    fn describe_image(&self, region: &Region, id: &AmiId) -> Result<Option<Image>, Ec2Error>;
+    /// The images among `ids` that exist and are visible; the others are simply absent.
+    fn find_images(&self, region: &Region, ids: &[AmiId]) -> Result<Vec<Image>, Ec2Error>;
+    /// The account's own images in each region (queried concurrently), only
+    /// those carrying `tag_key` when it is given.
+    fn own_images(&self, regions: &[Region], tag_key: Option<&str>) -> Result<Vec<Image>, Ec2Error>;
+    fn describe_instance(&self, region: &Region, id: &InstanceId) -> Result<Instance, Ec2Error>;
+    fn create_image(&self, region: &Region, request: &NewImage) -> Result<AmiId, Ec2Error>;
+    fn copy_image(&self, request: &ImageCopy) -> Result<AmiId, Ec2Error>;
+    /// One CreateTags call; other tags on the image are left alone.
+    fn create_tags(&self, region: &Region, id: &AmiId, tags: &Tags, dry_run: bool) -> Result<(), Ec2Error>;
+    /// The regions enabled for the account.
+    fn regions(&self) -> Result<Vec<Region>, Ec2Error>;
+}
+
+/// What kind of failure an EC2 call ended in; decides retries and exit codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ec2ErrorKind {
+    /// The image, instance, … does not exist (or is not visible to you).
+    NotFound,
+    /// InvalidAMIName.Duplicate: the name is taken in that region.
+    DuplicateName,
+    /// RequestLimitExceeded and friends.
+    Throttled,
+    /// Not allowed: missing IAM permission, bad or expired credentials.
+    Denied,
+    /// The request had DryRun set and would have succeeded.
+    DryRunSucceeded,
+    /// EC2 failed on its side (5xx, InternalError, Unavailable).
+    Service,
+    /// No answer: connection refused, reset, DNS failure.
+    Network,
+    /// No answer in time.
+    Timeout,
+    /// No credentials could be found.
+    NoCredentials,
+    /// Anything else: EC2 rejected the request.
+    Other,
+}
+
+impl Ec2ErrorKind {
+    /// Worth trying again later (a wait keeps polling through these).
+    pub fn is_transient(self) -> bool {
+        matches!(self, Self::Throttled | Self::Service | Self::Network | Self::Timeout)
+    }
+}
+
+/// How an SDK call failed, before looking at the error code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failure {
+    /// EC2 answered with an error (code and HTTP status known).
+    Response,
+    /// The request never got an answer.
+    Dispatch,
+    Timeout,
+    /// The request could not be built or signed (no credentials, …).
+    Construction,
+}
+
+/// Classify an EC2 failure. Pure, so the table is unit-tested.
+pub fn classify(failure: Failure, code: Option<&str>, status: Option<u16>) -> Ec2ErrorKind {
+    match failure {
+        Failure::Dispatch => return Ec2ErrorKind::Network,
+        Failure::Timeout => return Ec2ErrorKind::Timeout,
+        Failure::Construction => return Ec2ErrorKind::NoCredentials,
+        Failure::Response => {}
+    }
+    match code.unwrap_or("") {
+        "DryRunOperation" => Ec2ErrorKind::DryRunSucceeded,
+        "InvalidAMIName.Duplicate" => Ec2ErrorKind::DuplicateName,
+        "RequestLimitExceeded" | "Throttling" | "ThrottlingException" | "TooManyRequestsException"
+        | "RequestThrottled" | "SlowDown" => Ec2ErrorKind::Throttled,
+        "UnauthorizedOperation" | "AuthFailure" | "InvalidClientTokenId" | "SignatureDoesNotMatch"
+        | "ExpiredToken" | "RequestExpired" | "OptInRequired" | "Blocked" | "AccessDenied"
+        | "UnrecognizedClientException" => Ec2ErrorKind::Denied,
+        "InternalError" | "InternalFailure" | "Unavailable" | "ServiceUnavailable" => Ec2ErrorKind::Service,
+        code if code.ends_with(".NotFound") => Ec2ErrorKind::NotFound,
+        _ => match status {
+            Some(503) => Ec2ErrorKind::Throttled,
+            Some(s) if s >= 500 => Ec2ErrorKind::Service,
+            _ => Ec2ErrorKind::Other,
+        },
+    }
+}
+
+/// A failed EC2 call: which action, what kind, EC2's code and message.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct Ec2Error {
+    pub action: &'static str,
+    pub kind: Ec2ErrorKind,
+    pub code: Option<String>,
+    pub message: String,
+    /// Where the request went, for network errors ("which endpoint is down?").
+    pub endpoint: String,
+}
+
+impl fmt::Display for Ec2Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.kind {
+            Ec2ErrorKind::Network => {
+                write!(f, "{}: cannot reach EC2 at {}: {}", self.action, self.endpoint, self.message)
+            }
+            Ec2ErrorKind::Timeout => {
+                write!(f, "{}: no answer from EC2 at {} in time: {}", self.action, self.endpoint, self.message)
+            }
+            Ec2ErrorKind::NoCredentials => write!(
+                f,
+                "no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_CREDENTIAL_FILE, or a profile ({})",
+                self.message
+            ),
+            _ => match &self.code {
+                Some(code) => write!(f, "{}: {}: {}", self.action, code, self.message),
+                None => write!(f, "{}: {}", self.action, self.message),
+            },
+        }
+    }
+}
+
+/// The innermost cause: SDK errors nest five deep, users need the last line.
+fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut current = error;
+    while let Some(next) = current.source() {
+        current = next;
+    }
+    current.to_string()
+}
+
+impl Ec2Error {
+    fn from_sdk<E, R>(action: &'static str, endpoint: &str, error: SdkError<E, R>) -> Ec2Error
+    where
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+        R: fmt::Debug + HasStatus + 'static,
+    {
+        let (failure, status) = match &error {
+            SdkError::ServiceError(e) => (Failure::Response, Some(e.raw().status())),
+            SdkError::ResponseError(e) => (Failure::Response, Some(e.raw().status())),
+            SdkError::TimeoutError(_) => (Failure::Timeout, None),
+            SdkError::DispatchFailure(e) if e.is_timeout() => (Failure::Timeout, None),
+            SdkError::DispatchFailure(_) => (Failure::Dispatch, None),
+            SdkError::ConstructionFailure(_) => (Failure::Construction, None),
+            _ => (Failure::Response, None),
+        };
+        let code = error.code().map(str::to_string);
+        let message = match error.message() {
+            Some(m) => m.to_string(),
+            None => root_cause(&error),
+        };
+        let kind = classify(failure, code.as_deref(), status);
+        Ec2Error { action, kind, code, message, endpoint: endpoint.to_string() }
+    }
+}
+
+/// The HTTP status of a raw response; a trait so `from_sdk` stays generic.
+trait HasStatus {
+    fn status(&self) -> u16;
+}
+
+impl HasStatus for aws_smithy_runtime_api::http::Response {
+    fn status(&self) -> u16 {
+        self.status().as_u16()
+    }
+}
+
+/// How amitools connects: the result of flags, environment and profile.
+pub struct ConnectOptions<'a> {
+    pub auth: AuthSettings,
+    pub endpoint_url: Option<&'a str>,
+}
+
+/// The real EC2, through the SDK.
+pub struct SdkEc2 {
+    runtime: tokio::runtime::Runtime,
+    config: SdkConfig,
+    clients: RefCell<HashMap<Region, Client>>,
+    /// A custom endpoint (the simulator); None means AWS's regional endpoints.
+    endpoint_url: Option<String>,
+}
+
+/// The SDK's own retries absorb throttling and transient faults.
+/// Standard mode: exponential backoff with full jitter and a client-side retry
+/// quota (so a real outage does not turn into a retry storm). Ten attempts
+/// ride out even 40% failed requests (0.4^10 ≈ 1e-4 per call). The short
+/// backoff (50 ms doubling to at most 1 s) keeps an unreachable endpoint's
+/// total to a few seconds: a dead endpoint fails fast instead of hanging a
+/// pipeline, while throttling is still spread out by the jitter.
+fn retry_config() -> RetryConfig {
+    RetryConfig::standard()
+        .with_max_attempts(10)
+        .with_initial_backoff(Duration::from_millis(50))
+        .with_max_backoff(Duration::from_secs(1))
+}
+
+/// Never infinite: a stalled connection must not hang a 3 a.m. pipeline.
+fn timeout_config() -> TimeoutConfig {
+    TimeoutConfig::builder()
+        .connect_timeout(Duration::from_secs(5))
+        .read_timeout(Duration::from_secs(30))
+        .operation_attempt_timeout(Duration::from_secs(45))
+        .operation_timeout(Duration::from_secs(180))
+        .build()
+}
+
+impl SdkEc2 {
+    /// Build the SDK configuration. Returns the client and the default region.
+    pub fn connect(options: ConnectOptions<'_>) -> Result<(SdkEc2, Region), CredentialsError> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a current-thread tokio runtime always builds");
+        let auth = options.auth;
+        let region = match auth.region {
+            Some((region, source)) => {
+                log::info!("region {region} (from {source})");
+                region
+            }
+            None => {
+                let region = runtime.block_on(profile_region(auth.profile.as_deref()))?;
+                log::info!("region {region} (from {})", RegionSource::Profile);
+                region
+            }
+        };
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .region(SdkRegion::new(region.to_string()))
+            .retry_config(retry_config())
+            .timeout_config(timeout_config());
+        if let Some(profile) = &auth.profile {
+            loader = loader.profile_name(profile);
+        }
+        if let Some(creds) = auth.credentials {
+            log::info!("credentials: static key {} (environment or AWS_CREDENTIAL_FILE)", creds.access_key_id);
+            loader = loader.credentials_provider(Credentials::new(
+                creds.access_key_id,
+                creds.secret_access_key,
+                creds.session_token,
+                None,
+                "amitools",
+            ));
+        } else {
+            log::info!("credentials: aws-config default chain");
+        }
+        if let Some(url) = options.endpoint_url {
+            loader = loader.endpoint_url(url);
+        }
+        let config = runtime.block_on(loader.load());
+        let ec2 = SdkEc2 {
+            runtime,
+            config,
+            clients: RefCell::new(HashMap::new()),
+            endpoint_url: options.endpoint_url.map(str::to_string),
+        };
+        Ok((ec2, region))
+    }
+
+    fn client(&self, region: &Region) -> Client {
+        self.clients
+            .borrow_mut()
+            .entry(region.clone())
+            .or_insert_with(|| {
+                let config = aws_sdk_ec2::config::Builder::from(&self.config)
+                    .region(SdkRegion::new(region.to_string()))
+                    .build();
+                Client::from_conf(config)
+            })
+            .clone()
+    }
+
+    fn endpoint(&self, region: &Region) -> String {
+        match &self.endpoint_url {
+            Some(url) => url.clone(),
+            None => format!("https://ec2.{region}.amazonaws.com"),
+        }
+    }
+}
+
+async fn profile_region(profile: Option<&str>) -> Result<Region, CredentialsError> {
+    let mut builder = aws_config::profile::ProfileFileRegionProvider::builder();
+    if let Some(profile) = profile {
+        builder = builder.profile_name(profile);
+    }
+    let found = builder.build().region().await.ok_or(CredentialsError::NoRegion)?;
+    found.as_ref().parse::<Region>().map_err(|e| CredentialsError::BadRegion {
+        source_name: format!("the AWS profile{}", profile.map(|p| format!(" '{p}'")).unwrap_or_default()),
+        reason: e.to_string(),
+    })
+}
+
+fn sdk_tags(tags: &Tags) -> Vec<Tag> {
+    tags.iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect()
+}
+
+fn tag_specifications(tags: &Tags, kinds: &[ResourceType]) -> Option<Vec<TagSpecification>> {
+    if tags.is_empty() {
+        return None;
+    }
+    let specs = kinds
+        .iter()
+        .map(|kind| TagSpecification::builder().resource_type(kind.clone()).set_tags(Some(sdk_tags(tags))).build())
+        .collect();
+    Some(specs)
+}
+
+/// Convert EC2's description of an image; None for an entry without a valid id.
+fn to_image(region: &Region, image: &types::Image) -> Option<Image> {
+    let id: AmiId = image.image_id()?.parse().ok()?;
+    let tags = image
+        .tags()
+        .iter()
+        .filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or_default().to_string())))
+        .collect();
+    Some(Image {
+        id,
+        region: region.clone(),
+        name: image.name().map(str::to_string),
+        state: image.state().map(|s| ImageState::from_ec2(s.as_str())).unwrap_or(ImageState::Other(String::new())),
+        creation_date: image.creation_date().and_then(|d| OffsetDateTime::parse(d, &Rfc3339).ok()),
+        description: image.description().filter(|d| !d.is_empty()).map(str::to_string),
+        owner: image.owner_id().map(str::to_string),
+        tags,
+        source_image_id: image.source_image_id().and_then(|v| v.parse().ok()),
+        source_image_region: image.source_image_region().and_then(|v| v.parse().ok()),
+        source_instance_id: image.source_instance_id().and_then(|v| v.parse().ok()),
+    })
+}
+
+/// Every page of a DescribeImages query.
+async fn describe_all(
+    client: Client,
+    region: Region,
+    endpoint: String,
+    query: impl Fn(DescribeImagesFluentBuilder) -> DescribeImagesFluentBuilder,
+) -> Result<Vec<Image>, Ec2Error> {
+    let mut images = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let request = query(client.describe_images()).max_results(PAGE_SIZE).set_next_token(token.take());
+        let page = request.send().await.map_err(|e| Ec2Error::from_sdk("DescribeImages", &endpoint, e))?;
+        images.extend(page.images().iter().filter_map(|i| to_image(&region, i)));
+        log::debug!("DescribeImages {region}: page of {} images", page.images().len());
+        match page.next_token() {
+            Some(next) if !next.is_empty() => token = Some(next.to_string()),
+            _ => return Ok(images),
+        }
+    }
+}
+
+impl Ec2 for SdkEc2 {
+    fn describe_image(&self, region: &Region, id: &AmiId) -> Result<Option<Image>, Ec2Error> {
+        let client = self.client(region);
+        let endpoint = self.endpoint(region);
+        let result = self.runtime.block_on(
+            // include_disabled: `disabled` is a state a user may wait for.
+            client.describe_images().image_ids(id.as_str()).include_disabled(true).send(),
+        );
+        match result {
+            Ok(out) => Ok(out.images().iter().filter_map(|i| to_image(region, i)).find(|i| &i.id == id)),
+            Err(e) => {
+                let error = Ec2Error::from_sdk("DescribeImages", &endpoint, e);
+                if error.kind == Ec2ErrorKind::NotFound {
+                    Ok(None)
+                } else {
+                    Err(error)
+                }
+            }
+        }
+    }
+
+    fn find_images(&self, region: &Region, ids: &[AmiId]) -> Result<Vec<Image>, Ec2Error> {
+        let mut found = Vec::new();
+        for chunk in ids.chunks(FILTER_VALUES_MAX) {
+            let values: Vec<String> = chunk.iter().map(|id| id.to_string()).collect();
+            // An image-id *filter*, not ImageIds: ImageIds fails the whole call
+            // when one id no longer exists; a filter just leaves it out.
+            let filter = Filter::builder().name("image-id").set_values(Some(values)).build();
+            let query = describe_all(self.client(region), region.clone(), self.endpoint(region), move |q| {
+                q.filters(filter.clone()).include_disabled(true)
+            });
+            found.extend(self.runtime.block_on(query)?);
+        }
+        Ok(found)
+    }
+
+    fn own_images(&self, regions: &[Region], tag_key: Option<&str>) -> Result<Vec<Image>, Ec2Error> {
+        let filter = tag_key.map(|key| Filter::builder().name("tag-key").values(key).build());
+        let queries = regions.iter().map(|region| {
+            let filter = filter.clone();
+            describe_all(self.client(region), region.clone(), self.endpoint(region), move |q| {
+                q.owners("self").set_filters(filter.clone().map(|f| vec![f]))
+            })
+        });
+        self.runtime.block_on(async {
+            let mut tasks = tokio::task::JoinSet::new();
+            for (index, query) in queries.enumerate() {
+                tasks.spawn(async move { (index, query.await) });
+            }
+            let mut results: Vec<(usize, Vec<Image>)> = Vec::new();
+            while let Some(joined) = tasks.join_next().await {
+                let (index, result) = joined.expect("a DescribeImages task does not panic");
+                results.push((index, result?));
+            }
+            results.sort_by_key(|(index, _)| *index);
+            Ok(results.into_iter().flat_map(|(_, images)| images).collect())
+        })
+    }
+
+    fn describe_instance(&self, region: &Region, id: &InstanceId) -> Result<Instance, Ec2Error> {
+        let client = self.client(region);
+        let endpoint = self.endpoint(region);
+        let out = self
+            .runtime
+            .block_on(client.describe_instances().instance_ids(id.as_str()).send())
+            .map_err(|e| Ec2Error::from_sdk("DescribeInstances", &endpoint, e))?;
+        let instance = out.reservations().iter().flat_map(|r| r.instances()).find(|i| i.instance_id() == Some(id.as_str()));
+        match instance {
+            Some(instance) => Ok(Instance { id: id.clone(), image_id: instance.image_id().and_then(|v| v.parse().ok()) }),
+            None => Err(Ec2Error {
+                action: "DescribeInstances",
+                kind: Ec2ErrorKind::NotFound,
+                code: Some("InvalidInstanceID.NotFound".into()),
+                message: format!("The instance ID '{id}' does not exist"),
+                endpoint,
+            }),
+        }
+    }
+
+    fn create_image(&self, region: &Region, request: &NewImage) -> Result<AmiId, Ec2Error> {
+        let client = self.client(region);
+        let endpoint = self.endpoint(region);
+        let call = client
+            .create_image()
+            .instance_id(request.instance_id.as_str())
+            .name(&request.name)
+            .set_description(request.description.clone())
+            .no_reboot(request.no_reboot)
+            .set_tag_specifications(tag_specifications(&request.tags, &[ResourceType::Image, ResourceType::Snapshot]))
+            .dry_run(request.dry_run)
+            .send();
+        let out = self.runtime.block_on(call).map_err(|e| Ec2Error::from_sdk("CreateImage", &endpoint, e))?;
+        returned_image_id("CreateImage", out.image_id(), &endpoint)
+    }
+
+    fn copy_image(&self, request: &ImageCopy) -> Result<AmiId, Ec2Error> {
+        let client = self.client(&request.dest_region);
+        let endpoint = self.endpoint(&request.dest_region);
+        let call = client
+            .copy_image()
+            .source_image_id(request.source_image_id.as_str())
+            .source_region(request.source_region.as_str())
+            .name(&request.name)
+            .set_description(request.description.clone())
+            .encrypted(request.encrypted)
+            .set_kms_key_id(request.kms_key_id.clone())
+            .set_tag_specifications(tag_specifications(&request.tags, &[ResourceType::Image, ResourceType::Snapshot]))
+            .dry_run(request.dry_run)
+            .send();
+        let out = self.runtime.block_on(call).map_err(|e| Ec2Error::from_sdk("CopyImage", &endpoint, e))?;
+        returned_image_id("CopyImage", out.image_id(), &endpoint)
+    }
+
+    fn create_tags(&self, region: &Region, id: &AmiId, tags: &Tags, dry_run: bool) -> Result<(), Ec2Error> {
+        let client = self.client(region);
+        let endpoint = self.endpoint(region);
+        let call = client.create_tags().resources(id.as_str()).set_tags(Some(sdk_tags(tags))).dry_run(dry_run).send();
+        self.runtime.block_on(call).map_err(|e| Ec2Error::from_sdk("CreateTags", &endpoint, e))?;
+        Ok(())
+    }
+
+    fn regions(&self) -> Result<Vec<Region>, Ec2Error> {
+        let region: Region = self.config.region().map(|r| r.as_ref()).unwrap_or("us-east-1").parse().map_err(
+            |e: crate::ids::InvalidId| Ec2Error {
+                action: "DescribeRegions",
+                kind: Ec2ErrorKind::Other,
+                code: None,
+                message: e.to_string(),
+                endpoint: String::new(),
+            },
+        )?;
+        let client = self.client(&region);
+        let endpoint = self.endpoint(&region);
+        let out = self
+            .runtime
+            .block_on(client.describe_regions().send())
+            .map_err(|e| Ec2Error::from_sdk("DescribeRegions", &endpoint, e))?;
+        let mut regions: Vec<Region> =
+            out.regions().iter().filter_map(|r| r.region_name()).filter_map(|n| n.parse().ok()).collect();
+        regions.sort();
+        Ok(regions)
+    }
+}
+
+fn returned_image_id(action: &'static str, id: Option<&str>, endpoint: &str) -> Result<AmiId, Ec2Error> {
+    id.and_then(|id| id.parse().ok()).ok_or_else(|| Ec2Error {
+        action,
+        kind: Ec2ErrorKind::Other,
+        code: None,
+        message: format!("EC2 returned no valid image id ({id:?})"),
+        endpoint: endpoint.to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Ec2ErrorKind::*;
+
+    #[test]
+    fn classification_table() {
+        let cases: &[(Failure, Option<&str>, Option<u16>, Ec2ErrorKind)] = &[
+            (Failure::Response, Some("InvalidAMIID.NotFound"), Some(400), NotFound),
+            (Failure::Response, Some("InvalidInstanceID.NotFound"), Some(400), NotFound),
+            (Failure::Response, Some("InvalidAMIName.Duplicate"), Some(400), DuplicateName),
+            (Failure::Response, Some("RequestLimitExceeded"), Some(503), Throttled),
+            (Failure::Response, Some("Throttling"), Some(400), Throttled),
+            (Failure::Response, None, Some(503), Throttled),
+            (Failure::Response, Some("UnauthorizedOperation"), Some(403), Denied),
+            (Failure::Response, Some("AuthFailure"), Some(401), Denied),
+            (Failure::Response, Some("ExpiredToken"), Some(400), Denied),
+            (Failure::Response, Some("DryRunOperation"), Some(412), DryRunSucceeded),
+            (Failure::Response, Some("InternalError"), Some(500), Service),
+            (Failure::Response, Some("Unavailable"), Some(503), Service),
+            (Failure::Response, None, Some(502), Service),
+            (Failure::Response, Some("InvalidParameterValue"), Some(400), Other),
+            (Failure::Response, Some("InvalidAMIID.Malformed"), Some(400), Other),
+            (Failure::Dispatch, None, None, Network),
+            (Failure::Timeout, None, None, Timeout),
+            (Failure::Construction, None, None, NoCredentials),
+        ];
+        for (failure, code, status, expected) in cases {
+            assert_eq!(classify(*failure, *code, *status), *expected, "{failure:?} {code:?} {status:?}");
+        }
+    }
+
+    #[test]
+    fn transient_kinds_are_the_retryable_ones() {
+        let transient: Vec<_> = [NotFound, DuplicateName, Throttled, Denied, DryRunSucceeded, Service, Network, Timeout, NoCredentials, Other]
+            .into_iter()
+            .filter(|k| k.is_transient())
+            .collect();
+        assert_eq!(transient, vec![Throttled, Service, Network, Timeout]);
+    }
+
+    #[test]
+    fn network_errors_name_the_endpoint() {
+        let error = Ec2Error {
+            action: "DescribeImages",
+            kind: Network,
+            code: None,
+            message: "Connection refused (os error 111)".into(),
+            endpoint: "http://127.0.0.1:9".into(),
+        };
+        assert_eq!(error.to_string(), "DescribeImages: cannot reach EC2 at http://127.0.0.1:9: Connection refused (os error 111)");
+    }
+}

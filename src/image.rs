@@ -1,0 +1,156 @@
+//! What amitools knows about an image: its own domain types, independent of
+//! the SDK (ec2.rs converts), so lineage, waiting and output never see SDK types.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+
+use serde::Serialize;
+use time::OffsetDateTime;
+
+use crate::ids::{AmiId, InstanceId, Region};
+
+/// EC2's image states, plus whatever a future EC2 adds (kept, not rejected).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum ImageState {
+    Pending,
+    Available,
+    Invalid,
+    Deregistered,
+    Transient,
+    Failed,
+    Error,
+    Disabled,
+    Other(String),
+}
+
+impl ImageState {
+    pub const KNOWN: [ImageState; 8] = [
+        ImageState::Pending,
+        ImageState::Available,
+        ImageState::Invalid,
+        ImageState::Deregistered,
+        ImageState::Transient,
+        ImageState::Failed,
+        ImageState::Error,
+        ImageState::Disabled,
+    ];
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            ImageState::Pending => "pending",
+            ImageState::Available => "available",
+            ImageState::Invalid => "invalid",
+            ImageState::Deregistered => "deregistered",
+            ImageState::Transient => "transient",
+            ImageState::Failed => "failed",
+            ImageState::Error => "error",
+            ImageState::Disabled => "disabled",
+            ImageState::Other(s) => s,
+        }
+    }
+
+    /// Map EC2's wire value; unknown values are kept verbatim.
+    pub fn from_ec2(value: &str) -> ImageState {
+        ImageState::KNOWN
+            .iter()
+            .find(|s| s.as_str() == value)
+            .cloned()
+            .unwrap_or_else(|| ImageState::Other(value.to_string()))
+    }
+}
+
+impl fmt::Display for ImageState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for ImageState {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl FromStr for ImageState {
+    type Err = String;
+    /// Only EC2's documented states parse: a typo in a user's target state
+    /// must be an error, not a wait that can never end.
+    fn from_str(value: &str) -> Result<Self, String> {
+        match ImageState::from_ec2(value) {
+            ImageState::Other(_) => Err(format!("unknown image state '{value}'")),
+            known => Ok(known),
+        }
+    }
+}
+
+/// An image as DescribeImages reports it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Image {
+    #[serde(rename = "image_id")]
+    pub id: AmiId,
+    pub region: Region,
+    pub name: Option<String>,
+    pub state: ImageState,
+    #[serde(serialize_with = "rfc3339")]
+    pub creation_date: Option<OffsetDateTime>,
+    pub description: Option<String>,
+    pub owner: Option<String>,
+    pub tags: BTreeMap<String, String>,
+    /// What EC2 itself recorded: set for images made by CreateImage or CopyImage.
+    pub source_image_id: Option<AmiId>,
+    pub source_image_region: Option<Region>,
+    /// Set by EC2 for images made by CreateImage.
+    pub source_instance_id: Option<InstanceId>,
+}
+
+impl Image {
+    /// A minimal image for tests and fakes.
+    pub fn new(id: AmiId, region: Region) -> Image {
+        Image {
+            id,
+            region,
+            name: None,
+            state: ImageState::Available,
+            creation_date: None,
+            description: None,
+            owner: None,
+            tags: BTreeMap::new(),
+            source_image_id: None,
+            source_image_region: None,
+            source_instance_id: None,
+        }
+    }
+}
+
+/// EC2's CreationDate as RFC 3339, as EC2 itself writes it.
+fn rfc3339<S: serde::Serializer>(date: &Option<OffsetDateTime>, s: S) -> Result<S::Ok, S::Error> {
+    use time::format_description::well_known::Rfc3339;
+    match date.and_then(|d| d.format(&Rfc3339).ok()) {
+        Some(text) => s.serialize_str(&text),
+        None => s.serialize_none(),
+    }
+}
+
+/// An instance, as far as amitools cares.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Instance {
+    pub id: InstanceId,
+    /// The AMI the instance was launched from; EC2 may no longer know it.
+    pub image_id: Option<AmiId>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn states_round_trip_and_unknown_ones_are_kept() {
+        for state in ImageState::KNOWN {
+            assert_eq!(ImageState::from_ec2(state.as_str()), state);
+            assert_eq!(state.as_str().parse::<ImageState>().unwrap(), state);
+        }
+        assert_eq!(ImageState::from_ec2("shiny"), ImageState::Other("shiny".into()));
+        assert!("availble".parse::<ImageState>().unwrap_err().contains("'availble'"));
+    }
+}

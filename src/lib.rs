@@ -1,0 +1,87 @@
+//! amitools: create, copy, tag and wait on AWS machine images, and walk
+//! their lineage. `run` is the whole program; `main` only calls it.
+//!
+//! Data flows one way: cli → commands → domain (lineage, naming, waiting)
+//! → ec2 → AWS. Rendering happens in `output`, errors are rendered once here.
+
+pub mod cli;
+pub mod commands;
+pub mod credentials;
+pub mod ec2;
+pub mod error;
+pub mod ids;
+pub mod image;
+pub mod lineage;
+pub mod logging;
+pub mod naming;
+pub mod output;
+pub mod progress;
+pub mod waiting;
+
+#[cfg(test)]
+mod testing;
+
+use std::ffi::OsString;
+use std::io::{self, Write};
+
+use clap::error::ErrorKind;
+use clap::Parser;
+
+use crate::cli::Cli;
+use crate::error::{Error, ExitCode};
+
+/// Run amitools with these arguments (argv[0] first); returns the exit code.
+pub fn run(args: impl IntoIterator<Item = OsString>) -> std::process::ExitCode {
+    let code = match Cli::try_parse_from(args) {
+        Ok(cli) => run_parsed(cli),
+        Err(error) => report_usage_error(&error),
+    };
+    std::process::ExitCode::from(code as u8)
+}
+
+fn run_parsed(cli: Cli) -> ExitCode {
+    progress::install_interrupt_handler();
+    let verbosity = if cli.global.quiet { -1 } else { cli.global.verbose.min(3) as i8 };
+    logging::init(verbosity);
+    let mut stdout = io::stdout().lock();
+    let result = commands::run(cli, &mut stdout).and_then(|()| stdout.flush().map_err(Error::from));
+    match result {
+        Ok(()) => ExitCode::Success,
+        // `amitools ancestors … | head -1`: the reader left; that is not an error.
+        Err(Error::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::Success,
+        Err(error) => {
+            let mut message = format!("amitools: error: {error}");
+            if let Some(hint) = error.hint() {
+                message.push_str(&format!(" ({hint})"));
+            }
+            eprintln!("{}", logging::redact(&message));
+            error.exit_code()
+        }
+    }
+}
+
+/// clap's errors span several lines (usage, tips); ours are one line that
+/// names the bad value, then where to read more. --help and --version are
+/// not errors: they print in full and exit 0.
+fn report_usage_error(error: &clap::Error) -> ExitCode {
+    match error.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            let _ = error.print();
+            return ExitCode::Success;
+        }
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let _ = error.print();
+            return ExitCode::Usage;
+        }
+        _ => {}
+    }
+    let rendered = error.render().to_string();
+    let first_paragraph: Vec<&str> =
+        rendered.lines().take_while(|l| !l.trim().is_empty()).map(str::trim).collect();
+    let text = first_paragraph.join(" ");
+    let text = text.strip_prefix("error: ").unwrap_or(&text);
+    let usage = rendered.lines().find_map(|l| l.trim().strip_prefix("Usage: ")).unwrap_or("amitools");
+    let command: Vec<&str> = usage.split_whitespace().take_while(|w| !w.starts_with(['[', '<', '-'])).collect();
+    eprintln!("amitools: error: {text} (see '{} --help')", command.join(" "));
+    ExitCode::Usage
+}

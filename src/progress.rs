@@ -1,0 +1,90 @@
+//! The live status line on a terminal, and a Ctrl-C that leaves the
+//! terminal tidy: the line is cleared before exiting with 130.
+
+use std::io::{IsTerminal, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Whether a status line is on screen (so an interrupt knows to clear it).
+static LINE_SHOWN: AtomicBool = AtomicBool::new(false);
+
+const CLEAR_LINE: &str = "\r\x1b[2K";
+
+/// Exit with 130 on SIGINT/SIGTERM, clearing a status line if one is shown.
+pub fn install_interrupt_handler() {
+    // Fails only if a handler is already set (run called twice in one process).
+    let _ = ctrlc::set_handler(|| {
+        if LINE_SHOWN.load(Ordering::SeqCst) {
+            let _ = write!(std::io::stderr(), "{CLEAR_LINE}");
+        }
+        eprintln!("amitools: interrupted");
+        std::process::exit(crate::error::ExitCode::Interrupted as i32);
+    });
+}
+
+/// One line on stderr, rewritten in place; silent unless `enabled`.
+pub struct StatusLine<W: Write> {
+    out: W,
+    enabled: bool,
+}
+
+impl StatusLine<std::io::Stderr> {
+    /// On stderr, enabled only on a terminal and when not quiet.
+    pub fn stderr(quiet: bool) -> Self {
+        let stderr = std::io::stderr();
+        let enabled = !quiet && stderr.is_terminal();
+        StatusLine { out: stderr, enabled }
+    }
+}
+
+impl<W: Write> StatusLine<W> {
+    pub fn new(out: W, enabled: bool) -> Self {
+        StatusLine { out, enabled }
+    }
+
+    pub fn show(&mut self, text: &str) {
+        if self.enabled {
+            let _ = write!(self.out, "{CLEAR_LINE}{text}");
+            let _ = self.out.flush();
+            LINE_SHOWN.store(true, Ordering::SeqCst);
+        }
+    }
+
+    pub fn clear(&mut self) {
+        if self.enabled && LINE_SHOWN.swap(false, Ordering::SeqCst) {
+            let _ = write!(self.out, "{CLEAR_LINE}");
+            let _ = self.out.flush();
+        }
+    }
+}
+
+impl<W: Write> Drop for StatusLine<W> {
+    fn drop(&mut self) {
+        self.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nothing_is_written_when_disabled() {
+        let mut buf = Vec::new();
+        {
+            let mut line = StatusLine::new(&mut buf, false);
+            line.show("ami-12345678  pending  3s");
+        }
+        assert!(buf.is_empty());
+    }
+
+    #[test]
+    fn a_shown_line_is_rewritten_and_cleared() {
+        let mut buf = Vec::new();
+        {
+            let mut line = StatusLine::new(&mut buf, true);
+            line.show("a");
+            line.show("b");
+        }
+        assert_eq!(String::from_utf8(buf).unwrap(), format!("{CLEAR_LINE}a{CLEAR_LINE}b{CLEAR_LINE}"));
+    }
+}

@@ -1,0 +1,624 @@
+//! Waiting for an image to reach a state.
+//!
+//! Two parts: `decide`, a pure function from what was observed to what to do
+//! next (table-tested over every state × target × mode), and `wait_for`, the
+//! poll loop, which runs on an injected `Clock` so backoff, the visibility
+//! grace period and timeouts are tested without sleeping.
+//!
+//! The SDK's generated waiters are not used: their delays are fixed at
+//! 15–120 s and they give up on InvalidAMIID.NotFound, which EC2 answers for
+//! a while after CreateImage.
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::ec2::{Ec2, Ec2Error};
+use crate::error::ExitCode;
+use crate::ids::{AmiId, Region};
+use crate::image::{Image, ImageState};
+
+/// What to wait for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    State(ImageState),
+    /// The image is visible, in any state.
+    Exists,
+}
+
+impl Target {
+    pub fn parse(value: &str) -> Result<Target, String> {
+        if value == "exists" {
+            return Ok(Target::Exists);
+        }
+        value.parse::<ImageState>().map(Target::State).map_err(|_| {
+            format!(
+                "unknown state '{}': expected one of exists, {}",
+                value.chars().take(40).collect::<String>(),
+                ImageState::KNOWN.iter().map(ImageState::as_str).collect::<Vec<_>>().join(", ")
+            )
+        })
+    }
+
+    /// The values `waiton` accepts, for --help and completions.
+    pub fn all_names() -> Vec<&'static str> {
+        let mut names = vec!["available", "pending", "failed", "exists"];
+        names.extend(["invalid", "deregistered", "transient", "error", "disabled"]);
+        names
+    }
+}
+
+impl fmt::Display for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Target::State(state) => f.write_str(state.as_str()),
+            Target::Exists => f.write_str("exists"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Stop as soon as the target can never be reached.
+    Smart,
+    /// Wait strictly for the target until the timeout.
+    Dumb,
+}
+
+/// One look at the image.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Observation {
+    NotFound,
+    State(ImageState),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    Reached,
+    KeepWaiting,
+    /// The image is in a state from which the target cannot follow.
+    Unreachable,
+    /// Not visible: the loop decides, by the grace period, whether to go on.
+    NotVisible,
+}
+
+/// The states an image can still move to from `current`, as EC2 behaves.
+/// `pending` and `transient` are in progress: anything may follow. A settled
+/// image can only be deregistered (or, when available, disabled).
+fn can_become(current: &ImageState, target: &ImageState) -> bool {
+    use ImageState::*;
+    if current == target {
+        return true;
+    }
+    match current {
+        Pending | Transient | Other(_) => true,
+        Available => matches!(target, Deregistered | Disabled),
+        Failed | Error | Invalid | Disabled => matches!(target, Deregistered),
+        Deregistered => false,
+    }
+}
+
+/// What to do after one observation. Pure.
+pub fn decide(observation: &Observation, target: &Target, mode: Mode) -> Decision {
+    let state = match observation {
+        Observation::NotFound => return Decision::NotVisible,
+        Observation::State(state) => state,
+    };
+    let wanted = match target {
+        Target::Exists => return Decision::Reached,
+        Target::State(wanted) => wanted,
+    };
+    if state == wanted {
+        Decision::Reached
+    } else if mode == Mode::Smart && !can_become(state, wanted) {
+        Decision::Unreachable
+    } else {
+        Decision::KeepWaiting
+    }
+}
+
+/// Time, as the poll loop sees it: injected so tests need not sleep.
+pub trait Clock {
+    /// Time since some fixed start.
+    fn now(&self) -> Duration;
+    fn sleep(&self, duration: Duration);
+}
+
+/// The real clock.
+pub struct SystemClock {
+    start: std::time::Instant,
+}
+
+impl SystemClock {
+    pub fn new() -> SystemClock {
+        SystemClock { start: std::time::Instant::now() }
+    }
+}
+
+impl Default for SystemClock {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Clock for SystemClock {
+    fn now(&self) -> Duration {
+        self.start.elapsed()
+    }
+    fn sleep(&self, duration: Duration) {
+        std::thread::sleep(duration)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct WaitOptions {
+    pub target: Target,
+    pub mode: Mode,
+    /// The whole wait.
+    pub timeout: Duration,
+    /// The longest pause between two polls.
+    pub interval: Duration,
+    /// How long "not found" means "not visible yet"; counted within `timeout`.
+    pub exist_timeout: Duration,
+    /// Not found at the first check ends the wait at once.
+    pub nowait_exist: bool,
+}
+
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60 * 60);
+pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(15);
+pub const DEFAULT_EXIST_TIMEOUT: Duration = Duration::from_secs(5 * 60);
+/// Never more than one DescribeImages per second.
+pub const MIN_INTERVAL: Duration = Duration::from_secs(1);
+
+impl WaitOptions {
+    /// The defaults `create --wait` and `copy --wait` use.
+    pub fn until_available() -> WaitOptions {
+        WaitOptions {
+            target: Target::State(ImageState::Available),
+            mode: Mode::Smart,
+            timeout: DEFAULT_TIMEOUT,
+            interval: DEFAULT_INTERVAL,
+            exist_timeout: DEFAULT_EXIST_TIMEOUT,
+            nowait_exist: false,
+        }
+    }
+}
+
+/// The pause before the next poll: a tenth of the time waited so far, between
+/// one second and the cap. A change is seen within ~10% of the wait (within a
+/// second early on, when images that fail usually fail) while a long build is
+/// polled every `cap` seconds, not hammered.
+pub fn poll_delay(elapsed: Duration, cap: Duration) -> Duration {
+    (elapsed / 10).clamp(MIN_INTERVAL, cap.max(MIN_INTERVAL))
+}
+
+/// The pause after a failed poll: doubling from one second, up to the cap.
+fn retry_delay(failures: u32, cap: Duration) -> Duration {
+    let seconds = 1u64 << failures.saturating_sub(1).min(6);
+    Duration::from_secs(seconds).clamp(MIN_INTERVAL, cap.max(MIN_INTERVAL))
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WaitError {
+    #[error("image {id} is {current}; it can never become {target}")]
+    Unreachable { id: AmiId, current: ImageState, target: Target },
+    #[error("timed out after {} waiting for image {id} to be {target}; last state seen: {}", human(*waited), last.as_ref().map(|s| s.to_string()).unwrap_or_else(|| "not found".into()))]
+    TimedOut { id: AmiId, target: Target, last: Option<ImageState>, waited: Duration, last_error: Option<String> },
+    #[error("image {id} {} (region {region})", if *seen { "no longer exists".to_string() } else if waited.is_zero() { "does not exist".to_string() } else { format!("did not appear within {}", human(*waited)) })]
+    NotFound { id: AmiId, region: Region, waited: Duration, seen: bool },
+    #[error(transparent)]
+    Ec2(#[from] Ec2Error),
+}
+
+impl WaitError {
+    pub fn exit_code(&self) -> ExitCode {
+        match self {
+            WaitError::Unreachable { .. } => ExitCode::Unreachable,
+            WaitError::TimedOut { .. } => ExitCode::TimedOut,
+            WaitError::NotFound { .. } => ExitCode::NotFound,
+            WaitError::Ec2(_) => ExitCode::Failure,
+        }
+    }
+}
+
+/// `1h2m3s`, `4m`, `12s`.
+pub fn human(duration: Duration) -> String {
+    let total = duration.as_secs_f64().round() as u64;
+    let (h, m, s) = (total / 3600, total / 60 % 60, total % 60);
+    let mut text = String::new();
+    if h > 0 {
+        text.push_str(&format!("{h}h"));
+    }
+    if m > 0 {
+        text.push_str(&format!("{m}m"));
+    }
+    if s > 0 || text.is_empty() {
+        text.push_str(&format!("{s}s"));
+    }
+    text
+}
+
+/// Wait until the target is reached. `progress` hears every observation.
+/// Transient failures (throttling, 5xx, network) are retried until the
+/// timeout; any other EC2 error ends the wait.
+pub fn wait_for(
+    ec2: &dyn Ec2,
+    region: &Region,
+    id: &AmiId,
+    options: &WaitOptions,
+    clock: &dyn Clock,
+    progress: &mut dyn FnMut(&Observation, Duration),
+) -> Result<Image, WaitError> {
+    let exist_deadline = options.exist_timeout.min(options.timeout);
+    let mut last_state: Option<ImageState> = None;
+    let mut last_error: Option<String> = None;
+    let mut failures = 0u32;
+    let mut polls = 0u32;
+    loop {
+        let elapsed = clock.now();
+        polls += 1;
+        let delay = match ec2.describe_image(region, id) {
+            Err(error) if error.kind.is_transient() => {
+                failures += 1;
+                log::warn!("polling {id}: {error} (will retry)");
+                last_error = Some(error.to_string());
+                retry_delay(failures, options.interval)
+            }
+            Err(error) => return Err(error.into()),
+            Ok(found) => {
+                failures = 0;
+                let observation = match &found {
+                    Some(image) => Observation::State(image.state.clone()),
+                    None => Observation::NotFound,
+                };
+                progress(&observation, elapsed);
+                match (decide(&observation, &options.target, options.mode), found) {
+                    (Decision::Reached, Some(image)) => return Ok(image),
+                    (Decision::Unreachable, Some(image)) => {
+                        return Err(WaitError::Unreachable {
+                            id: id.clone(),
+                            current: image.state,
+                            target: options.target.clone(),
+                        })
+                    }
+                    (Decision::NotVisible, _) => {
+                        let seen = last_state.is_some();
+                        let give_up = (options.nowait_exist && polls == 1)
+                            || (seen && options.mode == Mode::Smart)
+                            || (!seen && elapsed >= exist_deadline);
+                        if give_up {
+                            return Err(WaitError::NotFound { id: id.clone(), region: region.clone(), waited: elapsed, seen });
+                        }
+                    }
+                    (_, Some(image)) => last_state = Some(image.state),
+                    (_, None) => unreachable!("decide() answers NotVisible for every NotFound"),
+                }
+                poll_delay(elapsed, options.interval)
+            }
+        };
+        let now = clock.now();
+        if now >= options.timeout {
+            return Err(WaitError::TimedOut {
+                id: id.clone(),
+                target: options.target.clone(),
+                last: last_state,
+                waited: now,
+                last_error,
+            });
+        }
+        // The last sleep is cut short so that one final check falls on the deadline.
+        clock.sleep(delay.min(options.timeout - now));
+    }
+}
+
+/// Parse a duration: `90s`, `15m`, `1h`, `1h30m`, `2m30s` or plain seconds. Zero is refused.
+pub fn parse_duration(value: &str) -> Result<Duration, String> {
+    let bad = || {
+        format!(
+            "invalid duration '{}': expected e.g. 90s, 15m, 1h, 1h30m or plain seconds, greater than zero",
+            value.chars().take(40).collect::<String>()
+        )
+    };
+    if value.is_empty() || value.len() > 20 {
+        return Err(bad());
+    }
+    let mut total: u64 = 0;
+    if value.bytes().all(|b| b.is_ascii_digit()) {
+        total = value.parse().map_err(|_| bad())?;
+    } else {
+        let mut number = String::new();
+        let mut last_unit = u64::MAX;
+        for c in value.chars() {
+            if c.is_ascii_digit() {
+                number.push(c);
+                continue;
+            }
+            let unit = match c {
+                'h' => 3600,
+                'm' => 60,
+                's' => 1,
+                _ => return Err(bad()),
+            };
+            // Units in decreasing order, each once, each with a number: `1h30m`, not `30m1h` or `h`.
+            if number.is_empty() || unit >= last_unit {
+                return Err(bad());
+            }
+            let amount: u64 = number.parse().map_err(|_| bad())?;
+            total = amount.checked_mul(unit).and_then(|v| total.checked_add(v)).ok_or_else(bad)?;
+            number.clear();
+            last_unit = unit;
+        }
+        if !number.is_empty() {
+            return Err(bad());
+        }
+    }
+    // A year is more than any wait; anything beyond is a typo.
+    if total == 0 || total > 366 * 24 * 3600 {
+        return Err(bad());
+    }
+    Ok(Duration::from_secs(total))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::FakeEc2;
+    use std::cell::{Cell, RefCell};
+    use ImageState::*;
+
+    const ALL: [ImageState; 8] = ImageState::KNOWN;
+
+    /// The full table: every current state × every target × both modes.
+    #[test]
+    fn decision_table() {
+        let unreachable_smart = |current: &ImageState, target: &ImageState| -> bool {
+            match (current, target) {
+                (a, b) if a == b => false,
+                (Pending | Transient, _) => false,
+                (Available, Deregistered | Disabled) => false,
+                (Failed | Error | Invalid | Disabled, Deregistered) => false,
+                _ => true,
+            }
+        };
+        for current in &ALL {
+            let seen = Observation::State(current.clone());
+            assert_eq!(decide(&seen, &Target::Exists, Mode::Smart), Decision::Reached);
+            assert_eq!(decide(&seen, &Target::Exists, Mode::Dumb), Decision::Reached);
+            for target in &ALL {
+                let t = Target::State(target.clone());
+                let dumb = decide(&seen, &t, Mode::Dumb);
+                let smart = decide(&seen, &t, Mode::Smart);
+                if current == target {
+                    assert_eq!((dumb, smart), (Decision::Reached, Decision::Reached), "{current}→{target}");
+                } else {
+                    assert_eq!(dumb, Decision::KeepWaiting, "dumb {current}→{target}");
+                    let expected = if unreachable_smart(current, target) { Decision::Unreachable } else { Decision::KeepWaiting };
+                    assert_eq!(smart, expected, "smart {current}→{target}");
+                }
+            }
+        }
+        // The cases the issue names explicitly.
+        for hopeless in [Failed, Error, Invalid, Deregistered, Disabled] {
+            for wanted in [Available, Pending] {
+                let d = decide(&Observation::State(hopeless.clone()), &Target::State(wanted), Mode::Smart);
+                assert_eq!(d, Decision::Unreachable);
+            }
+        }
+        for mode in [Mode::Smart, Mode::Dumb] {
+            assert_eq!(decide(&Observation::NotFound, &Target::Exists, mode), Decision::NotVisible);
+            assert_eq!(decide(&Observation::NotFound, &Target::State(Available), mode), Decision::NotVisible);
+        }
+    }
+
+    /// A clock that only moves when slept on, recording each sleep.
+    struct FakeClock {
+        now: Cell<Duration>,
+        sleeps: RefCell<Vec<Duration>>,
+    }
+
+    impl FakeClock {
+        fn new() -> FakeClock {
+            FakeClock { now: Cell::new(Duration::ZERO), sleeps: RefCell::new(Vec::new()) }
+        }
+    }
+
+    impl Clock for FakeClock {
+        fn now(&self) -> Duration {
+            self.now.get()
+        }
+        fn sleep(&self, d: Duration) {
+            self.sleeps.borrow_mut().push(d);
+            self.now.set(self.now.get() + d);
+        }
+    }
+
+    fn region() -> Region {
+        "us-east-1".parse().unwrap()
+    }
+    fn ami() -> AmiId {
+        "ami-12345678".parse().unwrap()
+    }
+
+    /// A fake whose image follows a script of (from time, observation).
+    fn scripted(clock: &FakeClock, script: Vec<(u64, Option<ImageState>)>) -> FakeEc2<'_> {
+        FakeEc2::with_describe(move |_| {
+            let t = clock.now().as_secs();
+            let (_, state) = script.iter().rev().find(|(from, _)| *from <= t).cloned().unwrap_or((0, None));
+            Ok(state.map(|s| {
+                let mut image = Image::new(ami(), region());
+                image.state = s;
+                image
+            }))
+        })
+    }
+
+    fn opts(target: ImageState, mode: Mode) -> WaitOptions {
+        WaitOptions { target: Target::State(target), mode, ..WaitOptions::until_available() }
+    }
+
+    fn run(ec2: &FakeEc2<'_>, clock: &FakeClock, options: &WaitOptions) -> Result<Image, WaitError> {
+        wait_for(ec2, &region(), &ami(), options, clock, &mut |_, _| {})
+    }
+
+    #[test]
+    fn pending_then_available_is_seen_within_a_second_early_on() {
+        let clock = FakeClock::new();
+        let ec2 = scripted(&clock, vec![(0, Some(Pending)), (5, Some(Available))]);
+        let image = run(&ec2, &clock, &opts(Available, Mode::Smart)).unwrap();
+        assert_eq!(image.state, Available);
+        assert_eq!(clock.now(), Duration::from_secs(5));
+        assert!(clock.sleeps.borrow().iter().all(|d| *d >= MIN_INTERVAL));
+    }
+
+    #[test]
+    fn failure_during_the_wait_is_noticed_on_the_next_poll() {
+        let clock = FakeClock::new();
+        let ec2 = scripted(&clock, vec![(0, Some(Pending)), (30, Some(Failed))]);
+        let err = run(&ec2, &clock, &opts(Available, Mode::Smart)).unwrap_err();
+        assert!(matches!(err, WaitError::Unreachable { current: Failed, .. }), "{err}");
+        assert_eq!(err.exit_code(), ExitCode::Unreachable);
+        assert!(clock.now() <= Duration::from_secs(34), "{:?}", clock.now());
+    }
+
+    #[test]
+    fn already_failed_stops_at_once_unless_dumb() {
+        let clock = FakeClock::new();
+        let ec2 = scripted(&clock, vec![(0, Some(Failed))]);
+        assert!(matches!(run(&ec2, &clock, &opts(Available, Mode::Smart)), Err(WaitError::Unreachable { .. })));
+        assert_eq!(clock.now(), Duration::ZERO);
+        assert_eq!(ec2.describe_calls(), 1);
+
+        let clock = FakeClock::new();
+        let ec2 = scripted(&clock, vec![(0, Some(Failed))]);
+        let options = WaitOptions { timeout: Duration::from_secs(600), ..opts(Available, Mode::Dumb) };
+        let err = run(&ec2, &clock, &options).unwrap_err();
+        assert!(matches!(&err, WaitError::TimedOut { last: Some(Failed), .. }), "{err}");
+        assert_eq!(clock.now(), Duration::from_secs(600));
+        assert!(err.to_string().contains("10m"), "{err}");
+    }
+
+    #[test]
+    fn backoff_grows_to_the_cap_and_never_below_a_second() {
+        let clock = FakeClock::new();
+        let ec2 = scripted(&clock, vec![(0, Some(Pending)), (3600, Some(Available))]);
+        let options = WaitOptions { timeout: Duration::from_secs(7200), ..opts(Available, Mode::Smart) };
+        run(&ec2, &clock, &options).unwrap();
+        let sleeps = clock.sleeps.borrow();
+        assert!(sleeps.iter().all(|d| *d >= MIN_INTERVAL && *d <= DEFAULT_INTERVAL));
+        assert!(sleeps.windows(2).all(|w| w[1] >= w[0]), "delays never shrink while pending");
+        assert_eq!(*sleeps.last().unwrap(), DEFAULT_INTERVAL);
+        // An hour at most 15 s apart after the first minutes: about 260 polls, not 3600.
+        assert!(ec2.describe_calls() < 300, "{}", ec2.describe_calls());
+    }
+
+    #[test]
+    fn an_image_not_visible_yet_is_waited_for() {
+        let clock = FakeClock::new();
+        let ec2 = scripted(&clock, vec![(0, None), (4, Some(Pending)), (8, Some(Available))]);
+        assert!(run(&ec2, &clock, &opts(Available, Mode::Smart)).is_ok());
+    }
+
+    #[test]
+    fn not_found_gives_up_after_the_grace_period() {
+        let clock = FakeClock::new();
+        let ec2 = scripted(&clock, vec![(0, None)]);
+        let options = WaitOptions { exist_timeout: Duration::from_secs(60), ..opts(Available, Mode::Smart) };
+        let err = run(&ec2, &clock, &options).unwrap_err();
+        assert!(matches!(err, WaitError::NotFound { seen: false, .. }));
+        assert_eq!(err.exit_code(), ExitCode::NotFound);
+        assert!(clock.now() >= Duration::from_secs(60) && clock.now() < Duration::from_secs(70));
+    }
+
+    #[test]
+    fn nowait_exist_gives_up_at_the_first_check() {
+        let clock = FakeClock::new();
+        let ec2 = scripted(&clock, vec![(0, None)]);
+        let options = WaitOptions { nowait_exist: true, ..opts(Available, Mode::Smart) };
+        let err = run(&ec2, &clock, &options).unwrap_err();
+        assert_eq!(err.to_string(), "image ami-12345678 does not exist (region us-east-1)");
+        assert_eq!(ec2.describe_calls(), 1);
+    }
+
+    #[test]
+    fn an_image_that_disappears_is_gone_in_smart_mode() {
+        let clock = FakeClock::new();
+        let ec2 = scripted(&clock, vec![(0, Some(Pending)), (3, None)]);
+        let err = run(&ec2, &clock, &opts(Available, Mode::Smart)).unwrap_err();
+        assert!(matches!(err, WaitError::NotFound { seen: true, .. }), "{err}");
+    }
+
+    #[test]
+    fn exists_is_reached_by_any_state() {
+        let clock = FakeClock::new();
+        let ec2 = scripted(&clock, vec![(0, None), (2, Some(Failed))]);
+        let options = WaitOptions { target: Target::Exists, ..WaitOptions::until_available() };
+        assert_eq!(run(&ec2, &clock, &options).unwrap().state, Failed);
+    }
+
+    #[test]
+    fn transient_errors_are_retried_and_others_end_the_wait() {
+        use crate::ec2::Ec2ErrorKind;
+        let clock = FakeClock::new();
+        let calls = Cell::new(0);
+        let ec2 = FakeEc2::with_describe(|_| {
+            calls.set(calls.get() + 1);
+            if calls.get() <= 3 {
+                Err(FakeEc2::error(Ec2ErrorKind::Throttled))
+            } else {
+                let mut image = Image::new(ami(), region());
+                image.state = Available;
+                Ok(Some(image))
+            }
+        });
+        assert!(run(&ec2, &clock, &opts(Available, Mode::Smart)).is_ok());
+        assert_eq!(*clock.sleeps.borrow(), vec![Duration::from_secs(1), Duration::from_secs(2), Duration::from_secs(4)]);
+
+        let clock = FakeClock::new();
+        let ec2 = FakeEc2::with_describe(|_| Err(FakeEc2::error(Ec2ErrorKind::Denied)));
+        let err = run(&ec2, &clock, &opts(Available, Mode::Smart)).unwrap_err();
+        assert_eq!(err.exit_code(), ExitCode::Failure);
+    }
+
+    #[test]
+    fn an_endpoint_down_until_the_timeout_times_out_with_the_error() {
+        use crate::ec2::Ec2ErrorKind;
+        let clock = FakeClock::new();
+        let ec2 = FakeEc2::with_describe(|_| Err(FakeEc2::error(Ec2ErrorKind::Network)));
+        let options = WaitOptions { timeout: Duration::from_secs(120), ..opts(Available, Mode::Smart) };
+        let err = run(&ec2, &clock, &options).unwrap_err();
+        assert!(matches!(&err, WaitError::TimedOut { last_error: Some(_), .. }), "{err}");
+        assert_eq!(clock.now(), Duration::from_secs(120));
+    }
+
+    #[test]
+    fn poll_delay_is_a_tenth_of_elapsed_within_bounds() {
+        let cap = Duration::from_secs(15);
+        assert_eq!(poll_delay(Duration::ZERO, cap), Duration::from_secs(1));
+        assert_eq!(poll_delay(Duration::from_secs(5), cap), Duration::from_secs(1));
+        assert_eq!(poll_delay(Duration::from_secs(60), cap), Duration::from_secs(6));
+        assert_eq!(poll_delay(Duration::from_secs(6000), cap), cap);
+        assert_eq!(poll_delay(Duration::from_secs(6000), Duration::from_millis(10)), MIN_INTERVAL);
+    }
+
+    #[test]
+    fn durations() {
+        let ok = |s: &str, secs: u64| assert_eq!(parse_duration(s).unwrap(), Duration::from_secs(secs), "{s}");
+        ok("90s", 90);
+        ok("15m", 900);
+        ok("1h", 3600);
+        ok("1h30m", 5400);
+        ok("2m30s", 150);
+        ok("1h0m5s", 3605);
+        ok("45", 45);
+        for bad in ["", "0", "0s", "-5", "-5m", "1.5h", "h", "5x", "30m1h", "1m1m", "m5", "5 m", "1h30", "99999999999999999999", "１s"] {
+            let err = parse_duration(bad).unwrap_err();
+            assert!(err.contains(&format!("'{bad}'")), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn human_durations() {
+        assert_eq!(human(Duration::from_secs(0)), "0s");
+        assert_eq!(human(Duration::from_secs(3605)), "1h5s");
+        assert_eq!(human(Duration::from_secs(600)), "10m");
+    }
+}
