@@ -99,10 +99,7 @@ fn parse_endpoint_url(value: &str) -> Result<String, String> {
     if ok {
         Ok(value.to_string())
     } else {
-        Err(format!(
-            "'{}' is not an http:// or https:// URL",
-            value.chars().take(80).collect::<String>()
-        ))
+        Err(format!("'{}' is not an http:// or https:// URL", value.chars().take(80).collect::<String>()))
     }
 }
 
@@ -291,7 +288,8 @@ pub enum Column {
     Origin,
 }
 
-pub const DEFAULT_COLUMNS: [Column; 4] = [Column::ImageId, Column::CreateDate, Column::CreateTs, Column::SourceInstance];
+pub const DEFAULT_COLUMNS: [Column; 4] =
+    [Column::ImageId, Column::CreateDate, Column::CreateTs, Column::SourceInstance];
 
 /// How to print a list of images.
 #[derive(Debug, Args)]
@@ -399,7 +397,12 @@ mod tests {
 
     #[test]
     fn endpoint_urls() {
-        for good in ["http://127.0.0.1:5000", "https://ec2.us-east-1.amazonaws.com", "http://localhost:8080/", "http://[::1]:5000"] {
+        for good in [
+            "http://127.0.0.1:5000",
+            "https://ec2.us-east-1.amazonaws.com",
+            "http://localhost:8080/",
+            "http://[::1]:5000",
+        ] {
             assert!(parse_endpoint_url(good).is_ok(), "{good}");
         }
         for bad in ["", "127.0.0.1:5000", "ftp://x", "http://", "http://:80", "http://host:port", "http://a b"] {

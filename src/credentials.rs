@@ -47,9 +47,7 @@ impl StaticCredentials {
 pub enum CredentialsError {
     #[error("cannot read credential file {path}: {reason}")]
     Unreadable { path: PathBuf, reason: String },
-    #[error(
-        "credential file {path} is readable by group or others (mode {mode:04o}); fix it with: chmod 600 {path}"
-    )]
+    #[error("credential file {path} is readable by group or others (mode {mode:04o}); fix it with: chmod 600 {path}")]
     TooOpen { path: PathBuf, mode: u32 },
     #[error("credential file {path}, line {line}: {problem}")]
     BadLine { path: PathBuf, line: usize, problem: String },
@@ -121,11 +119,9 @@ pub fn parse_credential_file(text: &str, path: &Path) -> Result<CredentialFile, 
 
     let incomplete = |problem: &str| CredentialsError::Incomplete { path: path.to_path_buf(), problem: problem.into() };
     let credentials = match (key_id, secret) {
-        (Some((access_key_id, _)), Some((secret_access_key, _))) => Some(StaticCredentials {
-            access_key_id,
-            secret_access_key,
-            session_token: token.map(|(t, _)| t),
-        }),
+        (Some((access_key_id, _)), Some((secret_access_key, _))) => {
+            Some(StaticCredentials { access_key_id, secret_access_key, session_token: token.map(|(t, _)| t) })
+        }
         (Some(_), None) => return Err(incomplete("has an access key id but no secret key (aws_secret_access_key)")),
         (None, Some(_)) => return Err(incomplete("has a secret key but no access key id (aws_access_key_id)")),
         (None, None) if token.is_some() => return Err(incomplete("has a session token but no key pair")),
@@ -148,7 +144,8 @@ pub fn check_permissions(mode: u32, path: &Path) -> Result<(), CredentialsError>
 
 /// Read, check and parse the file named by AWS_CREDENTIAL_FILE.
 pub fn load_credential_file(path: &Path) -> Result<CredentialFile, CredentialsError> {
-    let unreadable = |e: std::io::Error| CredentialsError::Unreadable { path: path.to_path_buf(), reason: e.to_string() };
+    let unreadable =
+        |e: std::io::Error| CredentialsError::Unreadable { path: path.to_path_buf(), reason: e.to_string() };
     let metadata = std::fs::metadata(path).map_err(unreadable)?;
     #[cfg(unix)]
     {
@@ -218,11 +215,9 @@ pub fn resolve(
     let aws_default_region = env_region("AWS_DEFAULT_REGION")?;
 
     let env_credentials = match (var("AWS_ACCESS_KEY_ID"), var("AWS_SECRET_ACCESS_KEY")) {
-        (Some(access_key_id), Some(secret_access_key)) => Some(StaticCredentials {
-            access_key_id,
-            secret_access_key,
-            session_token: var("AWS_SESSION_TOKEN"),
-        }),
+        (Some(access_key_id), Some(secret_access_key)) => {
+            Some(StaticCredentials { access_key_id, secret_access_key, session_token: var("AWS_SESSION_TOKEN") })
+        }
         (Some(_), None) => {
             return Err(CredentialsError::HalfSetEnvironment {
                 present: "AWS_ACCESS_KEY_ID",
@@ -274,7 +269,10 @@ mod tests {
 
     #[test]
     fn good_file_with_comments_blank_lines_and_spaces() {
-        let file = parse("# my keys\n\n  aws_access_key_id = AKIDEXAMPLE \naws_secret_access_key=s3cr3t\nregion = eu-west-1\n").unwrap();
+        let file = parse(
+            "# my keys\n\n  aws_access_key_id = AKIDEXAMPLE \naws_secret_access_key=s3cr3t\nregion = eu-west-1\n",
+        )
+        .unwrap();
         let creds = file.credentials.unwrap();
         assert_eq!(creds.access_key_id, "AKIDEXAMPLE");
         assert_eq!(creds.secret_access_key, "s3cr3t");
@@ -391,7 +389,12 @@ mod tests {
         let settings = resolve(
             None,
             None,
-            env_of(&[("AWS_ACCESS_KEY_ID", "AKID"), ("AWS_SECRET_ACCESS_KEY", "S"), ("AWS_SESSION_TOKEN", "T"), ("AWS_DEFAULT_REGION", "eu-north-1")]),
+            env_of(&[
+                ("AWS_ACCESS_KEY_ID", "AKID"),
+                ("AWS_SECRET_ACCESS_KEY", "S"),
+                ("AWS_SESSION_TOKEN", "T"),
+                ("AWS_DEFAULT_REGION", "eu-north-1"),
+            ]),
         )
         .unwrap();
         assert_eq!(settings.credentials.as_ref().unwrap().session_token.as_deref(), Some("T"));
@@ -403,15 +406,19 @@ mod tests {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("creds");
-        std::fs::write(&path, "aws_access_key_id=FILEKEY\naws_secret_access_key=FILESECRET\nregion=ca-central-1\n").unwrap();
+        std::fs::write(&path, "aws_access_key_id=FILEKEY\naws_secret_access_key=FILESECRET\nregion=ca-central-1\n")
+            .unwrap();
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
         let path = path.to_str().unwrap();
         let settings = resolve(None, None, env_of(&[("AWS_CREDENTIAL_FILE", path)])).unwrap();
         assert_eq!(settings.credentials.unwrap().access_key_id, "FILEKEY");
         assert_eq!(settings.region.unwrap().1, RegionSource::CredentialFile);
-        let settings =
-            resolve(None, None, env_of(&[("AWS_CREDENTIAL_FILE", path), ("AWS_ACCESS_KEY_ID", "ENVKEY"), ("AWS_SECRET_ACCESS_KEY", "X")]))
-                .unwrap();
+        let settings = resolve(
+            None,
+            None,
+            env_of(&[("AWS_CREDENTIAL_FILE", path), ("AWS_ACCESS_KEY_ID", "ENVKEY"), ("AWS_SECRET_ACCESS_KEY", "X")]),
+        )
+        .unwrap();
         assert_eq!(settings.credentials.unwrap().access_key_id, "ENVKEY");
     }
 
@@ -436,7 +443,11 @@ mod tests {
 
     #[test]
     fn debug_output_redacts_secrets() {
-        let creds = StaticCredentials { access_key_id: "A".into(), secret_access_key: "TOPSECRET".into(), session_token: Some("TOKEN".into()) };
+        let creds = StaticCredentials {
+            access_key_id: "A".into(),
+            secret_access_key: "TOPSECRET".into(),
+            session_token: Some("TOKEN".into()),
+        };
         let shown = format!("{creds:?}");
         assert!(!shown.contains("TOPSECRET") && !shown.contains("TOKEN"), "{shown}");
     }

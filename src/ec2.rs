@@ -135,10 +135,21 @@ pub fn classify(failure: Failure, code: Option<&str>, status: Option<u16>) -> Ec
     match code.unwrap_or("") {
         "DryRunOperation" => Ec2ErrorKind::DryRunSucceeded,
         "InvalidAMIName.Duplicate" => Ec2ErrorKind::DuplicateName,
-        "RequestLimitExceeded" | "Throttling" | "ThrottlingException" | "TooManyRequestsException"
-        | "RequestThrottled" | "SlowDown" => Ec2ErrorKind::Throttled,
-        "UnauthorizedOperation" | "AuthFailure" | "InvalidClientTokenId" | "SignatureDoesNotMatch"
-        | "ExpiredToken" | "RequestExpired" | "OptInRequired" | "Blocked" | "AccessDenied"
+        "RequestLimitExceeded"
+        | "Throttling"
+        | "ThrottlingException"
+        | "TooManyRequestsException"
+        | "RequestThrottled"
+        | "SlowDown" => Ec2ErrorKind::Throttled,
+        "UnauthorizedOperation"
+        | "AuthFailure"
+        | "InvalidClientTokenId"
+        | "SignatureDoesNotMatch"
+        | "ExpiredToken"
+        | "RequestExpired"
+        | "OptInRequired"
+        | "Blocked"
+        | "AccessDenied"
         | "UnrecognizedClientException" => Ec2ErrorKind::Denied,
         "InternalError" | "InternalFailure" | "Unavailable" | "ServiceUnavailable" => Ec2ErrorKind::Service,
         code if code.ends_with(".NotFound") => Ec2ErrorKind::NotFound,
@@ -323,9 +334,8 @@ impl SdkEc2 {
             .borrow_mut()
             .entry(region.clone())
             .or_insert_with(|| {
-                let config = aws_sdk_ec2::config::Builder::from(&self.config)
-                    .region(SdkRegion::new(region.to_string()))
-                    .build();
+                let config =
+                    aws_sdk_ec2::config::Builder::from(&self.config).region(SdkRegion::new(region.to_string())).build();
                 Client::from_conf(config)
             })
             .clone()
@@ -476,9 +486,12 @@ impl Ec2 for SdkEc2 {
             .runtime
             .block_on(client.describe_instances().instance_ids(id.as_str()).send())
             .map_err(|e| Ec2Error::from_sdk("DescribeInstances", &endpoint, e))?;
-        let instance = out.reservations().iter().flat_map(|r| r.instances()).find(|i| i.instance_id() == Some(id.as_str()));
+        let instance =
+            out.reservations().iter().flat_map(|r| r.instances()).find(|i| i.instance_id() == Some(id.as_str()));
         match instance {
-            Some(instance) => Ok(Instance { id: id.clone(), image_id: instance.image_id().and_then(|v| v.parse().ok()) }),
+            Some(instance) => {
+                Ok(Instance { id: id.clone(), image_id: instance.image_id().and_then(|v| v.parse().ok()) })
+            }
             None => Err(Ec2Error {
                 action: "DescribeInstances",
                 kind: Ec2ErrorKind::NotFound,
@@ -598,10 +611,21 @@ mod tests {
 
     #[test]
     fn transient_kinds_are_the_retryable_ones() {
-        let transient: Vec<_> = [NotFound, DuplicateName, Throttled, Denied, DryRunSucceeded, Service, Network, Timeout, NoCredentials, Other]
-            .into_iter()
-            .filter(|k| k.is_transient())
-            .collect();
+        let transient: Vec<_> = [
+            NotFound,
+            DuplicateName,
+            Throttled,
+            Denied,
+            DryRunSucceeded,
+            Service,
+            Network,
+            Timeout,
+            NoCredentials,
+            Other,
+        ]
+        .into_iter()
+        .filter(|k| k.is_transient())
+        .collect();
         assert_eq!(transient, vec![Throttled, Service, Network, Timeout]);
     }
 
@@ -614,6 +638,9 @@ mod tests {
             message: "Connection refused (os error 111)".into(),
             endpoint: "http://127.0.0.1:9".into(),
         };
-        assert_eq!(error.to_string(), "DescribeImages: cannot reach EC2 at http://127.0.0.1:9: Connection refused (os error 111)");
+        assert_eq!(
+            error.to_string(),
+            "DescribeImages: cannot reach EC2 at http://127.0.0.1:9: Connection refused (os error 111)"
+        );
     }
 }

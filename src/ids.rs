@@ -19,8 +19,7 @@ pub struct InvalidId {
 /// EC2 resource ids: a prefix, then 8 (old style) or 17 lowercase hex digits.
 fn is_resource_id(value: &str, prefix: &str) -> bool {
     value.strip_prefix(prefix).is_some_and(|hex| {
-        (hex.len() == 8 || hex.len() == 17)
-            && hex.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        (hex.len() == 8 || hex.len() == 17) && hex.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
     })
 }
 
@@ -68,12 +67,7 @@ macro_rules! resource_id {
 }
 
 resource_id!(AmiId, "ami-", "AMI id", "'ami-' and 8 or 17 hex digits, e.g. ami-0123456789abcdef0");
-resource_id!(
-    InstanceId,
-    "i-",
-    "instance id",
-    "'i-' and 8 or 17 hex digits, e.g. i-0123456789abcdef0"
-);
+resource_id!(InstanceId, "i-", "instance id", "'i-' and 8 or 17 hex digits, e.g. i-0123456789abcdef0");
 
 /// An AWS region name such as `us-east-1`, `eu-central-2`, `us-gov-west-1`,
 /// `cn-north-1` or `ap-southeast-7`: lowercase words joined by dashes, the

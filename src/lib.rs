@@ -76,8 +76,7 @@ fn report_usage_error(error: &clap::Error) -> ExitCode {
         _ => {}
     }
     let rendered = error.render().to_string();
-    let first_paragraph: Vec<&str> =
-        rendered.lines().take_while(|l| !l.trim().is_empty()).map(str::trim).collect();
+    let first_paragraph: Vec<&str> = rendered.lines().take_while(|l| !l.trim().is_empty()).map(str::trim).collect();
     let text = first_paragraph.join(" ");
     let text = text.strip_prefix("error: ").unwrap_or(&text);
     let usage = rendered.lines().find_map(|l| l.trim().strip_prefix("Usage: ")).unwrap_or("amitools");

@@ -80,7 +80,9 @@ pub struct NameSource<'a> {
 
 #[derive(Debug, thiserror::Error)]
 pub enum NamingError {
-    #[error("image name '{0}' is already in use in this region; choose another with -n/--name, or omit -n to generate one")]
+    #[error(
+        "image name '{0}' is already in use in this region; choose another with -n/--name, or omit -n to generate one"
+    )]
     Taken(String),
     #[error("{GENERATED_NAME_TRIES} generated names in a row were already in use (last: '{0}'); try again or pass -n/--name")]
     Exhausted(String),
@@ -195,7 +197,11 @@ mod tests {
         let mut seen = Vec::new();
         let (id, name) = with_unique_name(NameSource { naming: &naming, now: &|| 1000, random: &random }, |name| {
             seen.push(name.to_string());
-            if seen.len() < 3 { Err(duplicate()) } else { Ok("ami-12345678".parse().unwrap()) }
+            if seen.len() < 3 {
+                Err(duplicate())
+            } else {
+                Ok("ami-12345678".parse().unwrap())
+            }
         })
         .unwrap();
         assert_eq!(id.as_str(), "ami-12345678");

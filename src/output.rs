@@ -32,8 +32,11 @@ impl Table {
     /// Write the table, with or without its header. The last column is not
     /// padded, so lines carry no trailing spaces.
     pub fn write(&self, out: &mut dyn Write, with_header: bool) -> io::Result<()> {
-        let lines: Vec<&Vec<String>> =
-            if with_header { std::iter::once(&self.header).chain(&self.rows).collect() } else { self.rows.iter().collect() };
+        let lines: Vec<&Vec<String>> = if with_header {
+            std::iter::once(&self.header).chain(&self.rows).collect()
+        } else {
+            self.rows.iter().collect()
+        };
         let columns = self.header.len();
         let mut widths = vec![0; columns];
         for line in &lines {

@@ -286,7 +286,12 @@ pub fn wait_for(
                             || (seen && options.mode == Mode::Smart)
                             || (!seen && elapsed >= exist_deadline);
                         if give_up {
-                            return Err(WaitError::NotFound { id: id.clone(), region: region.clone(), waited: elapsed, seen });
+                            return Err(WaitError::NotFound {
+                                id: id.clone(),
+                                region: region.clone(),
+                                waited: elapsed,
+                                seen,
+                            });
                         }
                     }
                     (_, Some(image)) => last_state = Some(image.state),
@@ -391,7 +396,8 @@ mod tests {
                     assert_eq!((dumb, smart), (Decision::Reached, Decision::Reached), "{current}→{target}");
                 } else {
                     assert_eq!(dumb, Decision::KeepWaiting, "dumb {current}→{target}");
-                    let expected = if unreachable_smart(current, target) { Decision::Unreachable } else { Decision::KeepWaiting };
+                    let expected =
+                        if unreachable_smart(current, target) { Decision::Unreachable } else { Decision::KeepWaiting };
                     assert_eq!(smart, expected, "smart {current}→{target}");
                 }
             }
@@ -570,7 +576,10 @@ mod tests {
             }
         });
         assert!(run(&ec2, &clock, &opts(Available, Mode::Smart)).is_ok());
-        assert_eq!(*clock.sleeps.borrow(), vec![Duration::from_secs(1), Duration::from_secs(2), Duration::from_secs(4)]);
+        assert_eq!(
+            *clock.sleeps.borrow(),
+            vec![Duration::from_secs(1), Duration::from_secs(2), Duration::from_secs(4)]
+        );
 
         let clock = FakeClock::new();
         let ec2 = FakeEc2::with_describe(|_| Err(FakeEc2::error(Ec2ErrorKind::Denied)));
@@ -609,7 +618,23 @@ mod tests {
         ok("2m30s", 150);
         ok("1h0m5s", 3605);
         ok("45", 45);
-        for bad in ["", "0", "0s", "-5", "-5m", "1.5h", "h", "5x", "30m1h", "1m1m", "m5", "5 m", "1h30", "99999999999999999999", "１s"] {
+        for bad in [
+            "",
+            "0",
+            "0s",
+            "-5",
+            "-5m",
+            "1.5h",
+            "h",
+            "5x",
+            "30m1h",
+            "1m1m",
+            "m5",
+            "5 m",
+            "1h30",
+            "99999999999999999999",
+            "１s",
+        ] {
             let err = parse_duration(bad).unwrap_err();
             assert!(err.contains(&format!("'{bad}'")), "{bad}: {err}");
         }

@@ -34,7 +34,9 @@ impl Plan {
             .ancestors
             .iter()
             .map(|ancestor| match ancestor {
-                Ancestor::Found { image, .. } => ImageRecord::new(&(image.region.clone(), image.id.clone()), Some(image), tags_only),
+                Ancestor::Found { image, .. } => {
+                    ImageRecord::new(&(image.region.clone(), image.id.clone()), Some(image), tags_only)
+                }
                 Ancestor::Missing { id, region } => ImageRecord::new(&(region.clone(), id.clone()), None, tags_only),
             })
             .collect();

@@ -69,7 +69,13 @@ fn tree_label(node: &Node, root_region: &Region, tags_only: bool) -> String {
     label
 }
 
-fn write_tree(out: &mut dyn Write, node: &Node, root_region: &Region, tags_only: bool, prefix: &str) -> std::io::Result<()> {
+fn write_tree(
+    out: &mut dyn Write,
+    node: &Node,
+    root_region: &Region,
+    tags_only: bool,
+    prefix: &str,
+) -> std::io::Result<()> {
     let count = node.children.len();
     for (i, child) in node.children.iter().enumerate() {
         let last = i + 1 == count;
@@ -106,9 +112,12 @@ impl Plan {
         } else if ctx.output == OutputFormat::Json {
             write_json(ctx.out, &tree_record(&tree, 0, tags_only))?;
         } else if self.flat {
-            let records: Vec<(usize, ImageRecord)> =
-                nodes.iter().map(|(depth, node)| (*depth, ImageRecord::new(&node.key, node.image.as_ref(), tags_only))).collect();
-            table(records.iter().map(|(d, r)| (Some(*d), r)), &self.list.columns, true).write(ctx.out, !self.list.no_header)?;
+            let records: Vec<(usize, ImageRecord)> = nodes
+                .iter()
+                .map(|(depth, node)| (*depth, ImageRecord::new(&node.key, node.image.as_ref(), tags_only)))
+                .collect();
+            table(records.iter().map(|(d, r)| (Some(*d), r)), &self.list.columns, true)
+                .write(ctx.out, !self.list.no_header)?;
         } else {
             writeln!(ctx.out, "{}", tree_label(&tree, &root.0, tags_only))?;
             write_tree(ctx.out, &tree, &root.0, tags_only, "")?;

@@ -17,7 +17,11 @@ pub struct Plan {
 }
 
 pub fn prepare(args: CreateArgs) -> Result<Plan> {
-    Ok(Plan { instance_id: args.instance_id, no_reboot: args.no_reboot, options: NewImageOptions::from_args(args.new_image)? })
+    Ok(Plan {
+        instance_id: args.instance_id,
+        no_reboot: args.no_reboot,
+        options: NewImageOptions::from_args(args.new_image)?,
+    })
 }
 
 impl Plan {

@@ -116,7 +116,11 @@ pub fn header(column: Column) -> &'static str {
 }
 
 /// A table of records with the chosen columns, optionally led by a DEPTH column.
-pub fn table<'a>(records: impl IntoIterator<Item = (Option<usize>, &'a ImageRecord)>, columns: &[Column], depth: bool) -> Table {
+pub fn table<'a>(
+    records: impl IntoIterator<Item = (Option<usize>, &'a ImageRecord)>,
+    columns: &[Column],
+    depth: bool,
+) -> Table {
     let mut head: Vec<String> = Vec::new();
     if depth {
         head.push("DEPTH".into());

@@ -58,7 +58,8 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
         Command::Ancestors(args) => Plan::Ancestors(ancestors::prepare(args)?),
         Command::Children(args) => Plan::Children(children::prepare(args)?),
     };
-    let auth = credentials::resolve(global.region.as_ref(), global.profile.as_deref(), |name| std::env::var(name).ok())?;
+    let auth =
+        credentials::resolve(global.region.as_ref(), global.profile.as_deref(), |name| std::env::var(name).ok())?;
     if let Some(creds) = &auth.credentials {
         logging::add_secrets(creds.secrets());
     }

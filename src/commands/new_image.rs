@@ -55,7 +55,9 @@ impl NewImageOptions {
         };
         merge_user_tags(placeholder.to_tags(), &args.tags).map_err(Error::Usage)?;
         if args.dry_run && args.wait {
-            return Err(Error::Usage("--dry-run and --wait cannot be used together: a dry run creates nothing to wait for".into()));
+            return Err(Error::Usage(
+                "--dry-run and --wait cannot be used together: a dry run creates nothing to wait for".into(),
+            ));
         }
         Ok(NewImageOptions {
             naming,
@@ -125,12 +127,18 @@ pub fn report_dry_run(ctx: &mut Context, action: &str, name: &str, region: &Regi
 }
 
 /// Print the new image's id at once (it must never be lost), then wait if asked.
-pub fn report_and_wait(ctx: &mut Context, options: &NewImageOptions, id: &AmiId, name: &str, region: &Region, tags: &Tags) -> Result<()> {
+pub fn report_and_wait(
+    ctx: &mut Context,
+    options: &NewImageOptions,
+    id: &AmiId,
+    name: &str,
+    region: &Region,
+    tags: &Tags,
+) -> Result<()> {
     let printed = match ctx.output {
         OutputFormat::Table => writeln!(ctx.out, "{id}").map_err(Error::from),
-        OutputFormat::Json => {
-            write_json(ctx.out, &NewImageReport { image_id: id, name, region, tags, dry_run: false }).map_err(Error::from)
-        }
+        OutputFormat::Json => write_json(ctx.out, &NewImageReport { image_id: id, name, region, tags, dry_run: false })
+            .map_err(Error::from),
     };
     printed.and_then(|()| ctx.out.flush().map_err(Error::from)).map_err(|e| after_create(id, e))?;
     if options.wait {

@@ -76,7 +76,8 @@ fn pick<T: Clone + std::fmt::Display>(
             Some(value)
         }
         (None, None) => {
-            missing.push(format!("{tag} (EC2 has no {field} for this image; give it with --{})", tag.replace('_', "-")));
+            missing
+                .push(format!("{tag} (EC2 has no {field} for this image; give it with --{})", tag.replace('_', "-")));
             None
         }
     }
@@ -93,11 +94,30 @@ struct TagReport<'a> {
 impl Plan {
     fn lineage_from_api(&self, ctx: &Context, image: &Image) -> Result<Lineage> {
         let mut missing = Vec::new();
-        let source_image = pick(ctx, SOURCE_IMAGE, self.source_image.as_ref(), image.source_image_id.clone(), "SourceImageId", &mut missing);
-        let source_instance =
-            pick(ctx, SOURCE_INSTANCE, self.source_instance.as_ref(), image.source_instance_id.clone(), "SourceInstanceId", &mut missing);
-        let source_region =
-            pick(ctx, SOURCE_REGION, self.source_region.as_ref(), image.source_image_region.clone(), "SourceImageRegion", &mut missing);
+        let source_image = pick(
+            ctx,
+            SOURCE_IMAGE,
+            self.source_image.as_ref(),
+            image.source_image_id.clone(),
+            "SourceImageId",
+            &mut missing,
+        );
+        let source_instance = pick(
+            ctx,
+            SOURCE_INSTANCE,
+            self.source_instance.as_ref(),
+            image.source_instance_id.clone(),
+            "SourceInstanceId",
+            &mut missing,
+        );
+        let source_region = pick(
+            ctx,
+            SOURCE_REGION,
+            self.source_region.as_ref(),
+            image.source_image_region.clone(),
+            "SourceImageRegion",
+            &mut missing,
+        );
         let recorded_time = image.creation_date.and_then(CreateTime::from_datetime);
         let created = pick(ctx, CREATE_DATE, self.created.as_ref(), recorded_time, "CreationDate", &mut missing);
         match (source_image, source_instance, source_region, created) {
@@ -132,9 +152,10 @@ impl Plan {
             Err(e) => return Err(e.into()),
         }
         match ctx.output {
-            OutputFormat::Json => {
-                write_json(ctx.out, &TagReport { image_id: &self.image_id, region: &region, tags: &tags, dry_run: self.dry_run })?
-            }
+            OutputFormat::Json => write_json(
+                ctx.out,
+                &TagReport { image_id: &self.image_id, region: &region, tags: &tags, dry_run: self.dry_run },
+            )?,
             OutputFormat::Table => {
                 let mut table = Table::new(vec!["TAG".into(), "VALUE".into()]);
                 table.rows = tags.iter().map(|(k, v)| vec![k.clone(), v.clone()]).collect();

@@ -45,7 +45,12 @@ impl Plan {
 }
 
 /// Wait, showing `ami-…  pending  1m5s` on a terminal, cleared at the end.
-pub fn wait_with_progress(ctx: &Context, region: &Region, id: &AmiId, options: &WaitOptions) -> Result<Image, WaitError> {
+pub fn wait_with_progress(
+    ctx: &Context,
+    region: &Region,
+    id: &AmiId,
+    options: &WaitOptions,
+) -> Result<Image, WaitError> {
     let mut line = StatusLine::stderr(ctx.quiet);
     let target = options.target.to_string();
     let mut progress = |seen: &Observation, elapsed| {

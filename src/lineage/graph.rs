@@ -207,8 +207,11 @@ impl<'a> Fetcher<'a> {
         let regions: Vec<Region> = keys.iter().map(|(r, _)| r.clone()).collect::<BTreeSet<_>>().into_iter().collect();
         self.bulk(&regions)?;
         for region in regions {
-            let ids: Vec<AmiId> =
-                keys.iter().filter(|(r, id)| r == &region && !self.index.knows(&(r.clone(), id.clone()))).map(|(_, id)| id.clone()).collect();
+            let ids: Vec<AmiId> = keys
+                .iter()
+                .filter(|(r, id)| r == &region && !self.index.knows(&(r.clone(), id.clone())))
+                .map(|(_, id)| id.clone())
+                .collect();
             if ids.is_empty() {
                 continue;
             }
@@ -296,7 +299,15 @@ fn build_node(
     for (child, origin) in children_of.get(&key).map(Vec::as_slice).unwrap_or_default() {
         let child_key = (child.region.clone(), child.id.clone());
         if placed.insert(child_key.clone()) {
-            node.children.push(build_node(child_key, Some((*child).clone()), Some(*origin), level + 1, depth, children_of, placed));
+            node.children.push(build_node(
+                child_key,
+                Some((*child).clone()),
+                Some(*origin),
+                level + 1,
+                depth,
+                children_of,
+                placed,
+            ));
         }
     }
     node
@@ -311,7 +322,13 @@ pub fn created_at(image: &Image) -> Option<i64> {
 }
 
 /// The descendants of `root` in `regions` (the root's region is always searched).
-pub fn descendants(ec2: &dyn Ec2, root: &Key, regions: &[Region], depth: Option<u32>, tags_only: bool) -> Result<Node, Ec2Error> {
+pub fn descendants(
+    ec2: &dyn Ec2,
+    root: &Key,
+    regions: &[Region],
+    depth: Option<u32>,
+    tags_only: bool,
+) -> Result<Node, Ec2Error> {
     let mut fetcher = Fetcher::new(ec2, tags_only);
     let mut all: Vec<Region> = regions.to_vec();
     if !all.contains(&root.0) {
@@ -468,8 +485,15 @@ mod tests {
         let tree = descendants(&ec2, &key("us-east-1", 1), &regions, None, false).unwrap();
         assert_eq!(
             tree_ids(&tree),
-            [(0, "ami-00000001"), (1, "ami-00000002"), (2, "ami-00000004"), (1, "ami-00000003"), (2, "ami-00000005"), (3, "ami-00000006")]
-                .map(|(d, s)| (d, s.to_string()))
+            [
+                (0, "ami-00000001"),
+                (1, "ami-00000002"),
+                (2, "ami-00000004"),
+                (1, "ami-00000003"),
+                (2, "ami-00000005"),
+                (3, "ami-00000006")
+            ]
+            .map(|(d, s)| (d, s.to_string()))
         );
         assert_eq!(ec2.bulk_calls.get(), 2, "one bulk call per region; the root was in the bulk");
 
