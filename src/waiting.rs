@@ -203,7 +203,7 @@ pub enum WaitError {
     Unreachable { id: AmiId, current: ImageState, target: Target },
     #[error("timed out after {} waiting for image {id} to be {target}; last state seen: {}", human(*waited), last.as_ref().map(|s| s.to_string()).unwrap_or_else(|| "not found".into()))]
     TimedOut { id: AmiId, target: Target, last: Option<ImageState>, waited: Duration, last_error: Option<String> },
-    #[error("image {id} {} (region {region})", if *seen { "no longer exists".to_string() } else if waited.is_zero() { "does not exist".to_string() } else { format!("did not appear within {}", human(*waited)) })]
+    #[error("image {id} {} (region {region})", if *seen { "no longer exists".to_string() } else if *waited < Duration::from_secs(1) { "does not exist".to_string() } else { format!("did not appear within {}", human(*waited)) })]
     NotFound { id: AmiId, region: Region, waited: Duration, seen: bool },
     #[error(transparent)]
     Ec2(#[from] Ec2Error),

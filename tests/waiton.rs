@@ -1,0 +1,170 @@
+//! `amitools waiton` against the simulator.
+
+mod common;
+
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use common::{run, Sim, REGION};
+use serde_json::{json, Value};
+
+/// A new image made by CreateImage (so it starts pending, as in real EC2).
+fn new_image(sim: &Sim) -> String {
+    let (instance, _) = sim.run_instance(REGION);
+    let (code, out, err) = run(sim.amitools().args(["create", &instance]));
+    assert_eq!(code, 0, "{err}");
+    out.trim().to_string()
+}
+
+#[test]
+fn pending_then_available_is_seen_within_about_a_second() {
+    let sim = Sim::start_with(json!({"pending_seconds": 4}));
+    let id = new_image(&sim);
+    let created = Instant::now();
+    sim.reset_stats();
+    let (code, out, err) = run(sim.amitools().args(["waiton", &id]));
+    let took = created.elapsed();
+    assert_eq!((code, out.as_str(), err.as_str()), (0, "", ""), "quiet on success when stderr is not a terminal");
+    assert!(took >= Duration::from_secs(4) && took < Duration::from_millis(5500), "took {took:?}");
+    // At most one DescribeImages a second, and it did poll.
+    let calls = sim.calls("DescribeImages");
+    assert!((3..=6).contains(&calls), "{calls} DescribeImages in ~4 s");
+}
+
+#[test]
+fn failure_during_the_wait_ends_it_on_the_next_poll() {
+    let sim = Sim::start_with(json!({"pending_seconds": 600}));
+    let id = new_image(&sim);
+    let child = sim.process().args(["waiton", &id]).stderr(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
+    std::thread::sleep(Duration::from_secs(2));
+    sim.set_state(REGION, &id, "failed");
+    let changed = Instant::now();
+    let output = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(3), "{err}");
+    assert!(changed.elapsed() < Duration::from_millis(1500), "noticed after {:?}", changed.elapsed());
+    assert_eq!(err.trim(), format!("amitools: error: image {id} is failed; it can never become available"));
+}
+
+#[test]
+fn already_failed_stops_at_once_unless_dumb() {
+    let sim = Sim::start();
+    let id = sim.register(REGION, json!([{"state": "failed"}])).remove(0);
+    let (code, _, err) = run(sim.amitools().args(["waiton", &id, "available"]));
+    assert_eq!(code, 3, "{err}");
+    assert_eq!(sim.calls("DescribeImages"), 1);
+
+    let started = Instant::now();
+    let (code, _, err) = run(sim.amitools().args(["waiton", "--dumb", "--timeout", "3s", &id]));
+    assert_eq!(code, 4, "{err}");
+    assert!(started.elapsed() >= Duration::from_secs(3));
+    assert!(err.contains("timed out after 3s") && err.contains("last state seen: failed"), "{err}");
+}
+
+#[test]
+fn an_image_invisible_after_creation_is_waited_for() {
+    let sim = Sim::start_with(json!({"pending_seconds": 2, "invisible_seconds": 3}));
+    let id = new_image(&sim);
+    let (code, _, err) = run(sim.amitools().args(["waiton", &id]));
+    assert_eq!(code, 0, "{err}");
+
+    // The same image, seen as not found by a wait that does not allow for it.
+    let id = new_image(&sim);
+    let (code, _, err) = run(sim.amitools().args(["waiton", "--nowait-exist", &id]));
+    assert_eq!(code, 5, "{err}");
+}
+
+#[test]
+fn an_unknown_image_with_nowait_exist_is_exit_5_at_once() {
+    let sim = Sim::start();
+    let (code, out, err) = run(sim.amitools().args(["waiton", "--nowait-exist", "ami-0123456789abcdef0"]));
+    assert_eq!((code, out.as_str()), (5, ""));
+    assert_eq!(err.trim(), "amitools: error: image ami-0123456789abcdef0 does not exist (region us-east-1)");
+    assert_eq!(sim.calls("DescribeImages"), 1);
+
+    let (code, _, err) = run(sim.amitools().args(["waiton", "--exist-timeout", "2s", "ami-0123456789abcdef0"]));
+    assert_eq!(code, 5);
+    assert!(err.contains("did not appear within 2s"), "{err}");
+}
+
+#[test]
+fn exists_is_any_visible_state_and_json_gives_the_image() {
+    let sim = Sim::start_with(json!({"pending_seconds": 600}));
+    let id = new_image(&sim);
+    let (code, out, _) = run(sim.amitools().args(["waiton", "-o", "json", &id, "exists"]));
+    assert_eq!(code, 0);
+    let image: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!((image["image_id"].as_str(), image["state"].as_str()), (Some(id.as_str()), Some("pending")));
+    assert_eq!(image["tags"]["source_region"], REGION);
+
+    let (code, _, err) = run(sim.amitools().args(["waiton", "--nowait-exist", &id, "exists"]));
+    assert_eq!(code, 2, "{err}");
+}
+
+#[test]
+fn a_wait_rides_out_throttling() {
+    let sim = Sim::start_with(json!({"pending_seconds": 3, "seed": 7}));
+    let id = new_image(&sim);
+    sim.configure(json!({"throttle_rate": 0.3}));
+    let (code, _, err) = run(sim.amitools().args(["waiton", &id]));
+    assert_eq!(code, 0, "{err}");
+    assert!(sim.control("stats", None)["faults"].as_u64().unwrap() > 0, "no request was throttled");
+}
+
+#[test]
+fn an_authorisation_error_ends_the_wait() {
+    let sim = Sim::start();
+    sim.configure(json!({"deny_actions": ["DescribeImages"]}));
+    let (code, _, err) = run(sim.amitools().args(["waiton", "ami-0123456789abcdef0"]));
+    assert_eq!(code, 1);
+    assert!(err.contains("UnauthorizedOperation"), "{err}");
+}
+
+/// Run amitools on a pseudo-terminal (util-linux `script`); returns (success, what the terminal got).
+fn on_terminal(sim: &Sim, args: &str) -> (bool, String) {
+    let binary = assert_cmd::cargo::cargo_bin("amitools");
+    let home = tempfile::tempdir().unwrap();
+    let output = std::process::Command::new("script")
+        .args(["-qec", &format!("{} {args}", binary.display()), "/dev/null"])
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap())
+        .env("HOME", home.path())
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_ACCESS_KEY_ID", "AKIDEXAMPLEFAKE")
+        .env("AWS_SECRET_ACCESS_KEY", common::SECRET_KEY)
+        .env("AWS_REGION", REGION)
+        .env("AWS_ENDPOINT_URL", &sim.url)
+        .output()
+        .unwrap();
+    (output.status.success(), String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+#[test]
+fn the_progress_line_appears_only_on_a_terminal() {
+    let sim = Sim::start_with(json!({"pending_seconds": 3}));
+    let id = new_image(&sim);
+    let (ok, screen) = on_terminal(&sim, &format!("waiton {id}"));
+    assert!(ok, "{screen:?}");
+    assert!(screen.contains(&format!("{id}  pending  (waiting for available")), "{screen:?}");
+    assert!(screen.ends_with("\r\x1b[2K"), "the line is cleared at the end: {screen:?}");
+
+    let id = new_image(&sim);
+    let (ok, screen) = on_terminal(&sim, &format!("-q waiton {id}"));
+    assert!(ok);
+    assert_eq!(screen, "", "-q shows no progress");
+    // Not a terminal: nothing either (asserted in pending_then_available_is_seen_within_about_a_second).
+}
+
+#[test]
+fn ctrl_c_ends_a_wait_with_130() {
+    let sim = Sim::start_with(json!({"pending_seconds": 600}));
+    let id = new_image(&sim);
+    let child = sim.process().args(["waiton", &id]).stderr(Stdio::piped()).spawn().unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    let interrupted = Instant::now();
+    let status = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(130));
+    assert!(interrupted.elapsed() < Duration::from_secs(1), "{:?}", interrupted.elapsed());
+}
