@@ -70,7 +70,10 @@ fn name_prefix_and_explicit_name() {
     let (code, id, _) = create(&sim, &["-n", "web (prod) v1.2", "-d", "nightly build", &instance]);
     assert_eq!(code, 0);
     let image = sim.image(REGION, &id);
-    assert_eq!((image["name"].as_str(), image["description"].as_str()), (Some("web (prod) v1.2"), Some("nightly build")));
+    assert_eq!(
+        (image["name"].as_str(), image["description"].as_str()),
+        (Some("web (prod) v1.2"), Some("nightly build"))
+    );
 }
 
 #[test]
@@ -170,7 +173,6 @@ fn create_wait_prints_the_id_then_waits() {
     let (code, id, err) = create(&sim, &["--wait", &instance]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(sim.image(REGION, &id)["state"], "available");
-
 }
 
 #[test]
@@ -237,7 +239,20 @@ fn tag_with_either_date_form() {
 fn tag_keeps_other_tags() {
     let sim = Sim::start();
     let id = sim.register(REGION, json!([{"tags": {"team": "web"}}])).remove(0);
-    let (code, _, err) = tag(&sim, &[&id, "--source-image", "ami-12345678", "--source-instance", "i-12345678", "--source-region", "us-east-1", "--create-timestamp", "0"]);
+    let (code, _, err) = tag(
+        &sim,
+        &[
+            &id,
+            "--source-image",
+            "ami-12345678",
+            "--source-instance",
+            "i-12345678",
+            "--source-region",
+            "us-east-1",
+            "--create-timestamp",
+            "0",
+        ],
+    );
     assert_eq!(code, 0, "{err}");
     let tags = tags_of(&sim, &id);
     assert_eq!(tags["team"], "web");
@@ -250,13 +265,64 @@ fn tag_refuses_invalid_input_before_any_call() {
     let ok = ["--source-image", "ami-12345678", "--source-instance", "i-12345678", "--source-region", "us-east-1"];
     let id = "ami-0123456789abcdef0";
     let cases: Vec<(Vec<&str>, &str)> = vec![
-        ([&[id][..], &ok, &["--create-date", "20130101T000000Z", "--create-timestamp", "5"]].concat(), "--create-timestamp"),
+        (
+            [&[id][..], &ok, &["--create-date", "20130101T000000Z", "--create-timestamp", "5"]].concat(),
+            "--create-timestamp",
+        ),
         ([&[id][..], &ok].concat(), "--create-date or --create-timestamp"),
         (vec![id, "--create-timestamp", "5"], "--source-image"),
         ([&["ami-1234"][..], &ok, &["--create-timestamp", "5"]].concat(), "'ami-1234'"),
-        ([&[id][..], &["--source-image", "ami-XYZ12345", "--source-instance", "i-12345678", "--source-region", "us-east-1", "--create-timestamp", "5"]].concat(), "'ami-XYZ12345'"),
-        ([&[id][..], &["--source-image", "ami-12345678", "--source-instance", "i-1", "--source-region", "us-east-1", "--create-timestamp", "5"]].concat(), "'i-1'"),
-        ([&[id][..], &["--source-image", "ami-12345678", "--source-instance", "i-12345678", "--source-region", "useast1", "--create-timestamp", "5"]].concat(), "'useast1'"),
+        (
+            [
+                &[id][..],
+                &[
+                    "--source-image",
+                    "ami-XYZ12345",
+                    "--source-instance",
+                    "i-12345678",
+                    "--source-region",
+                    "us-east-1",
+                    "--create-timestamp",
+                    "5",
+                ],
+            ]
+            .concat(),
+            "'ami-XYZ12345'",
+        ),
+        (
+            [
+                &[id][..],
+                &[
+                    "--source-image",
+                    "ami-12345678",
+                    "--source-instance",
+                    "i-1",
+                    "--source-region",
+                    "us-east-1",
+                    "--create-timestamp",
+                    "5",
+                ],
+            ]
+            .concat(),
+            "'i-1'",
+        ),
+        (
+            [
+                &[id][..],
+                &[
+                    "--source-image",
+                    "ami-12345678",
+                    "--source-instance",
+                    "i-12345678",
+                    "--source-region",
+                    "useast1",
+                    "--create-timestamp",
+                    "5",
+                ],
+            ]
+            .concat(),
+            "'useast1'",
+        ),
         ([&[id][..], &ok, &["--create-date", "20130230T000000Z"]].concat(), "'20130230T000000Z'"),
         ([&[id][..], &ok, &["--create-date", "20131301T000000Z"]].concat(), "'20131301T000000Z'"),
         ([&[id][..], &ok, &["--create-date", "2013-01-01"]].concat(), "'2013-01-01'"),

@@ -91,7 +91,11 @@ fn the_original_credential_file_works() {
     let sim = Sim::start();
     let (instance, _) = sim.run_instance("ap-south-1");
     let dir = tempfile::tempdir().unwrap();
-    let path = credential_file(dir.path(), "# legacy keys\nAWSAccessKeyId = AKIDFILE\nAWSSecretKey = filesecretfilesecret\nregion = ap-south-1\n", 0o600);
+    let path = credential_file(
+        dir.path(),
+        "# legacy keys\nAWSAccessKeyId = AKIDFILE\nAWSSecretKey = filesecretfilesecret\nregion = ap-south-1\n",
+        0o600,
+    );
     let (code, out, err) = run(bare_amitools(dir.path())
         .env("AWS_CREDENTIAL_FILE", &path)
         .env("AWS_ENDPOINT_URL", &sim.url)
@@ -135,7 +139,8 @@ fn secrets_never_appear_even_at_trace_level() {
         vec!["-vvv", "waiton", "--nowait-exist", "ami-12345678"],
     ];
     for args in runs {
-        let (_, out, err) = run(sim.amitools().env("AWS_SESSION_TOKEN", SESSION_TOKEN).env("RUST_LOG", "trace").args(&args));
+        let (_, out, err) =
+            run(sim.amitools().env("AWS_SESSION_TOKEN", SESSION_TOKEN).env("RUST_LOG", "trace").args(&args));
         assert!(err.len() > 1000, "{args:?}: expected trace output, got {} bytes", err.len());
         for secret in [SECRET_KEY, SESSION_TOKEN] {
             assert!(!out.contains(secret) && !err.contains(secret), "{args:?} leaked a secret");
@@ -148,7 +153,8 @@ fn an_unreachable_endpoint_fails_fast_naming_it() {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let url = format!("http://127.0.0.1:{port}");
     let home = tempfile::tempdir().unwrap();
-    let commands: &[&[&str]] = &[&["ancestors", "ami-12345678"], &["create", "i-12345678"], &["children", "ami-12345678"]];
+    let commands: &[&[&str]] =
+        &[&["ancestors", "ami-12345678"], &["create", "i-12345678"], &["children", "ami-12345678"]];
     for args in commands {
         let started = Instant::now();
         let (code, _, err) = run(bare_amitools(home.path())
