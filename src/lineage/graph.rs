@@ -98,7 +98,7 @@ impl Index {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Ancestor {
     /// An image that exists, with the link to its parent if it has one.
-    Found { image: Image, link: Option<Link> },
+    Found { image: Box<Image>, link: Option<Link> },
     /// A parent named by a link that does not exist or is not visible.
     Missing { id: AmiId, region: Region },
 }
@@ -156,7 +156,7 @@ pub fn walk_ancestors(index: &Index, start: &Key, max_depth: u32, tags_only: boo
             return Walk::Done(Chain { ancestors, end: ChainEnd::Missing });
         };
         let link = parent_of(image, tags_only);
-        ancestors.push(Ancestor::Found { image: image.clone(), link: link.clone() });
+        ancestors.push(Ancestor::Found { image: Box::new(image.clone()), link: link.clone() });
         let Some(link) = link else {
             return Walk::Done(Chain { ancestors, end: ChainEnd::Root });
         };
