@@ -23,6 +23,7 @@ Examples:
   amitools ancestors ami-0123456789abcdef0
   amitools children --all-regions ami-0123456789abcdef0
   amitools tag ami-0123456789abcdef0 --from-api
+  amitools copy -R eu-west-1 --wait ami-0123456789abcdef0
 
 Credentials: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, else the file named by
 AWS_CREDENTIAL_FILE, else the AWS profile chain (--profile, SSO, ...).
@@ -110,6 +111,8 @@ pub enum Command {
     Waiton(WaitonArgs),
     Ancestors(AncestorsArgs),
     Children(ChildrenArgs),
+    Copy(CopyArgs),
+    Clone(CloneArgs),
 }
 
 /// Options shared by the commands that make an image (create, copy, clone).
@@ -269,6 +272,75 @@ pub struct WaitonArgs {
     /// How long "not found" means "not visible yet", within --timeout
     #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = crate::waiting::parse_duration)]
     pub exist_timeout: std::time::Duration,
+}
+
+/// Options shared by `copy` and `clone`.
+#[derive(Debug, Args)]
+pub struct CopyOptions {
+    #[command(flatten)]
+    pub new_image: NewImageArgs,
+
+    /// Encrypt the copy's snapshots (with the account's default EBS key unless --kms-key-id)
+    #[arg(long)]
+    pub encrypted: bool,
+
+    /// KMS key for the encrypted copy: key id, key ARN, alias name or alias ARN
+    #[arg(long, value_name = "KEY", requires = "encrypted")]
+    pub kms_key_id: Option<String>,
+
+    /// Do not copy the source's own tags (the lineage tags are always set)
+    #[arg(long)]
+    pub no_copy_tags: bool,
+}
+
+/// Copy an image to another region (or the same one), keeping its lineage.
+///
+/// Like `aws ec2 copy-image`, with amitools' naming and lineage tags: the copy
+/// records the source image and its region as its parent, the source's
+/// source_instance, and the time of the copy, set in the CopyImage call
+/// itself. The source's other tags come along unless --no-copy-tags.
+///
+/// Prints the new image id (it lives in the destination region).
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  amitools copy -R eu-west-1 ami-0123456789abcdef0
+  amitools copy --source-region us-east-1 -R us-west-2 --encrypted --wait ami-0123456789abcdef0
+  AMI=$(amitools copy -R eu-west-1 -N web ami-0123456789abcdef0)")]
+pub struct CopyArgs {
+    /// The image to copy
+    #[arg(value_name = "SOURCE_AMI")]
+    pub image_id: AmiId,
+
+    /// The region the source image is in [default: the current region]
+    #[arg(long, value_name = "REGION")]
+    pub source_region: Option<Region>,
+
+    /// The region to copy to [default: the current region]
+    #[arg(short = 'R', long, value_name = "REGION")]
+    pub dest_region: Option<Region>,
+
+    #[command(flatten)]
+    pub copy: CopyOptions,
+}
+
+/// Make your own copy of an image, in the same region, keeping its lineage.
+///
+/// A copy with a new id that you own: insurance against a third party
+/// withdrawing the image. `amitools copy` with source and destination region
+/// both the current region.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  amitools clone ami-0123456789abcdef0
+  amitools clone -n 'ubuntu base (ours)' --wait ami-0123456789abcdef0")]
+pub struct CloneArgs {
+    /// The image to clone
+    #[arg(value_name = "AMI_ID")]
+    pub image_id: AmiId,
+
+    #[command(flatten)]
+    pub copy: CopyOptions,
 }
 
 /// The columns of `ancestors` and `children --flat`.

@@ -4,6 +4,7 @@
 
 mod ancestors;
 mod children;
+mod copy;
 mod create;
 mod listing;
 mod new_image;
@@ -47,6 +48,7 @@ enum Plan {
     Waiton(waiton::Plan),
     Ancestors(ancestors::Plan),
     Children(children::Plan),
+    Copy(copy::Plan),
 }
 
 pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
@@ -57,6 +59,10 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
         Command::Waiton(args) => Plan::Waiton(waiton::prepare(args)?),
         Command::Ancestors(args) => Plan::Ancestors(ancestors::prepare(args)?),
         Command::Children(args) => Plan::Children(children::prepare(args)?),
+        Command::Copy(args) => {
+            Plan::Copy(copy::prepare(args.image_id, args.source_region, args.dest_region, args.copy)?)
+        }
+        Command::Clone(args) => Plan::Copy(copy::prepare(args.image_id, None, None, args.copy)?),
     };
     let auth =
         credentials::resolve(global.region.as_ref(), global.profile.as_deref(), |name| std::env::var(name).ok())?;
@@ -71,5 +77,6 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
         Plan::Waiton(plan) => plan.execute(&mut ctx),
         Plan::Ancestors(plan) => plan.execute(&mut ctx),
         Plan::Children(plan) => plan.execute(&mut ctx),
+        Plan::Copy(plan) => plan.execute(&mut ctx),
     }
 }

@@ -1,0 +1,108 @@
+//! `amitools copy` and `amitools clone`: one code path. A clone is a copy
+//! whose source and destination are both the current region.
+
+use super::new_image::{dry_run_outcome, report_and_wait, report_dry_run, NewImageOptions};
+use super::Context;
+use crate::cli::CopyOptions;
+use crate::ec2::{ImageCopy, Tags};
+use crate::error::{Error, Result};
+use crate::ids::{AmiId, Region};
+use crate::image::Image;
+use crate::lineage::{is_lineage_tag, CreateTime, Lineage, RecordedLineage};
+
+#[derive(Debug)]
+pub struct Plan {
+    source: AmiId,
+    /// None: the current region.
+    source_region: Option<Region>,
+    dest_region: Option<Region>,
+    encrypted: bool,
+    kms_key_id: Option<String>,
+    copy_tags: bool,
+    options: NewImageOptions,
+}
+
+pub fn prepare(
+    source: AmiId,
+    source_region: Option<Region>,
+    dest_region: Option<Region>,
+    args: CopyOptions,
+) -> Result<Plan> {
+    if let Some(key) = &args.kms_key_id {
+        let plausible = !key.is_empty() && key.len() <= 2048 && key.chars().all(|c| c.is_ascii_graphic());
+        if !plausible {
+            return Err(Error::Usage(format!(
+                "invalid KMS key '{}': expected a key id, key ARN, alias name or alias ARN",
+                key.chars().take(60).collect::<String>()
+            )));
+        }
+    }
+    Ok(Plan {
+        source,
+        source_region,
+        dest_region,
+        encrypted: args.encrypted,
+        kms_key_id: args.kms_key_id,
+        copy_tags: !args.no_copy_tags,
+        options: NewImageOptions::from_args(args.new_image)?,
+    })
+}
+
+impl Plan {
+    /// The copy's tags: its own lineage and the user's `--tag`s, then the
+    /// source's other tags where they do not collide. The source's tags are
+    /// passed explicitly rather than through CopyImageTags, so that which tag
+    /// wins (the copy's lineage, never the source's) is ours to decide, not
+    /// an undocumented detail of EC2's merge.
+    fn tags(&self, lineage: &Lineage, source: &Image) -> Result<Tags> {
+        let mut tags = self.options.tags(lineage)?;
+        if self.copy_tags {
+            for (key, value) in &source.tags {
+                if !is_lineage_tag(key) && !key.starts_with("aws:") {
+                    tags.entry(key.clone()).or_insert_with(|| value.clone());
+                }
+            }
+        }
+        Ok(tags)
+    }
+
+    pub fn execute(self, ctx: &mut Context) -> Result<()> {
+        let source_region = self.source_region.clone().unwrap_or_else(|| ctx.region.clone());
+        let dest_region = self.dest_region.clone().unwrap_or_else(|| ctx.region.clone());
+        let source = ctx.ec2.describe_image(&source_region, &self.source)?.ok_or_else(|| {
+            Error::Failed(format!(
+                "source image {} does not exist in {source_region} (or is not visible to you)",
+                self.source
+            ))
+        })?;
+        let recorded = RecordedLineage::from_tags(&source.tags);
+        let lineage = Lineage {
+            source_image: self.source.clone(),
+            source_instance: recorded.source_instance.or_else(|| source.source_instance_id.clone()),
+            source_region: source_region.clone(),
+            created: CreateTime::now(),
+        };
+        let tags = self.tags(&lineage, &source)?;
+        let description = self.options.description.clone().or_else(|| source.description.clone());
+        let request = |name: &str, dry_run: bool| ImageCopy {
+            source_image_id: self.source.clone(),
+            source_region: source_region.clone(),
+            dest_region: dest_region.clone(),
+            name: name.to_string(),
+            description: description.clone(),
+            encrypted: self.encrypted,
+            kms_key_id: self.kms_key_id.clone(),
+            tags: tags.clone(),
+            dry_run,
+        };
+        if self.options.dry_run {
+            let name = self.options.dry_run_name();
+            dry_run_outcome(ctx.ec2.copy_image(&request(&name, true)))?;
+            return report_dry_run(ctx, "CopyImage", &name, &dest_region, &tags);
+        }
+        let ec2 = ctx.ec2;
+        let (id, name) = self.options.make(|name| ec2.copy_image(&request(name, false)))?;
+        log::info!("copied {} ({source_region}) to {id} ({dest_region}) named '{name}'", self.source);
+        report_and_wait(ctx, &self.options, &id, &name, &dest_region, &tags)
+    }
+}
