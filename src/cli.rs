@@ -63,27 +63,27 @@ pub struct Cli {
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
     /// AWS region to use [default: AWS_REGION, AWS_DEFAULT_REGION, the credential file, the profile]
-    #[arg(short = 'r', long, global = true, value_name = "REGION")]
+    #[arg(short = 'r', long, global = true, value_name = "REGION", display_order = 101)]
     pub region: Option<Region>,
 
     /// Named profile from the AWS config and credentials files
-    #[arg(long, global = true, value_name = "NAME")]
+    #[arg(long, global = true, value_name = "NAME", display_order = 102)]
     pub profile: Option<String>,
 
     /// Send EC2 requests to this URL instead of AWS (a local simulator, a VPC endpoint)
-    #[arg(long, global = true, value_name = "URL", env = "AWS_ENDPOINT_URL", value_parser = parse_endpoint_url)]
+    #[arg(long, global = true, value_name = "URL", env = "AWS_ENDPOINT_URL", value_parser = parse_endpoint_url, display_order = 103)]
     pub endpoint_url: Option<String>,
 
     /// Output format
-    #[arg(short = 'o', long, global = true, value_enum, default_value_t = OutputFormat::Table)]
+    #[arg(short = 'o', long, global = true, value_enum, default_value_t = OutputFormat::Table, display_order = 104)]
     pub output: OutputFormat,
 
     /// More diagnostics on stderr (-v info, -vv debug, -vvv trace; RUST_LOG overrides)
-    #[arg(short = 'v', long, global = true, action = clap::ArgAction::Count)]
+    #[arg(short = 'v', long, global = true, action = clap::ArgAction::Count, display_order = 105)]
     pub verbose: u8,
 
     /// Only errors on stderr: no notes, no progress
-    #[arg(short = 'q', long, global = true, conflicts_with = "verbose")]
+    #[arg(short = 'q', long, global = true, conflicts_with = "verbose", display_order = 106)]
     pub quiet: bool,
 }
 
@@ -249,8 +249,8 @@ pub struct WaitonArgs {
     pub image_id: AmiId,
 
     /// The state to wait for
-    #[arg(value_name = "STATE", default_value = "available", value_parser = crate::waiting::Target::parse,
-          hide_default_value = false)]
+    #[arg(value_name = "STATE", default_value = "available", hide_possible_values = true,
+          value_parser = state_parser())]
     pub state: crate::waiting::Target,
 
     /// Wait strictly for STATE until the timeout, even when it can never be reached
@@ -341,6 +341,13 @@ pub struct CloneArgs {
 
     #[command(flatten)]
     pub copy: CopyOptions,
+}
+
+/// waiton's STATE: the names are listed for completions; parsing is `Target::parse`.
+fn state_parser() -> impl clap::builder::TypedValueParser<Value = crate::waiting::Target> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(crate::waiting::Target::all_names())
+        .map(|name| crate::waiting::Target::parse(&name).expect("every listed name parses"))
 }
 
 /// The columns of `ancestors` and `children --flat`.

@@ -9,6 +9,7 @@ pub mod commands;
 pub mod credentials;
 pub mod ec2;
 pub mod error;
+pub mod generate;
 pub mod ids;
 pub mod image;
 pub mod lineage;
@@ -25,16 +26,22 @@ use std::ffi::OsString;
 use std::io::{self, Write};
 
 use clap::error::ErrorKind;
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 
 use crate::cli::Cli;
 use crate::error::{Error, ExitCode};
 
 /// Run amitools with these arguments (argv[0] first); returns the exit code.
+/// Invoked as one of the original tools' names (`ami-waiton`, …), it runs
+/// that subcommand.
 pub fn run(args: impl IntoIterator<Item = OsString>) -> std::process::ExitCode {
-    let code = match Cli::try_parse_from(args) {
+    let args: Vec<OsString> = args.into_iter().collect();
+    let help = help_command(&args);
+    let (command, args) = generate::expand_alias(args);
+    let parsed = command.try_get_matches_from(args).and_then(|matches| Cli::from_arg_matches(&matches));
+    let code = match parsed {
         Ok(cli) => run_parsed(cli),
-        Err(error) => report_usage_error(&error),
+        Err(error) => report_usage_error(&error, &help),
     };
     std::process::ExitCode::from(code as u8)
 }
@@ -60,10 +67,23 @@ fn run_parsed(cli: Cli) -> ExitCode {
     }
 }
 
+/// What to point a user at after a usage error: `ami-waiton --help` for an
+/// alias, `amitools waiton --help` when a subcommand was named, else `amitools --help`.
+fn help_command(args: &[OsString]) -> String {
+    if let Some((alias, _)) = args.first().and_then(generate::alias_for) {
+        return alias.to_string();
+    }
+    let names: Vec<String> = Cli::command().get_subcommands().map(|s| s.get_name().to_string()).collect();
+    match args.iter().skip(1).filter_map(|a| a.to_str()).find(|a| names.iter().any(|n| n == a)) {
+        Some(sub) => format!("amitools {sub}"),
+        None => "amitools".to_string(),
+    }
+}
+
 /// clap's errors span several lines (usage, tips); ours are one line that
 /// names the bad value, then where to read more. --help and --version are
 /// not errors: they print in full and exit 0.
-fn report_usage_error(error: &clap::Error) -> ExitCode {
+fn report_usage_error(error: &clap::Error, help: &str) -> ExitCode {
     match error.kind() {
         ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
             let _ = error.print();
@@ -79,8 +99,6 @@ fn report_usage_error(error: &clap::Error) -> ExitCode {
     let first_paragraph: Vec<&str> = rendered.lines().take_while(|l| !l.trim().is_empty()).map(str::trim).collect();
     let text = first_paragraph.join(" ");
     let text = text.strip_prefix("error: ").unwrap_or(&text);
-    let usage = rendered.lines().find_map(|l| l.trim().strip_prefix("Usage: ")).unwrap_or("amitools");
-    let command: Vec<&str> = usage.split_whitespace().take_while(|w| !w.starts_with(['[', '<', '-'])).collect();
-    eprintln!("amitools: error: {text} (see '{} --help')", command.join(" "));
+    eprintln!("amitools: error: {text} (see '{help} --help')");
     ExitCode::Usage
 }

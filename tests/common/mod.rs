@@ -129,7 +129,12 @@ impl Sim {
 
     /// The same, as a plain process to spawn and talk to while it runs.
     pub fn process(&self) -> Process {
-        let mut cmd = bare_process(self.home.path());
+        self.process_of(assert_cmd::cargo::cargo_bin("amitools"))
+    }
+
+    /// Another program (an alias of amitools, say) in the same environment.
+    pub fn process_of(&self, program: impl AsRef<std::ffi::OsStr>) -> Process {
+        let mut cmd = clean_process(program, self.home.path());
         cmd.env("AWS_ACCESS_KEY_ID", "AKIDEXAMPLEFAKE")
             .env("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
             .env("AWS_REGION", REGION)
@@ -153,7 +158,11 @@ pub fn bare_amitools(home: &std::path::Path) -> Command {
 }
 
 fn bare_process(home: &std::path::Path) -> Process {
-    let mut cmd = Process::new(assert_cmd::cargo::cargo_bin("amitools"));
+    clean_process(assert_cmd::cargo::cargo_bin("amitools"), home)
+}
+
+fn clean_process(program: impl AsRef<std::ffi::OsStr>, home: &std::path::Path) -> Process {
+    let mut cmd = Process::new(program);
     cmd.env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("HOME", home)

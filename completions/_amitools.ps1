@@ -1,0 +1,259 @@
+
+using namespace System.Management.Automation
+using namespace System.Management.Automation.Language
+
+Register-ArgumentCompleter -Native -CommandName 'amitools' -ScriptBlock {
+    param($wordToComplete, $commandAst, $cursorPosition)
+
+    $commandElements = $commandAst.CommandElements
+    $command = @(
+        'amitools'
+        for ($i = 1; $i -lt $commandElements.Count; $i++) {
+            $element = $commandElements[$i]
+            if ($element -isnot [StringConstantExpressionAst] -or
+                $element.StringConstantType -ne [StringConstantType]::BareWord -or
+                $element.Value.StartsWith('-') -or
+                $element.Value -eq $wordToComplete) {
+                break
+        }
+        $element.Value
+    }) -join ';'
+
+    $completions = @(switch ($command) {
+        'amitools' {
+            [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'AWS region to use [default: AWS_REGION, AWS_DEFAULT_REGION, the credential file, the profile]')
+            [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'AWS region to use [default: AWS_REGION, AWS_DEFAULT_REGION, the credential file, the profile]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Named profile from the AWS config and credentials files')
+            [CompletionResult]::new('--endpoint-url', '--endpoint-url', [CompletionResultType]::ParameterName, 'Send EC2 requests to this URL instead of AWS (a local simulator, a VPC endpoint)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More diagnostics on stderr (-v info, -vv debug, -vvv trace; RUST_LOG overrides)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More diagnostics on stderr (-v info, -vv debug, -vvv trace; RUST_LOG overrides)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr: no notes, no progress')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr: no notes, no progress')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create an image from an instance, named and tagged with its lineage')
+            [CompletionResult]::new('tag', 'tag', [CompletionResultType]::ParameterValue, 'Set the lineage tags on an image made some other way')
+            [CompletionResult]::new('waiton', 'waiton', [CompletionResultType]::ParameterValue, 'Wait for an image to reach a state')
+            [CompletionResult]::new('ancestors', 'ancestors', [CompletionResultType]::ParameterValue, 'Show the images an image was made from, back to the root')
+            [CompletionResult]::new('children', 'children', [CompletionResultType]::ParameterValue, 'Show the images made from an image, and from those, as a tree')
+            [CompletionResult]::new('copy', 'copy', [CompletionResultType]::ParameterValue, 'Copy an image to another region (or the same one), keeping its lineage')
+            [CompletionResult]::new('clone', 'clone', [CompletionResultType]::ParameterValue, 'Make your own copy of an image, in the same region, keeping its lineage')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'amitools;create' {
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Name for the new image [default: PREFIX-<unix seconds>-<random number>]')
+            [CompletionResult]::new('--name', '--name', [CompletionResultType]::ParameterName, 'Name for the new image [default: PREFIX-<unix seconds>-<random number>]')
+            [CompletionResult]::new('-N', '-N ', [CompletionResultType]::ParameterName, 'Prefix for the generated name')
+            [CompletionResult]::new('--random-name-prefix', '--random-name-prefix', [CompletionResultType]::ParameterName, 'Prefix for the generated name')
+            [CompletionResult]::new('-d', '-d', [CompletionResultType]::ParameterName, 'Description for the new image')
+            [CompletionResult]::new('--description', '--description', [CompletionResultType]::ParameterName, 'Description for the new image')
+            [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'Extra tag for the image and its snapshots (repeatable); lineage tags cannot be overridden')
+            [CompletionResult]::new('--tag', '--tag', [CompletionResultType]::ParameterName, 'Extra tag for the image and its snapshots (repeatable); lineage tags cannot be overridden')
+            [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'AWS region to use [default: AWS_REGION, AWS_DEFAULT_REGION, the credential file, the profile]')
+            [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'AWS region to use [default: AWS_REGION, AWS_DEFAULT_REGION, the credential file, the profile]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Named profile from the AWS config and credentials files')
+            [CompletionResult]::new('--endpoint-url', '--endpoint-url', [CompletionResultType]::ParameterName, 'Send EC2 requests to this URL instead of AWS (a local simulator, a VPC endpoint)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'Wait until the image is available (as `amitools waiton`); the id is printed first')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Ask EC2 whether the request would succeed (permissions, parameters); create nothing')
+            [CompletionResult]::new('--no-reboot', '--no-reboot', [CompletionResultType]::ParameterName, 'Do not shut the instance down first (the file system may be inconsistent)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More diagnostics on stderr (-v info, -vv debug, -vvv trace; RUST_LOG overrides)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More diagnostics on stderr (-v info, -vv debug, -vvv trace; RUST_LOG overrides)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr: no notes, no progress')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr: no notes, no progress')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'amitools;tag' {
+            [CompletionResult]::new('--source-image', '--source-image', [CompletionResultType]::ParameterName, 'The AMI the image was made from')
+            [CompletionResult]::new('--source-instance', '--source-instance', [CompletionResultType]::ParameterName, 'The instance the image was made from')
+            [CompletionResult]::new('--source-region', '--source-region', [CompletionResultType]::ParameterName, 'The region of the source AMI')
+            [CompletionResult]::new('--create-date', '--create-date', [CompletionResultType]::ParameterName, 'When the image was made, UTC: YYYYMMDDTHHMMSSZ')
+            [CompletionResult]::new('--create-timestamp', '--create-timestamp', [CompletionResultType]::ParameterName, 'When the image was made, in seconds since 1970-01-01 UTC')
+            [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'AWS region to use [default: AWS_REGION, AWS_DEFAULT_REGION, the credential file, the profile]')
+            [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'AWS region to use [default: AWS_REGION, AWS_DEFAULT_REGION, the credential file, the profile]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Named profile from the AWS config and credentials files')
+            [CompletionResult]::new('--endpoint-url', '--endpoint-url', [CompletionResultType]::ParameterName, 'Send EC2 requests to this URL instead of AWS (a local simulator, a VPC endpoint)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--from-api', '--from-api', [CompletionResultType]::ParameterName, 'Fill values not given from what EC2 recorded (SourceImageId, SourceImageRegion, SourceInstanceId, CreationDate)')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Show what would be set; set nothing')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More diagnostics on stderr (-v info, -vv debug, -vvv trace; RUST_LOG overrides)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More diagnostics on stderr (-v info, -vv debug, -vvv trace; RUST_LOG overrides)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr: no notes, no progress')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr: no notes, no progress')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'amitools;waiton' {
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Give up after this long (90s, 15m, 1h, 1h30m or seconds)')
+            [CompletionResult]::new('--interval', '--interval', [CompletionResultType]::ParameterName, 'Longest pause between two checks (at least 1s)')
+            [CompletionResult]::new('--exist-timeout', '--exist-timeout', [CompletionResultType]::ParameterName, 'How long "not found" means "not visible yet", within --timeout')
+            [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'AWS region to use [default: AWS_REGION, AWS_DEFAULT_REGION, the credential file, the profile]')
+            [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'AWS region to use [default: AWS_REGION, AWS_DEFAULT_REGION, the credential file, the profile]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Named profile from the AWS config and credentials files')
+            [CompletionResult]::new('--endpoint-url', '--endpoint-url', [CompletionResultType]::ParameterName, 'Send EC2 requests to this URL instead of AWS (a local simulator, a VPC endpoint)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--dumb', '--dumb', [CompletionResultType]::ParameterName, 'Wait strictly for STATE until the timeout, even when it can never be reached')
+            [CompletionResult]::new('--nowait-exist', '--nowait-exist', [CompletionResultType]::ParameterName, 'An image not visible at the first check is "not found" (exit 5) at once')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More diagnostics on stderr (-v info, -vv debug, -vvv trace; RUST_LOG overrides)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More diagnostics on stderr (-v info, -vv debug, -vvv trace; RUST_LOG overrides)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr: no notes, no progress')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr: no notes, no progress')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'amitools;ancestors' {
+            [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Columns to show, in order: image_id, create_date, create_ts, source_instance, source_region, name, state, owner, description, origin')
+            [CompletionResult]::new('--columns', '--columns', [CompletionResultType]::ParameterName, 'Columns to show, in order: image_id, create_date, create_ts, source_instance, source_region, name, state, owner, description, origin')
+            [CompletionResult]::new('--max-depth', '--max-depth', [CompletionResultType]::ParameterName, 'Stop after this many generations')
+            [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'AWS region to use [default: AWS_REGION, AWS_DEFAULT_REGION, the credential file, the profile]')
+            [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'AWS region to use [default: AWS_REGION, AWS_DEFAULT_REGION, the credential file, the profile]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Named profile from the AWS config and credentials files')
+            [CompletionResult]::new('--endpoint-url', '--endpoint-url', [CompletionResultType]::ParameterName, 'Send EC2 requests to this URL instead of AWS (a local simulator, a VPC endpoint)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--no-header', '--no-header', [CompletionResultType]::ParameterName, 'Leave out the header line')
+            [CompletionResult]::new('--ids', '--ids', [CompletionResultType]::ParameterName, 'Print only the image ids, one per line')
+            [CompletionResult]::new('--tags-only', '--tags-only', [CompletionResultType]::ParameterName, 'Follow only lineage tags, not what EC2 recorded (SourceImageId)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More diagnostics on stderr (-v info, -vv debug, -vvv trace; RUST_LOG overrides)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More diagnostics on stderr (-v info, -vv debug, -vvv trace; RUST_LOG overrides)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr: no notes, no progress')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr: no notes, no progress')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'amitools;children' {
+            [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Columns to show, in order: image_id, create_date, create_ts, source_instance, source_region, name, state, owner, description, origin')
+            [CompletionResult]::new('--columns', '--columns', [CompletionResultType]::ParameterName, 'Columns to show, in order: image_id, create_date, create_ts, source_instance, source_region, name, state, owner, description, origin')
+            [CompletionResult]::new('--depth', '--depth', [CompletionResultType]::ParameterName, 'Show at most this many generations')
+            [CompletionResult]::new('--regions', '--regions', [CompletionResultType]::ParameterName, 'Look for children in these regions [default: the current region]')
+            [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'AWS region to use [default: AWS_REGION, AWS_DEFAULT_REGION, the credential file, the profile]')
+            [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'AWS region to use [default: AWS_REGION, AWS_DEFAULT_REGION, the credential file, the profile]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Named profile from the AWS config and credentials files')
+            [CompletionResult]::new('--endpoint-url', '--endpoint-url', [CompletionResultType]::ParameterName, 'Send EC2 requests to this URL instead of AWS (a local simulator, a VPC endpoint)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--no-header', '--no-header', [CompletionResultType]::ParameterName, 'Leave out the header line')
+            [CompletionResult]::new('--ids', '--ids', [CompletionResultType]::ParameterName, 'Print only the image ids, one per line')
+            [CompletionResult]::new('--tags-only', '--tags-only', [CompletionResultType]::ParameterName, 'Follow only lineage tags, not what EC2 recorded (SourceImageId)')
+            [CompletionResult]::new('--flat', '--flat', [CompletionResultType]::ParameterName, 'A table with a DEPTH column instead of the tree')
+            [CompletionResult]::new('--all-regions', '--all-regions', [CompletionResultType]::ParameterName, 'Look for children in every region enabled for the account')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More diagnostics on stderr (-v info, -vv debug, -vvv trace; RUST_LOG overrides)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More diagnostics on stderr (-v info, -vv debug, -vvv trace; RUST_LOG overrides)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr: no notes, no progress')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr: no notes, no progress')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'amitools;copy' {
+            [CompletionResult]::new('--source-region', '--source-region', [CompletionResultType]::ParameterName, 'The region the source image is in [default: the current region]')
+            [CompletionResult]::new('-R', '-R ', [CompletionResultType]::ParameterName, 'The region to copy to [default: the current region]')
+            [CompletionResult]::new('--dest-region', '--dest-region', [CompletionResultType]::ParameterName, 'The region to copy to [default: the current region]')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Name for the new image [default: PREFIX-<unix seconds>-<random number>]')
+            [CompletionResult]::new('--name', '--name', [CompletionResultType]::ParameterName, 'Name for the new image [default: PREFIX-<unix seconds>-<random number>]')
+            [CompletionResult]::new('-N', '-N ', [CompletionResultType]::ParameterName, 'Prefix for the generated name')
+            [CompletionResult]::new('--random-name-prefix', '--random-name-prefix', [CompletionResultType]::ParameterName, 'Prefix for the generated name')
+            [CompletionResult]::new('-d', '-d', [CompletionResultType]::ParameterName, 'Description for the new image')
+            [CompletionResult]::new('--description', '--description', [CompletionResultType]::ParameterName, 'Description for the new image')
+            [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'Extra tag for the image and its snapshots (repeatable); lineage tags cannot be overridden')
+            [CompletionResult]::new('--tag', '--tag', [CompletionResultType]::ParameterName, 'Extra tag for the image and its snapshots (repeatable); lineage tags cannot be overridden')
+            [CompletionResult]::new('--kms-key-id', '--kms-key-id', [CompletionResultType]::ParameterName, 'KMS key for the encrypted copy: key id, key ARN, alias name or alias ARN')
+            [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'AWS region to use [default: AWS_REGION, AWS_DEFAULT_REGION, the credential file, the profile]')
+            [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'AWS region to use [default: AWS_REGION, AWS_DEFAULT_REGION, the credential file, the profile]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Named profile from the AWS config and credentials files')
+            [CompletionResult]::new('--endpoint-url', '--endpoint-url', [CompletionResultType]::ParameterName, 'Send EC2 requests to this URL instead of AWS (a local simulator, a VPC endpoint)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'Wait until the image is available (as `amitools waiton`); the id is printed first')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Ask EC2 whether the request would succeed (permissions, parameters); create nothing')
+            [CompletionResult]::new('--encrypted', '--encrypted', [CompletionResultType]::ParameterName, 'Encrypt the copy''s snapshots (with the account''s default EBS key unless --kms-key-id)')
+            [CompletionResult]::new('--no-copy-tags', '--no-copy-tags', [CompletionResultType]::ParameterName, 'Do not copy the source''s own tags (the lineage tags are always set)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More diagnostics on stderr (-v info, -vv debug, -vvv trace; RUST_LOG overrides)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More diagnostics on stderr (-v info, -vv debug, -vvv trace; RUST_LOG overrides)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr: no notes, no progress')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr: no notes, no progress')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'amitools;clone' {
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Name for the new image [default: PREFIX-<unix seconds>-<random number>]')
+            [CompletionResult]::new('--name', '--name', [CompletionResultType]::ParameterName, 'Name for the new image [default: PREFIX-<unix seconds>-<random number>]')
+            [CompletionResult]::new('-N', '-N ', [CompletionResultType]::ParameterName, 'Prefix for the generated name')
+            [CompletionResult]::new('--random-name-prefix', '--random-name-prefix', [CompletionResultType]::ParameterName, 'Prefix for the generated name')
+            [CompletionResult]::new('-d', '-d', [CompletionResultType]::ParameterName, 'Description for the new image')
+            [CompletionResult]::new('--description', '--description', [CompletionResultType]::ParameterName, 'Description for the new image')
+            [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'Extra tag for the image and its snapshots (repeatable); lineage tags cannot be overridden')
+            [CompletionResult]::new('--tag', '--tag', [CompletionResultType]::ParameterName, 'Extra tag for the image and its snapshots (repeatable); lineage tags cannot be overridden')
+            [CompletionResult]::new('--kms-key-id', '--kms-key-id', [CompletionResultType]::ParameterName, 'KMS key for the encrypted copy: key id, key ARN, alias name or alias ARN')
+            [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'AWS region to use [default: AWS_REGION, AWS_DEFAULT_REGION, the credential file, the profile]')
+            [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'AWS region to use [default: AWS_REGION, AWS_DEFAULT_REGION, the credential file, the profile]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Named profile from the AWS config and credentials files')
+            [CompletionResult]::new('--endpoint-url', '--endpoint-url', [CompletionResultType]::ParameterName, 'Send EC2 requests to this URL instead of AWS (a local simulator, a VPC endpoint)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'Wait until the image is available (as `amitools waiton`); the id is printed first')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Ask EC2 whether the request would succeed (permissions, parameters); create nothing')
+            [CompletionResult]::new('--encrypted', '--encrypted', [CompletionResultType]::ParameterName, 'Encrypt the copy''s snapshots (with the account''s default EBS key unless --kms-key-id)')
+            [CompletionResult]::new('--no-copy-tags', '--no-copy-tags', [CompletionResultType]::ParameterName, 'Do not copy the source''s own tags (the lineage tags are always set)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More diagnostics on stderr (-v info, -vv debug, -vvv trace; RUST_LOG overrides)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More diagnostics on stderr (-v info, -vv debug, -vvv trace; RUST_LOG overrides)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr: no notes, no progress')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr: no notes, no progress')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'amitools;help' {
+            [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create an image from an instance, named and tagged with its lineage')
+            [CompletionResult]::new('tag', 'tag', [CompletionResultType]::ParameterValue, 'Set the lineage tags on an image made some other way')
+            [CompletionResult]::new('waiton', 'waiton', [CompletionResultType]::ParameterValue, 'Wait for an image to reach a state')
+            [CompletionResult]::new('ancestors', 'ancestors', [CompletionResultType]::ParameterValue, 'Show the images an image was made from, back to the root')
+            [CompletionResult]::new('children', 'children', [CompletionResultType]::ParameterValue, 'Show the images made from an image, and from those, as a tree')
+            [CompletionResult]::new('copy', 'copy', [CompletionResultType]::ParameterValue, 'Copy an image to another region (or the same one), keeping its lineage')
+            [CompletionResult]::new('clone', 'clone', [CompletionResultType]::ParameterValue, 'Make your own copy of an image, in the same region, keeping its lineage')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'amitools;help;create' {
+            break
+        }
+        'amitools;help;tag' {
+            break
+        }
+        'amitools;help;waiton' {
+            break
+        }
+        'amitools;help;ancestors' {
+            break
+        }
+        'amitools;help;children' {
+            break
+        }
+        'amitools;help;copy' {
+            break
+        }
+        'amitools;help;clone' {
+            break
+        }
+        'amitools;help;help' {
+            break
+        }
+    })
+
+    $completions.Where{ $_.CompletionText -like "$wordToComplete*" } |
+        Sort-Object -Property ListItemText
+}

@@ -1,0 +1,177 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_amitools_global_optspecs
+    string join \n r/region= profile= endpoint-url= o/output= v/verbose q/quiet h/help V/version
+end
+
+function __fish_amitools_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_amitools_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_amitools_using_subcommand
+    set -l cmd (__fish_amitools_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c amitools -n "__fish_amitools_needs_command" -s r -l region -d 'AWS region to use [default: AWS_REGION, AWS_DEFAULT_REGION, the credential file, the profile]' -r
+complete -c amitools -n "__fish_amitools_needs_command" -l profile -d 'Named profile from the AWS config and credentials files' -r
+complete -c amitools -n "__fish_amitools_needs_command" -l endpoint-url -d 'Send EC2 requests to this URL instead of AWS (a local simulator, a VPC endpoint)' -r
+complete -c amitools -n "__fish_amitools_needs_command" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns for people'
+json\t'JSON with stable field names, for scripts'"
+complete -c amitools -n "__fish_amitools_needs_command" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace; RUST_LOG overrides)'
+complete -c amitools -n "__fish_amitools_needs_command" -s q -l quiet -d 'Only errors on stderr: no notes, no progress'
+complete -c amitools -n "__fish_amitools_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c amitools -n "__fish_amitools_needs_command" -s V -l version -d 'Print version'
+complete -c amitools -n "__fish_amitools_needs_command" -f -a "create" -d 'Create an image from an instance, named and tagged with its lineage'
+complete -c amitools -n "__fish_amitools_needs_command" -f -a "tag" -d 'Set the lineage tags on an image made some other way'
+complete -c amitools -n "__fish_amitools_needs_command" -f -a "waiton" -d 'Wait for an image to reach a state'
+complete -c amitools -n "__fish_amitools_needs_command" -f -a "ancestors" -d 'Show the images an image was made from, back to the root'
+complete -c amitools -n "__fish_amitools_needs_command" -f -a "children" -d 'Show the images made from an image, and from those, as a tree'
+complete -c amitools -n "__fish_amitools_needs_command" -f -a "copy" -d 'Copy an image to another region (or the same one), keeping its lineage'
+complete -c amitools -n "__fish_amitools_needs_command" -f -a "clone" -d 'Make your own copy of an image, in the same region, keeping its lineage'
+complete -c amitools -n "__fish_amitools_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c amitools -n "__fish_amitools_using_subcommand create" -s n -l name -d 'Name for the new image [default: PREFIX-<unix seconds>-<random number>]' -r
+complete -c amitools -n "__fish_amitools_using_subcommand create" -s N -l random-name-prefix -d 'Prefix for the generated name' -r
+complete -c amitools -n "__fish_amitools_using_subcommand create" -s d -l description -d 'Description for the new image' -r
+complete -c amitools -n "__fish_amitools_using_subcommand create" -s t -l tag -d 'Extra tag for the image and its snapshots (repeatable); lineage tags cannot be overridden' -r
+complete -c amitools -n "__fish_amitools_using_subcommand create" -s r -l region -d 'AWS region to use [default: AWS_REGION, AWS_DEFAULT_REGION, the credential file, the profile]' -r
+complete -c amitools -n "__fish_amitools_using_subcommand create" -l profile -d 'Named profile from the AWS config and credentials files' -r
+complete -c amitools -n "__fish_amitools_using_subcommand create" -l endpoint-url -d 'Send EC2 requests to this URL instead of AWS (a local simulator, a VPC endpoint)' -r
+complete -c amitools -n "__fish_amitools_using_subcommand create" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns for people'
+json\t'JSON with stable field names, for scripts'"
+complete -c amitools -n "__fish_amitools_using_subcommand create" -l wait -d 'Wait until the image is available (as `amitools waiton`); the id is printed first'
+complete -c amitools -n "__fish_amitools_using_subcommand create" -l dry-run -d 'Ask EC2 whether the request would succeed (permissions, parameters); create nothing'
+complete -c amitools -n "__fish_amitools_using_subcommand create" -l no-reboot -d 'Do not shut the instance down first (the file system may be inconsistent)'
+complete -c amitools -n "__fish_amitools_using_subcommand create" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace; RUST_LOG overrides)'
+complete -c amitools -n "__fish_amitools_using_subcommand create" -s q -l quiet -d 'Only errors on stderr: no notes, no progress'
+complete -c amitools -n "__fish_amitools_using_subcommand create" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c amitools -n "__fish_amitools_using_subcommand tag" -l source-image -d 'The AMI the image was made from' -r
+complete -c amitools -n "__fish_amitools_using_subcommand tag" -l source-instance -d 'The instance the image was made from' -r
+complete -c amitools -n "__fish_amitools_using_subcommand tag" -l source-region -d 'The region of the source AMI' -r
+complete -c amitools -n "__fish_amitools_using_subcommand tag" -l create-date -d 'When the image was made, UTC: YYYYMMDDTHHMMSSZ' -r
+complete -c amitools -n "__fish_amitools_using_subcommand tag" -l create-timestamp -d 'When the image was made, in seconds since 1970-01-01 UTC' -r
+complete -c amitools -n "__fish_amitools_using_subcommand tag" -s r -l region -d 'AWS region to use [default: AWS_REGION, AWS_DEFAULT_REGION, the credential file, the profile]' -r
+complete -c amitools -n "__fish_amitools_using_subcommand tag" -l profile -d 'Named profile from the AWS config and credentials files' -r
+complete -c amitools -n "__fish_amitools_using_subcommand tag" -l endpoint-url -d 'Send EC2 requests to this URL instead of AWS (a local simulator, a VPC endpoint)' -r
+complete -c amitools -n "__fish_amitools_using_subcommand tag" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns for people'
+json\t'JSON with stable field names, for scripts'"
+complete -c amitools -n "__fish_amitools_using_subcommand tag" -l from-api -d 'Fill values not given from what EC2 recorded (SourceImageId, SourceImageRegion, SourceInstanceId, CreationDate)'
+complete -c amitools -n "__fish_amitools_using_subcommand tag" -l dry-run -d 'Show what would be set; set nothing'
+complete -c amitools -n "__fish_amitools_using_subcommand tag" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace; RUST_LOG overrides)'
+complete -c amitools -n "__fish_amitools_using_subcommand tag" -s q -l quiet -d 'Only errors on stderr: no notes, no progress'
+complete -c amitools -n "__fish_amitools_using_subcommand tag" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c amitools -n "__fish_amitools_using_subcommand waiton" -l timeout -d 'Give up after this long (90s, 15m, 1h, 1h30m or seconds)' -r
+complete -c amitools -n "__fish_amitools_using_subcommand waiton" -l interval -d 'Longest pause between two checks (at least 1s)' -r
+complete -c amitools -n "__fish_amitools_using_subcommand waiton" -l exist-timeout -d 'How long "not found" means "not visible yet", within --timeout' -r
+complete -c amitools -n "__fish_amitools_using_subcommand waiton" -s r -l region -d 'AWS region to use [default: AWS_REGION, AWS_DEFAULT_REGION, the credential file, the profile]' -r
+complete -c amitools -n "__fish_amitools_using_subcommand waiton" -l profile -d 'Named profile from the AWS config and credentials files' -r
+complete -c amitools -n "__fish_amitools_using_subcommand waiton" -l endpoint-url -d 'Send EC2 requests to this URL instead of AWS (a local simulator, a VPC endpoint)' -r
+complete -c amitools -n "__fish_amitools_using_subcommand waiton" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns for people'
+json\t'JSON with stable field names, for scripts'"
+complete -c amitools -n "__fish_amitools_using_subcommand waiton" -l dumb -d 'Wait strictly for STATE until the timeout, even when it can never be reached'
+complete -c amitools -n "__fish_amitools_using_subcommand waiton" -l nowait-exist -d 'An image not visible at the first check is "not found" (exit 5) at once'
+complete -c amitools -n "__fish_amitools_using_subcommand waiton" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace; RUST_LOG overrides)'
+complete -c amitools -n "__fish_amitools_using_subcommand waiton" -s q -l quiet -d 'Only errors on stderr: no notes, no progress'
+complete -c amitools -n "__fish_amitools_using_subcommand waiton" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c amitools -n "__fish_amitools_using_subcommand ancestors" -s C -l columns -d 'Columns to show, in order: image_id, create_date, create_ts, source_instance, source_region, name, state, owner, description, origin' -r -f -a "image_id\t''
+create_date\t''
+create_ts\t''
+source_instance\t''
+source_region\t''
+name\t''
+state\t''
+owner\t''
+description\t''
+origin\t'Where the link to the parent came from: tag or ec2'"
+complete -c amitools -n "__fish_amitools_using_subcommand ancestors" -l max-depth -d 'Stop after this many generations' -r
+complete -c amitools -n "__fish_amitools_using_subcommand ancestors" -s r -l region -d 'AWS region to use [default: AWS_REGION, AWS_DEFAULT_REGION, the credential file, the profile]' -r
+complete -c amitools -n "__fish_amitools_using_subcommand ancestors" -l profile -d 'Named profile from the AWS config and credentials files' -r
+complete -c amitools -n "__fish_amitools_using_subcommand ancestors" -l endpoint-url -d 'Send EC2 requests to this URL instead of AWS (a local simulator, a VPC endpoint)' -r
+complete -c amitools -n "__fish_amitools_using_subcommand ancestors" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns for people'
+json\t'JSON with stable field names, for scripts'"
+complete -c amitools -n "__fish_amitools_using_subcommand ancestors" -l no-header -d 'Leave out the header line'
+complete -c amitools -n "__fish_amitools_using_subcommand ancestors" -l ids -d 'Print only the image ids, one per line'
+complete -c amitools -n "__fish_amitools_using_subcommand ancestors" -l tags-only -d 'Follow only lineage tags, not what EC2 recorded (SourceImageId)'
+complete -c amitools -n "__fish_amitools_using_subcommand ancestors" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace; RUST_LOG overrides)'
+complete -c amitools -n "__fish_amitools_using_subcommand ancestors" -s q -l quiet -d 'Only errors on stderr: no notes, no progress'
+complete -c amitools -n "__fish_amitools_using_subcommand ancestors" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c amitools -n "__fish_amitools_using_subcommand children" -s C -l columns -d 'Columns to show, in order: image_id, create_date, create_ts, source_instance, source_region, name, state, owner, description, origin' -r -f -a "image_id\t''
+create_date\t''
+create_ts\t''
+source_instance\t''
+source_region\t''
+name\t''
+state\t''
+owner\t''
+description\t''
+origin\t'Where the link to the parent came from: tag or ec2'"
+complete -c amitools -n "__fish_amitools_using_subcommand children" -l depth -d 'Show at most this many generations' -r
+complete -c amitools -n "__fish_amitools_using_subcommand children" -l regions -d 'Look for children in these regions [default: the current region]' -r
+complete -c amitools -n "__fish_amitools_using_subcommand children" -s r -l region -d 'AWS region to use [default: AWS_REGION, AWS_DEFAULT_REGION, the credential file, the profile]' -r
+complete -c amitools -n "__fish_amitools_using_subcommand children" -l profile -d 'Named profile from the AWS config and credentials files' -r
+complete -c amitools -n "__fish_amitools_using_subcommand children" -l endpoint-url -d 'Send EC2 requests to this URL instead of AWS (a local simulator, a VPC endpoint)' -r
+complete -c amitools -n "__fish_amitools_using_subcommand children" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns for people'
+json\t'JSON with stable field names, for scripts'"
+complete -c amitools -n "__fish_amitools_using_subcommand children" -l no-header -d 'Leave out the header line'
+complete -c amitools -n "__fish_amitools_using_subcommand children" -l ids -d 'Print only the image ids, one per line'
+complete -c amitools -n "__fish_amitools_using_subcommand children" -l tags-only -d 'Follow only lineage tags, not what EC2 recorded (SourceImageId)'
+complete -c amitools -n "__fish_amitools_using_subcommand children" -l flat -d 'A table with a DEPTH column instead of the tree'
+complete -c amitools -n "__fish_amitools_using_subcommand children" -l all-regions -d 'Look for children in every region enabled for the account'
+complete -c amitools -n "__fish_amitools_using_subcommand children" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace; RUST_LOG overrides)'
+complete -c amitools -n "__fish_amitools_using_subcommand children" -s q -l quiet -d 'Only errors on stderr: no notes, no progress'
+complete -c amitools -n "__fish_amitools_using_subcommand children" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c amitools -n "__fish_amitools_using_subcommand copy" -l source-region -d 'The region the source image is in [default: the current region]' -r
+complete -c amitools -n "__fish_amitools_using_subcommand copy" -s R -l dest-region -d 'The region to copy to [default: the current region]' -r
+complete -c amitools -n "__fish_amitools_using_subcommand copy" -s n -l name -d 'Name for the new image [default: PREFIX-<unix seconds>-<random number>]' -r
+complete -c amitools -n "__fish_amitools_using_subcommand copy" -s N -l random-name-prefix -d 'Prefix for the generated name' -r
+complete -c amitools -n "__fish_amitools_using_subcommand copy" -s d -l description -d 'Description for the new image' -r
+complete -c amitools -n "__fish_amitools_using_subcommand copy" -s t -l tag -d 'Extra tag for the image and its snapshots (repeatable); lineage tags cannot be overridden' -r
+complete -c amitools -n "__fish_amitools_using_subcommand copy" -l kms-key-id -d 'KMS key for the encrypted copy: key id, key ARN, alias name or alias ARN' -r
+complete -c amitools -n "__fish_amitools_using_subcommand copy" -s r -l region -d 'AWS region to use [default: AWS_REGION, AWS_DEFAULT_REGION, the credential file, the profile]' -r
+complete -c amitools -n "__fish_amitools_using_subcommand copy" -l profile -d 'Named profile from the AWS config and credentials files' -r
+complete -c amitools -n "__fish_amitools_using_subcommand copy" -l endpoint-url -d 'Send EC2 requests to this URL instead of AWS (a local simulator, a VPC endpoint)' -r
+complete -c amitools -n "__fish_amitools_using_subcommand copy" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns for people'
+json\t'JSON with stable field names, for scripts'"
+complete -c amitools -n "__fish_amitools_using_subcommand copy" -l wait -d 'Wait until the image is available (as `amitools waiton`); the id is printed first'
+complete -c amitools -n "__fish_amitools_using_subcommand copy" -l dry-run -d 'Ask EC2 whether the request would succeed (permissions, parameters); create nothing'
+complete -c amitools -n "__fish_amitools_using_subcommand copy" -l encrypted -d 'Encrypt the copy\'s snapshots (with the account\'s default EBS key unless --kms-key-id)'
+complete -c amitools -n "__fish_amitools_using_subcommand copy" -l no-copy-tags -d 'Do not copy the source\'s own tags (the lineage tags are always set)'
+complete -c amitools -n "__fish_amitools_using_subcommand copy" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace; RUST_LOG overrides)'
+complete -c amitools -n "__fish_amitools_using_subcommand copy" -s q -l quiet -d 'Only errors on stderr: no notes, no progress'
+complete -c amitools -n "__fish_amitools_using_subcommand copy" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c amitools -n "__fish_amitools_using_subcommand clone" -s n -l name -d 'Name for the new image [default: PREFIX-<unix seconds>-<random number>]' -r
+complete -c amitools -n "__fish_amitools_using_subcommand clone" -s N -l random-name-prefix -d 'Prefix for the generated name' -r
+complete -c amitools -n "__fish_amitools_using_subcommand clone" -s d -l description -d 'Description for the new image' -r
+complete -c amitools -n "__fish_amitools_using_subcommand clone" -s t -l tag -d 'Extra tag for the image and its snapshots (repeatable); lineage tags cannot be overridden' -r
+complete -c amitools -n "__fish_amitools_using_subcommand clone" -l kms-key-id -d 'KMS key for the encrypted copy: key id, key ARN, alias name or alias ARN' -r
+complete -c amitools -n "__fish_amitools_using_subcommand clone" -s r -l region -d 'AWS region to use [default: AWS_REGION, AWS_DEFAULT_REGION, the credential file, the profile]' -r
+complete -c amitools -n "__fish_amitools_using_subcommand clone" -l profile -d 'Named profile from the AWS config and credentials files' -r
+complete -c amitools -n "__fish_amitools_using_subcommand clone" -l endpoint-url -d 'Send EC2 requests to this URL instead of AWS (a local simulator, a VPC endpoint)' -r
+complete -c amitools -n "__fish_amitools_using_subcommand clone" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns for people'
+json\t'JSON with stable field names, for scripts'"
+complete -c amitools -n "__fish_amitools_using_subcommand clone" -l wait -d 'Wait until the image is available (as `amitools waiton`); the id is printed first'
+complete -c amitools -n "__fish_amitools_using_subcommand clone" -l dry-run -d 'Ask EC2 whether the request would succeed (permissions, parameters); create nothing'
+complete -c amitools -n "__fish_amitools_using_subcommand clone" -l encrypted -d 'Encrypt the copy\'s snapshots (with the account\'s default EBS key unless --kms-key-id)'
+complete -c amitools -n "__fish_amitools_using_subcommand clone" -l no-copy-tags -d 'Do not copy the source\'s own tags (the lineage tags are always set)'
+complete -c amitools -n "__fish_amitools_using_subcommand clone" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace; RUST_LOG overrides)'
+complete -c amitools -n "__fish_amitools_using_subcommand clone" -s q -l quiet -d 'Only errors on stderr: no notes, no progress'
+complete -c amitools -n "__fish_amitools_using_subcommand clone" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c amitools -n "__fish_amitools_using_subcommand help; and not __fish_seen_subcommand_from create tag waiton ancestors children copy clone help" -f -a "create" -d 'Create an image from an instance, named and tagged with its lineage'
+complete -c amitools -n "__fish_amitools_using_subcommand help; and not __fish_seen_subcommand_from create tag waiton ancestors children copy clone help" -f -a "tag" -d 'Set the lineage tags on an image made some other way'
+complete -c amitools -n "__fish_amitools_using_subcommand help; and not __fish_seen_subcommand_from create tag waiton ancestors children copy clone help" -f -a "waiton" -d 'Wait for an image to reach a state'
+complete -c amitools -n "__fish_amitools_using_subcommand help; and not __fish_seen_subcommand_from create tag waiton ancestors children copy clone help" -f -a "ancestors" -d 'Show the images an image was made from, back to the root'
+complete -c amitools -n "__fish_amitools_using_subcommand help; and not __fish_seen_subcommand_from create tag waiton ancestors children copy clone help" -f -a "children" -d 'Show the images made from an image, and from those, as a tree'
+complete -c amitools -n "__fish_amitools_using_subcommand help; and not __fish_seen_subcommand_from create tag waiton ancestors children copy clone help" -f -a "copy" -d 'Copy an image to another region (or the same one), keeping its lineage'
+complete -c amitools -n "__fish_amitools_using_subcommand help; and not __fish_seen_subcommand_from create tag waiton ancestors children copy clone help" -f -a "clone" -d 'Make your own copy of an image, in the same region, keeping its lineage'
+complete -c amitools -n "__fish_amitools_using_subcommand help; and not __fish_seen_subcommand_from create tag waiton ancestors children copy clone help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
