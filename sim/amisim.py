@@ -60,6 +60,9 @@ class Config:
         # fractions of EC2 requests answered with 503 RequestLimitExceeded / 500 InternalError
         "throttle_rate": 0.0,
         "error_rate": 0.0,
+        # fraction of successful EC2 requests whose response is lost: the
+        # request takes effect, the client sees 500 InternalError
+        "lost_response_rate": 0.0,
         # limit faults to these actions (empty: all)
         "fault_actions": [],
         # actions answered with UnauthorizedOperation
@@ -306,6 +309,7 @@ class App:
             SIM.stats[action] += 1
             SIM.stats_by_region[region][action] += 1
             roll = config.rng.random()
+            lose_roll = config.rng.random()
         if config.latency_ms:
             time.sleep(config.latency_ms / 1000)
         faultable = not config.fault_actions or action in config.fault_actions
@@ -330,6 +334,8 @@ class App:
                     captured["status"], captured["headers"] = status, headers
 
                 chunks = list(self.moto(environ, capture))
+        if faultable and captured["status"].startswith("200") and lose_roll < config.lost_response_rate:
+            return self.fault(start_response, "500 Internal Server Error", "InternalError", "An internal error has occurred")
         start_response(captured["status"], captured["headers"])
         return chunks
 

@@ -206,7 +206,7 @@ pub struct TagArgs {
     pub create_date: Option<crate::lineage::CreateTime>,
 
     /// When the image was made, in seconds since 1970-01-01 UTC
-    #[arg(long, value_name = "SECONDS", value_parser = crate::lineage::CreateTime::parse_timestamp)]
+    #[arg(long, value_name = "SECONDS", value_parser = crate::lineage::CreateTime::parse_timestamp, allow_hyphen_values = true)]
     pub create_timestamp: Option<crate::lineage::CreateTime>,
 
     /// Fill values not given from what EC2 recorded (SourceImageId, SourceImageRegion,
@@ -262,15 +262,15 @@ pub struct WaitonArgs {
     pub nowait_exist: bool,
 
     /// Give up after this long (90s, 15m, 1h, 1h30m or seconds)
-    #[arg(long, value_name = "DURATION", default_value = "1h", value_parser = crate::waiting::parse_duration)]
+    #[arg(long, value_name = "DURATION", default_value = "1h", value_parser = crate::waiting::parse_duration, allow_hyphen_values = true)]
     pub timeout: std::time::Duration,
 
     /// Longest pause between two checks (at least 1s)
-    #[arg(long, value_name = "DURATION", default_value = "15s", value_parser = crate::waiting::parse_duration)]
+    #[arg(long, value_name = "DURATION", default_value = "15s", value_parser = crate::waiting::parse_duration, allow_hyphen_values = true)]
     pub interval: std::time::Duration,
 
     /// How long "not found" means "not visible yet", within --timeout
-    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = crate::waiting::parse_duration)]
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = crate::waiting::parse_duration, allow_hyphen_values = true)]
     pub exist_timeout: std::time::Duration,
 }
 
@@ -415,7 +415,7 @@ pub struct AncestorsArgs {
     pub list: ListArgs,
 
     /// Stop after this many generations
-    #[arg(long, value_name = "N", default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    #[arg(long, value_name = "N", default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..=100_000), allow_hyphen_values = true)]
     pub max_depth: u32,
 }
 
@@ -444,7 +444,7 @@ pub struct ChildrenArgs {
     pub flat: bool,
 
     /// Show at most this many generations
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100_000), allow_hyphen_values = true)]
     pub depth: Option<u32>,
 
     /// Look for children in these regions [default: the current region]
@@ -459,7 +459,7 @@ pub struct ChildrenArgs {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::CommandFactory;
+    use clap::{CommandFactory, Parser};
 
     #[test]
     fn definitions_are_consistent() {
@@ -472,6 +472,28 @@ mod tests {
         let after = Cli::try_parse_from(["amitools", "waiton", "ami-12345678", "-r", "us-west-2"]).unwrap();
         assert_eq!(before.global.region, after.global.region);
         assert_eq!(before.global.region.unwrap().as_str(), "us-west-2");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn column_lists_never_panic(value in "\\PC{0,60}") {
+            let _ = Cli::try_parse_from(["amitools", "ancestors", "ami-12345678", "-C", &value]);
+        }
+
+        #[test]
+        fn valid_column_lists_round_trip(picks in proptest::collection::vec(0usize..10, 1..10)) {
+            let all = Column::value_variants();
+            let chosen: Vec<Column> = picks.iter().map(|i| all[*i]).collect();
+            let text: Vec<String> = chosen.iter().map(|c| c.to_possible_value().unwrap().get_name().to_string()).collect();
+            let cli = Cli::try_parse_from(["amitools", "ancestors", "ami-12345678", "-C", &text.join(",")]).unwrap();
+            let Command::Ancestors(args) = cli.command else { panic!("parsed as another command") };
+            proptest::prop_assert_eq!(args.list.columns, chosen);
+        }
+
+        #[test]
+        fn endpoint_url_parser_never_panics(value in "\\PC{0,60}") {
+            let _ = parse_endpoint_url(&value);
+        }
     }
 
     #[test]

@@ -441,6 +441,32 @@ mod tests {
         assert_eq!(s.profile.as_deref(), Some("dev"));
     }
 
+    proptest::proptest! {
+        #[test]
+        fn parser_never_panics(text in "\\PC{0,200}", lines in proptest::collection::vec("[ -~]{0,40}", 0..8)) {
+            let _ = parse(&text);
+            let _ = parse(&lines.join("\n"));
+        }
+
+        #[test]
+        fn valid_files_round_trip(
+            key in "[A-Z0-9]{16,20}",
+            secret in "[A-Za-z0-9/+]{20,40}",
+            region in proptest::sample::select(vec!["us-east-1", "eu-central-2", "us-gov-west-1", "cn-north-1"]),
+            legacy in proptest::bool::ANY,
+            pad in "[ \t]{0,3}",
+            comment in "[ -~]{0,30}",
+        ) {
+            let (key_name, secret_name) = if legacy { ("AWSAccessKeyId", "AWSSecretKey") } else { ("aws_access_key_id", "aws_secret_access_key") };
+            let text = format!("#{comment}\n{pad}{key_name}{pad}={pad}{key}{pad}\n\n{secret_name}={secret}\nregion{pad}={region}\n");
+            let file = parse(&text).unwrap();
+            let creds = file.credentials.unwrap();
+            proptest::prop_assert_eq!(creds.access_key_id, key);
+            proptest::prop_assert_eq!(creds.secret_access_key, secret);
+            proptest::prop_assert_eq!(file.region.unwrap().to_string(), region);
+        }
+    }
+
     #[test]
     fn debug_output_redacts_secrets() {
         let creds = StaticCredentials {

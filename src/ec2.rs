@@ -9,6 +9,8 @@
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use aws_config::meta::region::ProvideRegion;
@@ -20,6 +22,11 @@ use aws_sdk_ec2::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_ec2::operation::describe_images::builders::DescribeImagesFluentBuilder;
 use aws_sdk_ec2::types::{self, Filter, ResourceType, Tag, TagSpecification};
 use aws_sdk_ec2::Client;
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextRef;
+use aws_smithy_runtime_api::client::interceptors::Intercept;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::config_bag::ConfigBag;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
@@ -66,11 +73,17 @@ pub struct ImageCopy {
 pub trait Ec2 {
     /// The image with this id, or None when EC2 says there is no such image.
     fn describe_image(&self, region: &Region, id: &AmiId) -> Result<Option<Image>, Ec2Error>;
+    /// One poll of an image during a wait: like `describe_image`, but bounded
+    /// by `within` and with at most one quick retry, since the wait loop
+    /// retries (and keeps to its own deadline) itself.
+    fn poll_image(&self, region: &Region, id: &AmiId, within: Duration) -> Result<Option<Image>, Ec2Error>;
     /// The images among `ids` that exist and are visible; the others are simply absent.
     fn find_images(&self, region: &Region, ids: &[AmiId]) -> Result<Vec<Image>, Ec2Error>;
     /// The account's own images in each region (queried concurrently), only
     /// those carrying `tag_key` when it is given.
     fn own_images(&self, regions: &[Region], tag_key: Option<&str>) -> Result<Vec<Image>, Ec2Error>;
+    /// The account's own image with this name in the region, if any.
+    fn own_image_named(&self, region: &Region, name: &str) -> Result<Option<Image>, Ec2Error>;
     fn describe_instance(&self, region: &Region, id: &InstanceId) -> Result<Instance, Ec2Error>;
     fn create_image(&self, region: &Region, request: &NewImage) -> Result<AmiId, Ec2Error>;
     fn copy_image(&self, request: &ImageCopy) -> Result<AmiId, Ec2Error>;
@@ -170,6 +183,9 @@ pub struct Ec2Error {
     pub message: String,
     /// Where the request went, for network errors ("which endpoint is down?").
     pub endpoint: String,
+    /// How many attempts the SDK made (1: not retried). A retried CreateImage
+    /// that meets InvalidAMIName.Duplicate may have met its own first attempt.
+    pub attempts: u32,
 }
 
 impl fmt::Display for Ec2Error {
@@ -224,7 +240,7 @@ impl Ec2Error {
             None => root_cause(&error),
         };
         let kind = classify(failure, code.as_deref(), status);
-        Ec2Error { action, kind, code, message, endpoint: endpoint.to_string() }
+        Ec2Error { action, kind, code, message, endpoint: endpoint.to_string(), attempts: 1 }
     }
 }
 
@@ -236,6 +252,38 @@ trait HasStatus {
 impl HasStatus for aws_smithy_runtime_api::http::Response {
     fn status(&self) -> u16 {
         self.status().as_u16()
+    }
+}
+
+/// Counts the SDK's attempts at one operation (retries included).
+#[derive(Debug, Clone, Default)]
+struct AttemptCounter(Arc<AtomicU32>);
+
+impl AttemptCounter {
+    fn attempts(&self) -> u32 {
+        self.0.load(Ordering::SeqCst)
+    }
+
+    /// The error, knowing how many attempts it took.
+    fn annotate(&self, mut error: Ec2Error) -> Ec2Error {
+        error.attempts = self.attempts().max(1);
+        error
+    }
+}
+
+impl Intercept for AttemptCounter {
+    fn name(&self) -> &'static str {
+        "amitools::AttemptCounter"
+    }
+
+    fn read_before_attempt(
+        &self,
+        _context: &BeforeTransmitInterceptorContextRef<'_>,
+        _components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        self.0.fetch_add(1, Ordering::SeqCst);
+        Ok(())
     }
 }
 
@@ -420,14 +468,35 @@ async fn describe_all(
     }
 }
 
-impl Ec2 for SdkEc2 {
-    fn describe_image(&self, region: &Region, id: &AmiId) -> Result<Option<Image>, Ec2Error> {
+impl SdkEc2 {
+    /// DescribeImages for one id; EC2's "not found" is `None`.
+    fn describe_one(
+        &self,
+        region: &Region,
+        id: &AmiId,
+        poll_within: Option<Duration>,
+    ) -> Result<Option<Image>, Ec2Error> {
         let client = self.client(region);
         let endpoint = self.endpoint(region);
-        let result = self.runtime.block_on(
-            // include_disabled: `disabled` is a state a user may wait for.
-            client.describe_images().image_ids(id.as_str()).include_disabled(true).send(),
-        );
+        // include_disabled: `disabled` is a state a user may wait for.
+        let request = client.describe_images().image_ids(id.as_str()).include_disabled(true);
+        let result = match poll_within {
+            None => self.runtime.block_on(request.send()),
+            Some(within) => {
+                let within = within.max(Duration::from_secs(1));
+                let bounded = aws_sdk_ec2::config::Builder::default()
+                    .retry_config(
+                        RetryConfig::standard().with_max_attempts(2).with_initial_backoff(Duration::from_millis(50)),
+                    )
+                    .timeout_config(
+                        TimeoutConfig::builder()
+                            .connect_timeout(within.min(Duration::from_secs(5)))
+                            .operation_timeout(within.min(Duration::from_secs(60)))
+                            .build(),
+                    );
+                self.runtime.block_on(request.customize().config_override(bounded).send())
+            }
+        };
         match result {
             Ok(out) => Ok(out.images().iter().filter_map(|i| to_image(region, i)).find(|i| &i.id == id)),
             Err(e) => {
@@ -439,6 +508,16 @@ impl Ec2 for SdkEc2 {
                 }
             }
         }
+    }
+}
+
+impl Ec2 for SdkEc2 {
+    fn describe_image(&self, region: &Region, id: &AmiId) -> Result<Option<Image>, Ec2Error> {
+        self.describe_one(region, id, None)
+    }
+
+    fn poll_image(&self, region: &Region, id: &AmiId, within: Duration) -> Result<Option<Image>, Ec2Error> {
+        self.describe_one(region, id, Some(within))
     }
 
     fn find_images(&self, region: &Region, ids: &[AmiId]) -> Result<Vec<Image>, Ec2Error> {
@@ -479,6 +558,14 @@ impl Ec2 for SdkEc2 {
         })
     }
 
+    fn own_image_named(&self, region: &Region, name: &str) -> Result<Option<Image>, Ec2Error> {
+        let filter = Filter::builder().name("name").values(name).build();
+        let query = describe_all(self.client(region), region.clone(), self.endpoint(region), move |q| {
+            q.owners("self").filters(filter.clone())
+        });
+        Ok(self.runtime.block_on(query)?.into_iter().find(|image| image.name.as_deref() == Some(name)))
+    }
+
     fn describe_instance(&self, region: &Region, id: &InstanceId) -> Result<Instance, Ec2Error> {
         let client = self.client(region);
         let endpoint = self.endpoint(region);
@@ -498,11 +585,13 @@ impl Ec2 for SdkEc2 {
                 code: Some("InvalidInstanceID.NotFound".into()),
                 message: format!("The instance ID '{id}' does not exist"),
                 endpoint,
+                attempts: 1,
             }),
         }
     }
 
     fn create_image(&self, region: &Region, request: &NewImage) -> Result<AmiId, Ec2Error> {
+        let counter = AttemptCounter::default();
         let client = self.client(region);
         let endpoint = self.endpoint(region);
         let call = client
@@ -513,12 +602,18 @@ impl Ec2 for SdkEc2 {
             .no_reboot(request.no_reboot)
             .set_tag_specifications(tag_specifications(&request.tags, &[ResourceType::Image, ResourceType::Snapshot]))
             .dry_run(request.dry_run)
+            .customize()
+            .interceptor(counter.clone())
             .send();
-        let out = self.runtime.block_on(call).map_err(|e| Ec2Error::from_sdk("CreateImage", &endpoint, e))?;
+        let out = self
+            .runtime
+            .block_on(call)
+            .map_err(|e| counter.annotate(Ec2Error::from_sdk("CreateImage", &endpoint, e)))?;
         returned_image_id("CreateImage", out.image_id(), &endpoint)
     }
 
     fn copy_image(&self, request: &ImageCopy) -> Result<AmiId, Ec2Error> {
+        let counter = AttemptCounter::default();
         let client = self.client(&request.dest_region);
         let endpoint = self.endpoint(&request.dest_region);
         let call = client
@@ -531,8 +626,11 @@ impl Ec2 for SdkEc2 {
             .set_kms_key_id(request.kms_key_id.clone())
             .set_tag_specifications(tag_specifications(&request.tags, &[ResourceType::Image, ResourceType::Snapshot]))
             .dry_run(request.dry_run)
+            .customize()
+            .interceptor(counter.clone())
             .send();
-        let out = self.runtime.block_on(call).map_err(|e| Ec2Error::from_sdk("CopyImage", &endpoint, e))?;
+        let out =
+            self.runtime.block_on(call).map_err(|e| counter.annotate(Ec2Error::from_sdk("CopyImage", &endpoint, e)))?;
         returned_image_id("CopyImage", out.image_id(), &endpoint)
     }
 
@@ -552,6 +650,7 @@ impl Ec2 for SdkEc2 {
                 code: None,
                 message: e.to_string(),
                 endpoint: String::new(),
+                attempts: 1,
             },
         )?;
         let client = self.client(&region);
@@ -574,6 +673,7 @@ fn returned_image_id(action: &'static str, id: Option<&str>, endpoint: &str) -> 
         code: None,
         message: format!("EC2 returned no valid image id ({id:?})"),
         endpoint: endpoint.to_string(),
+        attempts: 1,
     })
 }
 
@@ -637,6 +737,7 @@ mod tests {
             code: None,
             message: "Connection refused (os error 111)".into(),
             endpoint: "http://127.0.0.1:9".into(),
+            attempts: 1,
         };
         assert_eq!(
             error.to_string(),

@@ -155,6 +155,31 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        #[test]
+        fn parsers_never_panic(value in "\\PC{0,40}") {
+            let _ = value.parse::<AmiId>();
+            let _ = value.parse::<InstanceId>();
+            let _ = value.parse::<Region>();
+        }
+
+        #[test]
+        fn valid_ids_round_trip(short in "[0-9a-f]{8}", long in "[0-9a-f]{17}") {
+            for hex in [&short, &long] {
+                let ami: AmiId = format!("ami-{hex}").parse().unwrap();
+                proptest::prop_assert_eq!(ami.to_string(), format!("ami-{hex}"));
+                let instance: InstanceId = format!("i-{hex}").parse().unwrap();
+                proptest::prop_assert_eq!(instance.as_str(), format!("i-{hex}"));
+            }
+        }
+
+        #[test]
+        fn valid_regions_round_trip(area in "[a-z]{2,3}", words in proptest::collection::vec("[a-z]{3,9}", 1..3), n in 1u8..=99) {
+            let name = format!("{area}-{}-{n}", words.join("-"));
+            proptest::prop_assert_eq!(name.parse::<Region>().unwrap().to_string(), name);
+        }
+    }
+
     #[test]
     fn long_values_are_shortened_in_errors() {
         let long = "x".repeat(10_000);

@@ -67,6 +67,26 @@ fn run_parsed(cli: Cli) -> ExitCode {
     }
 }
 
+/// clap quotes the bad value verbatim; a 10,000-character argument must not
+/// become a 10,000-character error line. Quoted spans are cut to 80 characters.
+fn shorten_quoted(text: &str) -> String {
+    const MAX: usize = 80;
+    let mut out = String::with_capacity(text.len().min(1000));
+    for (i, part) in text.split('\'').enumerate() {
+        if i > 0 {
+            out.push('\'');
+        }
+        // Odd parts sit between quotes.
+        if i % 2 == 1 && part.chars().count() > MAX {
+            out.extend(part.chars().take(MAX));
+            out.push('…');
+        } else {
+            out.push_str(part);
+        }
+    }
+    out
+}
+
 /// What to point a user at after a usage error: `ami-waiton --help` for an
 /// alias, `amitools waiton --help` when a subcommand was named, else `amitools --help`.
 fn help_command(args: &[OsString]) -> String {
@@ -97,7 +117,7 @@ fn report_usage_error(error: &clap::Error, help: &str) -> ExitCode {
     }
     let rendered = error.render().to_string();
     let first_paragraph: Vec<&str> = rendered.lines().take_while(|l| !l.trim().is_empty()).map(str::trim).collect();
-    let text = first_paragraph.join(" ");
+    let text = shorten_quoted(&first_paragraph.join(" "));
     let text = text.strip_prefix("error: ").unwrap_or(&text);
     eprintln!("amitools: error: {text} (see '{help} --help')");
     ExitCode::Usage

@@ -78,6 +78,10 @@ pub struct NameSource<'a> {
     pub random: &'a dyn Fn() -> u64,
 }
 
+/// Asked on a clash: is the image holding this name the one we just made?
+/// (Its id if so.) See `with_unique_name`.
+pub type Adopt<'a> = dyn FnMut(&str) -> Result<Option<AmiId>, Ec2Error> + 'a;
+
 #[derive(Debug, thiserror::Error)]
 pub enum NamingError {
     #[error(
@@ -93,9 +97,17 @@ pub enum NamingError {
 /// Run `make` (CreateImage or CopyImage) with a name, retrying with a fresh
 /// generated name when EC2 answers InvalidAMIName.Duplicate.
 /// Returns the new image id and the name it got.
+///
+/// A clash can also be our own doing: the SDK retries a request whose
+/// response was lost, and the retry finds the name taken by the image the
+/// first attempt made. Only then (the SDK made more than one attempt) is
+/// `adopt` asked whether the holder is ours, so that it is reported rather
+/// than orphaned, and no second image is made. A clash at the first attempt
+/// is never ours, however alike the images.
 pub fn with_unique_name(
     source: NameSource<'_>,
     mut make: impl FnMut(&str) -> Result<AmiId, Ec2Error>,
+    adopt: &mut Adopt<'_>,
 ) -> Result<(AmiId, String), NamingError> {
     let tries = match source.naming {
         Naming::Explicit(_) => 1,
@@ -110,6 +122,10 @@ pub fn with_unique_name(
         match make(&name) {
             Ok(id) => return Ok((id, name)),
             Err(e) if e.kind == Ec2ErrorKind::DuplicateName => {
+                if let Some(id) = if e.attempts > 1 { adopt(&name)? } else { None } {
+                    log::warn!("image name '{name}' is taken by {id}, which this run made (a retried request)");
+                    return Ok((id, name));
+                }
                 log::warn!("image name '{name}' is taken (try {attempt} of {tries})");
                 last = name;
             }
@@ -183,6 +199,7 @@ mod tests {
             code: Some("InvalidAMIName.Duplicate".into()),
             message: "taken".into(),
             endpoint: String::new(),
+            attempts: 1,
         }
     }
 
@@ -195,15 +212,24 @@ mod tests {
             100_000_000_000_000 + counter.get()
         };
         let mut seen = Vec::new();
-        let (id, name) = with_unique_name(NameSource { naming: &naming, now: &|| 1000, random: &random }, |name| {
-            seen.push(name.to_string());
-            if seen.len() < 3 {
-                Err(duplicate())
-            } else {
-                Ok("ami-12345678".parse().unwrap())
-            }
-        })
+        let mut asked = 0;
+        let (id, name) = with_unique_name(
+            NameSource { naming: &naming, now: &|| 1000, random: &random },
+            |name| {
+                seen.push(name.to_string());
+                if seen.len() < 3 {
+                    Err(duplicate())
+                } else {
+                    Ok("ami-12345678".parse().unwrap())
+                }
+            },
+            &mut |_| {
+                asked += 1;
+                Ok(None)
+            },
+        )
         .unwrap();
+        assert_eq!(asked, 0, "a clash at the first attempt is never ours");
         assert_eq!(id.as_str(), "ami-12345678");
         assert_eq!(seen.len(), 3);
         assert_eq!(name, seen[2]);
@@ -214,23 +240,47 @@ mod tests {
     fn generated_names_give_up_after_the_bound() {
         let naming = Naming::Generated { prefix: "AMI".into() };
         let mut calls = 0;
-        let err = with_unique_name(NameSource { naming: &naming, now: &|| 1, random: &|| 2 }, |_| {
-            calls += 1;
-            Err(duplicate())
-        })
+        let err = with_unique_name(
+            NameSource { naming: &naming, now: &|| 1, random: &|| 2 },
+            |_| {
+                calls += 1;
+                Err(duplicate())
+            },
+            &mut |_| Ok(None),
+        )
         .unwrap_err();
         assert_eq!(calls, GENERATED_NAME_TRIES);
         assert!(matches!(err, NamingError::Exhausted(_)));
     }
 
     #[test]
+    fn a_clash_with_our_own_image_adopts_it() {
+        let naming = Naming::Explicit("web-1".into());
+        let mut asked = Vec::new();
+        let (id, _) = with_unique_name(
+            NameSource { naming: &naming, now: &|| 1, random: &|| 2 },
+            |_| Err(Ec2Error { attempts: 2, ..duplicate() }),
+            &mut |name| {
+                asked.push(name.to_string());
+                Ok(Some("ami-0123456789abcdef0".parse().unwrap()))
+            },
+        )
+        .unwrap();
+        assert_eq!((id.as_str(), asked), ("ami-0123456789abcdef0", vec!["web-1".to_string()]));
+    }
+
+    #[test]
     fn explicit_name_clash_is_an_error_naming_it() {
         let naming = Naming::Explicit("web-1".into());
         let mut calls = 0;
-        let err = with_unique_name(NameSource { naming: &naming, now: &|| 1, random: &|| 2 }, |_| {
-            calls += 1;
-            Err(duplicate())
-        })
+        let err = with_unique_name(
+            NameSource { naming: &naming, now: &|| 1, random: &|| 2 },
+            |_| {
+                calls += 1;
+                Err(duplicate())
+            },
+            &mut |_| Ok(None),
+        )
         .unwrap_err();
         assert_eq!(calls, 1);
         assert!(err.to_string().contains("'web-1'"));

@@ -36,7 +36,14 @@ impl<'a> FakeEc2<'a> {
     }
 
     pub fn error(kind: Ec2ErrorKind) -> Ec2Error {
-        Ec2Error { action: "DescribeImages", kind, code: None, message: format!("{kind:?}"), endpoint: "fake".into() }
+        Ec2Error {
+            action: "DescribeImages",
+            kind,
+            code: None,
+            message: format!("{kind:?}"),
+            endpoint: "fake".into(),
+            attempts: 1,
+        }
     }
 }
 
@@ -47,6 +54,10 @@ impl Ec2 for FakeEc2<'_> {
             Some(describe) => describe(id),
             None => Ok(self.images.borrow().get(id).cloned()),
         }
+    }
+
+    fn poll_image(&self, region: &Region, id: &AmiId, _within: std::time::Duration) -> Result<Option<Image>, Ec2Error> {
+        self.describe_image(region, id)
     }
 
     fn find_images(&self, region: &Region, ids: &[AmiId]) -> Result<Vec<Image>, Ec2Error> {
@@ -65,6 +76,11 @@ impl Ec2 for FakeEc2<'_> {
             .filter(|i| tag_key.is_none_or(|k| i.tags.contains_key(k)))
             .cloned()
             .collect())
+    }
+
+    fn own_image_named(&self, region: &Region, name: &str) -> Result<Option<Image>, Ec2Error> {
+        let images = self.images.borrow();
+        Ok(images.values().find(|i| &i.region == region && i.name.as_deref() == Some(name)).cloned())
     }
 
     fn describe_instance(&self, _region: &Region, id: &InstanceId) -> Result<Instance, Ec2Error> {

@@ -12,7 +12,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use crate::ec2::{Ec2, Ec2Error};
+use crate::ec2::{Ec2, Ec2Error, Ec2ErrorKind};
 use crate::error::ExitCode;
 use crate::ids::{AmiId, Region};
 use crate::image::{Image, ImageState};
@@ -201,7 +201,9 @@ fn retry_delay(failures: u32, cap: Duration) -> Duration {
 pub enum WaitError {
     #[error("image {id} is {current}; it can never become {target}")]
     Unreachable { id: AmiId, current: ImageState, target: Target },
-    #[error("timed out after {} waiting for image {id} to be {target}; last state seen: {}", human(*waited), last.as_ref().map(|s| s.to_string()).unwrap_or_else(|| "not found".into()))]
+    #[error("timed out after {} waiting for image {id} to be {target}; last state seen: {}{}", human(*waited),
+            last.as_ref().map(|s| s.to_string()).unwrap_or_else(|| "not found".into()),
+            last_error.as_ref().map(|e| format!("; last error: {e}")).unwrap_or_default())]
     TimedOut { id: AmiId, target: Target, last: Option<ImageState>, waited: Duration, last_error: Option<String> },
     #[error("image {id} {} (region {region})", if *seen { "no longer exists".to_string() } else if *waited < Duration::from_secs(1) { "does not exist".to_string() } else { format!("did not appear within {}", human(*waited)) })]
     NotFound { id: AmiId, region: Region, waited: Duration, seen: bool },
@@ -239,7 +241,9 @@ pub fn human(duration: Duration) -> String {
 
 /// Wait until the target is reached. `progress` hears every observation.
 /// Transient failures (throttling, 5xx, network) are retried until the
-/// timeout; any other EC2 error ends the wait.
+/// timeout; any other EC2 error ends the wait. An endpoint that has never
+/// answered is a configuration problem, not an outage: the first network
+/// failure then ends the wait (after the SDK's own retries).
 pub fn wait_for(
     ec2: &dyn Ec2,
     region: &Region,
@@ -253,11 +257,16 @@ pub fn wait_for(
     let mut last_error: Option<String> = None;
     let mut failures = 0u32;
     let mut polls = 0u32;
+    let mut answered = false;
     loop {
         let elapsed = clock.now();
         polls += 1;
-        let delay = match ec2.describe_image(region, id) {
+        let delay = match ec2.poll_image(region, id, options.timeout.saturating_sub(elapsed)) {
+            Err(error) if !answered && matches!(error.kind, Ec2ErrorKind::Network | Ec2ErrorKind::Timeout) => {
+                return Err(error.into())
+            }
             Err(error) if error.kind.is_transient() => {
+                answered |= error.kind != Ec2ErrorKind::Network;
                 failures += 1;
                 log::warn!("polling {id}: {error} (will retry)");
                 last_error = Some(error.to_string());
@@ -266,6 +275,7 @@ pub fn wait_for(
             Err(error) => return Err(error.into()),
             Ok(found) => {
                 failures = 0;
+                answered = true;
                 let observation = match &found {
                     Some(image) => Observation::State(image.state.clone()),
                     None => Observation::NotFound,
@@ -562,7 +572,6 @@ mod tests {
 
     #[test]
     fn transient_errors_are_retried_and_others_end_the_wait() {
-        use crate::ec2::Ec2ErrorKind;
         let clock = FakeClock::new();
         let calls = Cell::new(0);
         let ec2 = FakeEc2::with_describe(|_| {
@@ -588,14 +597,31 @@ mod tests {
     }
 
     #[test]
-    fn an_endpoint_down_until_the_timeout_times_out_with_the_error() {
-        use crate::ec2::Ec2ErrorKind;
+    fn an_endpoint_that_goes_down_mid_wait_is_retried_until_the_timeout() {
         let clock = FakeClock::new();
-        let ec2 = FakeEc2::with_describe(|_| Err(FakeEc2::error(Ec2ErrorKind::Network)));
+        let ec2 = FakeEc2::with_describe(|_| {
+            if clock.now() < Duration::from_secs(10) {
+                let mut image = Image::new(ami(), region());
+                image.state = Pending;
+                Ok(Some(image))
+            } else {
+                Err(FakeEc2::error(Ec2ErrorKind::Network))
+            }
+        });
         let options = WaitOptions { timeout: Duration::from_secs(120), ..opts(Available, Mode::Smart) };
         let err = run(&ec2, &clock, &options).unwrap_err();
-        assert!(matches!(&err, WaitError::TimedOut { last_error: Some(_), .. }), "{err}");
+        assert!(matches!(&err, WaitError::TimedOut { last: Some(Pending), last_error: Some(_), .. }), "{err}");
+        assert!(err.to_string().contains("last error: DescribeImages"), "{err}");
         assert_eq!(clock.now(), Duration::from_secs(120));
+    }
+
+    #[test]
+    fn an_endpoint_never_reached_ends_the_wait_at_once() {
+        let clock = FakeClock::new();
+        let ec2 = FakeEc2::with_describe(|_| Err(FakeEc2::error(Ec2ErrorKind::Network)));
+        let err = run(&ec2, &clock, &opts(Available, Mode::Smart)).unwrap_err();
+        assert_eq!(err.exit_code(), ExitCode::Failure);
+        assert_eq!(clock.now(), Duration::ZERO);
     }
 
     #[test]
@@ -637,6 +663,20 @@ mod tests {
         ] {
             let err = parse_duration(bad).unwrap_err();
             assert!(err.contains(&format!("'{bad}'")), "{bad}: {err}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn duration_parser_never_panics(value in "\\PC{0,24}") {
+            let _ = parse_duration(&value);
+        }
+
+        #[test]
+        fn durations_round_trip_through_their_display(seconds in 1u64..=366 * 24 * 3600) {
+            let duration = Duration::from_secs(seconds);
+            proptest::prop_assert_eq!(parse_duration(&human(duration)).unwrap(), duration);
+            proptest::prop_assert_eq!(parse_duration(&seconds.to_string()).unwrap(), duration);
         }
     }
 

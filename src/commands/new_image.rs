@@ -7,7 +7,7 @@ use serde::Serialize;
 use super::waiton::wait_with_progress;
 use super::Context;
 use crate::cli::NewImageArgs;
-use crate::ec2::{Ec2Error, Ec2ErrorKind, Tags};
+use crate::ec2::{Ec2, Ec2Error, Ec2ErrorKind, Tags};
 use crate::error::{Error, Result};
 use crate::ids::{AmiId, Region};
 use crate::lineage::{merge_user_tags, CreateTime, Lineage};
@@ -84,10 +84,22 @@ impl NewImageOptions {
     }
 
     /// Run `make` under a unique name (retrying generated names on a clash).
-    pub fn make(&self, make: impl FnMut(&str) -> std::result::Result<AmiId, Ec2Error>) -> Result<(AmiId, String)> {
+    /// On a clash, an image in `region` holding the name and carrying exactly
+    /// `tags` is the one this run made (a retried request): it is adopted.
+    pub fn make(
+        &self,
+        ec2: &dyn Ec2,
+        region: &Region,
+        tags: &Tags,
+        make: impl FnMut(&str) -> std::result::Result<AmiId, Ec2Error>,
+    ) -> Result<(AmiId, String)> {
         let now = || CreateTime::now().timestamp();
         let source = NameSource { naming: &self.naming, now: &now, random: &naming::random_suffix };
-        Ok(with_unique_name(source, make)?)
+        let mut adopt = |name: &str| {
+            let holder = ec2.own_image_named(region, name)?;
+            Ok(holder.filter(|image| tags.iter().all(|(k, v)| image.tags.get(k) == Some(v))).map(|image| image.id))
+        };
+        Ok(with_unique_name(source, make, &mut adopt)?)
     }
 }
 
