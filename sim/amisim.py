@@ -438,7 +438,8 @@ def register_images(payload: dict) -> list[str]:
     """Seed images directly (no EC2 request is counted): lineage chains and trees for tests.
 
     Each item: ami_id?, name?, description?, state?, tags{}, owner_id?, creation_date?,
-    source_image_id?, source_image_region?, source_instance_id?
+    source_image_id?, source_image_region?, source_instance_id?, pending_for? (seconds
+    the image stays pending before it becomes available, as if just created)
     """
     region = payload.get("region", "us-east-1")
     backend = SIM.backend(region)
@@ -461,6 +462,9 @@ def register_images(payload: dict) -> list[str]:
         if item.get("source_instance_id"):
             image.source_instance_id_recorded = item["source_instance_id"]
         image.add_tags(item.get("tags", {}))
+        if item.get("pending_for") is not None:
+            image.state = "pending"
+            SIM.pending[image_id] = (region, time.monotonic() + float(item["pending_for"]))
         backend.amis[image_id] = image
         ids.append(image_id)
     return ids

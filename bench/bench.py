@@ -1,0 +1,355 @@
+#!/usr/bin/env python3
+"""amitools against the equivalent AWS CLI pipelines, side by side, on the
+local simulator with 20 ms added to every request. Run through scripts/bench.
+
+Times are reported, not asserted. The exit status fails only on the bounds
+the issues set: DescribeImages calls (ancestors at depth 25: at most 3;
+children: at most 3 per region) and waiton's detection lag (median <= 1.5 s).
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+AMITOOLS = Path(os.environ.get("AMITOOLS_BIN", ROOT / "target" / "release" / "amitools"))
+AWS = ROOT / "bench" / ".venv" / "bin" / "aws"
+REGION = "us-east-1"
+RUNS = int(os.environ.get("BENCH_RUNS", "5"))
+LATENCY_MS = 20
+
+
+class Sim:
+    """The simulator, started on a free loopback port."""
+
+    def __init__(self) -> None:
+        config = json.dumps({"latency_ms": LATENCY_MS, "pending_seconds": 3600})
+        self.proc = subprocess.Popen([sys.executable, str(ROOT / "sim" / "amisim.py"), "--port", "0", "--config", config],
+                                     stdout=subprocess.PIPE, text=True)
+        self.url = self.proc.stdout.readline().split()[-1]
+
+    def ctl(self, route: str, payload: dict | None = None) -> dict:
+        data = json.dumps(payload).encode() if payload is not None else None
+        request = urllib.request.Request(f"{self.url}/_sim/{route}", data=data, method="POST" if data else "GET",
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return json.load(response)
+
+    def calls(self) -> dict:
+        return self.ctl("stats")["actions"]
+
+    def reset(self) -> None:
+        self.ctl("stats", {"reset": True})
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait()
+
+
+def ami(n: int) -> str:
+    return f"ami-{n:017x}"
+
+
+def tagged(image_id: str, parent: str, created: int) -> dict:
+    date = datetime.datetime.fromtimestamp(created, datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    return {"ami_id": image_id, "name": f"bench-{image_id}", "tags": {
+        "source_image": parent, "source_instance": "i-0123456789abcdef0", "source_region": REGION,
+        "create_date": date, "create_timestamp": str(created)}}
+
+
+def environment(sim: Sim, home: str) -> dict:
+    return {
+        "PATH": f"{AWS.parent}:{os.environ['PATH']}",
+        "HOME": home,
+        "AWS_ACCESS_KEY_ID": "AKIDBENCH",
+        "AWS_SECRET_ACCESS_KEY": "bench-secret-not-real",
+        "AWS_REGION": REGION,
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_ENDPOINT_URL": sim.url,
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "AWS_PAGER": "",
+    }
+
+
+def run_once(command: list[str] | str, env: dict) -> tuple[float, str]:
+    """Run a command (a list, or a bash script); (wall seconds, stdout)."""
+    shell = isinstance(command, str)
+    started = time.perf_counter()
+    proc = subprocess.Popen(["bash", "-c", command] if shell else command, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    out, err = proc.communicate()
+    wall = time.perf_counter() - started
+    if proc.returncode != 0:
+        raise SystemExit(f"bench: {command!r} failed ({proc.returncode}): {err.strip()[-500:]}")
+    return wall, out
+
+
+def measure_rss(command: list[str] | str, env: dict) -> int:
+    """Peak RSS in KiB of one more run, by GNU time: of the command, or for a
+    bash script of the largest process it ran (an `aws` call)."""
+    shell = isinstance(command, str)
+    full = ["/usr/bin/time", "-f", "%M"] + (["bash", "-c", command] if shell else command)
+    proc = subprocess.run(full, env=env, capture_output=True, text=True)
+    return int(proc.stderr.strip().splitlines()[-1])
+
+
+class Case:
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.rows: list[dict] = []
+
+    def record(self, tool: str, walls: list[float], calls: float, rss_kib: int, extra: str = "") -> dict:
+        row = {"case": self.name, "tool": tool, "median": statistics.median(walls), "min": min(walls),
+               "max": max(walls), "calls": calls, "rss_mib": rss_kib / 1024, "runs": len(walls), "extra": extra}
+        self.rows.append(row)
+        print(f"  {tool:9} median {row['median']:.3f}s  (min {row['min']:.3f}s, max {row['max']:.3f}s)  "
+              f"API calls {calls:g}  peak RSS {row['rss_mib']:.1f} MiB {extra}", flush=True)
+        return row
+
+
+def timed_runs(sim: Sim, command, env: dict, runs: int, action: str | None = "DescribeImages", prepare=None):
+    walls, outputs, calls = [], [], []
+    for _ in range(runs):
+        args = prepare() if prepare else command
+        sim.reset()
+        wall, out = run_once(args, env)
+        walls.append(wall)
+        outputs.append(out)
+        stats = sim.calls()
+        calls.append(stats.get(action, 0) if action else sum(stats.values()))
+    return walls, outputs, statistics.median(calls)
+
+
+def ancestors_case(sim: Sim, env: dict) -> Case:
+    case = Case("ancestors, 25 generations")
+    print(case.name, flush=True)
+    root = ami(0xA0000)
+    images = [{"ami_id": root, "name": "base", "owner_id": "137112412989", "public": True}]
+    for n in range(1, 26):
+        images.append(tagged(ami(0xA0000 + n), ami(0xA0000 + n - 1), 1_366_222_705 + n))
+    sim.ctl("images", {"region": REGION, "images": images})
+    leaf = ami(0xA0000 + 25)
+    expected = [ami(0xA0000 + n) for n in range(25, -1, -1)]
+
+    command = [str(AMITOOLS), "ancestors", "--ids", leaf]
+    walls, outs, calls = timed_runs(sim, command, env, RUNS)
+    assert outs[0].split() == expected, outs[0]
+    case.record("amitools", walls, calls, measure_rss(command, env))
+
+    loop = f"""
+id={leaf}
+while [ -n "$id" ] && [ "$id" != "None" ]; do
+  echo "$id"
+  id=$(aws ec2 describe-images --image-ids "$id" \\
+       --query 'Images[0].Tags[?Key==`source_image`]|[0].Value' --output text)
+done"""
+    walls, outs, calls = timed_runs(sim, loop, env, RUNS)
+    assert outs[0].split() == expected, outs[0]
+    case.record("aws cli", walls, calls, measure_rss(loop, env))
+    return case
+
+
+def children_case(sim: Sim, env: dict) -> Case:
+    # 4 children per image over 4 generations: 4 + 16 + 64 + 256 = 340 descendants.
+    root = ami(0xB00000)
+    images, generation, next_id = [], [root], 0xB00001
+    for _ in range(4):
+        children = []
+        for parent in generation:
+            for _ in range(4):
+                images.append(tagged(ami(next_id), parent, 1_366_222_705 + next_id % 100_000))
+                children.append(ami(next_id))
+                next_id += 1
+        generation = children
+    sim.ctl("images", {"region": REGION, "images": [{"ami_id": root, "name": "root"}] + images})
+    case = Case(f"children, {len(images)} descendants over 4 generations")
+    print(case.name, flush=True)
+    expected = sorted([root] + [i["ami_id"] for i in images])
+
+    command = [str(AMITOOLS), "children", "--ids", root]
+    walls, outs, calls = timed_runs(sim, command, env, RUNS)
+    assert sorted(outs[0].split()) == expected
+    case.record("amitools", walls, calls, measure_rss(command, env))
+
+    loop = f"""
+queue=({root})
+while [ ${{#queue[@]}} -gt 0 ]; do
+  id=${{queue[0]}}; queue=("${{queue[@]:1}}")
+  echo "$id"
+  for child in $(aws ec2 describe-images --owners self \\
+                   --filters "Name=tag:source_image,Values=$id" \\
+                   --query 'Images[].ImageId' --output text); do
+    queue+=("$child")
+  done
+done"""
+    walls, outs, calls = timed_runs(sim, loop, env, RUNS)
+    assert sorted(outs[0].split()) == expected
+    case.record("aws cli", walls, calls, measure_rss(loop, env))
+    return case
+
+
+def create_case(sim: Sim, env: dict) -> Case:
+    case = Case("create with lineage tags")
+    print(case.name, flush=True)
+    instance = sim.ctl("run-instance", {"region": REGION})["instance_id"]
+    command = [str(AMITOOLS), "create", instance]
+    walls, _, calls = timed_runs(sim, command, env, RUNS, action=None)
+    case.record("amitools", walls, calls, measure_rss(command, env))
+
+    tags = ("{Key=source_image,Value=$ami},{Key=source_instance,Value=" + instance + "},"
+            "{Key=source_region,Value=$AWS_REGION},{Key=create_date,Value=$date},{Key=create_timestamp,Value=$now}")
+    pipeline = f"""
+ami=$(aws ec2 describe-instances --instance-ids {instance} \\
+      --query 'Reservations[0].Instances[0].ImageId' --output text)
+now=$(date -u +%s); date=$(date -u -d "@$now" +%Y%m%dT%H%M%SZ)
+aws ec2 create-image --instance-id {instance} --name "AMI-$now-$RANDOM$RANDOM$RANDOM" \\
+    --tag-specifications "ResourceType=image,Tags=[{tags}]" "ResourceType=snapshot,Tags=[{tags}]" \\
+    --query ImageId --output text"""
+    walls, _, calls = timed_runs(sim, pipeline, env, RUNS, action=None)
+    case.record("aws cli", walls, calls, measure_rss(pipeline, env))
+    return case
+
+
+def waiton_case(sim: Sim, env: dict) -> tuple[Case, float]:
+    case = Case("waiton, image available 5 s after the wait starts")
+    print(case.name, flush=True)
+    counter = [0xC00000]
+
+    def lag_runs(make_command) -> tuple[list[float], list[float], float]:
+        lags, walls, calls = [], [], []
+        for _ in range(RUNS):
+            counter[0] += 1
+            image = ami(counter[0])
+            sim.reset()
+            ready_at = time.time() + 5.0
+            sim.ctl("images", {"region": REGION, "images": [{"ami_id": image, "pending_for": 5.0}]})
+            wall, _ = run_once(make_command(image), env)
+            lags.append(time.time() - ready_at)
+            walls.append(wall)
+            calls.append(sim.calls().get("DescribeImages", 0))
+        return lags, walls, statistics.median(calls)
+
+    lags, walls, calls = lag_runs(lambda image: [str(AMITOOLS), "waiton", image])
+    amitools_lag = statistics.median(lags)
+    case.record("amitools", lags, calls, 0, f"(wall median {statistics.median(walls):.2f}s)")
+    lags, walls, calls = lag_runs(lambda image: f"aws ec2 wait image-available --image-ids {image}")
+    case.record("aws cli", lags, calls, 0, f"(wall median {statistics.median(walls):.2f}s)")
+    # Peak memory of a wait, measured on one more short run each.
+    for row, make in [(case.rows[0], lambda i: [str(AMITOOLS), "waiton", i]),
+                      (case.rows[1], lambda i: f"aws ec2 wait image-available --image-ids {i}")]:
+        counter[0] += 1
+        image = ami(counter[0])
+        sim.ctl("images", {"region": REGION, "images": [{"ami_id": image, "pending_for": 1.0}]})
+        row["rss_mib"] = measure_rss(make(image), env) / 1024
+    return case, amitools_lag
+
+
+def startup_case(env: dict) -> Case:
+    case = Case("process start (--version)")
+    print(case.name, flush=True)
+    for tool, command in [("amitools", [str(AMITOOLS), "--version"]), ("aws cli", [str(AWS), "--version"])]:
+        walls = [run_once(command, env)[0] for _ in range(max(RUNS, 10))]
+        case.record(tool, walls, 0, measure_rss(command, env))
+    return case
+
+
+def versions(env: dict) -> dict:
+    def out(cmd):
+        return subprocess.run(cmd, env=env, capture_output=True, text=True).stdout.strip() or "?"
+    moto = subprocess.run([sys.executable, "-c", "import moto; print(moto.__version__)"], capture_output=True, text=True)
+    cpu = next((l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines()
+                if l.startswith("model name")), platform.processor() or "?")
+    mem_kib = next(int(l.split()[1]) for l in Path("/proc/meminfo").read_text().splitlines() if l.startswith("MemTotal"))
+    return {
+        "amitools": out([str(AMITOOLS), "--version"]),
+        "aws": out([str(AWS), "--version"]),
+        "rustc": out(["rustc", "--version"]),
+        "moto": moto.stdout.strip(),
+        "machine": f"{os.cpu_count()} cores ({cpu}), {mem_kib / 1024 / 1024:.0f} GiB, {platform.system()} {platform.release()}",
+    }
+
+
+def table(cases: list[Case]) -> str:
+    lines = ["| case | tool | median | min – max | API calls | peak RSS | AWS CLI / amitools |",
+             "|---|---|---:|---:|---:|---:|---:|"]
+    for case in cases:
+        amitools, cli = case.rows
+        ratio = cli["median"] / amitools["median"] if amitools["median"] > 0 else float("inf")
+        for row in case.rows:
+            rss = f"{row['rss_mib']:.1f} MiB" if row["rss_mib"] else "–"
+            lines.append(f"| {case.name} | {row['tool']} | {row['median']:.3f} s | {row['min']:.3f} – {row['max']:.3f} s "
+                         f"| {row['calls']:g} | {rss} | {f'{ratio:.1f}×' if row is amitools else ''} |")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    home = tempfile.mkdtemp(prefix="amitools-bench-")
+    sim = Sim()
+    try:
+        env = environment(sim, home)
+        info = versions(env)
+        started = datetime.datetime.now(datetime.timezone.utc)
+        ancestors = ancestors_case(sim, env)
+        children = children_case(sim, env)
+        create = create_case(sim, env)
+        waiton, lag = waiton_case(sim, env)
+        startup = startup_case(env)
+    finally:
+        sim.stop()
+    cases = [ancestors, children, create, waiton, startup]
+    size_mib = AMITOOLS.stat().st_size / 1024 / 1024
+
+    failures = []
+    if ancestors.rows[0]["calls"] > 3:
+        failures.append(f"ancestors made {ancestors.rows[0]['calls']:g} DescribeImages calls at depth 25 (bound: 3)")
+    if children.rows[0]["calls"] > 3:
+        failures.append(f"children made {children.rows[0]['calls']:g} DescribeImages calls in one region (bound: 3)")
+    if lag > 1.5:
+        failures.append(f"waiton's median detection lag was {lag:.2f} s (bound: 1.5 s)")
+
+    targets = [
+        ("ancestors ≥ 30× faster than the CLI loop", ancestors.rows[1]["median"] / ancestors.rows[0]["median"] >= 30),
+        ("children ≥ 50× faster than the CLI loop", children.rows[1]["median"] / children.rows[0]["median"] >= 50),
+        ("waiton lag median ≤ 1 s", lag <= 1.0),
+        ("`amitools --version` under 10 ms", startup.rows[0]["median"] < 0.010),
+    ]
+    report = f"""# Benchmarks
+
+amitools against the equivalent AWS CLI pipelines, on the local EC2 simulator
+with {LATENCY_MS} ms added to every request. Produced by `scripts/bench`; {RUNS} runs per
+case (10 for process start), median and min – max wall time. "API calls" are
+the simulator's counts per run (DescribeImages for ancestors, children and
+waiton; all EC2 requests for create). For waiton the times are the *detection
+lag*: from the moment the image became available to the command's exit.
+
+- Date: {started:%Y-%m-%d %H:%M} UTC
+- Machine: {info['machine']}
+- Versions: {info['amitools']}; {info['aws']}; {info['rustc']}; moto {info['moto']}
+- Release binary: {size_mib:.1f} MiB
+
+{table(cases)}
+
+Targets:
+{chr(10).join(f"- {'met' if ok else 'missed'}: {name}" for name, ok in targets)}
+
+Pass/fail bounds (the exit status of `scripts/bench`):
+{chr(10).join("- FAILED: " + f for f in failures) if failures else "- all met: ancestors ≤ 3 DescribeImages at depth 25, children ≤ 3 per region, waiton lag median ≤ 1.5 s"}
+"""
+    print()
+    print(report)
+    (ROOT / "BENCHMARKS.md").write_text(report)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
