@@ -7,16 +7,6 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::ids::{AmiId, InstanceId, Region};
 use crate::output::OutputFormat;
 
-pub const EXIT_CODES: &str = "\
-Exit codes:
-  0    success
-  1    an AWS or runtime error
-  2    bad usage or bad input (nothing was sent to AWS)
-  3    waiton: the state can never be reached
-  4    waiton: timed out
-  5    waiton: the image does not exist
-  130  interrupted (Ctrl-C)";
-
 const MAIN_AFTER_HELP: &str = "\
 Examples:
   AMI=$(amitools create i-0123456789abcdef0) && amitools waiton \"$AMI\"
