@@ -13,6 +13,7 @@ import datetime
 import json
 import os
 import platform
+import signal
 import statistics
 import subprocess
 import sys
@@ -264,8 +265,8 @@ def startup_case(env: dict) -> Case:
 
 
 def versions(env: dict) -> dict:
-    def out(cmd):
-        return subprocess.run(cmd, env=env, capture_output=True, text=True).stdout.strip() or "?"
+    def out(cmd, environment=env):
+        return subprocess.run(cmd, env=environment, capture_output=True, text=True).stdout.strip() or "?"
     moto = subprocess.run([sys.executable, "-c", "import moto; print(moto.__version__)"], capture_output=True, text=True)
     cpu = next((l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines()
                 if l.startswith("model name")), platform.processor() or "?")
@@ -273,7 +274,8 @@ def versions(env: dict) -> dict:
     return {
         "amitools": out([str(AMITOOLS), "--version"]),
         "aws": out([str(AWS), "--version"]),
-        "rustc": out(["rustc", "--version"]),
+        # rustup's rustc needs the real HOME, not the benchmark's temporary one.
+        "rustc": out(["rustc", "--version"], os.environ),
         "moto": moto.stdout.strip(),
         "machine": f"{os.cpu_count()} cores ({cpu}), {mem_kib / 1024 / 1024:.0f} GiB, {platform.system()} {platform.release()}",
     }
@@ -293,6 +295,8 @@ def table(cases: list[Case]) -> str:
 
 
 def main() -> int:
+    # SIGTERM ends the run like Ctrl-C, through the finally below that stops the simulator.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     home = tempfile.mkdtemp(prefix="amitools-bench-")
     sim = Sim()
     try:

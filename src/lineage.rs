@@ -198,19 +198,27 @@ pub fn parse_tag(value: &str) -> Result<(String, String), String> {
     Ok((key.to_string(), val.to_string()))
 }
 
-/// Merge user `--tag`s into lineage tags; a user tag may not replace a lineage tag.
-pub fn merge_user_tags(lineage: Tags, user: &[(String, String)]) -> Result<Tags, String> {
-    let mut tags = lineage;
+/// Check user `--tag`s: none may be a lineage tag, and no key may repeat.
+pub fn check_user_tags(user: &[(String, String)]) -> Result<(), String> {
+    let mut seen = std::collections::HashSet::new();
     for (key, value) in user {
         if is_lineage_tag(key) {
             return Err(format!(
                 "--tag {key}={value}: '{key}' is a lineage tag that amitools sets itself; use 'amitools tag' to change lineage"
             ));
         }
-        if tags.insert(key.clone(), value.clone()).is_some() {
+        if !seen.insert(key) {
             return Err(format!("--tag {key}: given more than once"));
         }
     }
+    Ok(())
+}
+
+/// Merge user `--tag`s into lineage tags; a user tag may not replace a lineage tag.
+pub fn merge_user_tags(lineage: Tags, user: &[(String, String)]) -> Result<Tags, String> {
+    check_user_tags(user)?;
+    let mut tags = lineage;
+    tags.extend(user.iter().cloned());
     Ok(tags)
 }
 

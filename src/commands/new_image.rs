@@ -10,7 +10,7 @@ use crate::cli::NewImageArgs;
 use crate::ec2::{Ec2, Ec2Error, Ec2ErrorKind, Tags};
 use crate::error::{Error, Result};
 use crate::ids::{AmiId, Region};
-use crate::lineage::{merge_user_tags, CreateTime, Lineage};
+use crate::lineage::{check_user_tags, merge_user_tags, CreateTime, Lineage};
 use crate::naming::{self, with_unique_name, NameSource, Naming};
 use crate::output::{write_json, OutputFormat};
 use crate::waiting::WaitOptions;
@@ -46,14 +46,7 @@ impl NewImageOptions {
                 )));
             }
         }
-        // Check the merge now, against placeholder lineage, so a clash is a usage error before any call.
-        let placeholder = Lineage {
-            source_image: "ami-00000000".parse().expect("a valid id"),
-            source_instance: Some("i-00000000".parse().expect("a valid id")),
-            source_region: "us-east-1".parse().expect("a valid region"),
-            created: CreateTime::from_timestamp(0).expect("in range"),
-        };
-        merge_user_tags(placeholder.to_tags(), &args.tags).map_err(Error::Usage)?;
+        check_user_tags(&args.tags).map_err(Error::Usage)?;
         if args.dry_run && args.wait {
             return Err(Error::Usage(
                 "--dry-run and --wait cannot be used together: a dry run creates nothing to wait for".into(),
