@@ -412,5 +412,5 @@ fn simulator_counts_what_the_bad_input_test_relies_on() {
     let (code, _, _) = run(sim.amitools().args(["ancestors", "ami-0fffffffffffffff0"]));
     assert_eq!(code, 1);
     assert!(sim.total_calls() >= 1);
-    let _: Value = sim.stats();
+    assert_eq!(sim.calls("DescribeImages"), sim.total_calls(), "{}", sim.stats());
 }
