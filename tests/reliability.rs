@@ -8,7 +8,7 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use common::{ami, run, tagged, Sim, REGION, SECRET_KEY, SESSION_TOKEN};
-use serde_json::{json, Value};
+use serde_json::json;
 
 /// Fail the test if a secret shows up anywhere.
 fn assert_no_secrets(what: &str, out: &str, err: &str) {
