@@ -300,6 +300,8 @@ pub struct SdkEc2 {
     clients: RefCell<HashMap<Region, Client>>,
     /// A custom endpoint (the simulator); None means AWS's regional endpoints.
     endpoint_url: Option<String>,
+    /// The region in use, where account-wide questions (DescribeRegions) are asked.
+    home_region: Region,
 }
 
 /// The SDK's own retries absorb throttling and transient faults.
@@ -373,6 +375,7 @@ impl SdkEc2 {
             config,
             clients: RefCell::new(HashMap::new()),
             endpoint_url: options.endpoint_url.map(str::to_string),
+            home_region: region.clone(),
         };
         Ok((ec2, region))
     }
@@ -643,18 +646,9 @@ impl Ec2 for SdkEc2 {
     }
 
     fn regions(&self) -> Result<Vec<Region>, Ec2Error> {
-        let region: Region = self.config.region().map(|r| r.as_ref()).unwrap_or("us-east-1").parse().map_err(
-            |e: crate::ids::InvalidId| Ec2Error {
-                action: "DescribeRegions",
-                kind: Ec2ErrorKind::Other,
-                code: None,
-                message: e.to_string(),
-                endpoint: String::new(),
-                attempts: 1,
-            },
-        )?;
-        let client = self.client(&region);
-        let endpoint = self.endpoint(&region);
+        let region = &self.home_region;
+        let client = self.client(region);
+        let endpoint = self.endpoint(region);
         let out = self
             .runtime
             .block_on(client.describe_regions().send())

@@ -36,12 +36,11 @@ use crate::error::{Error, ExitCode};
 /// that subcommand.
 pub fn run(args: impl IntoIterator<Item = OsString>) -> std::process::ExitCode {
     let args: Vec<OsString> = args.into_iter().collect();
-    let help = help_command(&args);
-    let (command, args) = generate::expand_alias(args);
-    let parsed = command.try_get_matches_from(args).and_then(|matches| Cli::from_arg_matches(&matches));
+    let (command, expanded) = generate::expand_alias(args.clone());
+    let parsed = command.try_get_matches_from(expanded).and_then(|matches| Cli::from_arg_matches(&matches));
     let code = match parsed {
         Ok(cli) => run_parsed(cli),
-        Err(error) => report_usage_error(&error, &help),
+        Err(error) => report_usage_error(&error, &help_command(&args)),
     };
     std::process::ExitCode::from(code as u8)
 }

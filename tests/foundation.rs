@@ -3,10 +3,9 @@
 
 mod common;
 
-use std::os::unix::fs::PermissionsExt;
 use std::time::{Duration, Instant};
 
-use common::{bare_amitools, run, Sim, SECRET_KEY, SESSION_TOKEN};
+use common::{bare_amitools, credential_file, run, Sim, SECRET_KEY, SESSION_TOKEN};
 
 #[test]
 fn help_lists_subcommands_and_exit_codes() {
@@ -79,13 +78,6 @@ fn global_options_work_before_and_after_the_subcommand() {
     assert_eq!(before.1, format!("{id}\n{base}\n"));
 }
 
-fn credential_file(dir: &std::path::Path, text: &str, mode: u32) -> String {
-    let path = dir.join("aws-credentials");
-    std::fs::write(&path, text).unwrap();
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
-    path.to_str().unwrap().to_string()
-}
-
 #[test]
 fn the_original_credential_file_works() {
     let sim = Sim::start();
@@ -93,6 +85,7 @@ fn the_original_credential_file_works() {
     let dir = tempfile::tempdir().unwrap();
     let path = credential_file(
         dir.path(),
+        "aws-credentials",
         "# legacy keys\nAWSAccessKeyId = AKIDFILE\nAWSSecretKey = filesecretfilesecret\nregion = ap-south-1\n",
         0o600,
     );
@@ -116,7 +109,7 @@ fn a_bad_credential_file_is_refused_before_any_call() {
         ("aws_access_key_id=A\n", 0o600, "no secret key"),
     ];
     for (text, mode, expected) in cases {
-        let path = credential_file(dir.path(), text, mode);
+        let path = credential_file(dir.path(), "aws-credentials", text, mode);
         let (code, _, err) = run(bare_amitools(dir.path())
             .env("AWS_CREDENTIAL_FILE", &path)
             .env("AWS_REGION", "us-east-1")

@@ -3,11 +3,10 @@
 
 mod common;
 
-use std::os::unix::fs::PermissionsExt;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use common::{ami, run, tagged, Sim, REGION, SECRET_KEY, SESSION_TOKEN};
+use common::{ami, credential_file, run, tagged, Sim, REGION, SECRET_KEY, SESSION_TOKEN};
 use serde_json::json;
 
 /// Fail the test if a secret shows up anywhere.
@@ -183,13 +182,6 @@ fn a_slow_endpoint_is_waited_for() {
     }
     let (code, _, err) = run(sim.amitools().args(["copy", "-R", "eu-west-1", &id]));
     assert_eq!(code, 0, "{err}");
-}
-
-fn credential_file(dir: &std::path::Path, name: &str, text: &str, mode: u32) -> String {
-    let path = dir.join(name);
-    std::fs::write(&path, text).unwrap();
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
-    path.to_str().unwrap().to_string()
 }
 
 /// Extra environment variables for one invocation.

@@ -123,19 +123,8 @@ fn an_authorisation_error_ends_the_wait() {
 /// Run amitools on a pseudo-terminal (util-linux `script`); returns (success, what the terminal got).
 fn on_terminal(sim: &Sim, args: &str) -> (bool, String) {
     let binary = assert_cmd::cargo::cargo_bin("amitools");
-    let home = tempfile::tempdir().unwrap();
-    let output = std::process::Command::new("script")
-        .args(["-qec", &format!("{} {args}", binary.display()), "/dev/null"])
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap())
-        .env("HOME", home.path())
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_ACCESS_KEY_ID", "AKIDEXAMPLEFAKE")
-        .env("AWS_SECRET_ACCESS_KEY", common::SECRET_KEY)
-        .env("AWS_REGION", REGION)
-        .env("AWS_ENDPOINT_URL", &sim.url)
-        .output()
-        .unwrap();
+    let output =
+        sim.process_of("script").args(["-qec", &format!("{} {args}", binary.display()), "/dev/null"]).output().unwrap();
     (output.status.success(), String::from_utf8_lossy(&output.stdout).into_owned())
 }
 

@@ -206,6 +206,15 @@ pub fn tagged(id: &str, parent: &str, parent_region: &str, created: i64) -> Valu
     })
 }
 
+/// Write a credential file with these permissions; returns its path.
+pub fn credential_file(dir: &std::path::Path, name: &str, text: &str, mode: u32) -> String {
+    use std::os::unix::fs::PermissionsExt;
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+    path.to_str().unwrap().to_string()
+}
+
 /// `ami-` and 17 hex digits from a number: distinct, valid, readable ids.
 pub fn ami(n: u64) -> String {
     format!("ami-{n:017x}")
