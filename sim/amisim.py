@@ -43,6 +43,9 @@ from moto.moto_server.werkzeug_app import (  # noqa: E402
     create_backend_app,
 )
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import images as ec2_images  # noqa: E402
+
 ACCOUNT = DEFAULT_ACCOUNT_ID
 # Images in this set of EC2 states never change by themselves.
 TERMINAL_STATES = {"available", "failed", "error", "invalid", "deregistered", "disabled"}
@@ -70,8 +73,16 @@ class Config:
         "deny_actions": [],
         # the next N CreateImage/CopyImage calls fail with InvalidAMIName.Duplicate
         "duplicate_names": 0,
-        # page size for DescribeImages when the caller sends MaxResults
+        # the largest DescribeImages page, whatever MaxResults asks (EC2 may return fewer)
         "page_size": 1000,
+        # added per image a DescribeImages answer carries: on EC2 a 1,000-image page is not free
+        "image_latency_ms": 0.0,
+        # actions this endpoint does not know (400 InvalidAction), e.g. GetImageAncestry
+        # in a partition that lacks it
+        "unsupported_actions": [],
+        # regions whose requests are refused (403 UnauthorizedOperation, as an
+        # organisation policy denying a region answers)
+        "deny_regions": [],
         "seed": None,
     }
 
@@ -106,6 +117,25 @@ class Sim:
         self.pending: dict[str, tuple[str, float]] = {}
         # image id -> (region, monotonic time it becomes visible)
         self.invisible: dict[str, tuple[str, float]] = {}
+        # images returned per action (DescribeImages payload), beside the request counts
+        self.images_returned: Counter = Counter()
+        # what EC2 records about each image's origin, kept after deregistration
+        self.ancestry: dict[str, ec2_images.AncestryRecord] = {}
+        # region -> filter indexes; dropped whenever anything may have changed
+        self.indexes: dict[str, ec2_images.Index] = {}
+
+    def changed(self) -> None:
+        self.indexes.clear()
+
+    def index(self, region: str) -> ec2_images.Index:
+        if region not in self.indexes:
+            self.indexes[region] = ec2_images.Index(self.backend(region).amis, ACCOUNT)
+        return self.indexes[region]
+
+    def record_origin(self, region: str, image) -> None:
+        self.ancestry[image.id] = ec2_images.AncestryRecord(
+            image.id, region, getattr(image, "source_image_id", None),
+            getattr(image, "source_image_region", None), image.creation_date, image.owner_alias)
 
     # --- realism -------------------------------------------------------
     def backend(self, region: str):
@@ -208,6 +238,7 @@ def create_image(self, instance_id, name, description, tag_specifications):
     image.source_image_id = instance.image_id
     image.source_image_region = self.region_name
     SIM.on_new_image(self.region_name, image)
+    SIM.record_origin(self.region_name, image)
     return image
 
 
@@ -245,6 +276,7 @@ def copy_image(self) -> object:
     image.source_image_id = source_image_id
     image.source_image_region = source_region
     SIM.on_new_image(backend.region_name, image)
+    SIM.record_origin(backend.region_name, image)
     return ActionResult({"ImageId": image.id})
 
 
@@ -337,6 +369,17 @@ class App:
                 f"You are not authorized to perform this operation. User: arn:aws:iam::{ACCOUNT}:user/sim "
                 f"is not authorized to perform: ec2:{action}",
             )
+        if region in config.deny_regions:
+            return self.fault(
+                start_response, "403 Forbidden", "UnauthorizedOperation",
+                f"You are not authorized to perform this operation. User: arn:aws:iam::{ACCOUNT}:user/sim "
+                f"is not authorized to perform: ec2:{action} with an explicit deny in a service control policy",
+            )
+        if action in config.unsupported_actions:
+            return self.fault(start_response, "400 Bad Request", "InvalidAction",
+                              f"The action {action} is not valid for this web service.")
+        if action in OWN_ACTIONS:
+            return self.own_action(action, region, params, start_response, faultable and lose_roll < config.lost_response_rate)
         environ["wsgi.input"] = _Body(body)
         with SIM.lock:
             SIM.advance()
@@ -348,10 +391,54 @@ class App:
                     captured["status"], captured["headers"] = status, headers
 
                 chunks = list(self.moto(environ, capture))
+                if not (action.startswith("Describe") or action.startswith("Get")):
+                    SIM.changed()
         if faultable and captured["status"].startswith("200") and lose_roll < config.lost_response_rate:
             return self.fault(start_response, "500 Internal Server Error", "InternalError", "An internal error has occurred")
         start_response(captured["status"], captured["headers"])
         return chunks
+
+    def own_action(self, action, region, params, start_response, lose_response):
+        """DescribeImages and GetImageAncestry, answered by sim/images.py."""
+        config = SIM.config
+        returned = 0
+        try:
+            if ec2_images.flag(params, "DryRun"):
+                raise ec2_images.Ec2Fault("412 Precondition Failed", "DryRunOperation",
+                                          "Request would have succeeded, but DryRun flag is set.")
+            with SIM.lock:
+                SIM.advance()
+                amis = SIM.backend(region).amis
+                hidden = {i for i, (r, _) in SIM.invisible.items() if r == region}
+                if action == "DescribeImages":
+                    found, token = ec2_images.describe_images(
+                        amis, SIM.index(region), params, ACCOUNT, config.page_size, hidden)
+                    body = ec2_images.describe_images_xml(found, token, ACCOUNT)
+                    returned = len(found)
+                    SIM.images_returned[action] += returned
+                else:
+                    body = self.image_ancestry(amis, params, hidden)
+        except ec2_images.Ec2Fault as fault:
+            return self.fault(start_response, fault.status, fault.code, fault.message)
+        if returned and config.image_latency_ms:
+            time.sleep(returned * float(config.image_latency_ms) / 1000)
+        if lose_response:
+            return self.fault(start_response, "500 Internal Server Error", "InternalError", "An internal error has occurred")
+        start_response("200 OK", [("Content-Type", "text/xml"), ("Content-Length", str(len(body)))])
+        return [body]
+
+    @staticmethod
+    def image_ancestry(amis, params, hidden) -> bytes:
+        image_id = (params.get("ImageId") or [""])[0]
+        if not image_id:
+            raise ec2_images.Ec2Fault("400 Bad Request", "MissingParameter",
+                                      "The request must contain the parameter ImageId")
+        image = amis.get(image_id)
+        if image is None or image_id in hidden or not ec2_images.ImageView(
+                image, ACCOUNT, datetime.now(timezone.utc)).available_to_caller():
+            raise ec2_images.Ec2Fault("400 Bad Request", "InvalidAMIID.NotFound",
+                                      f"The image id '[{image_id}]' does not exist")
+        return ec2_images.ancestry_xml(ec2_images.ancestry(SIM.ancestry, image_id))
 
     def fault(self, start_response, status, code, message):
         with SIM.lock:
@@ -373,10 +460,12 @@ class App:
                 if method == "POST" or payload.get("reset"):
                     SIM.stats.clear()
                     SIM.stats_by_region.clear()
+                    SIM.images_returned.clear()
                     SIM.faults = 0
                 return _json(start_response, "200 OK", {
                     "total": sum(SIM.stats.values()),
                     "actions": dict(SIM.stats),
+                    "images_returned": dict(SIM.images_returned),
                     "regions": {r: dict(c) for r, c in SIM.stats_by_region.items()},
                     "faults": SIM.faults,
                 })
@@ -384,6 +473,8 @@ class App:
                 if method == "POST":
                     SIM.config.update(payload)
                 return _json(start_response, "200 OK", SIM.config.as_dict())
+            if route != "health" and method == "POST":
+                SIM.changed()
             if route == "run-instance":
                 return _json(start_response, "200 OK", run_instance(payload))
             if route == "images":
@@ -393,9 +484,15 @@ class App:
                 image.state = payload["state"]
                 SIM.pending.pop(image.id, None)
                 return _json(start_response, "200 OK", {"image_id": image.id, "state": image.state})
+            if route == "deregister":
+                return _json(start_response, "200 OK", deregister(payload))
             if route == "image":
                 return _json(start_response, "200 OK", describe_for_test(payload))
         return _json(start_response, "404 Not Found", {"error": f"no route {route}"})
+
+
+# Actions answered by sim/images.py rather than moto.
+OWN_ACTIONS = {"DescribeImages", "GetImageAncestry"}
 
 
 class _Body:
@@ -425,6 +522,7 @@ def base_image(region: str) -> Ami:
                 owner_id="137112412989", owner_alias="amazon", public=True,
                 virtualization_type="hvm", architecture="x86_64", region_name=f"{region}a")
     backend.amis[image.id] = image
+    SIM.record_origin(region, image)
     return image
 
 
@@ -451,9 +549,11 @@ def run_instance(payload: dict) -> dict:
 def register_images(payload: dict) -> list[str]:
     """Seed images directly (no EC2 request is counted): lineage chains and trees for tests.
 
-    Each item: ami_id?, name?, description?, state?, tags{}, owner_id?, creation_date?,
-    source_image_id?, source_image_region?, source_instance_id?, pending_for? (seconds
-    the image stays pending before it becomes available, as if just created)
+    Each item: ami_id?, name?, description?, state?, tags{}, owner_id?, owner_alias?,
+    public?, shared? (launch permission for this account), deprecation_time?,
+    creation_date?, source_image_id?, source_image_region?, source_instance_id?,
+    pending_for? (seconds the image stays pending before it becomes available, as
+    if just created). Another owner's tags are that owner's: never returned.
     """
     region = payload.get("region", "us-east-1")
     backend = SIM.backend(region)
@@ -464,12 +564,17 @@ def register_images(payload: dict) -> list[str]:
         image = Ami(
             backend, image_id,
             name=item.get("name", image_id), description=item.get("description", ""),
-            owner_id=item.get("owner_id"), state=item.get("state", "available"),
+            owner_id=item.get("owner_id"), owner_alias=item.get("owner_alias"),
+            state=item.get("state", "available"),
             virtualization_type="hvm", architecture="x86_64", region_name=f"{region}a",
             creation_date=datetime.fromisoformat(created.replace("Z", "+00:00")) if created else None,
         )
         if item.get("public"):
             image.launch_permissions.append({"Group": "all"})
+        if item.get("shared"):
+            image.launch_permissions.append({"UserId": ACCOUNT})
+        if item.get("deprecation_time"):
+            image.deprecation_time = datetime.fromisoformat(item["deprecation_time"].replace("Z", "+00:00"))
         for key in ("source_image_id", "source_image_region"):
             if item.get(key):
                 setattr(image, key, item[key])
@@ -480,8 +585,15 @@ def register_images(payload: dict) -> list[str]:
             image.state = "pending"
             SIM.pending[image_id] = (region, time.monotonic() + float(item["pending_for"]))
         backend.amis[image_id] = image
+        SIM.record_origin(region, image)
         ids.append(image_id)
     return ids
+
+
+def deregister(payload: dict) -> dict:
+    """Remove an image as DeregisterImage does (its ancestry record stays, as on EC2)."""
+    image = SIM.backend(payload.get("region", "us-east-1")).amis.pop(payload["image_id"], None)
+    return {"image_id": payload["image_id"], "removed": image is not None}
 
 
 def describe_for_test(payload: dict) -> dict:

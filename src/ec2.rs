@@ -7,8 +7,10 @@
 //! waiting logic run against an in-memory fake in unit tests.
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -32,7 +34,7 @@ use time::OffsetDateTime;
 
 use crate::credentials::{AuthSettings, CredentialsError, RegionSource};
 use crate::ids::{AmiId, InstanceId, Region};
-use crate::image::{Image, ImageState, Instance};
+use crate::image::{AncestryEntry, Image, ImageState, Instance};
 
 /// Tags as amitools passes them around: sorted, so requests and output are stable.
 pub type Tags = BTreeMap<String, String>;
@@ -41,6 +43,9 @@ pub type Tags = BTreeMap<String, String>;
 const FILTER_VALUES_MAX: usize = 200;
 /// DescribeImages' largest page.
 const PAGE_SIZE: i32 = 1000;
+/// The page that decides whether a region's own images are few enough to
+/// read whole: small, so that in a large account the look costs little.
+const SMALL_ACCOUNT_PAGE: i32 = 100;
 
 /// A CreateImage request, in amitools' terms.
 #[derive(Debug, Clone)]
@@ -69,6 +74,13 @@ pub struct ImageCopy {
     pub dry_run: bool,
 }
 
+/// An image's place: its region and id (a copy has a new id in its own region).
+pub type ImageKey = (Region, AmiId);
+
+/// One region's answer to a query asked of several regions at once: a region
+/// that refuses (a policy denying it, an opt-in region) must not hide the others.
+pub type RegionResult<T> = (Region, Result<T, Ec2Error>);
+
 /// The EC2 operations amitools uses.
 pub trait Ec2 {
     /// The image with this id, or None when EC2 says there is no such image.
@@ -77,11 +89,26 @@ pub trait Ec2 {
     /// by `within` and with at most one quick retry, since the wait loop
     /// retries (and keeps to its own deadline) itself.
     fn poll_image(&self, region: &Region, id: &AmiId, within: Duration) -> Result<Option<Image>, Ec2Error>;
-    /// The images among `ids` that exist and are visible; the others are simply absent.
-    fn find_images(&self, region: &Region, ids: &[AmiId]) -> Result<Vec<Image>, Ec2Error>;
-    /// The account's own images in each region (queried concurrently), only
-    /// those carrying `tag_key` when it is given.
-    fn own_images(&self, regions: &[Region], tag_key: Option<&str>) -> Result<Vec<Image>, Ec2Error>;
+    /// The images among `keys` that exist and are visible to you, deprecated
+    /// and disabled ones included; the others are simply absent. Regions are
+    /// asked concurrently, up to 200 ids per DescribeImages.
+    fn find_images(&self, keys: &[ImageKey]) -> Result<Vec<Image>, Ec2Error>;
+    /// EC2's recorded ancestry of an image (GetImageAncestry): the image
+    /// itself first, then its source, and so on; at most 50 entries.
+    fn image_ancestry(&self, region: &Region, id: &AmiId) -> Result<Vec<AncestryEntry>, Ec2Error>;
+    /// Per region, all of the account's own images (deprecated and disabled
+    /// included) when one small DescribeImages page holds them, else None.
+    fn own_images_in_one_page(&self, regions: &[Region]) -> Vec<RegionResult<Option<Vec<Image>>>>;
+    /// Per region, the account's own images (deprecated and disabled included)
+    /// whose tag `tag_key` names one of `parents`, and unless `tags_only`
+    /// those EC2 records as made from one of them (SourceImageId).
+    fn own_images_made_from(
+        &self,
+        regions: &[Region],
+        parents: &[AmiId],
+        tag_key: &str,
+        tags_only: bool,
+    ) -> Vec<RegionResult<Vec<Image>>>;
     /// The account's own image with this name in the region, if any.
     fn own_image_named(&self, region: &Region, name: &str) -> Result<Option<Image>, Ec2Error>;
     fn describe_instance(&self, region: &Region, id: &InstanceId) -> Result<Instance, Ec2Error>;
@@ -114,6 +141,8 @@ pub enum Ec2ErrorKind {
     Timeout,
     /// No credentials could be found.
     NoCredentials,
+    /// The endpoint does not know the action (an older partition, a simulator).
+    Unsupported,
     /// Anything else: EC2 rejected the request.
     Other,
 }
@@ -165,6 +194,7 @@ pub fn classify(failure: Failure, code: Option<&str>, status: Option<u16>) -> Ec
         | "AccessDenied"
         | "UnrecognizedClientException" => Ec2ErrorKind::Denied,
         "InternalError" | "InternalFailure" | "Unavailable" | "ServiceUnavailable" => Ec2ErrorKind::Service,
+        "InvalidAction" | "UnsupportedOperation" | "UnknownOperationException" => Ec2ErrorKind::Unsupported,
         code if code.ends_with(".NotFound") => Ec2ErrorKind::NotFound,
         _ => match status {
             Some(503) => Ec2ErrorKind::Throttled,
@@ -220,6 +250,11 @@ fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
 }
 
 impl Ec2Error {
+    /// An error amitools finds in EC2's answer itself (not one EC2 reported).
+    pub fn new(action: &'static str, kind: Ec2ErrorKind, message: impl Into<String>, endpoint: &str) -> Ec2Error {
+        Ec2Error { action, kind, code: None, message: message.into(), endpoint: endpoint.to_string(), attempts: 1 }
+    }
+
     fn from_sdk<E, R>(action: &'static str, endpoint: &str, error: SdkError<E, R>) -> Ec2Error
     where
         E: ProvideErrorMetadata + std::error::Error + 'static,
@@ -459,16 +494,35 @@ async fn describe_all(
 ) -> Result<Vec<Image>, Ec2Error> {
     let mut images = Vec::new();
     let mut token: Option<String> = None;
+    let mut tokens_seen: HashSet<String> = HashSet::new();
     loop {
         let request = query(client.describe_images()).max_results(PAGE_SIZE).set_next_token(token.take());
         let page = request.send().await.map_err(|e| Ec2Error::from_sdk("DescribeImages", &endpoint, e))?;
         images.extend(page.images().iter().filter_map(|i| to_image(&region, i)));
         log::debug!("DescribeImages {region}: page of {} images", page.images().len());
         match page.next_token() {
-            Some(next) if !next.is_empty() => token = Some(next.to_string()),
+            Some(next) if !next.is_empty() => {
+                // An endpoint that hands back a token it gave before would keep us paging forever.
+                if !tokens_seen.insert(next.to_string()) {
+                    return Err(Ec2Error::new(
+                        "DescribeImages",
+                        Ec2ErrorKind::Other,
+                        "EC2 returned a NextToken it had returned before; stopped paging",
+                        &endpoint,
+                    ));
+                }
+                token = Some(next.to_string());
+            }
             _ => return Ok(images),
         }
     }
+}
+
+/// One paginated DescribeImages, ready to run beside others.
+type ImagesQuery = Pin<Box<dyn Future<Output = Result<Vec<Image>, Ec2Error>> + Send>>;
+
+fn filter(name: &str, values: &[AmiId]) -> Filter {
+    Filter::builder().name(name).set_values(Some(values.iter().map(ToString::to_string).collect())).build()
 }
 
 impl SdkEc2 {
@@ -514,6 +568,72 @@ impl SdkEc2 {
     }
 }
 
+impl SdkEc2 {
+    /// A paginated DescribeImages in `region`; deprecated and disabled images
+    /// are always asked for, since they still hold lineage.
+    fn images_query(
+        &self,
+        region: &Region,
+        query: impl Fn(DescribeImagesFluentBuilder) -> DescribeImagesFluentBuilder + Send + Sync + 'static,
+    ) -> ImagesQuery {
+        Box::pin(describe_all(self.client(region), region.clone(), self.endpoint(region), move |q| {
+            query(q).include_deprecated(true).include_disabled(true)
+        }))
+    }
+
+    /// Run futures concurrently on the runtime; their results in input order.
+    /// A task that panicked has no result (None).
+    fn run_all<T: Send + 'static>(
+        &self,
+        futures: Vec<Pin<Box<dyn Future<Output = T> + Send>>>,
+    ) -> Vec<Option<T>> {
+        let count = futures.len();
+        self.runtime.block_on(async {
+            let mut tasks = tokio::task::JoinSet::new();
+            for (index, future) in futures.into_iter().enumerate() {
+                tasks.spawn(async move { (index, future.await) });
+            }
+            let mut results: Vec<Option<T>> = (0..count).map(|_| None).collect();
+            while let Some(joined) = tasks.join_next().await {
+                if let Ok((index, result)) = joined {
+                    results[index] = Some(result);
+                }
+            }
+            results
+        })
+    }
+
+    /// Run queries concurrently; per region (in the order regions first
+    /// appear), the images of all its queries or its first error.
+    fn run_by_region(&self, queries: Vec<(Region, ImagesQuery)>) -> Vec<RegionResult<Vec<Image>>> {
+        let (regions, futures): (Vec<Region>, Vec<ImagesQuery>) = queries.into_iter().unzip();
+        let results = self.run_all(futures);
+        let mut order: Vec<Region> = Vec::new();
+        let mut by_region: HashMap<Region, Result<Vec<Image>, Ec2Error>> = HashMap::new();
+        for (region, result) in regions.into_iter().zip(results) {
+            let result = result.unwrap_or_else(|| {
+                Err(Ec2Error::new("DescribeImages", Ec2ErrorKind::Other, "a request ended unexpectedly", &self.endpoint(&region)))
+            });
+            if !order.contains(&region) {
+                order.push(region.clone());
+            }
+            let entry = by_region.entry(region).or_insert_with(|| Ok(Vec::new()));
+            match (entry.as_mut(), result) {
+                (Ok(images), Ok(more)) => images.extend(more),
+                (Ok(_), Err(error)) => *entry = Err(error),
+                (Err(_), _) => {}
+            }
+        }
+        order
+            .into_iter()
+            .map(|region| {
+                let result = by_region.remove(&region).unwrap_or_else(|| Ok(Vec::new()));
+                (region, result)
+            })
+            .collect()
+    }
+}
+
 impl Ec2 for SdkEc2 {
     fn describe_image(&self, region: &Region, id: &AmiId) -> Result<Option<Image>, Ec2Error> {
         self.describe_one(region, id, None)
@@ -523,42 +643,120 @@ impl Ec2 for SdkEc2 {
         self.describe_one(region, id, Some(within))
     }
 
-    fn find_images(&self, region: &Region, ids: &[AmiId]) -> Result<Vec<Image>, Ec2Error> {
+    fn find_images(&self, keys: &[ImageKey]) -> Result<Vec<Image>, Ec2Error> {
+        let mut by_region: BTreeMap<&Region, Vec<AmiId>> = BTreeMap::new();
+        for (region, id) in keys {
+            let ids = by_region.entry(region).or_default();
+            if !ids.contains(id) {
+                ids.push(id.clone());
+            }
+        }
+        let mut queries = Vec::new();
+        for (region, ids) in by_region {
+            for chunk in ids.chunks(FILTER_VALUES_MAX) {
+                // An image-id *filter*, not ImageIds: ImageIds fails the whole call
+                // when one id no longer exists; a filter just leaves it out. A
+                // filter does not reveal another account's deprecated image the
+                // way ImageIds does: images_query adds IncludeDeprecated.
+                let filter = filter("image-id", chunk);
+                queries.push((region.clone(), self.images_query(region, move |q| q.filters(filter.clone()))));
+            }
+        }
         let mut found = Vec::new();
-        for chunk in ids.chunks(FILTER_VALUES_MAX) {
-            let values: Vec<String> = chunk.iter().map(|id| id.to_string()).collect();
-            // An image-id *filter*, not ImageIds: ImageIds fails the whole call
-            // when one id no longer exists; a filter just leaves it out.
-            let filter = Filter::builder().name("image-id").set_values(Some(values)).build();
-            let query = describe_all(self.client(region), region.clone(), self.endpoint(region), move |q| {
-                q.filters(filter.clone()).include_disabled(true)
-            });
-            found.extend(self.runtime.block_on(query)?);
+        for (_, result) in self.run_by_region(queries) {
+            found.extend(result?);
         }
         Ok(found)
     }
 
-    fn own_images(&self, regions: &[Region], tag_key: Option<&str>) -> Result<Vec<Image>, Ec2Error> {
-        let filter = tag_key.map(|key| Filter::builder().name("tag-key").values(key).build());
-        let queries = regions.iter().map(|region| {
-            let filter = filter.clone();
-            describe_all(self.client(region), region.clone(), self.endpoint(region), move |q| {
-                q.owners("self").set_filters(filter.clone().map(|f| vec![f]))
+    fn image_ancestry(&self, region: &Region, id: &AmiId) -> Result<Vec<AncestryEntry>, Ec2Error> {
+        let endpoint = self.endpoint(region);
+        let out = self
+            .runtime
+            .block_on(self.client(region).get_image_ancestry().image_id(id.as_str()).send())
+            .map_err(|e| Ec2Error::from_sdk("GetImageAncestry", &endpoint, e))?;
+        let mut entries: Vec<AncestryEntry> = Vec::new();
+        // Entries carry their source's region, not their own: the first is
+        // where we asked, each next one where the previous one's source is.
+        let mut here = region.clone();
+        for entry in out.image_ancestry_entries() {
+            let Some(entry_id) = entry.image_id().and_then(|v| v.parse::<AmiId>().ok()) else {
+                break;
+            };
+            let source_image_region: Option<Region> = entry.source_image_region().and_then(|v| v.parse().ok());
+            let next_region = source_image_region.clone().unwrap_or_else(|| here.clone());
+            entries.push(AncestryEntry {
+                id: entry_id,
+                region: here,
+                source_image_id: entry.source_image_id().and_then(|v| v.parse().ok()),
+                source_image_region,
+                creation_date: entry.creation_date().and_then(|d| OffsetDateTime::from_unix_timestamp(d.secs()).ok()),
+                owner_alias: entry.image_owner_alias().filter(|a| !a.is_empty()).map(str::to_string),
+            });
+            here = next_region;
+        }
+        Ok(entries)
+    }
+
+    fn own_images_in_one_page(&self, regions: &[Region]) -> Vec<RegionResult<Option<Vec<Image>>>> {
+        type Page = Result<Option<Vec<Image>>, Ec2Error>;
+        let futures: Vec<Pin<Box<dyn Future<Output = Page> + Send>>> = regions
+            .iter()
+            .map(|region| {
+                let client = self.client(region);
+                let endpoint = self.endpoint(region);
+                let region = region.clone();
+                let page = async move {
+                    let page = client
+                        .describe_images()
+                        .owners("self")
+                        .include_deprecated(true)
+                        .include_disabled(true)
+                        .max_results(SMALL_ACCOUNT_PAGE)
+                        .send()
+                        .await
+                        .map_err(|e| Ec2Error::from_sdk("DescribeImages", &endpoint, e))?;
+                    if page.next_token().is_some_and(|t| !t.is_empty()) {
+                        return Ok(None);
+                    }
+                    Ok(Some(page.images().iter().filter_map(|i| to_image(&region, i)).collect()))
+                };
+                Box::pin(page) as Pin<Box<dyn Future<Output = Page> + Send>>
             })
-        });
-        self.runtime.block_on(async {
-            let mut tasks = tokio::task::JoinSet::new();
-            for (index, query) in queries.enumerate() {
-                tasks.spawn(async move { (index, query.await) });
+            .collect();
+        // A task that panicked has no answer: its region is then asked generation by generation.
+        regions.iter().cloned().zip(self.run_all(futures).into_iter().map(|r| r.unwrap_or(Ok(None)))).collect()
+    }
+
+    fn own_images_made_from(
+        &self,
+        regions: &[Region],
+        parents: &[AmiId],
+        tag_key: &str,
+        tags_only: bool,
+    ) -> Vec<RegionResult<Vec<Image>>> {
+        let mut queries = Vec::new();
+        for region in regions {
+            for chunk in parents.chunks(FILTER_VALUES_MAX) {
+                let by_tag = filter(&format!("tag:{tag_key}"), chunk);
+                queries.push((region.clone(), self.images_query(region, move |q| q.owners("self").filters(by_tag.clone()))));
+                if !tags_only {
+                    let by_record = filter("source-image-id", chunk);
+                    queries.push((
+                        region.clone(),
+                        self.images_query(region, move |q| q.owners("self").filters(by_record.clone())),
+                    ));
+                }
             }
-            let mut results: Vec<(usize, Vec<Image>)> = Vec::new();
-            while let Some(joined) = tasks.join_next().await {
-                let (index, result) = joined.expect("a DescribeImages task does not panic");
-                results.push((index, result?));
-            }
-            results.sort_by_key(|(index, _)| *index);
-            Ok(results.into_iter().flat_map(|(_, images)| images).collect())
-        })
+        }
+        let answered = self.run_by_region(queries);
+        regions
+            .iter()
+            .map(|region| {
+                let result = answered.iter().find(|(r, _)| r == region).map(|(_, result)| result.clone());
+                (region.clone(), result.unwrap_or_else(|| Ok(Vec::new())))
+            })
+            .collect()
     }
 
     fn own_image_named(&self, region: &Region, name: &str) -> Result<Option<Image>, Ec2Error> {

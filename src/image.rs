@@ -132,6 +132,21 @@ fn rfc3339<S: serde::Serializer>(date: &Option<OffsetDateTime>, s: S) -> Result<
     }
 }
 
+/// One entry of EC2's GetImageAncestry: what EC2 recorded about an image's
+/// origin. It outlives the image: a deregistered parent still has its entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AncestryEntry {
+    pub id: AmiId,
+    /// Where the image is: the queried region for the first entry, the
+    /// previous entry's source region for the others.
+    pub region: Region,
+    pub source_image_id: Option<AmiId>,
+    pub source_image_region: Option<Region>,
+    pub creation_date: Option<OffsetDateTime>,
+    /// `amazon` or `aws-marketplace` for a verified provider's image.
+    pub owner_alias: Option<String>,
+}
+
 /// An instance, as far as amitools cares.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Instance {

@@ -2,6 +2,7 @@
 //! writes or reads lineage goes through this module. The graph built from
 //! these tags, and its walks, live in `lineage::graph`.
 
+pub mod fetch;
 pub mod graph;
 
 use std::fmt;

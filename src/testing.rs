@@ -3,9 +3,10 @@
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 
-use crate::ec2::{Ec2, Ec2Error, Ec2ErrorKind, ImageCopy, NewImage, Tags};
+use crate::ec2::{Ec2, Ec2Error, Ec2ErrorKind, ImageCopy, ImageKey, NewImage, RegionResult, Tags};
 use crate::ids::{AmiId, InstanceId, Region};
-use crate::image::{Image, Instance};
+use crate::image::{AncestryEntry, Image, Instance};
+use crate::lineage::{CreateTime, Lineage, RecordedLineage};
 
 type Describe<'a> = Box<dyn Fn(&AmiId) -> Result<Option<Image>, Ec2Error> + 'a>;
 
@@ -15,13 +16,22 @@ pub struct FakeEc2<'a> {
     describe: Option<Describe<'a>>,
     pub images: RefCell<BTreeMap<AmiId, Image>>,
     pub describe_calls: Cell<usize>,
-    /// DescribeImages calls made by `find_images` and `own_images` (one per region or chunk).
+    /// DescribeImages calls made by the lineage queries (one per region, chunk and filter).
     pub bulk_calls: Cell<usize>,
+    /// Images those calls returned.
+    pub images_returned: Cell<usize>,
+    /// GetImageAncestry calls.
+    pub ancestry_calls: Cell<usize>,
+    /// The largest "one page" `own_images_in_one_page` answers with.
+    pub page_size: usize,
+    /// Regions whose lineage queries fail, and GetImageAncestry's failure kind.
+    pub refuse_regions: Vec<Region>,
+    pub ancestry_error: Option<Ec2ErrorKind>,
 }
 
 impl<'a> FakeEc2<'a> {
     pub fn with_images(images: impl IntoIterator<Item = Image>) -> FakeEc2<'a> {
-        let fake = FakeEc2::default();
+        let fake = FakeEc2 { page_size: 1000, ..FakeEc2::default() };
         fake.images.borrow_mut().extend(images.into_iter().map(|i| (i.id.clone(), i)));
         fake
     }
@@ -47,6 +57,66 @@ impl<'a> FakeEc2<'a> {
     }
 }
 
+impl FakeEc2<'_> {
+    fn count(&self, calls: usize, images: usize) {
+        self.bulk_calls.set(self.bulk_calls.get() + calls);
+        self.images_returned.set(self.images_returned.get() + images);
+    }
+
+    /// The account's own images in `region` that `keep` accepts.
+    fn own_in(&self, region: &Region, keep: impl Fn(&Image) -> bool) -> Vec<Image> {
+        let images = self.images.borrow();
+        images
+            .values()
+            .filter(|i| &i.region == region && i.owner.as_deref() == Some(OWN_ACCOUNT) && keep(i))
+            .cloned()
+            .collect()
+    }
+}
+
+/// The fake's own account; other owners' images are public or shared ones.
+pub const OWN_ACCOUNT: &str = "123456789012";
+
+pub fn region(name: &str) -> Region {
+    name.parse().unwrap()
+}
+
+/// ami-00000001, ami-00000002, …
+pub fn id(n: u32) -> AmiId {
+    format!("ami-{n:08x}").parse().unwrap()
+}
+
+pub fn key(r: &str, n: u32) -> ImageKey {
+    (region(r), id(n))
+}
+
+/// An own image `n` in `r`, tagged as made from `parent` (region `pr`) at
+/// second `n`, as `amitools create` leaves it: EC2 records the same source.
+pub fn made(r: &str, n: u32, parent: Option<(&str, u32)>) -> Image {
+    let mut image = tagged(r, n, parent);
+    let recorded = RecordedLineage::from_tags(&image.tags);
+    image.source_image_id = recorded.source_image;
+    image.source_image_region = recorded.source_region;
+    image
+}
+
+/// An own image `n` in `r` whose lineage is known only from its tags (an
+/// image retro-tagged with `amitools tag`).
+pub fn tagged(r: &str, n: u32, parent: Option<(&str, u32)>) -> Image {
+    let mut image = Image::new(id(n), region(r));
+    image.owner = Some(OWN_ACCOUNT.into());
+    if let Some((pr, p)) = parent {
+        image.tags = Lineage {
+            source_image: id(p),
+            source_instance: Some("i-12345678".parse().unwrap()),
+            source_region: region(pr),
+            created: CreateTime::from_timestamp(1_000_000 + n as i64).unwrap(),
+        }
+        .to_tags();
+    }
+    image
+}
+
 impl Ec2 for FakeEc2<'_> {
     fn describe_image(&self, _region: &Region, id: &AmiId) -> Result<Option<Image>, Ec2Error> {
         self.describe_calls.set(self.describe_calls.get() + 1);
@@ -60,22 +130,98 @@ impl Ec2 for FakeEc2<'_> {
         self.describe_image(region, id)
     }
 
-    fn find_images(&self, region: &Region, ids: &[AmiId]) -> Result<Vec<Image>, Ec2Error> {
-        self.bulk_calls.set(self.bulk_calls.get() + ids.len().div_ceil(200));
+    fn find_images(&self, keys: &[ImageKey]) -> Result<Vec<Image>, Ec2Error> {
+        let mut regions: Vec<&Region> = keys.iter().map(|(r, _)| r).collect();
+        regions.sort();
+        regions.dedup();
+        self.count(regions.len(), 0);
         let images = self.images.borrow();
-        Ok(ids.iter().filter_map(|id| images.get(id)).filter(|i| &i.region == region).cloned().collect())
+        let found: Vec<Image> =
+            keys.iter().filter_map(|(r, id)| images.get(id).filter(|i| &i.region == r)).cloned().collect();
+        self.count(0, found.len());
+        Ok(found)
     }
 
-    fn own_images(&self, regions: &[Region], tag_key: Option<&str>) -> Result<Vec<Image>, Ec2Error> {
-        self.bulk_calls.set(self.bulk_calls.get() + regions.len());
+    /// The recorded chain from the images' SourceImageId, as EC2 keeps it.
+    fn image_ancestry(&self, region: &Region, id: &AmiId) -> Result<Vec<AncestryEntry>, Ec2Error> {
+        self.ancestry_calls.set(self.ancestry_calls.get() + 1);
+        if let Some(kind) = self.ancestry_error {
+            return Err(FakeEc2::error(kind));
+        }
         let images = self.images.borrow();
-        Ok(images
-            .values()
-            .filter(|i| regions.contains(&i.region))
-            .filter(|i| i.owner.as_deref() != Some("amazon"))
-            .filter(|i| tag_key.is_none_or(|k| i.tags.contains_key(k)))
-            .cloned()
-            .collect())
+        let mut entries = Vec::new();
+        let mut current = images.get(id).filter(|i| &i.region == region);
+        if current.is_none() {
+            return Err(FakeEc2::error(Ec2ErrorKind::NotFound));
+        }
+        while let Some(image) = current {
+            if entries.len() == 50 {
+                break;
+            }
+            let owner_alias = (image.owner.as_deref() == Some("amazon")).then(|| "amazon".to_string());
+            entries.push(AncestryEntry {
+                id: image.id.clone(),
+                region: image.region.clone(),
+                source_image_id: image.source_image_id.clone(),
+                source_image_region: image.source_image_region.clone(),
+                creation_date: image.creation_date,
+                owner_alias: owner_alias.clone(),
+            });
+            if owner_alias.is_some() {
+                break;
+            }
+            current = image.source_image_id.as_ref().and_then(|s| images.get(s));
+        }
+        Ok(entries)
+    }
+
+    fn own_images_in_one_page(&self, regions: &[Region]) -> Vec<RegionResult<Option<Vec<Image>>>> {
+        self.count(regions.len(), 0);
+        regions
+            .iter()
+            .map(|region| {
+                if self.refuse_regions.contains(region) {
+                    return (region.clone(), Err(FakeEc2::error(Ec2ErrorKind::Denied)));
+                }
+                let own = self.own_in(region, |_| true);
+                if own.len() > self.page_size {
+                    self.count(0, self.page_size);
+                    (region.clone(), Ok(None))
+                } else {
+                    self.count(0, own.len());
+                    (region.clone(), Ok(Some(own)))
+                }
+            })
+            .collect()
+    }
+
+    fn own_images_made_from(
+        &self,
+        regions: &[Region],
+        parents: &[AmiId],
+        tag_key: &str,
+        tags_only: bool,
+    ) -> Vec<RegionResult<Vec<Image>>> {
+        let queries_per_region = parents.len().div_ceil(200) * if tags_only { 1 } else { 2 };
+        self.count(regions.len() * queries_per_region, 0);
+        regions
+            .iter()
+            .map(|region| {
+                if self.refuse_regions.contains(region) {
+                    return (region.clone(), Err(FakeEc2::error(Ec2ErrorKind::Denied)));
+                }
+                let by_tag = self.own_in(region, |i| {
+                    i.tags.get(tag_key).is_some_and(|v| parents.iter().any(|p| p.as_str() == v))
+                });
+                let by_record = if tags_only {
+                    Vec::new()
+                } else {
+                    self.own_in(region, |i| i.source_image_id.as_ref().is_some_and(|s| parents.contains(s)))
+                };
+                self.count(0, by_tag.len() + by_record.len());
+                (region.clone(), Ok(by_tag.into_iter().chain(by_record).collect()))
+            })
+            .collect()
     }
 
     fn own_image_named(&self, region: &Region, name: &str) -> Result<Option<Image>, Ec2Error> {

@@ -5,7 +5,8 @@ use super::Context;
 use crate::cli::{AncestorsArgs, ListArgs};
 use crate::error::{Error, Result};
 use crate::ids::AmiId;
-use crate::lineage::graph::{self, Ancestor, ChainEnd};
+use crate::lineage::fetch;
+use crate::lineage::graph::{Ancestor, ChainEnd};
 use crate::output::{write_json, OutputFormat};
 
 #[derive(Debug)]
@@ -23,8 +24,8 @@ impl Plan {
     pub fn execute(self, ctx: &mut Context) -> Result<()> {
         let start = (ctx.region.clone(), self.image_id.clone());
         let tags_only = self.list.tags_only;
-        let chain = graph::ancestors(ctx.ec2, &start, self.max_depth, tags_only)?;
-        if matches!(chain.ancestors.first(), Some(Ancestor::Missing { .. })) {
+        let chain = fetch::ancestors(ctx.ec2, &start, self.max_depth, tags_only)?;
+        if matches!(chain.ancestors.first(), Some(Ancestor::Missing { .. } | Ancestor::Recorded { .. })) {
             return Err(Error::Failed(format!(
                 "image {} does not exist in {} (or is not visible to you)",
                 self.image_id, ctx.region
@@ -34,9 +35,8 @@ impl Plan {
             .ancestors
             .iter()
             .map(|ancestor| match ancestor {
-                Ancestor::Found { image, .. } => {
-                    ImageRecord::new(&(image.region.clone(), image.id.clone()), Some(image), tags_only)
-                }
+                Ancestor::Found { image, link } => ImageRecord::found(image, link.clone()),
+                Ancestor::Recorded { entry, link } => ImageRecord::recorded(entry, link.clone()),
                 Ancestor::Missing { id, region } => ImageRecord::new(&(region.clone(), id.clone()), None, tags_only),
             })
             .collect();
@@ -50,6 +50,12 @@ impl Plan {
             table(records.iter().map(|r| (None, r)), &self.list.columns, false).write(ctx.out, !self.list.no_header)?;
         }
         ctx.out.flush()?;
+        let hidden = chain.ancestors.iter().filter(|a| matches!(a, Ancestor::Recorded { .. })).count();
+        if hidden > 0 {
+            ctx.note(format!(
+                "{hidden} image(s) in the chain are not visible to you (deregistered, or another account's): shown as EC2's ancestry records them"
+            ));
+        }
         match chain.end {
             ChainEnd::Root if chain.ancestors.len() == 1 => {
                 ctx.note(format!("image {} has no known parent", self.image_id));

@@ -10,7 +10,8 @@ use super::Context;
 use crate::cli::{ChildrenArgs, Column, ListArgs};
 use crate::error::{Error, Result};
 use crate::ids::{AmiId, Region};
-use crate::lineage::graph::{self, Node};
+use crate::lineage::fetch;
+use crate::lineage::graph::Node;
 use crate::output::{write_json, OutputFormat};
 
 #[derive(Debug)]
@@ -27,8 +28,13 @@ pub fn prepare(args: ChildrenArgs) -> Result<Plan> {
     if args.flat && args.list.ids {
         return Err(Error::Usage("--flat and --ids cannot be used together".into()));
     }
-    let mut regions = args.regions;
-    regions.dedup();
+    // Each region once, in the order given, however often it was named.
+    let mut regions: Vec<Region> = Vec::new();
+    for region in args.regions {
+        if !regions.contains(&region) {
+            regions.push(region);
+        }
+    }
     Ok(Plan {
         image_id: args.image_id,
         list: args.list,
@@ -97,8 +103,9 @@ impl Plan {
             self.regions.clone()
         };
         let tags_only = self.list.tags_only;
-        let tree = graph::descendants(ctx.ec2, &root, &regions, self.depth, tags_only)?;
-        if tree.image.is_none() && tree.children.is_empty() {
+        let found = fetch::descendants(ctx.ec2, &root, &regions, self.depth, tags_only)?;
+        let tree = found.tree;
+        if tree.image.is_none() && tree.children.is_empty() && found.refused.is_empty() {
             return Err(Error::Failed(format!(
                 "image {} does not exist in {} (or is not visible to you), and no image names it as its source",
                 self.image_id, ctx.region
@@ -125,8 +132,22 @@ impl Plan {
         if tree.image.is_none() {
             ctx.note(format!("image {} itself no longer exists or is not visible to you", self.image_id));
         }
+        let searched: Vec<Region> =
+            regions.iter().filter(|r| !found.refused.iter().any(|(refused, _)| refused == *r)).cloned().collect();
         if tree.children.is_empty() {
-            ctx.note(format!("no image in {} names {} as its source", regions_text(&regions), self.image_id));
+            ctx.note(format!("no image in {} names {} as its source", regions_text(&searched), self.image_id));
+        }
+        if !found.refused.is_empty() {
+            // Not silenced by -q: the tree above is incomplete, and the exit code says so.
+            for (region, error) in &found.refused {
+                eprintln!("amitools: {region} skipped: {}", crate::logging::redact(&error.to_string()));
+            }
+            let names: Vec<Region> = found.refused.iter().map(|(r, _)| r.clone()).collect();
+            return Err(Error::Failed(format!(
+                "{} region(s) could not be searched, the tree may be incomplete: {}",
+                names.len(),
+                regions_text(&names)
+            )));
         }
         Ok(())
     }

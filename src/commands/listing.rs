@@ -5,13 +5,15 @@ use serde::Serialize;
 use crate::cli::Column;
 use crate::ec2::Tags;
 use crate::ids::{AmiId, InstanceId, Region};
-use crate::image::{Image, ImageState};
-use crate::lineage::graph::{created_at, parent_of, Key, Origin};
+use crate::image::{AncestryEntry, Image, ImageState};
+use crate::lineage::graph::{created_at, parent_of, Key, Link, Origin};
 use crate::lineage::{CreateTime, RecordedLineage};
 use crate::output::Table;
 
 /// Shown in every other column of an image that could not be found.
 pub const NOT_FOUND: &str = "(not found)";
+/// Shown for what EC2's ancestry record does not say of an image you cannot see.
+const NOT_VISIBLE: &str = "(not visible)";
 /// Shown for a value the image does not have.
 const NONE: &str = "-";
 
@@ -20,7 +22,11 @@ const NONE: &str = "-";
 pub struct ImageRecord {
     pub image_id: AmiId,
     pub region: Region,
+    /// DescribeImages shows it.
     pub found: bool,
+    /// Known only from EC2's ancestry record (GetImageAncestry): deregistered,
+    /// or another account's image you cannot see.
+    pub recorded: bool,
     pub name: Option<String>,
     pub state: Option<ImageState>,
     /// `YYYYMMDDTHHMMSSZ`, from the lineage tags or else EC2's CreationDate.
@@ -29,7 +35,7 @@ pub struct ImageRecord {
     pub source_image: Option<AmiId>,
     pub source_region: Option<Region>,
     pub source_instance: Option<InstanceId>,
-    /// Where the link to the parent came from: "tag" or "ec2".
+    /// Where the link to the parent came from: "tag", "ec2" or "ancestry".
     pub origin: Option<Origin>,
     pub owner: Option<String>,
     pub description: Option<String>,
@@ -44,6 +50,7 @@ impl ImageRecord {
                 image_id: id,
                 region,
                 found: false,
+                recorded: false,
                 name: None,
                 state: None,
                 create_date: None,
@@ -57,13 +64,18 @@ impl ImageRecord {
                 tags: Tags::new(),
             };
         };
-        let link = parent_of(image, tags_only);
+        ImageRecord::found(image, parent_of(image, tags_only))
+    }
+
+    /// A visible image and the link the walk followed from it.
+    pub fn found(image: &Image, link: Option<Link>) -> ImageRecord {
         let created = created_at(image).and_then(CreateTime::from_timestamp);
         let recorded = RecordedLineage::from_tags(&image.tags);
         ImageRecord {
-            image_id: id,
-            region,
+            image_id: image.id.clone(),
+            region: image.region.clone(),
             found: true,
+            recorded: false,
             name: image.name.clone(),
             state: Some(image.state.clone()),
             create_date: created.map(CreateTime::date),
@@ -78,7 +90,43 @@ impl ImageRecord {
         }
     }
 
+    /// An image known only from EC2's ancestry record.
+    pub fn recorded(entry: &AncestryEntry, link: Option<Link>) -> ImageRecord {
+        let created = entry.creation_date.and_then(CreateTime::from_datetime);
+        ImageRecord {
+            image_id: entry.id.clone(),
+            region: entry.region.clone(),
+            found: false,
+            recorded: true,
+            name: None,
+            state: None,
+            create_date: created.map(CreateTime::date),
+            create_timestamp: created.map(CreateTime::timestamp),
+            source_image: link.as_ref().map(|l| l.parent.clone()),
+            source_region: link.as_ref().map(|l| l.region.clone()),
+            source_instance: None,
+            origin: link.map(|l| l.origin),
+            owner: entry.owner_alias.clone(),
+            description: None,
+            tags: Tags::new(),
+        }
+    }
+
     pub fn cell(&self, column: Column) -> String {
+        if self.recorded {
+            let text = |v: Option<String>| v.filter(|s| !s.is_empty()).unwrap_or_else(|| NOT_VISIBLE.to_string());
+            return match column {
+                Column::ImageId => self.image_id.to_string(),
+                Column::CreateDate => {
+                    text(self.create_timestamp.and_then(CreateTime::from_timestamp).map(CreateTime::display))
+                }
+                Column::CreateTs => text(self.create_timestamp.map(|t| t.to_string())),
+                Column::SourceRegion => text(self.source_region.as_ref().map(ToString::to_string)),
+                Column::Owner => text(self.owner.clone()),
+                Column::Origin => text(self.origin.map(|o| o.as_str().to_string())),
+                Column::SourceInstance | Column::Name | Column::State | Column::Description => NOT_VISIBLE.to_string(),
+            };
+        }
         if !self.found {
             return if column == Column::ImageId { self.image_id.to_string() } else { NOT_FOUND.to_string() };
         }

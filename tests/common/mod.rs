@@ -94,6 +94,11 @@ impl Sim {
         self.control("stats", None)["regions"][region][action].as_u64().unwrap_or(0)
     }
 
+    /// Images the simulator's answers to `action` carried (payload, not calls).
+    pub fn images_returned(&self, action: &str) -> u64 {
+        self.control("stats", None)["images_returned"][action].as_u64().unwrap_or(0)
+    }
+
     pub fn reset_stats(&self) {
         self.control("stats", Some(json!({"reset": true})));
     }
@@ -187,8 +192,18 @@ pub fn run(cmd: &mut Command) -> (i32, String, String) {
     )
 }
 
-/// A lineage-tagged image description for `Sim::register`.
+/// An image as `amitools create` leaves it, for `Sim::register`: lineage
+/// tags, and the same source recorded by EC2 (SourceImageId, ancestry).
 pub fn tagged(id: &str, parent: &str, parent_region: &str, created: i64) -> Value {
+    let mut image = retro_tagged(id, parent, parent_region, created);
+    image["source_image_id"] = json!(parent);
+    image["source_image_region"] = json!(parent_region);
+    image
+}
+
+/// An image whose lineage only its tags know (made before EC2 recorded
+/// sources, or registered, then tagged with `amitools tag`).
+pub fn retro_tagged(id: &str, parent: &str, parent_region: &str, created: i64) -> Value {
     let date = time::OffsetDateTime::from_unix_timestamp(created)
         .unwrap()
         .format(time::macros::format_description!("[year][month][day]T[hour][minute][second]Z"))

@@ -1,0 +1,336 @@
+//! Filling the lineage index from EC2, at a cost that follows the lineage
+//! asked about, not the size of the account.
+//!
+//! - ancestors: EC2's GetImageAncestry gives the recorded chain (up to 50
+//!   generations a call, across regions, through parents you cannot see); one
+//!   DescribeImages per region then fetches the details of the whole chain.
+//!   Where a `source_image` tag names another parent than EC2 recorded, the
+//!   tag wins and the walk continues from there the same way. Where
+//!   GetImageAncestry is refused or unknown, parents are looked up by id, one
+//!   generation at a time — never by listing the account.
+//! - descendants: breadth-first, one generation per round, asking each region
+//!   for exactly the images made from the current generation (by tag and by
+//!   EC2's SourceImageId). A region whose own images all fit in one small page
+//!   is read whole instead, which is cheaper there.
+
+use std::collections::HashSet;
+
+use crate::ec2::{Ec2, Ec2Error, Ec2ErrorKind};
+use crate::ids::{AmiId, Region};
+use crate::image::AncestryEntry;
+use crate::lineage::graph::{descendants_tree, parent_of, walk_ancestors, Chain, Index, Key, Node, Walk};
+use crate::lineage::SOURCE_IMAGE;
+
+/// GetImageAncestry's longest answer.
+const ANCESTRY_MAX: usize = 50;
+
+/// The ancestors of `start`, with EC2's ancestry record where EC2 has one.
+pub fn ancestors(ec2: &dyn Ec2, start: &Key, max_depth: u32, tags_only: bool) -> Result<Chain, Ec2Error> {
+    let mut index = Index::default();
+    let mut ancestry_available = true;
+    loop {
+        let (key, recorded) = match walk_ancestors(&index, start, max_depth, tags_only) {
+            Walk::Done(chain) => return Ok(chain),
+            Walk::Need { key, recorded } => (key, recorded),
+        };
+        let mut wanted = vec![key.clone()];
+        if recorded && ancestry_available {
+            match recorded_chain(ec2, &key, max_depth as usize + 1) {
+                Ok(entries) => {
+                    for entry in entries {
+                        wanted.push((entry.region.clone(), entry.id.clone()));
+                        index.record(entry);
+                    }
+                }
+                // Not visible to you: DescribeImages will say the same.
+                Err(e) if e.kind == Ec2ErrorKind::NotFound => {}
+                Err(e) if matches!(e.kind, Ec2ErrorKind::Denied | Ec2ErrorKind::Unsupported) => {
+                    log::info!("GetImageAncestry unavailable ({e}); following tags and SourceImageId image by image");
+                    ancestry_available = false;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        wanted.retain(|k| !index.knows(k));
+        wanted.dedup();
+        for image in ec2.find_images(&wanted)? {
+            index.insert(image);
+        }
+        for key in wanted {
+            index.looked_up(key);
+        }
+    }
+}
+
+/// EC2's ancestry of `key`, continued past GetImageAncestry's 50 entries
+/// until `limit` entries, the root, or an answer that adds nothing new.
+fn recorded_chain(ec2: &dyn Ec2, key: &Key, limit: usize) -> Result<Vec<AncestryEntry>, Ec2Error> {
+    let mut entries: Vec<AncestryEntry> = ec2.image_ancestry(&key.0, &key.1)?;
+    let mut seen: HashSet<AmiId> = entries.iter().map(|e| e.id.clone()).collect();
+    while entries.len() >= ANCESTRY_MAX && entries.len() < limit {
+        let Some(last) = entries.last() else { break };
+        let Some(parent) = last.source_image_id.clone() else { break };
+        if last.owner_alias.is_some() {
+            break;
+        }
+        let region = last.source_image_region.clone().unwrap_or_else(|| last.region.clone());
+        let more = match ec2.image_ancestry(&region, &parent) {
+            Ok(more) => more,
+            // The 51st image is gone or hidden: the walk shows it as such.
+            Err(e) if e.kind == Ec2ErrorKind::NotFound => break,
+            Err(e) => return Err(e),
+        };
+        let before = entries.len();
+        entries.extend(more.into_iter().filter(|e| seen.insert(e.id.clone())));
+        if entries.len() == before {
+            break;
+        }
+    }
+    Ok(entries)
+}
+
+/// A descendants tree, and the regions that refused to be searched.
+#[derive(Debug)]
+pub struct Descendants {
+    pub tree: Node,
+    pub refused: Vec<(Region, Ec2Error)>,
+}
+
+/// The descendants of `root` in `regions` (the root's region is always
+/// searched, and must answer; another region that refuses is skipped and
+/// reported in `refused`).
+pub fn descendants(
+    ec2: &dyn Ec2,
+    root: &Key,
+    regions: &[Region],
+    depth: Option<u32>,
+    tags_only: bool,
+) -> Result<Descendants, Ec2Error> {
+    let mut searched: Vec<Region> = vec![root.0.clone()];
+    for region in regions {
+        if !searched.contains(region) {
+            searched.push(region.clone());
+        }
+    }
+    let mut index = Index::default();
+    let mut refused: Vec<(Region, Ec2Error)> = Vec::new();
+    // Regions whose own images do not fit in one page: asked generation by generation.
+    let mut large: Vec<Region> = Vec::new();
+    for (region, result) in ec2.own_images_in_one_page(&searched) {
+        match result {
+            Ok(Some(images)) => images.into_iter().for_each(|image| index.insert(image)),
+            Ok(None) => large.push(region),
+            Err(error) if region == root.0 => return Err(error),
+            Err(error) => refused.push((region, error)),
+        }
+    }
+    // The root is often not the account's own (a public base image): look it up.
+    if index.get(root).is_none() {
+        for image in ec2.find_images(std::slice::from_ref(root))? {
+            index.insert(image);
+        }
+    }
+    if !large.is_empty() {
+        walk_generations(ec2, &mut index, root, &mut large, &mut refused, depth, tags_only)?;
+    }
+    Ok(Descendants { tree: descendants_tree(&index, root, depth, tags_only), refused })
+}
+
+/// Breadth-first from `root`: each round asks the `large` regions for the
+/// images made from the current generation, wherever that generation lives.
+fn walk_generations(
+    ec2: &dyn Ec2,
+    index: &mut Index,
+    root: &Key,
+    large: &mut Vec<Region>,
+    refused: &mut Vec<(Region, Ec2Error)>,
+    depth: Option<u32>,
+    tags_only: bool,
+) -> Result<(), Ec2Error> {
+    let mut placed: HashSet<Key> = HashSet::from([root.clone()]);
+    let mut generation: Vec<Key> = vec![root.clone()];
+    let mut level = 0u32;
+    while !generation.is_empty() && depth.is_none_or(|d| level < d) && !large.is_empty() {
+        let mut ids: Vec<AmiId> = generation.iter().map(|(_, id)| id.clone()).collect();
+        ids.sort();
+        ids.dedup();
+        for (region, result) in ec2.own_images_made_from(large, &ids, SOURCE_IMAGE, tags_only) {
+            match result {
+                Ok(images) => images.into_iter().for_each(|image| index.insert(image)),
+                Err(error) if region == root.0 => return Err(error),
+                Err(error) => {
+                    large.retain(|r| r != &region);
+                    refused.push((region, error));
+                }
+            }
+        }
+        // The next generation: every known image whose parent is in this one,
+        // in any region (small regions were read whole, large ones just now).
+        let current: HashSet<&Key> = generation.iter().collect();
+        let mut next: Vec<Key> = Vec::new();
+        for image in index.images() {
+            let Some(link) = parent_of(image, tags_only) else { continue };
+            let key = (image.region.clone(), image.id.clone());
+            if current.contains(&(link.region, link.parent)) && !placed.contains(&key) {
+                next.push(key);
+            }
+        }
+        placed.extend(next.iter().cloned());
+        generation = next;
+        level += 1;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::image::Image;
+    use crate::lineage::graph::{Ancestor, ChainEnd, Origin};
+    use crate::testing::{id, key, made, region, tagged, FakeEc2};
+
+    fn ids(chain: &Chain) -> Vec<String> {
+        chain.ancestors.iter().map(|a| a.id().to_string()).collect()
+    }
+
+    fn tree_ids(node: &Node) -> Vec<(usize, String)> {
+        node.flatten().into_iter().map(|(d, n)| (d, n.key.1.to_string())).collect()
+    }
+
+    /// A 60-deep chain recorded by EC2, rooted at an Amazon image, crossing
+    /// regions at generation 25, in an account with 500 unrelated images.
+    fn deep_account() -> Vec<Image> {
+        let mut root = tagged("us-east-1", 1, None);
+        root.owner = Some("amazon".into());
+        let mut images = vec![root];
+        for n in 2..=25 {
+            images.push(made("us-east-1", n, Some(("us-east-1", n - 1))));
+        }
+        images.push(made("eu-west-1", 26, Some(("us-east-1", 25))));
+        for n in 27..=60 {
+            images.push(made("eu-west-1", n, Some(("eu-west-1", n - 1))));
+        }
+        images.extend((1000..1500).map(|n| made("eu-west-1", n, Some(("eu-west-1", 999)))));
+        images
+    }
+
+    #[test]
+    fn ancestors_cost_follows_the_chain_not_the_account() {
+        let ec2 = FakeEc2::with_images(deep_account());
+        let chain = ancestors(&ec2, &key("eu-west-1", 60), 1000, false).unwrap();
+        assert_eq!(chain.ancestors.len(), 60);
+        assert_eq!(chain.end, ChainEnd::Root);
+        // Two ancestry calls (50 + 10 entries), one details round over both regions.
+        assert_eq!(ec2.ancestry_calls.get(), 2);
+        assert_eq!(ec2.bulk_calls.get(), 2);
+        assert_eq!(ec2.images_returned.get(), 60);
+        let Ancestor::Found { link: Some(link), .. } = &chain.ancestors[0] else { panic!() };
+        assert_eq!(link.origin, Origin::Tag);
+    }
+
+    #[test]
+    fn without_getimageancestry_parents_are_looked_up_by_id() {
+        for kind in [Ec2ErrorKind::Denied, Ec2ErrorKind::Unsupported] {
+            let mut ec2 = FakeEc2::with_images(deep_account());
+            ec2.ancestry_error = Some(kind);
+            let with = ancestors(&FakeEc2::with_images(deep_account()), &key("eu-west-1", 60), 1000, false).unwrap();
+            let chain = ancestors(&ec2, &key("eu-west-1", 60), 1000, false).unwrap();
+            assert_eq!(chain, with, "{kind:?}: the same rows");
+            assert_eq!(ec2.ancestry_calls.get(), 1, "{kind:?}: asked once, then not again");
+            assert_eq!(ec2.images_returned.get(), 60, "{kind:?}: never the account");
+        }
+        let mut ec2 = FakeEc2::with_images(deep_account());
+        ec2.ancestry_error = Some(Ec2ErrorKind::Service);
+        assert!(ancestors(&ec2, &key("eu-west-1", 60), 1000, false).is_err(), "other failures are failures");
+    }
+
+    #[test]
+    fn a_tag_that_disagrees_with_ec2_wins_and_the_walk_goes_on_from_it() {
+        let mut retagged = made("us-east-1", 5, Some(("us-east-1", 3)));
+        retagged.source_image_id = Some(id(4));
+        let ec2 = FakeEc2::with_images(vec![
+            made("us-east-1", 1, None),
+            made("us-east-1", 2, Some(("us-east-1", 1))),
+            made("us-east-1", 3, Some(("us-east-1", 2))),
+            made("us-east-1", 4, Some(("us-east-1", 1))),
+            retagged,
+        ]);
+        let chain = ancestors(&ec2, &key("us-east-1", 5), 1000, false).unwrap();
+        assert_eq!(ids(&chain), ["ami-00000005", "ami-00000003", "ami-00000002", "ami-00000001"]);
+        assert_eq!(ec2.ancestry_calls.get(), 2);
+    }
+
+    #[test]
+    fn descendants_form_a_tree_across_regions() {
+        let ec2 = FakeEc2::with_images(vec![
+            made("us-east-1", 1, None),
+            made("us-east-1", 2, Some(("us-east-1", 1))),
+            made("us-east-1", 3, Some(("us-east-1", 1))),
+            tagged("us-east-1", 4, Some(("us-east-1", 2))),
+            made("eu-west-1", 5, Some(("us-east-1", 3))),
+            made("eu-west-1", 6, Some(("eu-west-1", 5))),
+            made("us-east-1", 7, None),
+        ]);
+        let expected = [
+            (0, "ami-00000001"),
+            (1, "ami-00000002"),
+            (2, "ami-00000004"),
+            (1, "ami-00000003"),
+            (2, "ami-00000005"),
+            (3, "ami-00000006"),
+        ]
+        .map(|(d, s)| (d, s.to_string()));
+        let regions = [region("us-east-1"), region("eu-west-1")];
+        let found = descendants(&ec2, &key("us-east-1", 1), &regions, None, false).unwrap();
+        assert_eq!(tree_ids(&found.tree), expected);
+        assert_eq!(ec2.bulk_calls.get(), 2, "small regions: one page each, the root among them");
+
+        // The same account, too large for one page: generation by generation.
+        let mut ec2 = FakeEc2::with_images(ec2.images.borrow().values().cloned());
+        ec2.page_size = 1;
+        let found = descendants(&ec2, &key("us-east-1", 1), &regions, None, false).unwrap();
+        assert_eq!(tree_ids(&found.tree), expected);
+        // 2 first pages, the root's look-up, then 4 generations (the last
+        // finds nothing) x 2 regions x 2 filters.
+        assert_eq!(ec2.bulk_calls.get(), 2 + 1 + 4 * 2 * 2);
+
+        let shallow = descendants(&ec2, &key("us-east-1", 1), &regions, Some(1), false).unwrap();
+        assert_eq!(shallow.tree.count(), 3);
+        let only_here = descendants(&ec2, &key("us-east-1", 1), &regions[..1], None, false).unwrap();
+        assert_eq!(only_here.tree.count(), 4);
+    }
+
+    #[test]
+    fn ec2_recorded_children_count_unless_tags_only() {
+        let mut copy = tagged("us-east-1", 2, None);
+        copy.source_image_id = Some(id(1));
+        for page_size in [1000, 0] {
+            let mut ec2 = FakeEc2::with_images(vec![tagged("us-east-1", 1, None), copy.clone()]);
+            ec2.page_size = page_size;
+            let regions = [region("us-east-1")];
+            let tree = descendants(&ec2, &key("us-east-1", 1), &regions, None, false).unwrap().tree;
+            assert_eq!(tree.children[0].origin, Some(Origin::Ec2));
+            assert_eq!(descendants(&ec2, &key("us-east-1", 1), &regions, None, true).unwrap().tree.count(), 1);
+        }
+    }
+
+    #[test]
+    fn a_refusing_region_is_skipped_and_reported_unless_it_is_the_roots() {
+        let mut ec2 = FakeEc2::with_images(vec![made("us-east-1", 1, None), made("us-east-1", 2, Some(("us-east-1", 1)))]);
+        ec2.refuse_regions = vec![region("ap-south-1")];
+        let regions = [region("us-east-1"), region("ap-south-1")];
+        let found = descendants(&ec2, &key("us-east-1", 1), &regions, None, false).unwrap();
+        assert_eq!(found.tree.count(), 2);
+        assert_eq!(found.refused.len(), 1);
+        assert_eq!(found.refused[0].0, region("ap-south-1"));
+        assert!(descendants(&ec2, &key("ap-south-1", 1), &regions, None, false).is_err());
+    }
+
+    #[test]
+    fn a_missing_root_still_shows_its_children() {
+        let ec2 = FakeEc2::with_images(vec![made("us-east-1", 2, Some(("us-east-1", 1)))]);
+        let found = descendants(&ec2, &key("us-east-1", 1), &[region("us-east-1")], None, false).unwrap();
+        assert!(found.tree.image.is_none());
+        assert_eq!(found.tree.count(), 2);
+    }
+}
