@@ -583,10 +583,7 @@ impl SdkEc2 {
 
     /// Run futures concurrently on the runtime; their results in input order.
     /// A task that panicked has no result (None).
-    fn run_all<T: Send + 'static>(
-        &self,
-        futures: Vec<Pin<Box<dyn Future<Output = T> + Send>>>,
-    ) -> Vec<Option<T>> {
+    fn run_all<T: Send + 'static>(&self, futures: Vec<Pin<Box<dyn Future<Output = T> + Send>>>) -> Vec<Option<T>> {
         let count = futures.len();
         self.runtime.block_on(async {
             let mut tasks = tokio::task::JoinSet::new();
@@ -612,7 +609,12 @@ impl SdkEc2 {
         let mut by_region: HashMap<Region, Result<Vec<Image>, Ec2Error>> = HashMap::new();
         for (region, result) in regions.into_iter().zip(results) {
             let result = result.unwrap_or_else(|| {
-                Err(Ec2Error::new("DescribeImages", Ec2ErrorKind::Other, "a request ended unexpectedly", &self.endpoint(&region)))
+                Err(Ec2Error::new(
+                    "DescribeImages",
+                    Ec2ErrorKind::Other,
+                    "a request ended unexpectedly",
+                    &self.endpoint(&region),
+                ))
             });
             if !order.contains(&region) {
                 order.push(region.clone());
@@ -739,7 +741,10 @@ impl Ec2 for SdkEc2 {
         for region in regions {
             for chunk in parents.chunks(FILTER_VALUES_MAX) {
                 let by_tag = filter(&format!("tag:{tag_key}"), chunk);
-                queries.push((region.clone(), self.images_query(region, move |q| q.owners("self").filters(by_tag.clone()))));
+                queries.push((
+                    region.clone(),
+                    self.images_query(region, move |q| q.owners("self").filters(by_tag.clone())),
+                ));
                 if !tags_only {
                     let by_record = filter("source-image-id", chunk);
                     queries.push((

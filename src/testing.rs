@@ -210,9 +210,8 @@ impl Ec2 for FakeEc2<'_> {
                 if self.refuse_regions.contains(region) {
                     return (region.clone(), Err(FakeEc2::error(Ec2ErrorKind::Denied)));
                 }
-                let by_tag = self.own_in(region, |i| {
-                    i.tags.get(tag_key).is_some_and(|v| parents.iter().any(|p| p.as_str() == v))
-                });
+                let by_tag = self
+                    .own_in(region, |i| i.tags.get(tag_key).is_some_and(|v| parents.iter().any(|p| p.as_str() == v)));
                 let by_record = if tags_only {
                     Vec::new()
                 } else {

@@ -316,7 +316,8 @@ mod tests {
 
     #[test]
     fn a_refusing_region_is_skipped_and_reported_unless_it_is_the_roots() {
-        let mut ec2 = FakeEc2::with_images(vec![made("us-east-1", 1, None), made("us-east-1", 2, Some(("us-east-1", 1)))]);
+        let mut ec2 =
+            FakeEc2::with_images(vec![made("us-east-1", 1, None), made("us-east-1", 2, Some(("us-east-1", 1)))]);
         ec2.refuse_regions = vec![region("ap-south-1")];
         let regions = [region("us-east-1"), region("ap-south-1")];
         let found = descendants(&ec2, &key("us-east-1", 1), &regions, None, false).unwrap();

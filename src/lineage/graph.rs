@@ -159,7 +159,10 @@ pub enum Walk {
     /// whether EC2 has an ancestry record to ask for (the start, or a parent
     /// named by an image that EC2 itself records a source for); a parent named
     /// only by tags on an image EC2 knows no source of is looked up by id.
-    Need { key: Key, recorded: bool },
+    Need {
+        key: Key,
+        recorded: bool,
+    },
 }
 
 /// Walk from `start` towards the root over the index. Pure.

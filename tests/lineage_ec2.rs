@@ -1,0 +1,285 @@
+//! `ancestors` and `children` under real EC2's rules, against the simulator
+//! made as strict as EC2: pagination, deprecated and disabled images, other
+//! accounts' images and tags, GetImageAncestry, refusing regions, and cost
+//! (calls and images returned) in an account of thousands of images.
+
+mod common;
+
+use common::{ami, retro_tagged, run, tagged, Sim, REGION};
+use serde_json::{json, Value};
+
+/// Wed Apr 17 18:18:25 UTC 2013, and a second later per generation.
+const T0: i64 = 1_366_222_705;
+const AMAZON: &str = "137112412989";
+const OTHER_ACCOUNT: &str = "111122223333";
+
+fn cells(out: &str) -> Vec<String> {
+    out.lines().map(|l| l.split_whitespace().collect::<Vec<_>>().join(" ")).collect()
+}
+
+/// An old Amazon image: public, deprecated two years after creation, as EC2 does.
+fn deprecated_base(id: &str) -> Value {
+    json!({"ami_id": id, "name": "amzn2-ami-hvm-2019.03", "owner_id": AMAZON, "owner_alias": "amazon",
+           "public": true, "creation_date": "2019-03-01T00:00:00Z", "deprecation_time": "2021-03-01T00:00:00Z"})
+}
+
+#[test]
+fn a_deprecated_amazon_parent_is_found_with_its_name() {
+    let sim = Sim::start();
+    let base = ami(0x1000);
+    let child = ami(0x1001);
+    sim.register(REGION, json!([deprecated_base(&base), tagged(&child, &base, REGION, T0)]));
+    let (code, out, err) = run(sim.amitools().args(["ancestors", "-C", "image_id,name,owner,origin", &child]));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        cells(&out),
+        [
+            "IMAGE_ID NAME OWNER ORIGIN".to_string(),
+            format!("{child} image-{child} 123456789012 tag"),
+            format!("{base} amzn2-ami-hvm-2019.03 {AMAZON} -"),
+        ]
+    );
+    assert_eq!(err, "");
+}
+
+#[test]
+fn a_disabled_image_and_its_descendants_are_in_the_tree() {
+    // page_size 1: no region fits in one page, so the generation walk runs too.
+    for config in [json!({}), json!({"page_size": 1})] {
+        let sim = Sim::start_with(config.clone());
+        let [root, a, a1, b] = [1u64, 2, 3, 4].map(|n| ami(0x2000 + n));
+        sim.register(
+            REGION,
+            json!([
+                {"ami_id": root, "name": "root"},
+                tagged(&a, &root, REGION, T0 + 1),
+                tagged(&a1, &a, REGION, T0 + 2),
+                tagged(&b, &root, REGION, T0 + 3),
+            ]),
+        );
+        sim.set_state(REGION, &a, "disabled");
+        let (code, out, err) = run(sim.amitools().args(["children", "--flat", "-C", "image_id,state", &root]));
+        assert_eq!(code, 0, "{config}: {err}");
+        assert_eq!(
+            cells(&out),
+            [
+                "DEPTH IMAGE_ID STATE".to_string(),
+                format!("0 {root} available"),
+                format!("1 {a} disabled"),
+                format!("2 {a1} available"),
+                format!("1 {b} available"),
+            ],
+            "{config}"
+        );
+    }
+}
+
+#[test]
+fn hundreds_of_children_across_pages_of_a_hundred() {
+    let sim = Sim::start_with(json!({"page_size": 100}));
+    let root = ami(0x3000);
+    let mut images = vec![json!({"ami_id": root, "name": "root"})];
+    let children: Vec<String> = (1..=260).map(|n| ami(0x3000 + n)).collect();
+    images.extend(children.iter().enumerate().map(|(i, id)| tagged(id, &root, REGION, T0 + i as i64)));
+    sim.register(REGION, json!(images));
+    let (code, out, err) = run(sim.amitools().args(["children", "--ids", &root]));
+    assert_eq!(code, 0, "{err}");
+    let mut expected = vec![root.clone()];
+    expected.extend(children.iter().cloned());
+    assert_eq!(out.lines().collect::<Vec<_>>(), expected);
+    // A first page (more than 100 own images), the root, then the children
+    // in 3 pages by tag and 3 by SourceImageId, then the next generation
+    // (260 ids: two chunks of at most 200) finds nothing, by tag and by record.
+    assert_eq!(sim.calls("DescribeImages"), 1 + 1 + 3 + 3 + 2 * 2);
+    assert_eq!(sim.images_returned("DescribeImages"), 100 + 1 + 260 * 2);
+}
+
+#[test]
+fn a_chain_through_an_image_shared_from_another_account() {
+    let sim = Sim::start();
+    let base = ami(0x4000);
+    let shared = ami(0x4001);
+    let mine = ami(0x4002);
+    // The other account's tags on its image are its own: EC2 never returns them.
+    let mut other = tagged(&shared, &base, REGION, T0);
+    other["owner_id"] = json!(OTHER_ACCOUNT);
+    other["shared"] = json!(true);
+    other["name"] = json!("golden");
+    sim.register(REGION, json!([deprecated_base(&base), other, tagged(&mine, &shared, REGION, T0 + 1)]));
+    let (code, out, err) = run(sim.amitools().args(["ancestors", "-C", "image_id,name,owner,origin", &mine]));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        cells(&out),
+        [
+            "IMAGE_ID NAME OWNER ORIGIN".to_string(),
+            format!("{mine} image-{mine} 123456789012 tag"),
+            format!("{shared} golden {OTHER_ACCOUNT} ec2"),
+            format!("{base} amzn2-ami-hvm-2019.03 {AMAZON} -"),
+        ]
+    );
+    let (_, out, _) = run(sim.amitools().args(["ancestors", "-o", "json", &mine]));
+    let rows: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(rows[1]["tags"], json!({}), "another account's tags are not visible");
+}
+
+#[test]
+fn a_deregistered_parent_is_shown_from_ec2s_record() {
+    let sim = Sim::start();
+    let [root, gone, child] = [1u64, 2, 3].map(|n| ami(0x5000 + n));
+    sim.register(
+        REGION,
+        json!([
+            {"ami_id": root, "name": "root", "creation_date": "2013-04-17T18:18:25Z"},
+            {"ami_id": gone, "name": "gone", "source_image_id": root, "source_image_region": REGION,
+             "creation_date": "2013-04-17T18:18:26Z"},
+            tagged(&child, &gone, REGION, T0 + 2),
+        ]),
+    );
+    sim.control("deregister", Some(json!({"region": REGION, "image_id": gone})));
+    let (code, out, err) =
+        run(sim.amitools().args(["ancestors", "-C", "image_id,create_date,name,state,origin", &child]));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        out,
+        format!(
+            "IMAGE_ID                CREATE_DATE                    NAME                          STATE           ORIGIN\n\
+             {child}   Wed Apr 17 18:18:27 UTC 2013   image-{child}   available       tag\n\
+             {gone}   Wed Apr 17 18:18:26 UTC 2013   (not visible)                 (not visible)   ancestry\n\
+             {root}   Wed Apr 17 18:18:25 UTC 2013   root                          available       -\n"
+        )
+    );
+    assert!(err.contains("1 image(s) in the chain are not visible to you"), "{err}");
+}
+
+#[test]
+fn a_tag_that_disagrees_with_ec2_wins() {
+    let sim = Sim::start();
+    let [root, recorded, tagged_parent, child] = [1u64, 2, 3, 4].map(|n| ami(0x6000 + n));
+    let mut retagged = tagged(&child, &tagged_parent, REGION, T0 + 4);
+    retagged["source_image_id"] = json!(recorded);
+    sim.register(
+        REGION,
+        json!([
+            {"ami_id": root, "name": "root"},
+            tagged(&recorded, &root, REGION, T0 + 2),
+            retro_tagged(&tagged_parent, &root, REGION, T0 + 3),
+            retagged,
+        ]),
+    );
+    let (code, out, err) = run(sim.amitools().args(["ancestors", "-C", "image_id,origin", "--no-header", &child]));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(cells(&out), [format!("{child} tag"), format!("{tagged_parent} tag"), format!("{root} -")]);
+}
+
+#[test]
+fn without_getimageancestry_the_rows_are_the_same() {
+    let sim = Sim::start();
+    let root = ami(0x7000);
+    let mut images = vec![json!({"ami_id": root, "name": "root", "creation_date": "2013-04-17T18:18:25Z"})];
+    let ids: Vec<String> = (1..=10).map(|n| ami(0x7000 + n)).collect();
+    let mut parent = root.clone();
+    for (n, id) in ids.iter().enumerate() {
+        images.push(tagged(id, &parent, REGION, T0 + n as i64));
+        parent = id.clone();
+    }
+    sim.register(REGION, json!(images));
+    let start = ids.last().unwrap().clone();
+    let args = ["ancestors", "-C", "image_id,create_date,origin", start.as_str()];
+    let (code, expected, _) = run(sim.amitools().args(args));
+    assert_eq!(code, 0);
+    assert_eq!(expected.lines().count(), 12);
+    for config in [json!({"deny_actions": ["GetImageAncestry"]}), json!({"unsupported_actions": ["GetImageAncestry"]})]
+    {
+        sim.configure(config.clone());
+        sim.reset_stats();
+        let (code, out, err) = run(sim.amitools().arg("-v").args(args));
+        assert_eq!((code, &out), (0, &expected), "{config}: {err}");
+        assert!(err.contains("GetImageAncestry unavailable"), "{config}: {err}");
+        // One refused ancestry call, then the chain image by image: never the account.
+        assert_eq!(sim.calls("GetImageAncestry"), 1, "{config}");
+        assert_eq!(sim.calls("DescribeImages"), 11, "{config}");
+        assert_eq!(sim.images_returned("DescribeImages"), 11, "{config}");
+        sim.configure(json!({"deny_actions": [], "unsupported_actions": []}));
+    }
+}
+
+#[test]
+fn all_regions_with_a_region_denied_prints_the_rest_and_exits_1() {
+    let sim = Sim::start_with(json!({"deny_regions": ["eu-west-1"]}));
+    let [root, a, b] = [1u64, 2, 3].map(|n| ami(0x8000 + n));
+    sim.register(REGION, json!([{"ami_id": root, "name": "root"}, tagged(&a, &root, REGION, T0 + 1)]));
+    sim.register("us-west-2", json!([tagged(&b, &root, REGION, T0 + 2)]));
+    let (code, out, err) = run(sim.amitools().args(["children", "--ids", "--all-regions", &root]));
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(out, format!("{root}\n{a}\n{b}\n"));
+    let lines: Vec<&str> = err.lines().collect();
+    assert!(lines[0].starts_with("amitools: eu-west-1 skipped: DescribeImages: UnauthorizedOperation:"), "{err}");
+    assert_eq!(
+        lines[1], "amitools: error: 1 region(s) could not be searched, the tree may be incomplete: eu-west-1",
+        "{err}"
+    );
+    assert_eq!(lines.len(), 2, "{err}");
+    // The root's own region refusing is an error, not a skipped region.
+    let (code, out, err) = run(sim.amitools().args(["-r", "eu-west-1", "children", &root]));
+    assert_eq!((code, out.as_str()), (1, ""), "{err}");
+}
+
+/// 10,000 of the account's own lineage-tagged images beside the lineage asked about.
+fn seed_background(sim: &Sim, count: u64) {
+    let images: Vec<Value> = (0..count)
+        .map(|n| {
+            let id = ami(0xb000_0000 + n);
+            let parent = ami(0xb000_0000 + n.saturating_sub(1));
+            tagged(&id, &parent, REGION, T0 + n as i64)
+        })
+        .collect();
+    sim.register(REGION, json!(images));
+}
+
+#[test]
+fn cost_follows_the_lineage_in_an_account_of_ten_thousand_images() {
+    let sim = Sim::start();
+    seed_background(&sim, 10_000);
+    // A 25-deep chain.
+    let root = ami(0xc000);
+    let mut images = vec![json!({"ami_id": root, "name": "root"})];
+    let mut parent = root.clone();
+    for n in 1..=25u64 {
+        let id = ami(0xc000 + n);
+        images.push(tagged(&id, &parent, REGION, T0 + n as i64));
+        parent = id;
+    }
+    // A 121-image tree: 1 + 3 + 9 + 27 + 81.
+    let tree_root = ami(0xd000);
+    images.push(json!({"ami_id": tree_root, "name": "tree"}));
+    let mut generation = vec![tree_root.clone()];
+    let mut next = 0xd001u64;
+    for _ in 0..4 {
+        let mut children = Vec::new();
+        for parent in &generation {
+            for _ in 0..3 {
+                let id = ami(next);
+                next += 1;
+                images.push(tagged(&id, parent, REGION, T0 + next as i64));
+                children.push(id);
+            }
+        }
+        generation = children;
+    }
+    sim.register(REGION, json!(images));
+
+    sim.reset_stats();
+    let (code, out, err) = run(sim.amitools().args(["ancestors", "--ids", &parent]));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.lines().count(), 26);
+    let returned = sim.images_returned("DescribeImages");
+    assert!(returned <= 3 * 26, "ancestors: {returned} images returned");
+    assert_eq!((sim.calls("GetImageAncestry"), sim.calls("DescribeImages")), (1, 1));
+
+    sim.reset_stats();
+    let (code, out, err) = run(sim.amitools().args(["children", "--ids", &tree_root]));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.lines().count(), 121);
+    let returned = sim.images_returned("DescribeImages");
+    assert!(returned <= 3 * 121, "children: {returned} images returned");
+}
