@@ -411,9 +411,9 @@ pub struct AncestorsArgs {
 
 /// Show the images made from an image, and from those, as a tree.
 ///
-/// EC2 has no API for this question. amitools fetches the account's images in
-/// bulk (a few calls per region, whatever the size of the tree) and finds the
-/// children through the source_image tag and EC2's SourceImageId.
+/// EC2 has no API for this question. amitools asks each region for exactly the
+/// next generation (the source_image tag and EC2's SourceImageId), so the cost
+/// follows the tree, not the number of images in the account.
 #[derive(Debug, Args)]
 #[command(after_help = "\
 Examples:
