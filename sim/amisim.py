@@ -83,6 +83,12 @@ class Config:
         # regions whose requests are refused (403 UnauthorizedOperation, as an
         # organisation policy denying a region answers)
         "deny_regions": [],
+        # a broken or hostile endpoint, for the actions in fault_actions (all if
+        # empty): "redirect" (301 to elsewhere), "huge_error" (a 100 KB, many-line
+        # error message), "endless_body" (a 200 whose body never ends; bounded
+        # at 1 GiB or 60 s), "silent" (accepts, never answers; bounded at 120 s),
+        # "repeat_next_token" (DescribeImages pages hand back the same NextToken)
+        "endpoint_fault": None,
         "seed": None,
     }
 
@@ -369,6 +375,13 @@ class App:
                 f"You are not authorized to perform this operation. User: arn:aws:iam::{ACCOUNT}:user/sim "
                 f"is not authorized to perform: ec2:{action}",
             )
+        if region not in ec2_backends[ACCOUNT].regions:
+            # No such region: signed for it, a real endpoint refuses the signature.
+            return self.fault(start_response, "401 Unauthorized", "AuthFailure",
+                              f"Credential should be scoped to a valid region, not '{region}'.")
+        hostile = config.endpoint_fault if faultable else None
+        if hostile and hostile != "repeat_next_token":
+            return self.hostile(hostile, start_response)
         if region in config.deny_regions:
             return self.fault(
                 start_response, "403 Forbidden", "UnauthorizedOperation",
@@ -411,8 +424,13 @@ class App:
                 amis = SIM.backend(region).amis
                 hidden = {i for i, (r, _) in SIM.invisible.items() if r == region}
                 if action == "DescribeImages":
+                    repeat = config.endpoint_fault == "repeat_next_token" and "MaxResults" in params
+                    if repeat:
+                        params = {k: v for k, v in params.items() if k != "NextToken"}
                     found, token = ec2_images.describe_images(
                         amis, SIM.index(region), params, ACCOUNT, config.page_size, hidden)
+                    if repeat:
+                        token = "amisim-same-token-every-time"
                     body = ec2_images.describe_images_xml(found, token, ACCOUNT)
                     returned = len(found)
                     SIM.images_returned[action] += returned
@@ -426,6 +444,41 @@ class App:
             return self.fault(start_response, "500 Internal Server Error", "InternalError", "An internal error has occurred")
         start_response("200 OK", [("Content-Type", "text/xml"), ("Content-Length", str(len(body)))])
         return [body]
+
+    @staticmethod
+    def hostile(kind: str, start_response):
+        """A broken endpoint's answers (see Config.endpoint_fault). Bounded, so
+        that a client that never gives up cannot keep the simulator busy."""
+        with SIM.lock:
+            SIM.faults += 1
+        if kind == "redirect":
+            body = b"<html><body>Moved Permanently</body></html>"
+            start_response("301 Moved Permanently", [("Location", "https://ec2.example.invalid/"),
+                                                     ("Content-Type", "text/html"),
+                                                     ("Content-Length", str(len(body)))])
+            return [body]
+        if kind == "huge_error":
+            message = "\n".join(f"line {n}: " + "x" * 90 for n in range(1000))
+            body = _error_xml("InvalidParameterValue", message)
+            start_response("400 Bad Request", [("Content-Type", "text/xml"), ("Content-Length", str(len(body)))])
+            return [body]
+        if kind == "endless_body":
+            start_response("200 OK", [("Content-Type", "text/xml")])
+
+            def endless():
+                yield b'<?xml version="1.0" encoding="UTF-8"?>\n<DescribeImagesResponse><imagesSet>'
+                chunk = b"<item><imageId>ami-12345678</imageId></item>" * 1000
+                deadline = time.monotonic() + 60
+                sent = 0
+                while sent < 1 << 30 and time.monotonic() < deadline:
+                    sent += len(chunk)
+                    yield chunk
+            return endless()
+        if kind == "silent":
+            time.sleep(120)
+            start_response("504 Gateway Timeout", [("Content-Length", "0")])
+            return [b""]
+        raise ValueError(f"unknown endpoint_fault {kind!r}")
 
     @staticmethod
     def image_ancestry(amis, params, hidden) -> bytes:

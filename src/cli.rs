@@ -77,21 +77,21 @@ pub struct GlobalArgs {
     pub quiet: bool,
 }
 
-/// `http(s)://host[:port][/path]`: refuse anything else before the SDK sees it.
+/// `http(s)://host[:port][/path]`: refuse anything else before the SDK sees it
+/// (a malformed URL is bad input, exit 2, not a network failure).
 fn parse_endpoint_url(value: &str) -> Result<String, String> {
-    let rest = value.strip_prefix("https://").or_else(|| value.strip_prefix("http://"));
-    let host = rest.map(|r| r.split(['/', '?', '#']).next().unwrap_or(""));
-    let ok = host.is_some_and(|h| {
-        !h.is_empty()
-            && !h.starts_with(':')
-            && h.chars().all(|c| c.is_ascii_alphanumeric() || ".-:[]_".contains(c))
-            && h.rsplit_once(':').is_none_or(|(_, port)| port.parse::<u16>().is_ok() || port.ends_with(']'))
-    });
-    if ok {
-        Ok(value.to_string())
-    } else {
-        Err(format!("'{}' is not an http:// or https:// URL", value.chars().take(80).collect::<String>()))
+    let bad = |why: &str| format!("'{}' is not an http:// or https:// URL: {why}", crate::output::shown(value));
+    let url = url::Url::parse(value).map_err(|e| bad(&e.to_string()))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(bad("the scheme must be http or https"));
     }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(bad("no host"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(bad("credentials do not belong in the URL"));
+    }
+    Ok(value.to_string())
 }
 
 #[derive(Debug, Subcommand)]

@@ -57,6 +57,13 @@ pub enum CredentialsError {
     HalfSetEnvironment { present: &'static str, missing: &'static str },
     #[error("{source_name} holds an invalid region: {reason}")]
     BadRegion { source_name: String, reason: String },
+    /// A key, secret or token that no signature can carry (never shown).
+    #[error("{source_name} {problem}")]
+    BadSecret { source_name: String, problem: &'static str },
+    #[error("{path}: {problem}")]
+    BadFile { path: PathBuf, problem: String },
+    #[error("{name} is not valid UTF-8; amitools reads it as a path or a value and will not guess")]
+    NotUnicode { name: &'static str },
     #[error(
         "no AWS region: pass -r/--region, set AWS_REGION, add region=... to the AWS_CREDENTIAL_FILE, or set region in your AWS profile (aws configure)"
     )]
@@ -92,6 +99,11 @@ pub fn parse_credential_file(text: &str, path: &Path) -> Result<CredentialFile, 
             return Err(bad(number, "expected key=value".to_string()));
         };
         let (key, value) = (key.trim(), value.trim());
+        // What stands before the first '=' is shown only if it looks like a key
+        // name: in `aws_session_token IQoJ…==` (the '=' forgotten) it is a secret.
+        if !looks_like_key_name(key) {
+            return Err(bad(number, "expected key=value, with a key name before the '='".to_string()));
+        }
         let slot = match key {
             "aws_access_key_id" | "AWSAccessKeyId" => &mut key_id,
             "aws_secret_access_key" | "AWSSecretKey" => &mut secret,
@@ -102,14 +114,18 @@ pub fn parse_credential_file(text: &str, path: &Path) -> Result<CredentialFile, 
                 return Err(bad(
                     number,
                     format!(
-                        "unknown key '{}' (known: aws_access_key_id, aws_secret_access_key, aws_session_token, region, AWSAccessKeyId, AWSSecretKey)",
-                        key.chars().take(40).collect::<String>()
+                        "unknown key '{key}' (known: aws_access_key_id, aws_secret_access_key, aws_session_token, region, AWSAccessKeyId, AWSSecretKey)"
                     ),
                 ))
             }
         };
         if value.is_empty() {
             return Err(bad(number, format!("empty value for '{key}'")));
+        }
+        if key != "region" {
+            if let Some(problem) = secret_problem(value) {
+                return Err(bad(number, format!("the value of '{key}' {problem}")));
+            }
         }
         if let Some((_, first)) = slot {
             return Err(bad(number, format!("'{key}' set again (first set on line {first})")));
@@ -134,6 +150,97 @@ pub fn parse_credential_file(text: &str, path: &Path) -> Result<CredentialFile, 
     Ok(CredentialFile { credentials, region })
 }
 
+/// A key name as credential files spell them: letters, digits and `_`, at most 40.
+fn looks_like_key_name(key: &str) -> bool {
+    !key.is_empty()
+        && key.len() <= 40
+        && key.starts_with(|c: char| c.is_ascii_alphabetic())
+        && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+}
+
+/// Why a key id, secret or token cannot be sent, if it cannot: it travels in
+/// an HTTP header, where a control character (a `\r` from a file saved with
+/// Windows line endings) would make the SDK's signer panic.
+pub fn secret_problem(value: &str) -> Option<&'static str> {
+    if value.chars().any(|c| c.is_control()) {
+        return Some("holds a control character (a file saved with Windows line endings?)");
+    }
+    if value.chars().any(|c| c.is_whitespace()) {
+        return Some("holds a space");
+    }
+    if !value.is_ascii() {
+        return Some("holds a character that is not ASCII");
+    }
+    None
+}
+
+/// The largest credential or config file amitools (or the SDK) will read:
+/// real ones are a few kilobytes; a device or a runaway file is not one.
+pub const MAX_FILE_BYTES: u64 = 1024 * 1024;
+
+/// Refuse what is not a regular file of sane size — a FIFO would block the
+/// read forever, /dev/zero never ends — checked before anything reads it.
+pub fn check_regular_file(path: &Path) -> Result<std::fs::Metadata, CredentialsError> {
+    let metadata = std::fs::metadata(path)
+        .map_err(|e| CredentialsError::Unreadable { path: path.to_path_buf(), reason: e.to_string() })?;
+    let problem = if !metadata.is_file() {
+        Some("is not a regular file (a FIFO, a device or a directory?)".to_string())
+    } else if metadata.len() > MAX_FILE_BYTES {
+        Some(format!("is {} bytes; a credential or config file is at most {MAX_FILE_BYTES}", metadata.len()))
+    } else {
+        None
+    };
+    match problem {
+        Some(problem) => Err(CredentialsError::BadFile { path: path.to_path_buf(), problem }),
+        None => Ok(metadata),
+    }
+}
+
+/// Check the AWS config and shared credentials files before aws-config reads
+/// them: a file that is there must be a regular file of sane size.
+pub fn check_profile_files(env: impl Fn(&str) -> Option<String>) -> Result<(), CredentialsError> {
+    let home = env("HOME");
+    let candidates = [("AWS_CONFIG_FILE", "config"), ("AWS_SHARED_CREDENTIALS_FILE", "credentials")];
+    for (variable, name) in candidates {
+        let path = match env(variable).filter(|v| !v.is_empty()) {
+            Some(path) => PathBuf::from(path),
+            None => match &home {
+                Some(home) => Path::new(home).join(".aws").join(name),
+                None => continue,
+            },
+        };
+        // Absent is fine (the SDK skips it); present must be sane.
+        if std::fs::symlink_metadata(&path).is_ok() {
+            check_regular_file(&path)?;
+        }
+    }
+    Ok(())
+}
+
+/// The variables amitools or the SDK read as text. A value that is not UTF-8
+/// would otherwise be skipped silently (std::env::var says "not present").
+const TEXT_VARIABLES: [&str; 11] = [
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_CREDENTIAL_FILE",
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "AWS_PROFILE",
+    "AWS_CONFIG_FILE",
+    "AWS_SHARED_CREDENTIALS_FILE",
+    "AWS_ENDPOINT_URL",
+    "AWS_ENDPOINT_URL_EC2",
+];
+
+/// Refuse variables amitools relies on whose values are not UTF-8.
+pub fn check_environment_is_text(var_os: impl Fn(&str) -> Option<std::ffi::OsString>) -> Result<(), CredentialsError> {
+    match TEXT_VARIABLES.into_iter().find(|name| var_os(name).is_some_and(|v| v.to_str().is_none())) {
+        Some(name) => Err(CredentialsError::NotUnicode { name }),
+        None => Ok(()),
+    }
+}
+
 /// Refuse a credential file that group or others may read, as ssh does for keys.
 pub fn check_permissions(mode: u32, path: &Path) -> Result<(), CredentialsError> {
     if mode & 0o077 != 0 {
@@ -146,7 +253,7 @@ pub fn check_permissions(mode: u32, path: &Path) -> Result<(), CredentialsError>
 pub fn load_credential_file(path: &Path) -> Result<CredentialFile, CredentialsError> {
     let unreadable =
         |e: std::io::Error| CredentialsError::Unreadable { path: path.to_path_buf(), reason: e.to_string() };
-    let metadata = std::fs::metadata(path).map_err(unreadable)?;
+    let metadata = check_regular_file(path)?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -154,7 +261,19 @@ pub fn load_credential_file(path: &Path) -> Result<CredentialFile, CredentialsEr
     }
     #[cfg(not(unix))]
     let _ = metadata;
-    let bytes = std::fs::read(path).map_err(unreadable)?;
+    // The size was checked; a file that grows meanwhile is still read no further.
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(
+        &mut std::io::Read::take(std::fs::File::open(path).map_err(unreadable)?, MAX_FILE_BYTES + 1),
+        &mut bytes,
+    )
+    .map_err(unreadable)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(CredentialsError::BadFile {
+            path: path.to_path_buf(),
+            problem: format!("is larger than {MAX_FILE_BYTES} bytes"),
+        });
+    }
     let text = String::from_utf8(bytes)
         .map_err(|_| CredentialsError::Incomplete { path: path.to_path_buf(), problem: "is not UTF-8 text".into() })?;
     parse_credential_file(&text, path)
@@ -214,6 +333,11 @@ pub fn resolve(
     let aws_region = env_region("AWS_REGION")?;
     let aws_default_region = env_region("AWS_DEFAULT_REGION")?;
 
+    for name in ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"] {
+        if let Some(problem) = var(name).as_deref().and_then(secret_problem) {
+            return Err(CredentialsError::BadSecret { source_name: name.to_string(), problem });
+        }
+    }
     let env_credentials = match (var("AWS_ACCESS_KEY_ID"), var("AWS_SECRET_ACCESS_KEY")) {
         (Some(access_key_id), Some(secret_access_key)) => {
             Some(StaticCredentials { access_key_id, secret_access_key, session_token: var("AWS_SESSION_TOKEN") })

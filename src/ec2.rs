@@ -25,9 +25,12 @@ use aws_sdk_ec2::operation::describe_images::builders::DescribeImagesFluentBuild
 use aws_sdk_ec2::types::{self, Filter, ResourceType, Tag, TagSpecification};
 use aws_sdk_ec2::Client;
 use aws_smithy_runtime_api::box_error::BoxError;
-use aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextRef;
+use aws_smithy_runtime_api::client::interceptors::context::{
+    BeforeDeserializationInterceptorContextMut, BeforeTransmitInterceptorContextRef,
+};
 use aws_smithy_runtime_api::client::interceptors::Intercept;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::body::SdkBody;
 use aws_smithy_types::config_bag::ConfigBag;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
@@ -89,16 +92,19 @@ pub trait Ec2 {
     /// by `within` and with at most one quick retry, since the wait loop
     /// retries (and keeps to its own deadline) itself.
     fn poll_image(&self, region: &Region, id: &AmiId, within: Duration) -> Result<Option<Image>, Ec2Error>;
-    /// The images among `keys` that exist and are visible to you, deprecated
-    /// and disabled ones included; the others are simply absent. Regions are
-    /// asked concurrently, up to 200 ids per DescribeImages.
-    fn find_images(&self, keys: &[ImageKey]) -> Result<Vec<Image>, Ec2Error>;
+    /// Per region, the images among `keys` that exist and are visible to
+    /// you, deprecated and disabled ones included; the others are simply
+    /// absent. Regions are asked concurrently, up to 200 ids per DescribeImages.
+    fn find_images(&self, keys: &[ImageKey]) -> Vec<RegionResult<Vec<Image>>>;
     /// EC2's recorded ancestry of an image (GetImageAncestry): the image
     /// itself first, then its source, and so on; at most 50 entries.
     fn image_ancestry(&self, region: &Region, id: &AmiId) -> Result<Vec<AncestryEntry>, Ec2Error>;
     /// Per region, all of the account's own images (deprecated and disabled
     /// included) when one small DescribeImages page holds them, else None.
     fn own_images_in_one_page(&self, regions: &[Region]) -> Vec<RegionResult<Option<Vec<Image>>>>;
+    /// Per region, every one of the account's own images (deprecated and
+    /// disabled included), paginated.
+    fn own_images(&self, regions: &[Region]) -> Vec<RegionResult<Vec<Image>>>;
     /// Per region, the account's own images (deprecated and disabled included)
     /// whose tag `tag_key` names one of `parents`, and unless `tags_only`
     /// those EC2 records as made from one of them (SourceImageId).
@@ -240,6 +246,19 @@ impl fmt::Display for Ec2Error {
     }
 }
 
+/// An endpoint's message as one short line: it may be many lines, 100 KB
+/// long, or carry terminal escape sequences.
+fn one_line(message: &str) -> String {
+    const MAX: usize = 300;
+    let flat: String = message.split_whitespace().collect::<Vec<_>>().join(" ");
+    let flat = crate::output::escape_untrusted(&flat).into_owned();
+    if flat.chars().count() <= MAX {
+        flat
+    } else {
+        format!("{}…", flat.chars().take(MAX).collect::<String>())
+    }
+}
+
 /// The innermost cause: SDK errors nest five deep, users need the last line.
 fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
     let mut current = error;
@@ -270,12 +289,16 @@ impl Ec2Error {
             _ => (Failure::Response, None),
         };
         let code = error.code().map(str::to_string);
-        let message = match error.message() {
-            Some(m) => m.to_string(),
-            None => root_cause(&error),
+        let message = match (error.message(), status) {
+            (Some(m), _) => m.to_string(),
+            // An answer that is not EC2's (a redirect, a proxy's error page).
+            (None, Some(status)) if code.is_none() && !(200..300).contains(&status) => {
+                format!("HTTP {status} from the endpoint, not an EC2 answer")
+            }
+            (None, _) => root_cause(&error),
         };
         let kind = classify(failure, code.as_deref(), status);
-        Ec2Error { action, kind, code, message, endpoint: endpoint.to_string(), attempts: 1 }
+        Ec2Error { action, kind, code, message: one_line(&message), endpoint: endpoint.to_string(), attempts: 1 }
     }
 }
 
@@ -322,6 +345,78 @@ impl Intercept for AttemptCounter {
     }
 }
 
+/// The largest response amitools reads. A 1,000-image DescribeImages page is
+/// a few megabytes; an endpoint that sends more is broken or hostile, and
+/// reading on would exhaust memory.
+const RESPONSE_BYTES_MAX: u64 = 64 * 1024 * 1024;
+
+/// Puts every response body behind `LimitedBody` before the SDK reads it.
+#[derive(Debug)]
+struct ResponseSizeLimit;
+
+impl Intercept for ResponseSizeLimit {
+    fn name(&self) -> &'static str {
+        "amitools::ResponseSizeLimit"
+    }
+
+    fn modify_before_deserialization(
+        &self,
+        context: &mut BeforeDeserializationInterceptorContextMut<'_>,
+        _components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let body = std::mem::replace(context.response_mut().body_mut(), SdkBody::taken());
+        *context.response_mut().body_mut() =
+            SdkBody::from_body_1_x(LimitedBody { inner: Box::pin(body), remaining: RESPONSE_BYTES_MAX });
+        Ok(())
+    }
+}
+
+/// A body that fails once more than `remaining` bytes have come through.
+struct LimitedBody {
+    inner: Pin<Box<SdkBody>>,
+    remaining: u64,
+}
+
+impl http_body::Body for LimitedBody {
+    type Data = bytes::Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<bytes::Bytes>, BoxError>>> {
+        use std::task::Poll;
+        let this = self.get_mut();
+        match this.inner.as_mut().poll_frame(cx) {
+            Poll::Ready(Some(Ok(frame))) => {
+                let size = frame.data_ref().map_or(0, |data| data.len() as u64);
+                if size > this.remaining {
+                    this.remaining = 0;
+                    return Poll::Ready(Some(Err(format!(
+                        "the response is larger than {} MiB, which no EC2 answer is; stopped reading",
+                        RESPONSE_BYTES_MAX >> 20
+                    )
+                    .into())));
+                }
+                this.remaining -= size;
+                Poll::Ready(Some(Ok(frame)))
+            }
+            Poll::Ready(Some(Err(error))) => Poll::Ready(Some(Err(error))),
+            Poll::Ready(None) => Poll::Ready(None),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        http_body::Body::is_end_stream(self.inner.as_ref().get_ref())
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        http_body::Body::size_hint(self.inner.as_ref().get_ref())
+    }
+}
+
 /// How amitools connects: the result of flags, environment and profile.
 pub struct ConnectOptions<'a> {
     pub auth: AuthSettings,
@@ -358,8 +453,9 @@ fn timeout_config() -> TimeoutConfig {
     TimeoutConfig::builder()
         .connect_timeout(Duration::from_secs(5))
         .read_timeout(Duration::from_secs(30))
-        .operation_attempt_timeout(Duration::from_secs(45))
-        .operation_timeout(Duration::from_secs(180))
+        .operation_attempt_timeout(Duration::from_secs(30))
+        // An endpoint that accepts and never answers costs two attempts, not ten.
+        .operation_timeout(Duration::from_secs(60))
         .build()
 }
 
@@ -420,8 +516,10 @@ impl SdkEc2 {
             .borrow_mut()
             .entry(region.clone())
             .or_insert_with(|| {
-                let config =
-                    aws_sdk_ec2::config::Builder::from(&self.config).region(SdkRegion::new(region.to_string())).build();
+                let config = aws_sdk_ec2::config::Builder::from(&self.config)
+                    .region(SdkRegion::new(region.to_string()))
+                    .interceptor(ResponseSizeLimit)
+                    .build();
                 Client::from_conf(config)
             })
             .clone()
@@ -542,9 +640,9 @@ impl SdkEc2 {
             Some(within) => {
                 let within = within.max(Duration::from_secs(1));
                 let bounded = aws_sdk_ec2::config::Builder::default()
-                    .retry_config(
-                        RetryConfig::standard().with_max_attempts(2).with_initial_backoff(Duration::from_millis(50)),
-                    )
+                    // One attempt: the wait loop retries at its own pace (at most one
+                    // request a second), and the SDK's quick retry would double it.
+                    .retry_config(RetryConfig::standard().with_max_attempts(1))
                     .timeout_config(
                         TimeoutConfig::builder()
                             .connect_timeout(within.min(Duration::from_secs(5)))
@@ -645,7 +743,7 @@ impl Ec2 for SdkEc2 {
         self.describe_one(region, id, Some(within))
     }
 
-    fn find_images(&self, keys: &[ImageKey]) -> Result<Vec<Image>, Ec2Error> {
+    fn find_images(&self, keys: &[ImageKey]) -> Vec<RegionResult<Vec<Image>>> {
         let mut by_region: BTreeMap<&Region, Vec<AmiId>> = BTreeMap::new();
         for (region, id) in keys {
             let ids = by_region.entry(region).or_default();
@@ -664,11 +762,7 @@ impl Ec2 for SdkEc2 {
                 queries.push((region.clone(), self.images_query(region, move |q| q.filters(filter.clone()))));
             }
         }
-        let mut found = Vec::new();
-        for (_, result) in self.run_by_region(queries) {
-            found.extend(result?);
-        }
-        Ok(found)
+        self.run_by_region(queries)
     }
 
     fn image_ancestry(&self, region: &Region, id: &AmiId) -> Result<Vec<AncestryEntry>, Ec2Error> {
@@ -728,6 +822,12 @@ impl Ec2 for SdkEc2 {
             .collect();
         // A task that panicked has no answer: its region is then asked generation by generation.
         regions.iter().cloned().zip(self.run_all(futures).into_iter().map(|r| r.unwrap_or(Ok(None)))).collect()
+    }
+
+    fn own_images(&self, regions: &[Region]) -> Vec<RegionResult<Vec<Image>>> {
+        let queries =
+            regions.iter().map(|region| (region.clone(), self.images_query(region, |q| q.owners("self")))).collect();
+        self.run_by_region(queries)
     }
 
     fn own_images_made_from(

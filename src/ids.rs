@@ -7,6 +7,8 @@ use std::str::FromStr;
 
 use serde::Serialize;
 
+use crate::output::shown;
+
 /// Why a user-supplied identifier was refused. The message names the value.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("invalid {what} '{value}': expected {expected}")]
@@ -21,18 +23,6 @@ fn is_resource_id(value: &str, prefix: &str) -> bool {
     value.strip_prefix(prefix).is_some_and(|hex| {
         (hex.len() == 8 || hex.len() == 17) && hex.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
     })
-}
-
-/// Shorten what we echo back: a 10,000-character argument must not become a
-/// 10,000-character error line.
-fn shown(value: &str) -> String {
-    const MAX: usize = 80;
-    if value.chars().count() <= MAX {
-        value.to_string()
-    } else {
-        let head: String = value.chars().take(MAX).collect();
-        format!("{head}…")
-    }
 }
 
 macro_rules! resource_id {

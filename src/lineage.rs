@@ -14,6 +14,7 @@ use time::{OffsetDateTime, PrimitiveDateTime, UtcOffset};
 
 use crate::ec2::Tags;
 use crate::ids::{AmiId, InstanceId, Region};
+use crate::output::shown;
 
 pub const SOURCE_IMAGE: &str = "source_image";
 pub const SOURCE_INSTANCE: &str = "source_instance";
@@ -49,10 +50,6 @@ pub enum TimeError {
     DateBeforeEpoch(String),
     #[error("invalid create timestamp '{0}': expected whole seconds since 1970-01-01 UTC, 0 to {MAX_TIMESTAMP}")]
     Timestamp(String),
-}
-
-fn shown(value: &str) -> String {
-    value.chars().take(40).collect()
 }
 
 impl CreateTime {

@@ -36,7 +36,12 @@ impl Log for Redacting {
         if !self.inner.matches(record) {
             return;
         }
-        let text = redact(&record.args().to_string());
+        let mut text = redact(&record.args().to_string());
+        if !record.target().starts_with("amitools") {
+            // A dependency may render what it read (a credentials file) as a
+            // byte list or a byte string: amitools cannot know those secrets.
+            text = scrub_bytes(&text);
+        }
         self.inner.log(
             &Record::builder()
                 .args(format_args!("{text}"))
@@ -54,13 +59,61 @@ impl Log for Redacting {
     }
 }
 
+/// Replace renderings of raw bytes — `[115, 101, 99, …]` lists of eight or
+/// more numbers, and `b"…"` literals of sixteen or more characters — with a
+/// placeholder: in a dependency's log line they may be the contents of a file.
+pub fn scrub_bytes(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find(['[', 'b']) {
+        out.push_str(&rest[..start]);
+        let candidate = &rest[start..];
+        if let Some(len) = byte_list_len(candidate).or_else(|| byte_string_len(candidate)) {
+            out.push_str("[bytes redacted]");
+            rest = &candidate[len..];
+        } else {
+            let c = candidate.chars().next().map_or(1, char::len_utf8);
+            out.push_str(&candidate[..c]);
+            rest = &candidate[c..];
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The length of a `[n, n, …]` list of at least 8 numbers at the start of `text`.
+fn byte_list_len(text: &str) -> Option<usize> {
+    let body = text.strip_prefix('[')?;
+    let end = body.find(']')?;
+    let items: Vec<&str> = body[..end].split(',').map(str::trim).collect();
+    let numeric = items.len() >= 8 && items.iter().all(|i| !i.is_empty() && i.bytes().all(|b| b.is_ascii_digit()));
+    numeric.then_some(end + 2)
+}
+
+/// The length of a `b"…"` literal of at least 16 characters at the start of `text`.
+fn byte_string_len(text: &str) -> Option<usize> {
+    let body = text.strip_prefix("b\"")?;
+    let mut escaped = false;
+    for (i, c) in body.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' => escaped = true,
+            '"' => return (i >= 16).then_some(i + 3),
+            _ => {}
+        }
+    }
+    None
+}
+
 /// `verbosity`: -1 for -q, 0 by default, +1 per -v. RUST_LOG, when set, wins.
+/// By default only amitools' own messages show: a dependency's warning may
+/// carry what it read (the SDK once logged a whole credentials file).
 pub fn init(verbosity: i8) {
     // Secrets in the environment are known before anything can log them.
     add_secrets(["AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"].iter().filter_map(|v| std::env::var(v).ok()));
     let filters = match verbosity {
-        i8::MIN..=-1 => "error",
-        0 => "warn",
+        i8::MIN..=-1 => "off,amitools=error",
+        0 => "off,amitools=warn",
         1 => "warn,amitools=info",
         2 => "info,amitools=debug",
         _ => "trace",
@@ -86,5 +139,26 @@ mod tests {
         add_secrets(["wJalrXUtnFEMI/K7MDENG".to_string(), "short".to_string()]);
         let text = redact("key=wJalrXUtnFEMI/K7MDENG again wJalrXUtnFEMI/K7MDENG short");
         assert_eq!(text, "key=** redacted ** again ** redacted ** short");
+    }
+
+    #[test]
+    fn byte_renderings_are_scrubbed() {
+        let secret: Vec<u8> = b"wJalrXUtnFEMI/K7MDENG".to_vec();
+        let line = format!("could not parse {secret:?} in profile [default] at [1, 2]");
+        assert_eq!(scrub_bytes(&line), "could not parse [bytes redacted] in profile [default] at [1, 2]");
+        let line = format!("body: {:?}", bytes_literal("aws_secret_access_key=abcdefgh"));
+        assert_eq!(scrub_bytes(&line), "body: [bytes redacted]");
+        assert_eq!(scrub_bytes("b\"short\" and [a, b] and é"), "b\"short\" and [a, b] and é");
+    }
+
+    /// How `bytes::Bytes` and friends render in Debug: b"…".
+    fn bytes_literal(text: &str) -> impl std::fmt::Debug + '_ {
+        struct Literal<'a>(&'a str);
+        impl std::fmt::Debug for Literal<'_> {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, "b\"{}\"", self.0)
+            }
+        }
+        Literal(text)
     }
 }

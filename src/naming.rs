@@ -4,6 +4,7 @@
 
 use crate::ec2::{Ec2Error, Ec2ErrorKind};
 use crate::ids::AmiId;
+use crate::output::shown;
 
 pub const DEFAULT_PREFIX: &str = "AMI";
 /// How many generated names to try before giving up on InvalidAMIName.Duplicate.
@@ -18,7 +19,7 @@ fn allowed(c: char) -> bool {
 
 /// Check a name as EC2 would: 3–128 characters of letters, digits and `( ) [ ] . / - ' @ _` or space.
 pub fn validate_name(name: &str) -> Result<(), String> {
-    let shown: String = name.chars().take(60).collect();
+    let shown = shown(name);
     let length = name.chars().count();
     if !(MIN_LEN..=MAX_LEN).contains(&length) {
         return Err(format!("invalid image name '{shown}': EC2 needs 3 to 128 characters, this has {length}"));
@@ -36,7 +37,7 @@ const GENERATED_SUFFIX_MAX: usize = 1 + 11 + 1 + 15;
 
 /// Check a `--random-name-prefix` so that every name made from it is valid.
 pub fn validate_prefix(prefix: &str) -> Result<(), String> {
-    let shown: String = prefix.chars().take(60).collect();
+    let shown = shown(prefix);
     if prefix.is_empty() {
         return Err("invalid name prefix '': it must not be empty".to_string());
     }

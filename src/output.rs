@@ -5,6 +5,49 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
+/// The one way to echo a user-supplied or untrusted value in a message:
+/// shortened (a 10,000-character argument must not become a 10,000-character
+/// line) and with control characters escaped (see `escape_untrusted`).
+pub fn shown(value: &str) -> String {
+    const MAX: usize = 80;
+    let escaped = escape_untrusted(value);
+    if escaped.chars().count() <= MAX {
+        escaped.into_owned()
+    } else {
+        let head: String = escaped.chars().take(MAX).collect();
+        format!("{head}…")
+    }
+}
+
+/// Characters that move the cursor, start terminal escape sequences or
+/// reorder the line: C0 and C1 controls, DEL, and Unicode's bidi controls.
+fn is_unsafe_on_terminal(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Text from outside (image names, descriptions, tags written by other
+/// accounts) made safe for a terminal, as git quotes file names: `\n`, `\t`,
+/// `\r`, `\\`, and `\u{…}` for other controls. Text with none of them is
+/// returned as it is (a backslash alone is left alone then).
+pub fn escape_untrusted(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(is_unsafe_on_terminal) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\\' => out.push_str("\\\\"),
+            c if is_unsafe_on_terminal(c) => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// `-o table|json`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum OutputFormat {
@@ -37,6 +80,9 @@ impl Table {
         } else {
             self.rows.iter().collect()
         };
+        // Cells may hold text from other accounts: a newline in a name must not make a row.
+        let lines: Vec<Vec<std::borrow::Cow<'_, str>>> =
+            lines.into_iter().map(|line| line.iter().map(|cell| escape_untrusted(cell)).collect()).collect();
         let columns = self.header.len();
         let mut widths = vec![0; columns];
         for line in &lines {
@@ -85,5 +131,21 @@ mod tests {
             "IMAGE_ID       NAME          X\nami-12345678   a\nami-1          longer name   z\n"
         );
         assert_eq!(render(&table, false).lines().count(), 2);
+    }
+
+    #[test]
+    fn untrusted_text_cannot_add_rows_or_steer_the_terminal() {
+        let mut table = Table::new(vec!["NAME".into(), "X".into()]);
+        table.rows.push(vec!["web\r\nami-fake   evil".into(), "1".into()]);
+        table.rows.push(vec!["a\u{9b}31mred\u{202e}gnp.exe\\".into(), "2".into()]);
+        table.rows.push(vec!["plain\\path".into(), "3".into()]);
+        assert_eq!(
+            render(&table, false),
+            "web\\r\\nami-fake   evil           1\n\
+             a\\u{9b}31mred\\u{202e}gnp.exe\\\\   2\n\
+             plain\\path                       3\n"
+        );
+        assert_eq!(shown(&"x".repeat(100)), format!("{}…", "x".repeat(80)));
+        assert_eq!(shown("a\u{1b}[2J"), "a\\u{1b}[2J");
     }
 }

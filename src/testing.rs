@@ -130,16 +130,28 @@ impl Ec2 for FakeEc2<'_> {
         self.describe_image(region, id)
     }
 
-    fn find_images(&self, keys: &[ImageKey]) -> Result<Vec<Image>, Ec2Error> {
+    fn find_images(&self, keys: &[ImageKey]) -> Vec<RegionResult<Vec<Image>>> {
         let mut regions: Vec<&Region> = keys.iter().map(|(r, _)| r).collect();
         regions.sort();
         regions.dedup();
         self.count(regions.len(), 0);
         let images = self.images.borrow();
-        let found: Vec<Image> =
-            keys.iter().filter_map(|(r, id)| images.get(id).filter(|i| &i.region == r)).cloned().collect();
-        self.count(0, found.len());
-        Ok(found)
+        regions
+            .into_iter()
+            .map(|region| {
+                if self.refuse_regions.contains(region) {
+                    return (region.clone(), Err(FakeEc2::error(Ec2ErrorKind::Denied)));
+                }
+                let found: Vec<Image> = keys
+                    .iter()
+                    .filter(|(r, _)| r == region)
+                    .filter_map(|(r, id)| images.get(id).filter(|i| &i.region == r))
+                    .cloned()
+                    .collect();
+                self.count(0, found.len());
+                (region.clone(), Ok(found))
+            })
+            .collect()
     }
 
     /// The recorded chain from the images' SourceImageId, as EC2 keeps it.
@@ -191,6 +203,20 @@ impl Ec2 for FakeEc2<'_> {
                     self.count(0, own.len());
                     (region.clone(), Ok(Some(own)))
                 }
+            })
+            .collect()
+    }
+
+    fn own_images(&self, regions: &[Region]) -> Vec<RegionResult<Vec<Image>>> {
+        regions
+            .iter()
+            .map(|region| {
+                if self.refuse_regions.contains(region) {
+                    return (region.clone(), Err(FakeEc2::error(Ec2ErrorKind::Denied)));
+                }
+                let own = self.own_in(region, |_| true);
+                self.count(own.len().div_ceil(1000).max(1), own.len());
+                (region.clone(), Ok(own))
             })
             .collect()
     }

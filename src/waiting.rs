@@ -16,6 +16,7 @@ use crate::ec2::{Ec2, Ec2Error, Ec2ErrorKind};
 use crate::error::ExitCode;
 use crate::ids::{AmiId, Region};
 use crate::image::{Image, ImageState};
+use crate::output::shown;
 
 /// What to wait for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,7 +34,7 @@ impl Target {
         value.parse::<ImageState>().map(Target::State).map_err(|_| {
             format!(
                 "unknown state '{}': expected one of exists, {}",
-                value.chars().take(40).collect::<String>(),
+                shown(value),
                 ImageState::KNOWN.iter().map(ImageState::as_str).collect::<Vec<_>>().join(", ")
             )
         })
@@ -201,10 +202,18 @@ fn retry_delay(failures: u32, cap: Duration) -> Duration {
 pub enum WaitError {
     #[error("image {id} is {current}; it can never become {target}")]
     Unreachable { id: AmiId, current: ImageState, target: Target },
-    #[error("timed out after {} waiting for image {id} to be {target}; last state seen: {}{}", human(*waited),
-            last.as_ref().map(|s| s.to_string()).unwrap_or_else(|| "not found".into()),
+    #[error("timed out after {} waiting for image {id} to be {target}; {}{}", human(*waited),
+            last_seen(last.as_ref(), *answered),
             last_error.as_ref().map(|e| format!("; last error: {e}")).unwrap_or_default())]
-    TimedOut { id: AmiId, target: Target, last: Option<ImageState>, waited: Duration, last_error: Option<String> },
+    TimedOut {
+        id: AmiId,
+        target: Target,
+        last: Option<ImageState>,
+        waited: Duration,
+        last_error: Option<String>,
+        /// Whether EC2 answered at all (an image not found is an answer).
+        answered: bool,
+    },
     #[error("image {id} {} (region {region})", if *seen { "no longer exists".to_string() } else if *waited < Duration::from_secs(1) { "does not exist".to_string() } else { format!("did not appear within {}", human(*waited)) })]
     NotFound { id: AmiId, region: Region, waited: Duration, seen: bool },
     #[error(transparent)]
@@ -219,6 +228,15 @@ impl WaitError {
             WaitError::NotFound { .. } => ExitCode::NotFound,
             WaitError::Ec2(_) => ExitCode::Failure,
         }
+    }
+}
+
+/// What a timed-out wait saw last: a state, "not found", or no answer at all.
+fn last_seen(last: Option<&ImageState>, answered: bool) -> String {
+    match (last, answered) {
+        (Some(state), _) => format!("last state seen: {state}"),
+        (None, true) => "last state seen: not found".to_string(),
+        (None, false) => "EC2 never answered".to_string(),
     }
 }
 
@@ -266,7 +284,8 @@ pub fn wait_for(
                 return Err(error.into())
             }
             Err(error) if error.kind.is_transient() => {
-                answered |= error.kind != Ec2ErrorKind::Network;
+                // Throttling or a 5xx is EC2 answering, just not with the image.
+                answered |= matches!(error.kind, Ec2ErrorKind::Throttled | Ec2ErrorKind::Service);
                 failures += 1;
                 log::warn!("polling {id}: {error} (will retry)");
                 last_error = Some(error.to_string());
@@ -318,6 +337,7 @@ pub fn wait_for(
                 last: last_state,
                 waited: now,
                 last_error,
+                answered,
             });
         }
         // The last sleep is cut short so that one final check falls on the deadline.
@@ -330,7 +350,7 @@ pub fn parse_duration(value: &str) -> Result<Duration, String> {
     let bad = || {
         format!(
             "invalid duration '{}': expected e.g. 90s, 15m, 1h, 1h30m or plain seconds, greater than zero",
-            value.chars().take(40).collect::<String>()
+            shown(value)
         )
     };
     if value.is_empty() || value.len() > 20 {

@@ -24,7 +24,8 @@ impl Plan {
     pub fn execute(self, ctx: &mut Context) -> Result<()> {
         let start = (ctx.region.clone(), self.image_id.clone());
         let tags_only = self.list.tags_only;
-        let chain = fetch::ancestors(ctx.ec2, &start, self.max_depth, tags_only)?;
+        let found = fetch::ancestors(ctx.ec2, &start, self.max_depth, tags_only)?;
+        let chain = found.chain;
         if matches!(chain.ancestors.first(), Some(Ancestor::Missing { .. } | Ancestor::Recorded { .. })) {
             return Err(Error::Failed(format!(
                 "image {} does not exist in {} (or is not visible to you)",
@@ -63,8 +64,16 @@ impl Plan {
             }
             ChainEnd::Root => Ok(()),
             ChainEnd::Missing => {
-                let last = chain.ancestors.last().map(|a| a.id().to_string()).unwrap_or_default();
-                ctx.note(format!("parent {last} no longer exists or is not visible to you"));
+                let (last, region) = match chain.ancestors.last() {
+                    Some(Ancestor::Missing { id, region }) => (id.to_string(), Some(region)),
+                    other => (other.map(|a| a.id().to_string()).unwrap_or_default(), None),
+                };
+                match found.unreachable.iter().find(|(r, _)| Some(r) == region) {
+                    Some((region, error)) => {
+                        ctx.note(format!("parent {last} could not be looked up in {region}: {error}"))
+                    }
+                    None => ctx.note(format!("parent {last} no longer exists or is not visible to you")),
+                }
                 Ok(())
             }
             ChainEnd::MaxDepth => {

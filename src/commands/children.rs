@@ -11,8 +11,8 @@ use crate::cli::{ChildrenArgs, Column, ListArgs};
 use crate::error::{Error, Result};
 use crate::ids::{AmiId, Region};
 use crate::lineage::fetch;
-use crate::lineage::graph::Node;
-use crate::output::{write_json, OutputFormat};
+use crate::lineage::graph::{Key, Tree, TreeNode};
+use crate::output::{escape_untrusted, write_json, OutputFormat};
 
 #[derive(Debug)]
 pub struct Plan {
@@ -45,26 +45,91 @@ pub fn prepare(args: ChildrenArgs) -> Result<Plan> {
     })
 }
 
-/// The JSON shape: an image record and its children, nested.
+/// Indentation stops growing past this many generations: a tree thousands of
+/// generations deep would otherwise print gigabytes of indentation.
+const MAX_INDENT: usize = 64;
+
+/// One node's fields in the JSON tree; its children follow as "children".
 #[derive(Serialize)]
-struct TreeRecord {
+struct NodeFields<'a> {
     #[serde(flatten)]
-    image: ImageRecord,
+    image: &'a ImageRecord,
     depth: usize,
-    children: Vec<TreeRecord>,
 }
 
-fn tree_record(node: &Node, depth: usize, tags_only: bool) -> TreeRecord {
-    TreeRecord {
-        image: ImageRecord::new(&node.key, node.image.as_ref(), tags_only),
-        depth,
-        children: node.children.iter().map(|c| tree_record(c, depth + 1, tags_only)).collect(),
+/// One row of `--flat -o json`: the record, its depth and its parent's id.
+#[derive(Serialize)]
+struct FlatRecord<'a> {
+    #[serde(flatten)]
+    image: &'a ImageRecord,
+    depth: usize,
+    parent: Option<&'a AmiId>,
+}
+
+fn record(node: &TreeNode, tags_only: bool) -> ImageRecord {
+    ImageRecord::new(&node.key, node.image.as_ref(), tags_only)
+}
+
+/// The nested JSON tree, written without recursion (a lineage may be tens of
+/// thousands of generations deep; serde would recurse once per generation).
+fn write_tree_json(out: &mut dyn Write, tree: &Tree, tags_only: bool) -> std::io::Result<()> {
+    enum Step {
+        Open(usize),
+        Comma,
+        Close(usize),
     }
+    let indent = |depth: usize| "  ".repeat(depth.min(MAX_INDENT));
+    let mut steps = vec![Step::Open(0)];
+    while let Some(step) = steps.pop() {
+        match step {
+            Step::Open(index) => {
+                let node = &tree.nodes[index];
+                let fields = serde_json::to_string(&NodeFields { image: &record(node, tags_only), depth: node.depth })?;
+                // `{…}` without its closing brace, then the children.
+                write!(out, "{}{},\"children\":[", indent(node.depth), &fields[..fields.len() - 1])?;
+                if node.children.is_empty() {
+                    write!(out, "]}}")?;
+                    continue;
+                }
+                writeln!(out)?;
+                steps.push(Step::Close(node.depth));
+                for (n, child) in node.children.iter().enumerate().rev() {
+                    steps.push(Step::Open(*child));
+                    if n > 0 {
+                        steps.push(Step::Comma);
+                    }
+                }
+            }
+            Step::Comma => writeln!(out, ",")?,
+            Step::Close(depth) => write!(out, "\n{}]}}", indent(depth))?,
+        }
+    }
+    writeln!(out)
 }
 
-/// `ami-…  Wed Apr 17 18:18:25 UTC 2013  name`, with the region when it differs from the root's.
-fn tree_label(node: &Node, root_region: &Region, tags_only: bool) -> String {
-    let record = ImageRecord::new(&node.key, node.image.as_ref(), tags_only);
+fn write_flat_json(out: &mut dyn Write, tree: &Tree, tags_only: bool) -> std::io::Result<()> {
+    let mut parents: Vec<Option<&AmiId>> = vec![None; tree.nodes.len()];
+    for node in &tree.nodes {
+        for &child in &node.children {
+            parents[child] = Some(&node.key.1);
+        }
+    }
+    let index_of: std::collections::HashMap<&Key, usize> =
+        tree.nodes.iter().enumerate().map(|(i, n)| (&n.key, i)).collect();
+    let records: Vec<ImageRecord> = tree.preorder().into_iter().map(|n| record(n, tags_only)).collect();
+    let rows: Vec<FlatRecord> = tree
+        .preorder()
+        .into_iter()
+        .zip(&records)
+        .map(|(node, image)| FlatRecord { image, depth: node.depth, parent: parents[index_of[&node.key]] })
+        .collect();
+    write_json(out, &rows)
+}
+
+/// `ami-…  Wed Apr 17 18:18:25 UTC 2013  name`, with the region when it
+/// differs from the root's. Names come from other accounts too: escaped.
+fn tree_label(node: &TreeNode, root_region: &Region, tags_only: bool) -> String {
+    let record = record(node, tags_only);
     if !record.found {
         return format!("{}  {NOT_FOUND}", record.image_id);
     }
@@ -72,22 +137,32 @@ fn tree_label(node: &Node, root_region: &Region, tags_only: bool) -> String {
     if &record.region != root_region {
         label.push_str(&format!("  [{}]", record.region));
     }
-    label
+    escape_untrusted(&label).into_owned()
 }
 
-fn write_tree(
-    out: &mut dyn Write,
-    node: &Node,
-    root_region: &Region,
-    tags_only: bool,
-    prefix: &str,
-) -> std::io::Result<()> {
-    let count = node.children.len();
-    for (i, child) in node.children.iter().enumerate() {
-        let last = i + 1 == count;
+/// The tree drawn with box characters, without recursion. Past MAX_INDENT
+/// generations a line shows its generation instead of more indentation.
+fn write_tree(out: &mut dyn Write, tree: &Tree, root_region: &Region, tags_only: bool) -> std::io::Result<()> {
+    writeln!(out, "{}", tree_label(tree.root(), root_region, tags_only))?;
+    // (node, the prefix its own line starts with, whether it is its parent's last child)
+    let mut stack: Vec<(usize, std::rc::Rc<String>, bool)> = Vec::new();
+    let root_prefix = std::rc::Rc::new(String::new());
+    let push_children =
+        |stack: &mut Vec<(usize, std::rc::Rc<String>, bool)>, node: &TreeNode, prefix: std::rc::Rc<String>| {
+            let count = node.children.len();
+            for (i, child) in node.children.iter().enumerate().rev() {
+                stack.push((*child, prefix.clone(), i + 1 == count));
+            }
+        };
+    push_children(&mut stack, tree.root(), root_prefix);
+    while let Some((index, prefix, last)) = stack.pop() {
+        let node = &tree.nodes[index];
         let (branch, indent) = if last { ("└── ", "    ") } else { ("├── ", "│   ") };
-        writeln!(out, "{prefix}{branch}{}", tree_label(child, root_region, tags_only))?;
-        write_tree(out, child, root_region, tags_only, &format!("{prefix}{indent}"))?;
+        let deep = if node.depth > MAX_INDENT { format!("[{}] ", node.depth) } else { String::new() };
+        writeln!(out, "{prefix}{deep}{branch}{}", tree_label(node, root_region, tags_only))?;
+        let child_prefix =
+            if node.depth <= MAX_INDENT { std::rc::Rc::new(format!("{prefix}{indent}")) } else { prefix.clone() };
+        push_children(&mut stack, node, child_prefix);
     }
     Ok(())
 }
@@ -105,36 +180,35 @@ impl Plan {
         let tags_only = self.list.tags_only;
         let found = fetch::descendants(ctx.ec2, &root, &regions, self.depth, tags_only)?;
         let tree = found.tree;
-        if tree.image.is_none() && tree.children.is_empty() && found.refused.is_empty() {
+        let root_node = tree.root();
+        if root_node.image.is_none() && root_node.children.is_empty() && found.refused.is_empty() {
             return Err(Error::Failed(format!(
                 "image {} does not exist in {} (or is not visible to you), and no image names it as its source",
                 self.image_id, ctx.region
             )));
         }
-        let nodes = tree.flatten();
         if self.list.ids {
-            for (_, node) in &nodes {
+            for node in tree.preorder() {
                 writeln!(ctx.out, "{}", node.key.1)?;
             }
+        } else if ctx.output == OutputFormat::Json && self.flat {
+            write_flat_json(ctx.out, &tree, tags_only)?;
         } else if ctx.output == OutputFormat::Json {
-            write_json(ctx.out, &tree_record(&tree, 0, tags_only))?;
+            write_tree_json(ctx.out, &tree, tags_only)?;
         } else if self.flat {
-            let records: Vec<(usize, ImageRecord)> = nodes
-                .iter()
-                .map(|(depth, node)| (*depth, ImageRecord::new(&node.key, node.image.as_ref(), tags_only)))
-                .collect();
+            let records: Vec<(usize, ImageRecord)> =
+                tree.preorder().into_iter().map(|node| (node.depth, record(node, tags_only))).collect();
             table(records.iter().map(|(d, r)| (Some(*d), r)), &self.list.columns, true)
                 .write(ctx.out, !self.list.no_header)?;
         } else {
-            writeln!(ctx.out, "{}", tree_label(&tree, &root.0, tags_only))?;
-            write_tree(ctx.out, &tree, &root.0, tags_only, "")?;
+            write_tree(ctx.out, &tree, &root.0, tags_only)?;
         }
-        if tree.image.is_none() {
+        if root_node.image.is_none() {
             ctx.note(format!("image {} itself no longer exists or is not visible to you", self.image_id));
         }
         let searched: Vec<Region> =
             regions.iter().filter(|r| !found.refused.iter().any(|(refused, _)| refused == *r)).cloned().collect();
-        if tree.children.is_empty() {
+        if root_node.children.is_empty() {
             ctx.note(format!("no image in {} names {} as its source", regions_text(&searched), self.image_id));
         }
         if !found.refused.is_empty() {

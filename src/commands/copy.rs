@@ -9,6 +9,7 @@ use crate::error::{Error, Result};
 use crate::ids::{AmiId, Region};
 use crate::image::Image;
 use crate::lineage::{is_lineage_tag, CreateTime, Lineage, RecordedLineage};
+use crate::output::shown;
 
 #[derive(Debug)]
 pub struct Plan {
@@ -33,7 +34,7 @@ pub fn prepare(
         if !plausible {
             return Err(Error::Usage(format!(
                 "invalid KMS key '{}': expected a key id, key ARN, alias name or alias ARN",
-                key.chars().take(60).collect::<String>()
+                shown(key)
             )));
         }
     }

@@ -64,8 +64,10 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
         }
         Command::Clone(args) => Plan::Copy(copy::prepare(args.image_id, None, None, args.copy)?),
     };
-    let auth =
-        credentials::resolve(global.region.as_ref(), global.profile.as_deref(), |name| std::env::var(name).ok())?;
+    credentials::check_environment_is_text(|name| std::env::var_os(name))?;
+    let env = |name: &str| std::env::var(name).ok();
+    let auth = credentials::resolve(global.region.as_ref(), global.profile.as_deref(), env)?;
+    credentials::check_profile_files(env)?;
     if let Some(creds) = &auth.credentials {
         logging::add_secrets(creds.secrets());
     }

@@ -98,7 +98,8 @@ impl NewImageOptions {
 
 #[derive(Serialize)]
 struct NewImageReport<'a> {
-    image_id: &'a AmiId,
+    /// None in a dry run: no image exists, and a placeholder id could be taken for one.
+    image_id: Option<&'a AmiId>,
     name: &'a str,
     region: &'a Region,
     tags: &'a Tags,
@@ -119,8 +120,7 @@ pub fn dry_run_outcome(result: std::result::Result<AmiId, Ec2Error>) -> Result<(
 pub fn report_dry_run(ctx: &mut Context, action: &str, name: &str, region: &Region, tags: &Tags) -> Result<()> {
     ctx.note(format!("dry run: {action} would succeed; nothing was created"));
     if ctx.output == OutputFormat::Json {
-        let placeholder: AmiId = "ami-00000000".parse().expect("a valid id");
-        let report = NewImageReport { image_id: &placeholder, name, region, tags, dry_run: true };
+        let report = NewImageReport { image_id: None, name, region, tags, dry_run: true };
         write_json(ctx.out, &report)?;
     } else {
         ctx.note(format!("name: {name}"));
@@ -142,8 +142,10 @@ pub fn report_and_wait(
 ) -> Result<()> {
     let printed = match ctx.output {
         OutputFormat::Table => writeln!(ctx.out, "{id}").map_err(Error::from),
-        OutputFormat::Json => write_json(ctx.out, &NewImageReport { image_id: id, name, region, tags, dry_run: false })
-            .map_err(Error::from),
+        OutputFormat::Json => {
+            write_json(ctx.out, &NewImageReport { image_id: Some(id), name, region, tags, dry_run: false })
+                .map_err(Error::from)
+        }
     };
     printed.and_then(|()| ctx.out.flush().map_err(Error::from)).map_err(|e| after_create(id, e))?;
     if options.wait {

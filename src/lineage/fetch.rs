@@ -11,26 +11,44 @@
 //! - descendants: breadth-first, one generation per round, asking each region
 //!   for exactly the images made from the current generation (by tag and by
 //!   EC2's SourceImageId). A region whose own images all fit in one small page
-//!   is read whole instead, which is cheaper there.
+//!   is read whole instead, which is cheaper there; so is one where the
+//!   lineage is still going after 50 generations.
 
 use std::collections::HashSet;
 
 use crate::ec2::{Ec2, Ec2Error, Ec2ErrorKind};
 use crate::ids::{AmiId, Region};
 use crate::image::AncestryEntry;
-use crate::lineage::graph::{descendants_tree, parent_of, walk_ancestors, Chain, Index, Key, Node, Walk};
+use crate::lineage::graph::{descendants_tree, parent_of, walk_ancestors, Chain, Index, Key, Tree, Walk};
 use crate::lineage::SOURCE_IMAGE;
 
 /// GetImageAncestry's longest answer.
 const ANCESTRY_MAX: usize = 50;
 
+/// Generations asked for one by one before a region is read whole instead.
+/// Each round costs about 2 calls per region; reading a region of 50,000
+/// images (EC2's quota) costs 50 pages. A lineage deeper than this is read
+/// in at most about twice what the cheaper of the two ways would cost.
+const GENERATION_ROUNDS_MAX: u32 = 50;
+
+/// A chain of ancestors, and the regions that could not be asked about a
+/// parent (a tag naming a region that does not exist, or one that refuses
+/// these credentials): those parents end the chain as not found.
+#[derive(Debug)]
+pub struct Ancestors {
+    pub chain: Chain,
+    pub unreachable: Vec<(Region, Ec2Error)>,
+}
+
 /// The ancestors of `start`, with EC2's ancestry record where EC2 has one.
-pub fn ancestors(ec2: &dyn Ec2, start: &Key, max_depth: u32, tags_only: bool) -> Result<Chain, Ec2Error> {
+/// Only a failure in the start's own region is an error.
+pub fn ancestors(ec2: &dyn Ec2, start: &Key, max_depth: u32, tags_only: bool) -> Result<Ancestors, Ec2Error> {
     let mut index = Index::default();
     let mut ancestry_available = true;
+    let mut unreachable: Vec<(Region, Ec2Error)> = Vec::new();
     loop {
         let (key, recorded) = match walk_ancestors(&index, start, max_depth, tags_only) {
-            Walk::Done(chain) => return Ok(chain),
+            Walk::Done(chain) => return Ok(Ancestors { chain, unreachable }),
             Walk::Need { key, recorded } => (key, recorded),
         };
         let mut wanted = vec![key.clone()];
@@ -44,17 +62,27 @@ pub fn ancestors(ec2: &dyn Ec2, start: &Key, max_depth: u32, tags_only: bool) ->
                 }
                 // Not visible to you: DescribeImages will say the same.
                 Err(e) if e.kind == Ec2ErrorKind::NotFound => {}
-                Err(e) if matches!(e.kind, Ec2ErrorKind::Denied | Ec2ErrorKind::Unsupported) => {
+                Err(e) if matches!(e.kind, Ec2ErrorKind::Denied | Ec2ErrorKind::Unsupported) && key.0 == start.0 => {
                     log::info!("GetImageAncestry unavailable ({e}); following tags and SourceImageId image by image");
                     ancestry_available = false;
                 }
-                Err(e) => return Err(e),
+                Err(e) if key.0 == start.0 => return Err(e),
+                // Another region: DescribeImages below tells whether it answers at all.
+                Err(e) => log::info!("GetImageAncestry in {}: {e}", key.0),
             }
         }
         wanted.retain(|k| !index.knows(k));
         wanted.dedup();
-        for image in ec2.find_images(&wanted)? {
-            index.insert(image);
+        for (region, result) in ec2.find_images(&wanted) {
+            match result {
+                Ok(images) => images.into_iter().for_each(|image| index.insert(image)),
+                Err(error) if region == start.0 => return Err(error),
+                Err(error) => {
+                    if !unreachable.iter().any(|(r, _)| r == &region) {
+                        unreachable.push((region, error));
+                    }
+                }
+            }
         }
         for key in wanted {
             index.looked_up(key);
@@ -92,7 +120,7 @@ fn recorded_chain(ec2: &dyn Ec2, key: &Key, limit: usize) -> Result<Vec<Ancestry
 /// A descendants tree, and the regions that refused to be searched.
 #[derive(Debug)]
 pub struct Descendants {
-    pub tree: Node,
+    pub tree: Tree,
     pub refused: Vec<(Region, Ec2Error)>,
 }
 
@@ -126,8 +154,8 @@ pub fn descendants(
     }
     // The root is often not the account's own (a public base image): look it up.
     if index.get(root).is_none() {
-        for image in ec2.find_images(std::slice::from_ref(root))? {
-            index.insert(image);
+        for (_, result) in ec2.find_images(std::slice::from_ref(root)) {
+            result?.into_iter().for_each(|image| index.insert(image));
         }
     }
     if !large.is_empty() {
@@ -151,6 +179,17 @@ fn walk_generations(
     let mut generation: Vec<Key> = vec![root.clone()];
     let mut level = 0u32;
     while !generation.is_empty() && depth.is_none_or(|d| level < d) && !large.is_empty() {
+        if level >= GENERATION_ROUNDS_MAX {
+            // A deep lineage: the rest costs less by reading these regions whole.
+            for (region, result) in ec2.own_images(large) {
+                match result {
+                    Ok(images) => images.into_iter().for_each(|image| index.insert(image)),
+                    Err(error) if region == root.0 => return Err(error),
+                    Err(error) => refused.push((region, error)),
+                }
+            }
+            return Ok(());
+        }
         let mut ids: Vec<AmiId> = generation.iter().map(|(_, id)| id.clone()).collect();
         ids.sort();
         ids.dedup();
@@ -193,8 +232,8 @@ mod tests {
         chain.ancestors.iter().map(|a| a.id().to_string()).collect()
     }
 
-    fn tree_ids(node: &Node) -> Vec<(usize, String)> {
-        node.flatten().into_iter().map(|(d, n)| (d, n.key.1.to_string())).collect()
+    fn tree_ids(tree: &Tree) -> Vec<(usize, String)> {
+        tree.preorder().into_iter().map(|n| (n.depth, n.key.1.to_string())).collect()
     }
 
     /// A 60-deep chain recorded by EC2, rooted at an Amazon image, crossing
@@ -217,7 +256,7 @@ mod tests {
     #[test]
     fn ancestors_cost_follows_the_chain_not_the_account() {
         let ec2 = FakeEc2::with_images(deep_account());
-        let chain = ancestors(&ec2, &key("eu-west-1", 60), 1000, false).unwrap();
+        let chain = ancestors(&ec2, &key("eu-west-1", 60), 1000, false).unwrap().chain;
         assert_eq!(chain.ancestors.len(), 60);
         assert_eq!(chain.end, ChainEnd::Root);
         // Two ancestry calls (50 + 10 entries), one details round over both regions.
@@ -233,8 +272,9 @@ mod tests {
         for kind in [Ec2ErrorKind::Denied, Ec2ErrorKind::Unsupported] {
             let mut ec2 = FakeEc2::with_images(deep_account());
             ec2.ancestry_error = Some(kind);
-            let with = ancestors(&FakeEc2::with_images(deep_account()), &key("eu-west-1", 60), 1000, false).unwrap();
-            let chain = ancestors(&ec2, &key("eu-west-1", 60), 1000, false).unwrap();
+            let with =
+                ancestors(&FakeEc2::with_images(deep_account()), &key("eu-west-1", 60), 1000, false).unwrap().chain;
+            let chain = ancestors(&ec2, &key("eu-west-1", 60), 1000, false).unwrap().chain;
             assert_eq!(chain, with, "{kind:?}: the same rows");
             assert_eq!(ec2.ancestry_calls.get(), 1, "{kind:?}: asked once, then not again");
             assert_eq!(ec2.images_returned.get(), 60, "{kind:?}: never the account");
@@ -242,6 +282,22 @@ mod tests {
         let mut ec2 = FakeEc2::with_images(deep_account());
         ec2.ancestry_error = Some(Ec2ErrorKind::Service);
         assert!(ancestors(&ec2, &key("eu-west-1", 60), 1000, false).is_err(), "other failures are failures");
+    }
+
+    #[test]
+    fn a_parent_in_a_region_that_does_not_answer_ends_the_chain_as_not_found() {
+        let mut ec2 = FakeEc2::with_images(vec![
+            made("us-east-1", 2, Some(("us-east-1", 1))),
+            tagged("us-east-1", 3, Some(("us-east-7", 2))),
+        ]);
+        ec2.refuse_regions = vec![region("us-east-7")];
+        let found = ancestors(&ec2, &key("us-east-1", 3), 1000, false).unwrap();
+        assert_eq!(ids(&found.chain), ["ami-00000003", "ami-00000002"]);
+        assert_eq!(found.chain.end, ChainEnd::Missing);
+        assert_eq!(found.unreachable.len(), 1);
+        assert_eq!(found.unreachable[0].0, region("us-east-7"));
+        ec2.refuse_regions = vec![region("us-east-1")];
+        assert!(ancestors(&ec2, &key("us-east-1", 3), 1000, false).is_err(), "the start's region must answer");
     }
 
     #[test]
@@ -255,7 +311,7 @@ mod tests {
             made("us-east-1", 4, Some(("us-east-1", 1))),
             retagged,
         ]);
-        let chain = ancestors(&ec2, &key("us-east-1", 5), 1000, false).unwrap();
+        let chain = ancestors(&ec2, &key("us-east-1", 5), 1000, false).unwrap().chain;
         assert_eq!(ids(&chain), ["ami-00000005", "ami-00000003", "ami-00000002", "ami-00000001"]);
         assert_eq!(ec2.ancestry_calls.get(), 2);
     }
@@ -301,6 +357,21 @@ mod tests {
     }
 
     #[test]
+    fn a_deep_lineage_reads_the_region_whole_after_fifty_generations() {
+        let mut images = vec![made("us-east-1", 1, None)];
+        for n in 2..=7_501 {
+            images.push(made("us-east-1", n, Some(("us-east-1", n - 1))));
+        }
+        let mut ec2 = FakeEc2::with_images(images);
+        ec2.page_size = 100;
+        let found = descendants(&ec2, &key("us-east-1", 1), &[region("us-east-1")], None, false).unwrap();
+        assert_eq!(found.tree.count(), 7_501);
+        // A first page, the root's look-up, 50 rounds of 2 queries, then 8
+        // pages of the whole region: not 2 x 7,500 generation queries.
+        assert_eq!(ec2.bulk_calls.get(), 1 + 1 + 50 * 2 + 8);
+    }
+
+    #[test]
     fn ec2_recorded_children_count_unless_tags_only() {
         let mut copy = tagged("us-east-1", 2, None);
         copy.source_image_id = Some(id(1));
@@ -309,7 +380,7 @@ mod tests {
             ec2.page_size = page_size;
             let regions = [region("us-east-1")];
             let tree = descendants(&ec2, &key("us-east-1", 1), &regions, None, false).unwrap().tree;
-            assert_eq!(tree.children[0].origin, Some(Origin::Ec2));
+            assert_eq!(tree.children_of(tree.root()).next().unwrap().origin, Some(Origin::Ec2));
             assert_eq!(descendants(&ec2, &key("us-east-1", 1), &regions, None, true).unwrap().tree.count(), 1);
         }
     }
@@ -331,7 +402,7 @@ mod tests {
     fn a_missing_root_still_shows_its_children() {
         let ec2 = FakeEc2::with_images(vec![made("us-east-1", 2, Some(("us-east-1", 1)))]);
         let found = descendants(&ec2, &key("us-east-1", 1), &[region("us-east-1")], None, false).unwrap();
-        assert!(found.tree.image.is_none());
+        assert!(found.tree.root().image.is_none());
         assert_eq!(found.tree.count(), 2);
     }
 }

@@ -210,36 +210,57 @@ pub fn walk_ancestors(index: &Index, start: &Key, max_depth: u32, tags_only: boo
 
 /// A node of the descendants tree.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Node {
+pub struct TreeNode {
     /// None when the root itself could not be found (its children still can).
     pub image: Option<Image>,
     pub key: Key,
     /// How this node is linked to its parent (None for the root).
     pub origin: Option<Origin>,
-    pub children: Vec<Node>,
+    /// Generations below the root (the root is 0).
+    pub depth: usize,
+    /// Indexes into `Tree::nodes`, oldest first.
+    pub children: Vec<usize>,
 }
 
-impl Node {
-    /// Nodes in pre-order with their depth (root 0).
-    pub fn flatten(&self) -> Vec<(usize, &Node)> {
-        let mut out = Vec::new();
-        let mut stack = vec![(0usize, self)];
-        while let Some((depth, node)) = stack.pop() {
-            out.push((depth, node));
-            stack.extend(node.children.iter().rev().map(|c| (depth + 1, c)));
+/// The descendants tree, held flat: a lineage may be tens of thousands of
+/// generations deep, and nothing here (building, walking, dropping) may
+/// recurse that deep.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tree {
+    /// The root first.
+    pub nodes: Vec<TreeNode>,
+}
+
+impl Tree {
+    pub fn root(&self) -> &TreeNode {
+        &self.nodes[0]
+    }
+
+    /// The nodes in pre-order (each node, then its children's subtrees, oldest first).
+    pub fn preorder(&self) -> Vec<&TreeNode> {
+        let mut out = Vec::with_capacity(self.nodes.len());
+        let mut stack = vec![0usize];
+        while let Some(index) = stack.pop() {
+            let node = &self.nodes[index];
+            out.push(node);
+            stack.extend(node.children.iter().rev());
         }
         out
     }
 
     pub fn count(&self) -> usize {
-        1 + self.children.iter().map(Node::count).sum::<usize>()
+        self.nodes.len()
+    }
+
+    pub fn children_of<'a>(&'a self, node: &'a TreeNode) -> impl Iterator<Item = &'a TreeNode> + 'a {
+        node.children.iter().map(|&i| &self.nodes[i])
     }
 }
 
 /// Build the tree of descendants of `root` over the index. Pure.
 /// Children are ordered by creation time, then id; an image already placed
 /// is not placed again, so a loop in the tags cannot make the tree infinite.
-pub fn descendants_tree(index: &Index, root: &Key, depth: Option<u32>, tags_only: bool) -> Node {
+pub fn descendants_tree(index: &Index, root: &Key, depth: Option<u32>, tags_only: bool) -> Tree {
     let mut children_of: HashMap<Key, Vec<(&Image, Origin)>> = HashMap::new();
     for image in index.images() {
         if let Some(link) = parent_of(image, tags_only) {
@@ -249,38 +270,41 @@ pub fn descendants_tree(index: &Index, root: &Key, depth: Option<u32>, tags_only
     for children in children_of.values_mut() {
         children.sort_by_key(|(image, _)| (created_at(image), image.id.clone()));
     }
+    let mut tree = Tree {
+        nodes: vec![TreeNode {
+            image: index.get(root).cloned(),
+            key: root.clone(),
+            origin: None,
+            depth: 0,
+            children: Vec::new(),
+        }],
+    };
     let mut placed: HashSet<Key> = HashSet::from([root.clone()]);
-    build_node(root.clone(), index.get(root).cloned(), None, 0, depth, &children_of, &mut placed)
-}
-
-fn build_node(
-    key: Key,
-    image: Option<Image>,
-    origin: Option<Origin>,
-    level: u32,
-    depth: Option<u32>,
-    children_of: &HashMap<Key, Vec<(&Image, Origin)>>,
-    placed: &mut HashSet<Key>,
-) -> Node {
-    let mut node = Node { image, key: key.clone(), origin, children: Vec::new() };
-    if depth.is_some_and(|d| level >= d) {
-        return node;
-    }
-    for (child, origin) in children_of.get(&key).map(Vec::as_slice).unwrap_or_default() {
-        let child_key = (child.region.clone(), child.id.clone());
-        if placed.insert(child_key.clone()) {
-            node.children.push(build_node(
-                child_key,
-                Some((*child).clone()),
-                Some(*origin),
-                level + 1,
-                depth,
-                children_of,
-                placed,
-            ));
+    // Breadth-first, so that an image is placed at its shallowest position.
+    let mut queue = std::collections::VecDeque::from([0usize]);
+    while let Some(parent) = queue.pop_front() {
+        let level = tree.nodes[parent].depth;
+        if depth.is_some_and(|d| level >= d as usize) {
+            continue;
+        }
+        let key = tree.nodes[parent].key.clone();
+        for (child, origin) in children_of.get(&key).map(Vec::as_slice).unwrap_or_default() {
+            let child_key = (child.region.clone(), child.id.clone());
+            if placed.insert(child_key.clone()) {
+                let index = tree.nodes.len();
+                tree.nodes.push(TreeNode {
+                    image: Some((*child).clone()),
+                    key: child_key,
+                    origin: Some(*origin),
+                    depth: level + 1,
+                    children: Vec::new(),
+                });
+                tree.nodes[parent].children.push(index);
+                queue.push_back(index);
+            }
         }
     }
-    node
+    tree
 }
 
 /// When an image was made: its lineage tags, else EC2's CreationDate.
@@ -416,8 +440,22 @@ mod tests {
         assert_eq!(chain.end, ChainEnd::MaxDepth);
     }
 
-    fn tree_ids(node: &Node) -> Vec<(usize, String)> {
-        node.flatten().into_iter().map(|(d, n)| (d, n.key.1.to_string())).collect()
+    fn tree_ids(tree: &Tree) -> Vec<(usize, String)> {
+        tree.preorder().into_iter().map(|n| (n.depth, n.key.1.to_string())).collect()
+    }
+
+    #[test]
+    fn a_fifty_thousand_generation_chain_is_built_and_walked_without_recursion() {
+        let mut index = Index::default();
+        index.insert(tagged("us-east-1", 1, None));
+        for n in 2..=50_001 {
+            index.insert(tagged("us-east-1", n, Some(("us-east-1", n - 1))));
+        }
+        let tree = descendants_tree(&index, &key("us-east-1", 1), None, false);
+        assert_eq!(tree.count(), 50_001);
+        let order = tree.preorder();
+        assert_eq!(order.last().map(|n| n.depth), Some(50_000));
+        drop(tree);
     }
 
     #[test]
