@@ -122,8 +122,9 @@ pub trait Ec2 {
     fn copy_image(&self, request: &ImageCopy) -> Result<AmiId, Ec2Error>;
     /// One CreateTags call; other tags on the image are left alone.
     fn create_tags(&self, region: &Region, id: &AmiId, tags: &Tags, dry_run: bool) -> Result<(), Ec2Error>;
-    /// The regions enabled for the account.
-    fn regions(&self) -> Result<Vec<Region>, Ec2Error>;
+    /// The regions enabled for the account; with `all`, every region EC2
+    /// lists, opt-in ones not enabled included.
+    fn regions(&self, all: bool) -> Result<Vec<Region>, Ec2Error>;
 }
 
 /// What kind of failure an EC2 call ended in; decides retries and exit codes.
@@ -948,13 +949,13 @@ impl Ec2 for SdkEc2 {
         Ok(())
     }
 
-    fn regions(&self) -> Result<Vec<Region>, Ec2Error> {
+    fn regions(&self, all: bool) -> Result<Vec<Region>, Ec2Error> {
         let region = &self.home_region;
         let client = self.client(region);
         let endpoint = self.endpoint(region);
         let out = self
             .runtime
-            .block_on(client.describe_regions().send())
+            .block_on(client.describe_regions().all_regions(all).send())
             .map_err(|e| Ec2Error::from_sdk("DescribeRegions", &endpoint, e))?;
         let mut regions: Vec<Region> =
             out.regions().iter().filter_map(|r| r.region_name()).filter_map(|n| n.parse().ok()).collect();

@@ -3,11 +3,43 @@
 
 use std::io::{IsTerminal, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
 
 /// Whether a status line is on screen (so an interrupt knows to clear it).
 static LINE_SHOWN: AtomicBool = AtomicBool::new(false);
 
 const CLEAR_LINE: &str = "\r\x1b[2K";
+
+/// A CreateImage or CopyImage sent and not yet reported: an interrupt then
+/// must say that an image may exist, since EC2 may have made it.
+#[derive(Debug, Clone)]
+pub struct InFlight {
+    pub action: &'static str,
+    pub name: String,
+    pub region: String,
+    /// Known once EC2 has answered.
+    pub id: Option<String>,
+}
+
+static IN_FLIGHT: Mutex<Option<InFlight>> = Mutex::new(None);
+
+/// Record (or with None, clear) the image request in flight.
+pub fn set_in_flight(request: Option<InFlight>) {
+    *IN_FLIGHT.lock().unwrap_or_else(|e| e.into_inner()) = request;
+}
+
+/// What to say when interrupted.
+pub fn interrupt_message(in_flight: Option<&InFlight>) -> String {
+    match in_flight {
+        None => "amitools: interrupted".to_string(),
+        Some(InFlight { action, name, region, id: Some(id) }) => {
+            format!("amitools: interrupted after {action}: image {id} ('{name}') was created in {region}")
+        }
+        Some(InFlight { action, name, region, id: None }) => format!(
+            "amitools: interrupted after {action} was sent: an image named '{name}' may have been created in {region}"
+        ),
+    }
+}
 
 /// Exit with 130 on SIGINT/SIGTERM, clearing a status line if one is shown.
 pub fn install_interrupt_handler() {
@@ -16,7 +48,9 @@ pub fn install_interrupt_handler() {
         if LINE_SHOWN.load(Ordering::SeqCst) {
             let _ = write!(std::io::stderr(), "{CLEAR_LINE}");
         }
-        eprintln!("amitools: interrupted");
+        // try_lock: the interrupted thread may hold the lock; then say less rather than hang.
+        let in_flight = IN_FLIGHT.try_lock().ok().and_then(|guard| guard.clone());
+        eprintln!("{}", interrupt_message(in_flight.as_ref()));
         std::process::exit(crate::error::ExitCode::Interrupted as i32);
     });
 }

@@ -270,7 +270,7 @@ impl Ec2 for FakeEc2<'_> {
         Ok(())
     }
 
-    fn regions(&self) -> Result<Vec<Region>, Ec2Error> {
+    fn regions(&self, _all: bool) -> Result<Vec<Region>, Ec2Error> {
         let mut regions: Vec<Region> = self.images.borrow().values().map(|i| i.region.clone()).collect();
         regions.sort();
         regions.dedup();

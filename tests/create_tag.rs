@@ -227,7 +227,7 @@ fn tag_with_either_date_form() {
     });
     assert_eq!(tags_of(&sim, &id), expected);
     assert!(out.contains("create_timestamp   1366222705"), "{out}");
-    assert_eq!(sim.stats(), json!({"CreateTags": 1}), "one call");
+    assert_eq!(sim.stats(), json!({"CreateTags": 1, "DescribeRegions": 1}), "one CreateTags, one region check");
 
     let id2 = foreign_image(&sim, false);
     let (code, _, _) = tag(&sim, &[&[id2.as_str()][..], &base, &["--create-timestamp", "1366222705"]].concat());

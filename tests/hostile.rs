@@ -295,3 +295,38 @@ fn a_silent_endpoint_ends_within_the_wait_and_says_nothing_answered() {
     assert!(err.contains(&sim.url), "names the endpoint: {err}");
     assert!(!err.contains("last state seen: not found"), "{err}");
 }
+
+#[test]
+fn ctrl_c_after_createimage_was_sent_says_an_image_may_exist() {
+    let sim = Sim::start();
+    let (instance, _) = sim.run_instance(REGION);
+    sim.configure(json!({"latency_ms": 2000}));
+    let child = sim
+        .process()
+        .args(["create", "-n", "nightly web 42", &instance])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // DescribeInstances takes 2 s; at 3 s CreateImage is on its way.
+    std::thread::sleep(Duration::from_millis(3000));
+    std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    let output = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(130), "{err}");
+    assert_eq!(
+        err.trim_end(),
+        "amitools: interrupted after CreateImage was sent: an image named 'nightly web 42' may have been created in us-east-1"
+    );
+}
+
+#[test]
+fn tag_warns_about_a_region_ec2_does_not_list() {
+    let sim = Sim::start();
+    let id = sim.register(REGION, json!([{"ami_id": ami(0x5000)}])).remove(0);
+    let args = ["tag", &id, "--source-image", "ami-12345678", "--create-timestamp", "1366222705", "--source-region"];
+    let (code, _, err) = run(sim.amitools().args(args).arg("us-east-7"));
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("warning: us-east-7 is not a region EC2 lists"), "{err}");
+    let (code, _, err) = run(sim.amitools().args(args).arg("eu-west-1"));
+    assert_eq!((code, err.as_str()), (0, ""));
+}

@@ -171,7 +171,7 @@ impl Plan {
     pub fn execute(self, ctx: &mut Context) -> Result<()> {
         let root = (ctx.region.clone(), self.image_id.clone());
         let regions = if self.all_regions {
-            ctx.ec2.regions()?
+            ctx.ec2.regions(false)?
         } else if self.regions.is_empty() {
             vec![ctx.region.clone()]
         } else {

@@ -102,7 +102,8 @@ impl Plan {
             return report_dry_run(ctx, "CopyImage", &name, &dest_region, &tags);
         }
         let ec2 = ctx.ec2;
-        let (id, name) = self.options.make(ec2, &dest_region, &tags, |name| ec2.copy_image(&request(name, false)))?;
+        let (id, name) =
+            self.options.make(ec2, &dest_region, &tags, "CopyImage", |name| ec2.copy_image(&request(name, false)))?;
         log::info!("copied {} ({source_region}) to {id} ({dest_region}) named '{name}'", self.source);
         report_and_wait(ctx, &self.options, &id, &name, &dest_region, &tags)
     }

@@ -52,8 +52,9 @@ impl Plan {
             return report_dry_run(ctx, "CreateImage", &name, &region, &tags);
         }
         let ec2 = ctx.ec2;
-        let (id, name) =
-            self.options.make(ec2, &region, &tags, |name| ec2.create_image(&region, &request(name, false)))?;
+        let (id, name) = self
+            .options
+            .make(ec2, &region, &tags, "CreateImage", |name| ec2.create_image(&region, &request(name, false)))?;
         log::info!("created {id} named '{name}' from {}", self.instance_id);
         report_and_wait(ctx, &self.options, &id, &name, &region, &tags)
     }

@@ -13,6 +13,7 @@ use crate::ids::{AmiId, Region};
 use crate::lineage::{check_user_tags, merge_user_tags, CreateTime, Lineage};
 use crate::naming::{self, with_unique_name, NameSource, Naming};
 use crate::output::{write_json, OutputFormat};
+use crate::progress::{self, InFlight};
 use crate::waiting::WaitOptions;
 
 /// Validated options for a new image.
@@ -84,8 +85,21 @@ impl NewImageOptions {
         ec2: &dyn Ec2,
         region: &Region,
         tags: &Tags,
-        make: impl FnMut(&str) -> std::result::Result<AmiId, Ec2Error>,
+        action: &'static str,
+        mut make: impl FnMut(&str) -> std::result::Result<AmiId, Ec2Error>,
     ) -> Result<(AmiId, String)> {
+        // From the moment a request is sent, an interrupt must say an image may exist.
+        let make = |name: &str| {
+            let in_flight =
+                |id: Option<String>| InFlight { action, name: name.to_string(), region: region.to_string(), id };
+            progress::set_in_flight(Some(in_flight(None)));
+            let result = make(name);
+            match &result {
+                Ok(id) => progress::set_in_flight(Some(in_flight(Some(id.to_string())))),
+                Err(_) => progress::set_in_flight(None),
+            }
+            result
+        };
         let now = || CreateTime::now().timestamp();
         let source = NameSource { naming: &self.naming, now: &now, random: &naming::random_suffix };
         let mut adopt = |name: &str| {
@@ -148,6 +162,8 @@ pub fn report_and_wait(
         }
     };
     printed.and_then(|()| ctx.out.flush().map_err(Error::from)).map_err(|e| after_create(id, e))?;
+    // The id is out: an interrupt from here on is an ordinary one.
+    progress::set_in_flight(None);
     if options.wait {
         wait_with_progress(ctx, region, id, &WaitOptions::until_available()).map_err(|e| after_create(id, e.into()))?;
     }

@@ -143,6 +143,9 @@ impl Plan {
                 created: self.created.expect("checked in prepare"),
             }
         };
+        if self.source_region.is_some() {
+            warn_if_unknown_region(ctx, &lineage.source_region);
+        }
         let tags = lineage.to_tags();
         match ctx.ec2.create_tags(&region, &self.image_id, &tags, self.dry_run) {
             Ok(()) => {}
@@ -163,5 +166,18 @@ impl Plan {
             }
         }
         Ok(())
+    }
+}
+
+/// A well-formed region EC2 does not list (`us-east-7`) is accepted, since
+/// partitions differ, but a walk through the link will find nothing: say so.
+fn warn_if_unknown_region(ctx: &Context, region: &Region) {
+    match ctx.ec2.regions(true) {
+        Ok(known) if !known.contains(region) => ctx.note(format!(
+            "warning: {region} is not a region EC2 lists; 'amitools ancestors' will show this link's parent as not found"
+        )),
+        Ok(_) => {}
+        // Not being allowed to list regions must not stop the tagging.
+        Err(error) => log::info!("cannot check --source-region {region}: {error}"),
     }
 }
