@@ -129,6 +129,8 @@ class Sim:
         self.ancestry: dict[str, ec2_images.AncestryRecord] = {}
         # region -> filter indexes; dropped whenever anything may have changed
         self.indexes: dict[str, ec2_images.Index] = {}
+        # (id, image) taken out of moto for the current request (not visible yet)
+        self.hidden_now: list = []
 
     def changed(self) -> None:
         self.indexes.clear()
@@ -175,15 +177,18 @@ class Sim:
 
     @contextmanager
     def hide_invisible_images(self):
-        """Take not-yet-visible images out of moto for the length of a request."""
+        """Take not-yet-visible images out of moto for the length of a request
+        (they still hold their names: see _check_name_free)."""
         hidden = []
         for image_id, (region, _) in self.invisible.items():
             amis = self.backend(region).amis
             if image_id in amis:
                 hidden.append((amis, image_id, amis.pop(image_id)))
+        self.hidden_now = [(image_id, image) for _, image_id, image in hidden]
         try:
             yield
         finally:
+            self.hidden_now = []
             for amis, image_id, image in hidden:
                 amis[image_id] = image
 
@@ -194,16 +199,17 @@ SIM = Sim()
 # --- moto patches: EC2 behaviour moto lacks -----------------------------------
 
 def _check_name_free(backend, name: str | None) -> None:
+    """EC2 refuses a name in use, naming the image that holds it — also one
+    that DescribeImages does not show yet."""
     from moto.ec2.exceptions import EC2ClientError
 
-    taken = name is not None and any(
-        image.name == name and image.state != "deregistered" for image in backend.amis.values()
-    )
-    if taken or SIM.take_forced_duplicate():
-        raise EC2ClientError(
-            "InvalidAMIName.Duplicate",
-            f"AMI name {name} is already in use by AMI in this region",
-        )
+    candidates = list(backend.amis.values()) + [image for _, image in SIM.hidden_now]
+    holder = next((image for image in candidates
+                   if name is not None and image.name == name and image.state != "deregistered"), None)
+    if holder is not None:
+        raise EC2ClientError("InvalidAMIName.Duplicate", f"AMI name {name} is already in use by AMI {holder.id}")
+    if SIM.take_forced_duplicate():
+        raise EC2ClientError("InvalidAMIName.Duplicate", f"AMI name {name} is already in use by AMI in this region")
 
 
 def _split_tag_specs(tag_specs: list[dict]) -> tuple[list[dict], list[dict]]:
@@ -537,6 +543,10 @@ class App:
                 image.state = payload["state"]
                 SIM.pending.pop(image.id, None)
                 return _json(start_response, "200 OK", {"image_id": image.id, "state": image.state})
+            if route == "count-images":
+                amis = SIM.backend(payload.get("region", "us-east-1")).amis
+                return _json(start_response, "200 OK",
+                             {"count": sum(1 for image in amis.values() if image.name == payload["name"])})
             if route == "deregister":
                 return _json(start_response, "200 OK", deregister(payload))
             if route == "image":

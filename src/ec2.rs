@@ -59,6 +59,8 @@ pub struct NewImage {
     pub no_reboot: bool,
     /// Put on the image and its snapshots in the CreateImage call itself.
     pub tags: Tags,
+    /// Put on the image only: the run's marker (see naming::RUN_MARKER).
+    pub image_tags: Tags,
     pub dry_run: bool,
 }
 
@@ -74,6 +76,8 @@ pub struct ImageCopy {
     pub kms_key_id: Option<String>,
     /// Put on the copy (and its snapshots) in the CopyImage call itself.
     pub tags: Tags,
+    /// Put on the copy only: the run's marker (see naming::RUN_MARKER).
+    pub image_tags: Tags,
     pub dry_run: bool,
 }
 
@@ -550,15 +554,17 @@ fn sdk_tags(tags: &Tags) -> Vec<Tag> {
     tags.iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect()
 }
 
-fn tag_specifications(tags: &Tags, kinds: &[ResourceType]) -> Option<Vec<TagSpecification>> {
-    if tags.is_empty() {
-        return None;
-    }
-    let specs = kinds
-        .iter()
-        .map(|kind| TagSpecification::builder().resource_type(kind.clone()).set_tags(Some(sdk_tags(tags))).build())
-        .collect();
-    Some(specs)
+/// `tags` on the image and its snapshots, `image_only` on the image as well.
+fn image_and_snapshot_tags(tags: &Tags, image_only: &Tags) -> Option<Vec<TagSpecification>> {
+    let mut on_image = tags.clone();
+    on_image.extend(image_only.iter().map(|(k, v)| (k.clone(), v.clone())));
+    let spec = |kind: ResourceType, tags: &Tags| {
+        (!tags.is_empty())
+            .then(|| TagSpecification::builder().resource_type(kind).set_tags(Some(sdk_tags(tags))).build())
+    };
+    let specs: Vec<TagSpecification> =
+        [spec(ResourceType::Image, &on_image), spec(ResourceType::Snapshot, tags)].into_iter().flatten().collect();
+    (!specs.is_empty()).then_some(specs)
 }
 
 /// Convert EC2's description of an image; None for an entry without a valid id.
@@ -907,7 +913,7 @@ impl Ec2 for SdkEc2 {
             .name(&request.name)
             .set_description(request.description.clone())
             .no_reboot(request.no_reboot)
-            .set_tag_specifications(tag_specifications(&request.tags, &[ResourceType::Image, ResourceType::Snapshot]))
+            .set_tag_specifications(image_and_snapshot_tags(&request.tags, &request.image_tags))
             .dry_run(request.dry_run)
             .customize()
             .interceptor(counter.clone())
@@ -931,7 +937,7 @@ impl Ec2 for SdkEc2 {
             .set_description(request.description.clone())
             .encrypted(request.encrypted)
             .set_kms_key_id(request.kms_key_id.clone())
-            .set_tag_specifications(tag_specifications(&request.tags, &[ResourceType::Image, ResourceType::Snapshot]))
+            .set_tag_specifications(image_and_snapshot_tags(&request.tags, &request.image_tags))
             .dry_run(request.dry_run)
             .customize()
             .interceptor(counter.clone())

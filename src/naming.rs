@@ -81,7 +81,28 @@ pub struct NameSource<'a> {
 
 /// Asked on a clash: is the image holding this name the one we just made?
 /// (Its id if so.) See `with_unique_name`.
-pub type Adopt<'a> = dyn FnMut(&str) -> Result<Option<AmiId>, Ec2Error> + 'a;
+/// Given a name EC2 says is taken (and the image EC2 named as its holder, if
+/// it did), the image this run made under that name, if it is this run's.
+pub type Adopt<'a> = dyn FnMut(&str, Option<AmiId>) -> Result<Option<AmiId>, Ec2Error> + 'a;
+
+/// The tag that marks an image as made by one particular run, so that a run
+/// whose request was retried recognises its own image — and only its own:
+/// two runs in the same second from the same instance carry equal lineage tags.
+pub const RUN_MARKER: &str = "amitools:run";
+
+/// A fresh run marker value: 128 random bits.
+pub fn run_marker() -> String {
+    format!("{:032x}", fastrand::u128(..))
+}
+
+/// The image EC2's InvalidAMIName.Duplicate message names as the holder
+/// ("AMI name x is already in use by AMI ami-0123…"), if it names one.
+pub fn holder_named_in(message: &str) -> Option<AmiId> {
+    message
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+        .filter(|word| word.starts_with("ami-"))
+        .find_map(|word| word.parse().ok())
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum NamingError {
@@ -123,7 +144,9 @@ pub fn with_unique_name(
         match make(&name) {
             Ok(id) => return Ok((id, name)),
             Err(e) if e.kind == Ec2ErrorKind::DuplicateName => {
-                if let Some(id) = if e.attempts > 1 { adopt(&name)? } else { None } {
+                // Only a retried request can have met its own first attempt.
+                let ours = if e.attempts > 1 { adopt(&name, holder_named_in(&e.message))? } else { None };
+                if let Some(id) = ours {
                     log::warn!("image name '{name}' is taken by {id}, which this run made (a retried request)");
                     return Ok((id, name));
                 }
@@ -224,7 +247,7 @@ mod tests {
                     Ok("ami-12345678".parse().unwrap())
                 }
             },
-            &mut |_| {
+            &mut |_, _| {
                 asked += 1;
                 Ok(None)
             },
@@ -247,7 +270,7 @@ mod tests {
                 calls += 1;
                 Err(duplicate())
             },
-            &mut |_| Ok(None),
+            &mut |_, _| Ok(None),
         )
         .unwrap_err();
         assert_eq!(calls, GENERATED_NAME_TRIES);
@@ -260,14 +283,36 @@ mod tests {
         let mut asked = Vec::new();
         let (id, _) = with_unique_name(
             NameSource { naming: &naming, now: &|| 1, random: &|| 2 },
-            |_| Err(Ec2Error { attempts: 2, ..duplicate() }),
-            &mut |name| {
-                asked.push(name.to_string());
-                Ok(Some("ami-0123456789abcdef0".parse().unwrap()))
+            |_| {
+                Err(Ec2Error {
+                    attempts: 2,
+                    message: "AMI name web-1 is already in use by AMI ami-0123456789abcdef0".into(),
+                    ..duplicate()
+                })
+            },
+            &mut |name, holder| {
+                asked.push((name.to_string(), holder.clone()));
+                Ok(holder)
             },
         )
         .unwrap();
-        assert_eq!((id.as_str(), asked), ("ami-0123456789abcdef0", vec!["web-1".to_string()]));
+        assert_eq!(id.as_str(), "ami-0123456789abcdef0");
+        assert_eq!(asked, vec![("web-1".to_string(), Some(id.clone()))], "EC2's message names the holder");
+    }
+
+    #[test]
+    fn the_holder_is_read_from_ec2s_message() {
+        let cases = [
+            ("AMI name web-1 is already in use by AMI ami-0123456789abcdef0", Some("ami-0123456789abcdef0")),
+            ("AMI name ami-x is already in use by AMI ami-12345678.", Some("ami-12345678")),
+            ("AMI name web-1 is already in use by AMI in this region", None),
+            ("", None),
+        ];
+        for (message, expected) in cases {
+            assert_eq!(holder_named_in(message).as_ref().map(AmiId::as_str), expected, "{message}");
+        }
+        assert_eq!(run_marker().len(), 32);
+        assert_ne!(run_marker(), run_marker());
     }
 
     #[test]
@@ -280,7 +325,7 @@ mod tests {
                 calls += 1;
                 Err(duplicate())
             },
-            &mut |_| Ok(None),
+            &mut |_, _| Ok(None),
         )
         .unwrap_err();
         assert_eq!(calls, 1);

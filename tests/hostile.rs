@@ -323,10 +323,85 @@ fn ctrl_c_after_createimage_was_sent_says_an_image_may_exist() {
 fn tag_warns_about_a_region_ec2_does_not_list() {
     let sim = Sim::start();
     let id = sim.register(REGION, json!([{"ami_id": ami(0x5000)}])).remove(0);
-    let args = ["tag", &id, "--source-image", "ami-12345678", "--create-timestamp", "1366222705", "--source-region"];
+    let args = [
+        "tag",
+        &id,
+        "--source-image",
+        "ami-12345678",
+        "--source-instance",
+        "i-12345678",
+        "--create-timestamp",
+        "1366222705",
+        "--source-region",
+    ];
     let (code, _, err) = run(sim.amitools().args(args).arg("us-east-7"));
     assert_eq!(code, 0, "{err}");
     assert!(err.contains("warning: us-east-7 is not a region EC2 lists"), "{err}");
     let (code, _, err) = run(sim.amitools().args(args).arg("eu-west-1"));
     assert_eq!((code, err.as_str()), (0, ""));
+}
+
+fn images_named(sim: &Sim, name: &str) -> u64 {
+    sim.control("count-images", Some(json!({"region": REGION, "name": name})))["count"].as_u64().unwrap()
+}
+
+#[test]
+fn a_lost_createimage_response_with_the_image_not_yet_visible_makes_one_image() {
+    for explicit in [true, false] {
+        let sim = Sim::start();
+        let (instance, _) = sim.run_instance(REGION);
+        // The first CreateImage takes effect, its answer is lost, and the image
+        // stays invisible for 3 s; the retry meets the name in use.
+        sim.configure(json!({"lost_response_rate": 1.0, "fault_actions": ["CreateImage"], "invisible_seconds": 3}));
+        let mut cmd = sim.amitools();
+        cmd.args(["create", "-o", "json"]);
+        if explicit {
+            cmd.args(["-n", "web release 7"]);
+        }
+        let (code, out, err) = run(cmd.arg(&instance));
+        assert_eq!(code, 0, "explicit name {explicit}: {err}");
+        let report: Value = serde_json::from_str(&out).unwrap();
+        let name = report["name"].as_str().unwrap();
+        assert_eq!(images_named(&sim, name), 1, "explicit name {explicit}: one image");
+        let image = sim.image(REGION, report["image_id"].as_str().unwrap());
+        assert_eq!(image["found"], true);
+        assert_eq!(sim.calls("CreateImage"), 2, "explicit name {explicit}: one retry, no second image");
+        assert!(image["run_marker"].as_str().is_some_and(|m| m.len() == 32), "{image}");
+        assert!(image["snapshot_tags"].get("amitools:run").is_none(), "the marker is on the image only");
+    }
+}
+
+#[test]
+fn two_concurrent_runs_never_claim_the_same_image() {
+    let sim = Sim::start_with(json!({"throttle_rate": 0.5, "fault_actions": ["CreateImage"], "seed": 7}));
+    let (instance, _) = sim.run_instance(REGION);
+    for trial in 0..6 {
+        let name = format!("release candidate {trial}");
+        let spawn = || {
+            sim.process()
+                .args(["create", "-n", &name, &instance])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        };
+        let (a, b) = (spawn(), spawn());
+        let results: Vec<(i32, String, String)> = [a, b]
+            .into_iter()
+            .map(|child| {
+                let out = child.wait_with_output().unwrap();
+                (
+                    out.status.code().unwrap_or(-1),
+                    String::from_utf8_lossy(&out.stdout).into_owned(),
+                    String::from_utf8_lossy(&out.stderr).into_owned(),
+                )
+            })
+            .collect();
+        let winners: Vec<&(i32, String, String)> = results.iter().filter(|(code, _, _)| *code == 0).collect();
+        assert_eq!(winners.len(), 1, "trial {trial}: {results:?}");
+        let loser = results.iter().find(|(code, _, _)| *code != 0).unwrap();
+        assert_eq!(loser.0, 1, "trial {trial}: {loser:?}");
+        assert!(loser.2.contains("is already in use"), "trial {trial}: {loser:?}");
+        assert_eq!(images_named(&sim, &name), 1, "trial {trial}");
+    }
 }

@@ -9,6 +9,7 @@ use crate::error::{Error, Result};
 use crate::ids::{AmiId, Region};
 use crate::image::Image;
 use crate::lineage::{is_lineage_tag, CreateTime, Lineage, RecordedLineage};
+use crate::naming;
 use crate::output::shown;
 
 #[derive(Debug)]
@@ -59,7 +60,8 @@ impl Plan {
         let mut tags = self.options.tags(lineage)?;
         if self.copy_tags {
             for (key, value) in &source.tags {
-                if !is_lineage_tag(key) && !key.starts_with("aws:") {
+                // The source's run marker is the source's: the copy gets its own.
+                if !is_lineage_tag(key) && !key.starts_with("aws:") && key != naming::RUN_MARKER {
                     tags.entry(key.clone()).or_insert_with(|| value.clone());
                 }
             }
@@ -94,6 +96,7 @@ impl Plan {
             encrypted: self.encrypted,
             kms_key_id: self.kms_key_id.clone(),
             tags: tags.clone(),
+            image_tags: self.options.image_only_tags(),
             dry_run,
         };
         if self.options.dry_run {

@@ -44,6 +44,7 @@ impl Plan {
             description: self.options.description.clone(),
             no_reboot: self.no_reboot,
             tags: tags.clone(),
+            image_tags: self.options.image_only_tags(),
             dry_run,
         };
         if self.options.dry_run {

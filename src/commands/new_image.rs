@@ -16,6 +16,10 @@ use crate::output::{write_json, OutputFormat};
 use crate::progress::{self, InFlight};
 use crate::waiting::WaitOptions;
 
+/// Pauses between looks for the image holding a name after a retried
+/// request (about 30 s in all): a new image can take seconds to be visible.
+const ADOPT_BACKOFF: [u64; 5] = [1, 2, 4, 8, 15];
+
 /// Validated options for a new image.
 #[derive(Debug)]
 pub struct NewImageOptions {
@@ -24,6 +28,8 @@ pub struct NewImageOptions {
     pub user_tags: Vec<(String, String)>,
     pub wait: bool,
     pub dry_run: bool,
+    /// This run's marker value (the `amitools:run` tag on the image).
+    pub run_marker: String,
 }
 
 impl NewImageOptions {
@@ -59,7 +65,14 @@ impl NewImageOptions {
             user_tags: args.tags,
             wait: args.wait,
             dry_run: args.dry_run,
+            run_marker: naming::run_marker(),
         })
+    }
+
+    /// Tags on the new image only: the run's marker, by which a retried
+    /// request recognises the image its first attempt made.
+    pub fn image_only_tags(&self) -> Tags {
+        Tags::from([(naming::RUN_MARKER.to_string(), self.run_marker.clone())])
     }
 
     /// The tags for the new image: its lineage plus the user's.
@@ -78,8 +91,10 @@ impl NewImageOptions {
     }
 
     /// Run `make` under a unique name (retrying generated names on a clash).
-    /// On a clash, an image in `region` holding the name and carrying exactly
-    /// `tags` is the one this run made (a retried request): it is adopted.
+    /// On a clash after a retried request, the image holding the name is the
+    /// one this run made only if it carries this run's marker: then it is
+    /// adopted. EC2 may not show a new image for a few seconds, so the holder
+    /// is looked for again, with backoff, for up to about half a minute.
     pub fn make(
         &self,
         ec2: &dyn Ec2,
@@ -102,9 +117,26 @@ impl NewImageOptions {
         };
         let now = || CreateTime::now().timestamp();
         let source = NameSource { naming: &self.naming, now: &now, random: &naming::random_suffix };
-        let mut adopt = |name: &str| {
-            let holder = ec2.own_image_named(region, name)?;
-            Ok(holder.filter(|image| tags.iter().all(|(k, v)| image.tags.get(k) == Some(v))).map(|image| image.id))
+        let marker = (naming::RUN_MARKER, self.run_marker.as_str());
+        let mut adopt = |name: &str, named_by_ec2: Option<AmiId>| {
+            let ours = |image: &crate::image::Image| {
+                image.tags.get(marker.0).map(String::as_str) == Some(marker.1)
+                    && tags.iter().all(|(k, v)| image.tags.get(k) == Some(v))
+            };
+            let mut pauses = ADOPT_BACKOFF.iter().map(|s| std::time::Duration::from_secs(*s));
+            loop {
+                let holder = match &named_by_ec2 {
+                    Some(id) => ec2.describe_image(region, id)?,
+                    None => ec2.own_image_named(region, name)?,
+                };
+                if let Some(image) = holder {
+                    return Ok(ours(&image).then_some(image.id));
+                }
+                // Not visible yet: EC2 knows the name before DescribeImages shows the image.
+                let Some(pause) = pauses.next() else { return Ok(None) };
+                log::info!("the image holding '{name}' is not visible yet; looking again in {pause:?}");
+                std::thread::sleep(pause);
+            }
         };
         Ok(with_unique_name(source, make, &mut adopt)?)
     }

@@ -120,8 +120,14 @@ impl Sim {
     }
 
     /// The image as the simulator holds it: tags, snapshot tags, state, name.
+    /// The `amitools:run` marker is moved from "tags" to "run_marker", so that
+    /// "tags" is exactly the lineage and user tags a test expects.
     pub fn image(&self, region: &str, image_id: &str) -> Value {
-        self.control("image", Some(json!({ "region": region, "image_id": image_id })))
+        let mut image = self.control("image", Some(json!({ "region": region, "image_id": image_id })));
+        if let Some(marker) = image["tags"].as_object_mut().and_then(|tags| tags.remove("amitools:run")) {
+            image["run_marker"] = marker;
+        }
+        image
     }
 
     /// The amitools binary in a clean environment: fake keys, this simulator,
