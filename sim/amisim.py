@@ -73,6 +73,8 @@ class Config:
         "deny_actions": [],
         # the next N CreateImage/CopyImage calls fail with InvalidAMIName.Duplicate
         "duplicate_names": 0,
+        # seconds a deregistered image is still shown, as `deregistered`, before it is gone
+        "deregistered_seconds": 0.0,
         # the largest DescribeImages page, whatever MaxResults asks (EC2 may return fewer)
         "page_size": 1000,
         # added per image a DescribeImages answer carries: on EC2 a 1,000-image page is not free
@@ -131,6 +133,8 @@ class Sim:
         self.indexes: dict[str, ec2_images.Index] = {}
         # (id, image) taken out of moto for the current request (not visible yet)
         self.hidden_now: list = []
+        # image id -> (region, monotonic time it is gone): deregistered, still shown
+        self.deregistering: dict[str, tuple[str, float]] = {}
 
     def changed(self) -> None:
         self.indexes.clear()
@@ -161,6 +165,24 @@ class Sim:
         for image_id, (_, visible_at) in list(self.invisible.items()):
             if now >= visible_at:
                 del self.invisible[image_id]
+        for image_id, (region, gone_at) in list(self.deregistering.items()):
+            if now >= gone_at:
+                self.backend(region).amis.pop(image_id, None)
+                del self.deregistering[image_id]
+                self.changed()
+
+    def deregister(self, region: str, image_id: str) -> bool:
+        """Deregister as EC2 does: shown as `deregistered` for a while, then
+        gone (its ancestry record stays)."""
+        image = self.backend(region).amis.get(image_id)
+        if image is None or image.state == "deregistered":
+            return False
+        image.state = "deregistered"
+        self.pending.pop(image_id, None)
+        self.deregistering[image_id] = (region, time.monotonic() + float(self.config.deregistered_seconds))
+        self.changed()
+        self.advance()
+        return True
 
     def on_new_image(self, region: str, image: Ami) -> None:
         now = time.monotonic()
@@ -654,9 +676,20 @@ def register_images(payload: dict) -> list[str]:
 
 
 def deregister(payload: dict) -> dict:
-    """Remove an image as DeregisterImage does (its ancestry record stays, as on EC2)."""
-    image = SIM.backend(payload.get("region", "us-east-1")).amis.pop(payload["image_id"], None)
-    return {"image_id": payload["image_id"], "removed": image is not None}
+    """Deregister an image as DeregisterImage does (see Sim.deregister)."""
+    removed = SIM.deregister(payload.get("region", "us-east-1"), payload["image_id"])
+    return {"image_id": payload["image_id"], "removed": removed}
+
+
+def deregister_image(self, ami_id: str) -> None:
+    """moto's DeregisterImage, with EC2's brief `deregistered` state."""
+    from moto.ec2.exceptions import InvalidAMIIdError
+
+    if not SIM.deregister(self.region_name, ami_id):
+        raise InvalidAMIIdError(ami_id)
+
+
+AmiBackend.deregister_image = deregister_image
 
 
 def describe_for_test(payload: dict) -> dict:

@@ -84,7 +84,8 @@ pub enum Decision {
 
 /// The states an image can still move to from `current`, as EC2 behaves.
 /// `pending` and `transient` are in progress: anything may follow. A settled
-/// image can only be deregistered (or, when available, disabled).
+/// image can only be deregistered (or, when available, disabled); a disabled
+/// one can also be enabled again (EnableImage), back to available.
 fn can_become(current: &ImageState, target: &ImageState) -> bool {
     use ImageState::*;
     if current == target {
@@ -93,7 +94,8 @@ fn can_become(current: &ImageState, target: &ImageState) -> bool {
     match current {
         Pending | Transient | Other(_) => true,
         Available => matches!(target, Deregistered | Disabled),
-        Failed | Error | Invalid | Disabled => matches!(target, Deregistered),
+        Disabled => matches!(target, Available | Deregistered),
+        Failed | Error | Invalid => matches!(target, Deregistered),
         Deregistered => false,
     }
 }
@@ -272,6 +274,7 @@ pub fn wait_for(
 ) -> Result<Image, WaitError> {
     let exist_deadline = options.exist_timeout.min(options.timeout);
     let mut last_state: Option<ImageState> = None;
+    let mut last_image: Option<Image> = None;
     let mut last_error: Option<String> = None;
     let mut failures = 0u32;
     let mut polls = 0u32;
@@ -311,6 +314,14 @@ pub fn wait_for(
                     }
                     (Decision::NotVisible, _) => {
                         let seen = last_state.is_some();
+                        // EC2 shows a deregistered image only briefly, then not at all:
+                        // an image seen and then gone has been deregistered.
+                        if let (Some(mut image), Target::State(ImageState::Deregistered)) =
+                            (last_image.take().filter(|_| seen), &options.target)
+                        {
+                            image.state = ImageState::Deregistered;
+                            return Ok(image);
+                        }
                         let give_up = (options.nowait_exist && polls == 1)
                             || (seen && options.mode == Mode::Smart)
                             || (!seen && elapsed >= exist_deadline);
@@ -323,7 +334,10 @@ pub fn wait_for(
                             });
                         }
                     }
-                    (_, Some(image)) => last_state = Some(image.state),
+                    (_, Some(image)) => {
+                        last_state = Some(image.state.clone());
+                        last_image = Some(image);
+                    }
                     (_, None) => unreachable!("decide() answers NotVisible for every NotFound"),
                 }
                 poll_delay(elapsed, options.interval)
@@ -411,6 +425,7 @@ mod tests {
                 (Pending | Transient, _) => false,
                 (Available, Deregistered | Disabled) => false,
                 (Failed | Error | Invalid | Disabled, Deregistered) => false,
+                (Disabled, Available) => false,
                 _ => true,
             }
         };
@@ -433,7 +448,7 @@ mod tests {
             }
         }
         // The cases the issue names explicitly.
-        for hopeless in [Failed, Error, Invalid, Deregistered, Disabled] {
+        for hopeless in [Failed, Error, Invalid, Deregistered] {
             for wanted in [Available, Pending] {
                 let d = decide(&Observation::State(hopeless.clone()), &Target::State(wanted), Mode::Smart);
                 assert_eq!(d, Decision::Unreachable);
@@ -580,6 +595,30 @@ mod tests {
         let ec2 = scripted(&clock, vec![(0, Some(Pending)), (3, None)]);
         let err = run(&ec2, &clock, &opts(Available, Mode::Smart)).unwrap_err();
         assert!(matches!(err, WaitError::NotFound { seen: true, .. }), "{err}");
+    }
+
+    #[test]
+    fn an_image_seen_and_then_gone_has_been_deregistered() {
+        let clock = FakeClock::new();
+        let ec2 = scripted(&clock, vec![(0, Some(Available)), (5, Some(Deregistered)), (6, None)]);
+        let image = run(&ec2, &clock, &opts(Deregistered, Mode::Smart)).unwrap();
+        assert_eq!(image.state, Deregistered);
+        // Gone without the brief `deregistered` state being seen: still reached.
+        let clock = FakeClock::new();
+        let ec2 = scripted(&clock, vec![(0, Some(Available)), (5, None)]);
+        assert_eq!(run(&ec2, &clock, &opts(Deregistered, Mode::Smart)).unwrap().state, Deregistered);
+        // Never seen at all: not found, as before.
+        let clock = FakeClock::new();
+        let ec2 = scripted(&clock, vec![(0, None)]);
+        let options = WaitOptions { nowait_exist: true, ..opts(Deregistered, Mode::Smart) };
+        assert!(matches!(run(&ec2, &clock, &options), Err(WaitError::NotFound { seen: false, .. })));
+    }
+
+    #[test]
+    fn a_disabled_image_enabled_again_becomes_available() {
+        let clock = FakeClock::new();
+        let ec2 = scripted(&clock, vec![(0, Some(Disabled)), (20, Some(Available))]);
+        assert_eq!(run(&ec2, &clock, &opts(Available, Mode::Smart)).unwrap().state, Available);
     }
 
     #[test]

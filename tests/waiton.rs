@@ -157,3 +157,34 @@ fn ctrl_c_ends_a_wait_with_130() {
     assert_eq!(output.status.code(), Some(130));
     assert!(interrupted.elapsed() < Duration::from_secs(1), "{:?}", interrupted.elapsed());
 }
+
+#[test]
+fn waiting_for_deregistered_across_a_deregistration() {
+    // Before: the wait saw the image, then "not found", and exited 5.
+    let sim = Sim::start_with(json!({"pending_seconds": 0, "deregistered_seconds": 0}));
+    let id = new_image(&sim);
+    let child = sim.process().args(["waiton", &id, "deregistered"]).stderr(Stdio::piped()).spawn().unwrap();
+    std::thread::sleep(Duration::from_secs(2));
+    sim.control("deregister", Some(json!({"region": REGION, "image_id": id})));
+    let deregistered = Instant::now();
+    let output = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "seen, then gone: deregistered: {err}");
+    assert!(deregistered.elapsed() < Duration::from_secs(4), "{:?}", deregistered.elapsed());
+    // Once gone, an image never seen by this wait is still "does not exist".
+    std::thread::sleep(Duration::from_millis(1500));
+    let (code, _, err) = run(sim.amitools().args(["waiton", "--nowait-exist", &id, "deregistered"]));
+    assert_eq!(code, 5, "{err}");
+}
+
+#[test]
+fn a_disabled_image_enabled_during_the_wait_becomes_available() {
+    let sim = Sim::start_with(json!({"pending_seconds": 0}));
+    let id = new_image(&sim);
+    sim.set_state(REGION, &id, "disabled");
+    let child = sim.process().args(["waiton", &id, "available"]).stderr(Stdio::piped()).spawn().unwrap();
+    std::thread::sleep(Duration::from_secs(2));
+    sim.set_state(REGION, &id, "available");
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+}
