@@ -128,6 +128,10 @@ pub struct NewImageArgs {
     #[arg(long)]
     pub wait: bool,
 
+    /// With --wait: give up waiting after this long (90s, 15m, 1h, 1h30m or seconds); large cross-region copies take hours
+    #[arg(long, value_name = "DURATION", default_value = "1h", requires = "wait", value_parser = crate::waiting::parse_duration, allow_hyphen_values = true)]
+    pub timeout: std::time::Duration,
+
     /// Ask EC2 whether the request would succeed (permissions, parameters); create nothing
     #[arg(long)]
     pub dry_run: bool,
@@ -183,7 +187,7 @@ pub struct TagArgs {
     #[arg(long, value_name = "AMI_ID")]
     pub source_image: Option<AmiId>,
 
-    /// The instance the image was made from
+    /// The instance the image was made from (optional: an image made by CopyImage, RegisterImage or an import has none)
     #[arg(long, value_name = "INSTANCE_ID")]
     pub source_instance: Option<InstanceId>,
 

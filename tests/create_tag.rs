@@ -387,3 +387,39 @@ fn tag_dry_run_sets_nothing() {
     assert!(err.contains("dry run"), "{err}");
     assert_eq!(tags_of(&sim, &id), json!({}));
 }
+
+#[test]
+fn tag_without_a_source_instance_leaves_that_tag_off() {
+    // An image made by CopyImage or RegisterImage has no source instance.
+    let sim = Sim::start();
+    let id = sim.register(REGION, json!([{"name": "registered"}])).remove(0);
+    let args = [
+        id.as_str(),
+        "--source-image",
+        "ami-12345678",
+        "--source-region",
+        "us-east-1",
+        "--create-timestamp",
+        "1366222705",
+    ];
+    let (code, _, err) = tag(&sim, &args);
+    assert_eq!(code, 0, "{err}");
+    let tags = tags_of(&sim, &id);
+    assert_eq!(
+        tags,
+        json!({"source_image": "ami-12345678", "source_region": "us-east-1", "create_date": "20130417T181825Z",
+               "create_timestamp": "1366222705"})
+    );
+    let (code, out, err) =
+        run(sim.amitools().args(["ancestors", "-C", "image_id,source_instance", "--no-header", &id]));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.lines().next().unwrap(), format!("{id}   -"));
+    // --from-api on an image EC2 records no instance for: left off, said on stderr.
+    let copy = sim
+        .register(REGION, json!([{"source_image_id": "ami-12345678", "source_image_region": "us-east-1"}]))
+        .remove(0);
+    let (code, _, err) = tag(&sim, &[copy.as_str(), "--from-api"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("source_instance: none"), "{err}");
+    assert!(tags_of(&sim, &copy).get("source_instance").is_none());
+}

@@ -27,6 +27,8 @@ pub struct NewImageOptions {
     pub description: Option<String>,
     pub user_tags: Vec<(String, String)>,
     pub wait: bool,
+    /// How long --wait waits.
+    pub timeout: std::time::Duration,
     pub dry_run: bool,
     /// This run's marker value (the `amitools:run` tag on the image).
     pub run_marker: String,
@@ -64,6 +66,7 @@ impl NewImageOptions {
             description: args.description,
             user_tags: args.tags,
             wait: args.wait,
+            timeout: args.timeout,
             dry_run: args.dry_run,
             run_marker: naming::run_marker(),
         })
@@ -197,7 +200,13 @@ pub fn report_and_wait(
     // The id is out: an interrupt from here on is an ordinary one.
     progress::set_in_flight(None);
     if options.wait {
-        wait_with_progress(ctx, region, id, &WaitOptions::until_available()).map_err(|e| after_create(id, e.into()))?;
+        wait_with_progress(
+            ctx,
+            region,
+            id,
+            &WaitOptions { timeout: options.timeout, ..WaitOptions::until_available() },
+        )
+        .map_err(|e| after_create(id, e.into()))?;
     }
     Ok(())
 }

@@ -38,9 +38,6 @@ pub fn prepare(args: TagArgs) -> Result<Plan> {
         if plan.source_image.is_none() {
             missing.push("--source-image");
         }
-        if plan.source_instance.is_none() {
-            missing.push("--source-instance");
-        }
         if plan.source_region.is_none() {
             missing.push("--source-region");
         }
@@ -102,14 +99,15 @@ impl Plan {
             "SourceImageId",
             &mut missing,
         );
-        let source_instance = pick(
-            ctx,
-            SOURCE_INSTANCE,
-            self.source_instance.as_ref(),
-            image.source_instance_id.clone(),
-            "SourceInstanceId",
-            &mut missing,
-        );
+        // An image made by CopyImage, RegisterImage or an import has no source
+        // instance: the tag is then left off, and `ancestors` shows `-`.
+        let source_instance = match (self.source_instance.as_ref(), image.source_instance_id.clone()) {
+            (None, None) => {
+                ctx.note(format!("{SOURCE_INSTANCE}: none (EC2 has no SourceInstanceId for this image); left off"));
+                None
+            }
+            (given, recorded) => pick(ctx, SOURCE_INSTANCE, given, recorded, "SourceInstanceId", &mut missing),
+        };
         let source_region = pick(
             ctx,
             SOURCE_REGION,
@@ -120,9 +118,9 @@ impl Plan {
         );
         let recorded_time = image.creation_date.and_then(CreateTime::from_datetime);
         let created = pick(ctx, CREATE_DATE, self.created.as_ref(), recorded_time, "CreationDate", &mut missing);
-        match (source_image, source_instance, source_region, created) {
-            (Some(source_image), Some(source_instance), Some(source_region), Some(created)) => {
-                Ok(Lineage { source_image, source_instance: Some(source_instance), source_region, created })
+        match (source_image, source_region, created) {
+            (Some(source_image), Some(source_region), Some(created)) => {
+                Ok(Lineage { source_image, source_instance, source_region, created })
             }
             _ => Err(Error::Failed(format!("image {}: cannot tag without {}", self.image_id, missing.join("; ")))),
         }
