@@ -193,3 +193,20 @@ fn bad_copy_input_is_refused_before_any_call() {
     }
     assert_eq!(sim.total_calls(), 0);
 }
+
+#[test]
+fn a_copy_over_the_tag_limit_is_refused_before_copyimage() {
+    let sim = Sim::start();
+    let tags: serde_json::Map<String, Value> = (0..48).map(|n| (format!("k{n:02}"), json!("v"))).collect();
+    let source = sim.register(REGION, json!([{"name": "heavily tagged", "tags": tags}])).remove(0);
+    let (code, out, err) = copy(&sim, &["-R", "eu-west-1", &source]);
+    assert_eq!((code, out.as_str()), (1, ""), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    // 4 lineage (the source has no source_instance) + 48 source + the run
+    // marker = 53: the last 3 source tags do not fit.
+    assert!(err.contains("would carry 53 tags") && err.contains("k45, k46, k47 would not fit"), "{err}");
+    assert!(err.contains("--no-copy-tags"), "{err}");
+    assert_eq!(sim.calls("CopyImage"), 0);
+    let (code, _, err) = copy(&sim, &["-R", "eu-west-1", "--no-copy-tags", &source]);
+    assert_eq!(code, 0, "{err}");
+}

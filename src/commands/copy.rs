@@ -1,7 +1,7 @@
 //! `amitools copy` and `amitools clone`: one code path. A clone is a copy
 //! whose source and destination are both the current region.
 
-use super::new_image::{dry_run_outcome, report_and_wait, report_dry_run, NewImageOptions};
+use super::new_image::{dry_run_outcome, report_and_wait, report_dry_run, NewImageOptions, TAGS_PER_RESOURCE_MAX};
 use super::Context;
 use crate::cli::CopyOptions;
 use crate::ec2::{ImageCopy, Tags};
@@ -58,13 +58,37 @@ impl Plan {
     /// an undocumented detail of EC2's merge.
     fn tags(&self, lineage: &Lineage, source: &Image) -> Result<Tags> {
         let mut tags = self.options.tags(lineage)?;
+        let own = tags.len();
+        let mut from_source: Vec<String> = Vec::new();
         if self.copy_tags {
             for (key, value) in &source.tags {
                 // The source's run marker is the source's: the copy gets its own.
-                if !is_lineage_tag(key) && !key.starts_with("aws:") && key != naming::RUN_MARKER {
-                    tags.entry(key.clone()).or_insert_with(|| value.clone());
+                if !is_lineage_tag(key)
+                    && !key.starts_with("aws:")
+                    && key != naming::RUN_MARKER
+                    && !tags.contains_key(key)
+                {
+                    tags.insert(key.clone(), value.clone());
+                    from_source.push(key.clone());
                 }
             }
+        }
+        // EC2 allows 50 tags per image; over that CopyImage fails. Say so
+        // before making it, and which source tags would not fit.
+        let total = tags.len() + self.options.image_only_tags().len();
+        if total > TAGS_PER_RESOURCE_MAX {
+            let excess = total - TAGS_PER_RESOURCE_MAX;
+            let dropped: Vec<String> = from_source.iter().rev().take(excess).rev().map(|k| shown(k)).collect();
+            let which = if dropped.len() == excess {
+                format!("the source's tags {} would not fit", dropped.join(", "))
+            } else {
+                format!("{excess} too many")
+            };
+            // Exit 1, not 2: the source's tags are known only from EC2.
+            return Err(Error::Failed(format!(
+                "the copy would carry {total} tags ({own} lineage and -t, {} from the source, amitools' run marker) and EC2 allows {TAGS_PER_RESOURCE_MAX}: {which}; use --no-copy-tags, or fewer -t",
+                from_source.len()
+            )));
         }
         Ok(tags)
     }

@@ -10,11 +10,14 @@ use crate::cli::NewImageArgs;
 use crate::ec2::{Ec2, Ec2Error, Ec2ErrorKind, Tags};
 use crate::error::{Error, Result};
 use crate::ids::{AmiId, Region};
-use crate::lineage::{check_user_tags, merge_user_tags, CreateTime, Lineage};
+use crate::lineage::{self, check_user_tags, merge_user_tags, CreateTime, Lineage};
 use crate::naming::{self, with_unique_name, NameSource, Naming};
 use crate::output::{write_json, OutputFormat};
 use crate::progress::{self, InFlight};
 use crate::waiting::WaitOptions;
+
+/// EC2's limit on tags per resource.
+pub const TAGS_PER_RESOURCE_MAX: usize = 50;
 
 /// Pauses between looks for the image holding a name after a retried
 /// request (about 30 s in all): a new image can take seconds to be visible.
@@ -56,6 +59,15 @@ impl NewImageOptions {
             }
         }
         check_user_tags(&args.tags).map_err(Error::Usage)?;
+        // The lineage tags and the run marker are always there.
+        let room = TAGS_PER_RESOURCE_MAX - lineage::TAG_NAMES.len() - 1;
+        if args.tags.len() > room {
+            return Err(Error::Usage(format!(
+                "{} -t/--tag given; with the {} lineage tags and amitools' run marker, an image can carry at most {room} more (EC2 allows {TAGS_PER_RESOURCE_MAX} tags per resource)",
+                args.tags.len(),
+                lineage::TAG_NAMES.len()
+            )));
+        }
         if args.dry_run && args.wait {
             return Err(Error::Usage(
                 "--dry-run and --wait cannot be used together: a dry run creates nothing to wait for".into(),
