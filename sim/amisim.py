@@ -79,6 +79,14 @@ class Config:
         "page_size": 1000,
         # added per image a DescribeImages answer carries: on EC2 a 1,000-image page is not free
         "image_latency_ms": 0.0,
+        # access key ids accepted (null: any); another is refused with 401 AuthFailure
+        "valid_access_keys": None,
+        # access key ids whose credentials have expired: 400 RequestExpired
+        "expired_access_keys": [],
+        # the instance-metadata service (IMDSv2) under /latest/: the region it
+        # reports, and the role whose credentials it hands out (null: none)
+        "imds_region": None,
+        "imds_role": None,
         # actions this endpoint does not know (400 InvalidAction), e.g. GetImageAncestry
         # in a partition that lacks it
         "unsupported_actions": [],
@@ -127,6 +135,10 @@ class Sim:
         self.invisible: dict[str, tuple[str, float]] = {}
         # images returned per action (DescribeImages payload), beside the request counts
         self.images_returned: Counter = Counter()
+        # EC2 requests per access key id that signed them; metadata requests per path
+        self.access_keys: Counter = Counter()
+        self.imds_requests: Counter = Counter()
+        self.imds_tokens: set[str] = set()
         # what EC2 records about each image's origin, kept after deregistration
         self.ancestry: dict[str, ec2_images.AncestryRecord] = {}
         # region -> filter indexes; dropped whenever anything may have changed
@@ -340,6 +352,19 @@ Ami.get_tags_dict = lambda self: _tags_dict(self)
 
 # --- the WSGI layer -------------------------------------------------------------
 
+def _access_key_of(environ) -> str | None:
+    auth = environ.get("HTTP_AUTHORIZATION", "")
+    if "Credential=" in auth:
+        return auth.split("Credential=", 1)[1].split("/", 1)[0]
+    return None
+
+
+# Credentials the metadata service hands out for its role.
+IMDS_ACCESS_KEY = "ASIAIMDSROLEKEY00001"
+IMDS_SECRET_KEY = "imds-role-secret-not-real-0123456789"
+IMDS_TOKEN = "imds-session-token-not-real"
+
+
 def _region_of(environ) -> str:
     auth = environ.get("HTTP_AUTHORIZATION", "")
     # AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/ec2/aws4_request, ...
@@ -370,6 +395,8 @@ class App:
 
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
+        if path.startswith("/latest/"):
+            return self.imds(path, environ, start_response)
         if path.startswith("/_sim/"):
             try:
                 return self.control(path[len("/_sim/"):], environ, start_response)
@@ -385,9 +412,11 @@ class App:
         action = (params.get("Action") or ["?"])[0]
         region = _region_of(environ)
         config = SIM.config
+        access_key = _access_key_of(environ)
         with SIM.lock:
             SIM.stats[action] += 1
             SIM.stats_by_region[region][action] += 1
+            SIM.access_keys[access_key or "(unsigned)"] += 1
             roll = config.rng.random()
             lose_roll = config.rng.random()
         if config.latency_ms:
@@ -403,6 +432,14 @@ class App:
                 f"You are not authorized to perform this operation. User: arn:aws:iam::{ACCOUNT}:user/sim "
                 f"is not authorized to perform: ec2:{action}",
             )
+        if access_key is None:
+            return self.fault(start_response, "401 Unauthorized", "AuthFailure",
+                              "AWS was not able to validate the provided access credentials")
+        if access_key in config.expired_access_keys:
+            return self.fault(start_response, "400 Bad Request", "RequestExpired", "Request has expired.")
+        if config.valid_access_keys is not None and access_key not in config.valid_access_keys:
+            return self.fault(start_response, "401 Unauthorized", "AuthFailure",
+                              "AWS was not able to validate the provided access credentials")
         if region not in ec2_backends[ACCOUNT].regions:
             # No such region: signed for it, a real endpoint refuses the signature.
             return self.fault(start_response, "401 Unauthorized", "AuthFailure",
@@ -438,6 +475,43 @@ class App:
             return self.fault(start_response, "500 Internal Server Error", "InternalError", "An internal error has occurred")
         start_response(captured["status"], captured["headers"])
         return chunks
+
+    def imds(self, path: str, environ, start_response):
+        """IMDSv2 on loopback, for build-host tests (AWS_EC2_METADATA_SERVICE_ENDPOINT)."""
+        method = environ.get("REQUEST_METHOD", "GET")
+        config = SIM.config
+        with SIM.lock:
+            SIM.imds_requests[path] += 1
+
+        def answer(status: str, body: str, kind: str = "text/plain", extra: tuple = ()):
+            data = body.encode()
+            start_response(status, [("Content-Type", kind), ("Content-Length", str(len(data))), *extra])
+            return [data]
+
+        if path == "/latest/api/token":
+            ttl = environ.get("HTTP_X_AWS_EC2_METADATA_TOKEN_TTL_SECONDS")
+            if method != "PUT" or not ttl:
+                return answer("400 Bad Request", "")
+            token = uuid.uuid4().hex
+            with SIM.lock:
+                SIM.imds_tokens.add(token)
+            return answer("200 OK", token, extra=(("X-aws-ec2-metadata-token-ttl-seconds", ttl),))
+        if environ.get("HTTP_X_AWS_EC2_METADATA_TOKEN") not in SIM.imds_tokens:
+            return answer("401 Unauthorized", "")
+        role = config.imds_role
+        if path == "/latest/meta-data/placement/region" and config.imds_region:
+            return answer("200 OK", config.imds_region)
+        if path == "/latest/meta-data/iam/security-credentials/" and role:
+            return answer("200 OK", role)
+        if role and path == f"/latest/meta-data/iam/security-credentials/{role}":
+            expires = datetime.now(timezone.utc).replace(microsecond=0).timestamp() + 3600
+            return answer("200 OK", json.dumps({
+                "Code": "Success", "Type": "AWS-HMAC",
+                "LastUpdated": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "AccessKeyId": IMDS_ACCESS_KEY, "SecretAccessKey": IMDS_SECRET_KEY, "Token": IMDS_TOKEN,
+                "Expiration": datetime.fromtimestamp(expires, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            }), "application/json")
+        return answer("404 Not Found", "")
 
     def own_action(self, action, region, params, start_response, lose_response):
         """DescribeImages and GetImageAncestry, answered by sim/images.py."""
@@ -542,11 +616,15 @@ class App:
                     SIM.stats.clear()
                     SIM.stats_by_region.clear()
                     SIM.images_returned.clear()
+                    SIM.access_keys.clear()
+                    SIM.imds_requests.clear()
                     SIM.faults = 0
                 return _json(start_response, "200 OK", {
                     "total": sum(SIM.stats.values()),
                     "actions": dict(SIM.stats),
                     "images_returned": dict(SIM.images_returned),
+                    "access_keys": dict(SIM.access_keys),
+                    "imds": dict(SIM.imds_requests),
                     "regions": {r: dict(c) for r, c in SIM.stats_by_region.items()},
                     "faults": SIM.faults,
                 })

@@ -65,7 +65,7 @@ pub enum CredentialsError {
     #[error("{name} is not valid UTF-8; amitools reads it as a path or a value and will not guess")]
     NotUnicode { name: &'static str },
     #[error(
-        "no AWS region: pass -r/--region, set AWS_REGION, add region=... to the AWS_CREDENTIAL_FILE, or set region in your AWS profile (aws configure)"
+        "no AWS region: pass -r/--region, set AWS_REGION, add region=... to the AWS_CREDENTIAL_FILE, or set region in your AWS profile (aws configure); on EC2, instance metadata did not say either"
     )]
     NoRegion,
 }
@@ -287,6 +287,7 @@ pub enum RegionSource {
     AwsDefaultRegion,
     CredentialFile,
     Profile,
+    InstanceMetadata,
 }
 
 impl fmt::Display for RegionSource {
@@ -297,6 +298,7 @@ impl fmt::Display for RegionSource {
             RegionSource::AwsDefaultRegion => "AWS_DEFAULT_REGION",
             RegionSource::CredentialFile => "AWS_CREDENTIAL_FILE",
             RegionSource::Profile => "the AWS profile",
+            RegionSource::InstanceMetadata => "instance metadata",
         })
     }
 }
@@ -311,9 +313,13 @@ pub fn pick_region(candidates: [(Option<&Region>, RegionSource); 5]) -> Option<(
 pub struct AuthSettings {
     /// Fixed credentials (environment or credential file); None: aws-config's chain.
     pub credentials: Option<StaticCredentials>,
-    /// None: look up the profile's region (and fail with NoRegion if it has none).
+    /// None: look up the profile's region, then instance metadata (and fail
+    /// with NoRegion if neither has one).
     pub region: Option<(Region, RegionSource)>,
     pub profile: Option<String>,
+    /// `--profile` was given: its credentials, and nothing else's, are used
+    /// (a command-line option beats keys left in the environment, as in the AWS CLI).
+    pub profile_only: bool,
 }
 
 /// Resolve credentials and region from the flag and the environment.
@@ -372,7 +378,9 @@ pub fn resolve(
         (None, RegionSource::Profile),
     ]);
     let profile = profile_flag.map(str::to_string).or_else(|| var("AWS_PROFILE"));
-    Ok(AuthSettings { credentials: env_credentials.or(file.credentials), region, profile })
+    let profile_only = profile_flag.is_some();
+    let credentials = if profile_only { None } else { env_credentials.or(file.credentials) };
+    Ok(AuthSettings { credentials, region, profile, profile_only })
 }
 
 #[cfg(test)]
@@ -563,6 +571,18 @@ mod tests {
         assert!(s.region.is_none());
         let s = resolve(None, None, env_of(&[("AWS_PROFILE", "dev")])).unwrap();
         assert_eq!(s.profile.as_deref(), Some("dev"));
+    }
+
+    #[test]
+    fn profile_flag_beats_keys_in_the_environment_but_aws_profile_does_not() {
+        let keys = [("AWS_ACCESS_KEY_ID", "AKIDLEFTOVER"), ("AWS_SECRET_ACCESS_KEY", "leftoversecret")];
+        let s = resolve(None, Some("prod"), env_of(&keys)).unwrap();
+        assert!(s.credentials.is_none() && s.profile_only);
+        let mut with_profile = keys.to_vec();
+        with_profile.push(("AWS_PROFILE", "dev"));
+        let s = resolve(None, None, env_of(&with_profile)).unwrap();
+        assert_eq!(s.credentials.map(|c| c.access_key_id).as_deref(), Some("AKIDLEFTOVER"));
+        assert!(!s.profile_only);
     }
 
     proptest::proptest! {

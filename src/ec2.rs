@@ -140,8 +140,10 @@ pub enum Ec2ErrorKind {
     DuplicateName,
     /// RequestLimitExceeded and friends.
     Throttled,
-    /// Not allowed: missing IAM permission, bad or expired credentials.
+    /// Not allowed: a missing IAM permission, a policy denying it.
     Denied,
+    /// The credentials were refused: expired, invalid, or signed wrongly.
+    BadCredentials,
     /// The request had DryRun set and would have succeeded.
     DryRunSucceeded,
     /// EC2 failed on its side (5xx, InternalError, Unavailable).
@@ -194,16 +196,13 @@ pub fn classify(failure: Failure, code: Option<&str>, status: Option<u16>) -> Ec
         | "TooManyRequestsException"
         | "RequestThrottled"
         | "SlowDown" => Ec2ErrorKind::Throttled,
-        "UnauthorizedOperation"
-        | "AuthFailure"
+        "UnauthorizedOperation" | "OptInRequired" | "Blocked" | "AccessDenied" => Ec2ErrorKind::Denied,
+        "AuthFailure"
         | "InvalidClientTokenId"
         | "SignatureDoesNotMatch"
         | "ExpiredToken"
         | "RequestExpired"
-        | "OptInRequired"
-        | "Blocked"
-        | "AccessDenied"
-        | "UnrecognizedClientException" => Ec2ErrorKind::Denied,
+        | "UnrecognizedClientException" => Ec2ErrorKind::BadCredentials,
         "InternalError" | "InternalFailure" | "Unavailable" | "ServiceUnavailable" => Ec2ErrorKind::Service,
         "InvalidAction" | "UnsupportedOperation" | "UnknownOperationException" => Ec2ErrorKind::Unsupported,
         code if code.ends_with(".NotFound") => Ec2ErrorKind::NotFound,
@@ -240,7 +239,14 @@ impl fmt::Display for Ec2Error {
             }
             Ec2ErrorKind::NoCredentials => write!(
                 f,
-                "no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_CREDENTIAL_FILE, or a profile ({})",
+                "no usable AWS credentials ({}): set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, point AWS_CREDENTIAL_FILE at a key file, or configure a profile (aws configure; --profile NAME)",
+                self.message
+            ),
+            Ec2ErrorKind::BadCredentials => write!(
+                f,
+                "{}: EC2 refused the AWS credentials in use as expired or invalid ({}: {}); renew them, or use others (AWS_ACCESS_KEY_ID, AWS_CREDENTIAL_FILE, --profile)",
+                self.action,
+                self.code.as_deref().unwrap_or("?"),
                 self.message
             ),
             _ => match &self.code {
@@ -263,6 +269,32 @@ fn one_line(message: &str) -> String {
         format!("{}…", flat.chars().take(MAX).collect::<String>())
     }
 }
+
+/// What went wrong resolving credentials, if that is what failed, in one
+/// line that names where credentials were looked for (never a value).
+fn credentials_problem(error: &(dyn std::error::Error + 'static)) -> Option<String> {
+    use aws_credential_types::provider::error::CredentialsError as Cause;
+    let mut current = Some(error);
+    while let Some(e) = current {
+        if let Some(cause) = e.downcast_ref::<Cause>() {
+            let tried = CREDENTIAL_SOURCE.get().map(String::as_str).unwrap_or("the AWS SDK's default chain");
+            let detail = match cause {
+                Cause::CredentialsNotLoaded(_) => format!("none found; looked in {tried}"),
+                Cause::ProviderTimedOut(_) => format!("{tried} did not answer in time"),
+                Cause::InvalidConfiguration(_) | Cause::ProviderError(_) | Cause::Unhandled(_) => {
+                    format!("{tried} failed: {}", one_line(&root_cause(cause)))
+                }
+                _ => format!("{tried}: {}", one_line(&root_cause(cause))),
+            };
+            return Some(detail);
+        }
+        current = e.source();
+    }
+    None
+}
+
+/// Where credentials come from, for messages: set once, when connecting.
+static CREDENTIAL_SOURCE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
 
 /// The innermost cause: SDK errors nest five deep, users need the last line.
 fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
@@ -302,6 +334,11 @@ impl Ec2Error {
             }
             (None, _) => root_cause(&error),
         };
+        // The SDK resolves credentials inside each attempt and reports a
+        // failure there as a dispatch failure: it is not the network's fault.
+        if let Some(problem) = credentials_problem(&error) {
+            return Ec2Error::new(action, Ec2ErrorKind::NoCredentials, problem, endpoint);
+        }
         let kind = classify(failure, code.as_deref(), status);
         Ec2Error { action, kind, code, message: one_line(&message), endpoint: endpoint.to_string(), attempts: 1 }
     }
@@ -478,8 +515,8 @@ impl SdkEc2 {
                 region
             }
             None => {
-                let region = runtime.block_on(profile_region(auth.profile.as_deref()))?;
-                log::info!("region {region} (from {})", RegionSource::Profile);
+                let (region, source) = runtime.block_on(fallback_region(auth.profile.as_deref()))?;
+                log::info!("region {region} (from {source})");
                 region
             }
         };
@@ -490,7 +527,15 @@ impl SdkEc2 {
         if let Some(profile) = &auth.profile {
             loader = loader.profile_name(profile);
         }
-        if let Some(creds) = auth.credentials {
+        if let (true, Some(profile)) = (auth.profile_only, &auth.profile) {
+            // --profile: that profile's credentials only, not keys the
+            // environment still holds (the default chain would try those first).
+            log::info!("credentials: profile '{profile}' (--profile)");
+            let _ = CREDENTIAL_SOURCE.set(format!("profile '{profile}' (--profile)"));
+            loader = loader.credentials_provider(
+                aws_config::profile::ProfileFileCredentialsProvider::builder().profile_name(profile).build(),
+            );
+        } else if let Some(creds) = auth.credentials {
             log::info!("credentials: static key {} (environment or AWS_CREDENTIAL_FILE)", creds.access_key_id);
             loader = loader.credentials_provider(Credentials::new(
                 creds.access_key_id,
@@ -501,6 +546,10 @@ impl SdkEc2 {
             ));
         } else {
             log::info!("credentials: aws-config default chain");
+            let profile = auth.profile.as_deref().unwrap_or("default");
+            let _ = CREDENTIAL_SOURCE.set(format!(
+                "the environment, AWS_CREDENTIAL_FILE, profile '{profile}' in ~/.aws/config and ~/.aws/credentials, SSO, web identity, container and instance metadata"
+            ));
         }
         if let Some(url) = options.endpoint_url {
             loader = loader.endpoint_url(url);
@@ -538,16 +587,35 @@ impl SdkEc2 {
     }
 }
 
-async fn profile_region(profile: Option<&str>) -> Result<Region, CredentialsError> {
+/// The region when neither flag, environment nor credential file names one:
+/// the profile's, then (as the AWS SDK's default chain ends) instance
+/// metadata's, so that an EC2 build host with only an instance role works.
+async fn fallback_region(profile: Option<&str>) -> Result<(Region, RegionSource), CredentialsError> {
     let mut builder = aws_config::profile::ProfileFileRegionProvider::builder();
     if let Some(profile) = profile {
         builder = builder.profile_name(profile);
     }
-    let found = builder.build().region().await.ok_or(CredentialsError::NoRegion)?;
-    found.as_ref().parse::<Region>().map_err(|e| CredentialsError::BadRegion {
-        source_name: format!("the AWS profile{}", profile.map(|p| format!(" '{p}'")).unwrap_or_default()),
-        reason: e.to_string(),
-    })
+    let (found, source, source_name) = match builder.build().region().await {
+        Some(found) => (
+            found,
+            RegionSource::Profile,
+            format!("the AWS profile{}", profile.map(|p| format!(" '{p}'")).unwrap_or_default()),
+        ),
+        None => {
+            // Honours AWS_EC2_METADATA_DISABLED and AWS_EC2_METADATA_SERVICE_ENDPOINT.
+            let found = aws_config::imds::region::ImdsRegionProvider::builder()
+                .build()
+                .region()
+                .await
+                .ok_or(CredentialsError::NoRegion)?;
+            (found, RegionSource::InstanceMetadata, "instance metadata".to_string())
+        }
+    };
+    let region = found
+        .as_ref()
+        .parse::<Region>()
+        .map_err(|e| CredentialsError::BadRegion { source_name, reason: e.to_string() })?;
+    Ok((region, source))
 }
 
 fn sdk_tags(tags: &Tags) -> Vec<Tag> {
@@ -996,8 +1064,9 @@ mod tests {
             (Failure::Response, Some("Throttling"), Some(400), Throttled),
             (Failure::Response, None, Some(503), Throttled),
             (Failure::Response, Some("UnauthorizedOperation"), Some(403), Denied),
-            (Failure::Response, Some("AuthFailure"), Some(401), Denied),
-            (Failure::Response, Some("ExpiredToken"), Some(400), Denied),
+            (Failure::Response, Some("AuthFailure"), Some(401), BadCredentials),
+            (Failure::Response, Some("ExpiredToken"), Some(400), BadCredentials),
+            (Failure::Response, Some("RequestExpired"), Some(400), BadCredentials),
             (Failure::Response, Some("DryRunOperation"), Some(412), DryRunSucceeded),
             (Failure::Response, Some("InternalError"), Some(500), Service),
             (Failure::Response, Some("Unavailable"), Some(503), Service),
@@ -1020,6 +1089,7 @@ mod tests {
             DuplicateName,
             Throttled,
             Denied,
+            BadCredentials,
             DryRunSucceeded,
             Service,
             Network,

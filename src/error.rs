@@ -64,8 +64,8 @@ impl Error {
             Error::Ec2(e) if e.kind == Ec2ErrorKind::Denied && e.code.as_deref() == Some("UnauthorizedOperation") => {
                 Some("the IAM identity in use lacks this permission")
             }
-            Error::Ec2(e) if e.kind == Ec2ErrorKind::Denied => {
-                Some("check the credentials in use: amitools -v shows where they came from")
+            Error::Ec2(e) if matches!(e.kind, Ec2ErrorKind::Denied | Ec2ErrorKind::BadCredentials) => {
+                Some("amitools -v shows where the credentials came from")
             }
             _ => None,
         }
