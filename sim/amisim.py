@@ -67,10 +67,14 @@ class Config:
         # fraction of successful EC2 requests whose response is lost: the
         # request takes effect, the client sees 500 InternalError
         "lost_response_rate": 0.0,
+        # the answers to the next N requests (of fault_actions) are lost if they succeed, as with lost_response_rate
+        "lose_next_responses": 0,
         # limit faults to these actions (empty: all)
         "fault_actions": [],
         # actions answered with UnauthorizedOperation
         "deny_actions": [],
+        # CopyImage ignores ClientToken (as moto does): a retry then meets the name in use
+        "ignore_client_token": False,
         # the next N CreateImage/CopyImage calls fail with InvalidAMIName.Duplicate
         "duplicate_names": 0,
         # seconds a deregistered image is still shown, as `deregistered`, before it is gone
@@ -143,6 +147,8 @@ class Sim:
         self.ancestry: dict[str, ec2_images.AncestryRecord] = {}
         # region -> filter indexes; dropped whenever anything may have changed
         self.indexes: dict[str, ec2_images.Index] = {}
+        # (region, ClientToken) -> (image id, (source, source region, name)) of CopyImage
+        self.copy_tokens: dict = {}
         # (id, image) taken out of moto for the current request (not visible yet)
         self.hidden_now: list = []
         # image id -> (region, monotonic time it is gone): deregistered, still shown
@@ -307,6 +313,20 @@ def copy_image(self) -> object:
     self.error_on_dryrun()
 
     backend = self.ec2_backend
+    # EC2's idempotency: the same ClientToken gets the same image back (what
+    # a retry after a lost answer meets), the same token with other
+    # parameters is refused.
+    token = self._get_param("ClientToken")
+    fingerprint = (source_image_id, source_region, name)
+    if token and not SIM.config.ignore_client_token:
+        from moto.ec2.exceptions import EC2ClientError
+
+        seen = SIM.copy_tokens.get((backend.region_name, token))
+        if seen is not None:
+            if seen[1] != fingerprint:
+                raise EC2ClientError("IdempotentParameterMismatch",
+                                     "The client token has already been used with different parameters.")
+            return ActionResult({"ImageId": seen[0]})
     _check_name_free(backend, name)
     image_tags, snapshot_tags = _split_tag_specs(tag_specs)
     source = SIM.backend(source_region).describe_images(ami_ids=[source_image_id])[0]
@@ -321,6 +341,8 @@ def copy_image(self) -> object:
     _apply_tags(image.ebs_snapshot, snapshot_tags)
     image.source_image_id = source_image_id
     image.source_image_region = source_region
+    if token:
+        SIM.copy_tokens[(backend.region_name, token)] = (image.id, fingerprint)
     SIM.on_new_image(backend.region_name, image)
     SIM.record_origin(backend.region_name, image)
     return ActionResult({"ImageId": image.id})
@@ -419,6 +441,9 @@ class App:
             SIM.access_keys[access_key or "(unsigned)"] += 1
             roll = config.rng.random()
             lose_roll = config.rng.random()
+            if (not config.fault_actions or action in config.fault_actions) and config.lose_next_responses > 0:
+                config.lose_next_responses -= 1
+                lose_roll = -1.0
         if config.latency_ms:
             time.sleep(config.latency_ms / 1000)
         faultable = not config.fault_actions or action in config.fault_actions

@@ -210,3 +210,21 @@ fn a_copy_over_the_tag_limit_is_refused_before_copyimage() {
     let (code, _, err) = copy(&sim, &["-R", "eu-west-1", "--no-copy-tags", &source]);
     assert_eq!(code, 0, "{err}");
 }
+
+#[test]
+fn a_lost_copyimage_answer_is_retried_with_its_client_token() {
+    let sim = Sim::start();
+    let (source, _) = source_image(&sim, REGION);
+    // The copy is made and its answer lost; the SDK's retry carries the same
+    // ClientToken, and EC2 answers with the same image.
+    sim.configure(json!({"lose_next_responses": 1, "fault_actions": ["CopyImage"]}));
+    let (code, out, err) = copy(&sim, &["-R", "eu-west-1", "-n", "copy of release", &source]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(sim.calls("CopyImage"), 2);
+    assert_eq!(
+        sim.control("count-images", Some(json!({"region": "eu-west-1", "name": "copy of release"})))["count"],
+        1
+    );
+    assert_eq!(sim.image("eu-west-1", &out)["found"], true);
+    assert_eq!(err, "", "answered by the token, not by adopting after a name clash");
+}
