@@ -71,7 +71,7 @@ _amitools() {
 
     case "${cmd}" in
         amitools)
-            opts="-r -o -v -q -h -V --region --profile --endpoint-url --output --verbose --quiet --help --version create tag waiton ancestors children copy clone help"
+            opts="-r -o -v -q -h -V --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --help --version create tag waiton ancestors children copy clone help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -93,6 +93,10 @@ _amitools() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --region-endpoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --output)
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
@@ -109,7 +113,7 @@ _amitools() {
             return 0
             ;;
         amitools__subcmd__ancestors)
-            opts="-C -r -o -v -q -h --columns --no-header --ids --tags-only --max-depth --region --profile --endpoint-url --output --verbose --quiet --help"
+            opts="-C -r -o -v -q -h --columns --no-header --ids --tags-only --max-depth --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -143,6 +147,10 @@ _amitools() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --region-endpoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --output)
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
@@ -159,7 +167,7 @@ _amitools() {
             return 0
             ;;
         amitools__subcmd__children)
-            opts="-C -r -o -v -q -h --columns --no-header --ids --tags-only --flat --depth --regions --all-regions --region --profile --endpoint-url --output --verbose --quiet --help"
+            opts="-C -r -o -v -q -h --columns --no-header --ids --tags-only --flat --depth --regions --all-regions --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -197,6 +205,10 @@ _amitools() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --region-endpoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --output)
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
@@ -213,7 +225,7 @@ _amitools() {
             return 0
             ;;
         amitools__subcmd__clone)
-            opts="-n -N -d -t -r -o -v -q -h --name --random-name-prefix --description --tag --wait --dry-run --encrypted --kms-key-id --no-copy-tags --region --profile --endpoint-url --output --verbose --quiet --help"
+            opts="-n -N -d -t -r -o -v -q -h --name --random-name-prefix --description --tag --wait --timeout --dry-run --encrypted --kms-key-id --no-copy-tags --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -251,6 +263,10 @@ _amitools() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --kms-key-id)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -271,6 +287,10 @@ _amitools() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --region-endpoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --output)
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
@@ -287,7 +307,7 @@ _amitools() {
             return 0
             ;;
         amitools__subcmd__copy)
-            opts="-R -n -N -d -t -r -o -v -q -h --source-region --dest-region --name --random-name-prefix --description --tag --wait --dry-run --encrypted --kms-key-id --no-copy-tags --region --profile --endpoint-url --output --verbose --quiet --help"
+            opts="-R -n -N -d -t -r -o -v -q -h --source-region --dest-region --name --random-name-prefix --description --tag --wait --timeout --dry-run --encrypted --kms-key-id --no-copy-tags --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -337,6 +357,10 @@ _amitools() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --kms-key-id)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -357,6 +381,10 @@ _amitools() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --region-endpoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --output)
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
@@ -373,7 +401,7 @@ _amitools() {
             return 0
             ;;
         amitools__subcmd__create)
-            opts="-n -N -d -t -r -o -v -q -h --name --random-name-prefix --description --tag --wait --dry-run --no-reboot --region --profile --endpoint-url --output --verbose --quiet --help"
+            opts="-n -N -d -t -r -o -v -q -h --name --random-name-prefix --description --tag --wait --timeout --dry-run --no-reboot --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -411,6 +439,10 @@ _amitools() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --region)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -424,6 +456,10 @@ _amitools() {
                     return 0
                     ;;
                 --endpoint-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --region-endpoint)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -569,7 +605,7 @@ _amitools() {
             return 0
             ;;
         amitools__subcmd__tag)
-            opts="-r -o -v -q -h --source-image --source-instance --source-region --create-date --create-timestamp --from-api --dry-run --region --profile --endpoint-url --output --verbose --quiet --help"
+            opts="-r -o -v -q -h --source-image --source-instance --source-region --create-date --create-timestamp --from-api --dry-run --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -611,6 +647,10 @@ _amitools() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --region-endpoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --output)
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
@@ -627,7 +667,7 @@ _amitools() {
             return 0
             ;;
         amitools__subcmd__waiton)
-            opts="-r -o -v -q -h --dumb --nowait-exist --timeout --interval --exist-timeout --region --profile --endpoint-url --output --verbose --quiet --help available pending failed exists invalid deregistered transient error disabled"
+            opts="-r -o -v -q -h --dumb --nowait-exist --timeout --interval --exist-timeout --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --help available pending failed exists invalid deregistered transient error disabled"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -658,6 +698,10 @@ _amitools() {
                     return 0
                     ;;
                 --endpoint-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --region-endpoint)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_amitools_global_optspecs
-    string join \n r/region= profile= endpoint-url= o/output= v/verbose q/quiet h/help V/version
+    string join \n r/region= profile= endpoint-url= region-endpoint= o/output= v/verbose q/quiet h/help V/version
 end
 
 function __fish_amitools_needs_command
@@ -26,7 +26,8 @@ end
 
 complete -c amitools -n "__fish_amitools_needs_command" -s r -l region -d 'AWS region to use [default: AWS_REGION, AWS_DEFAULT_REGION, the credential file, the profile]' -r
 complete -c amitools -n "__fish_amitools_needs_command" -l profile -d 'Named profile from the AWS config and credentials files' -r
-complete -c amitools -n "__fish_amitools_needs_command" -l endpoint-url -d 'Send EC2 requests to this URL instead of AWS (a local simulator, a VPC endpoint)' -r
+complete -c amitools -n "__fish_amitools_needs_command" -l endpoint-url -d 'Send EC2 requests for every region to this URL instead of AWS: an endpoint that serves all regions, such as a simulator [env: AWS_ENDPOINT_URL_EC2, AWS_ENDPOINT_URL]' -r
+complete -c amitools -n "__fish_amitools_needs_command" -l region-endpoint -d 'Send EC2 requests for one region to this URL (a VPC endpoint); repeatable, beats --endpoint-url for that region' -r
 complete -c amitools -n "__fish_amitools_needs_command" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON with stable field names, for scripts'"
 complete -c amitools -n "__fish_amitools_needs_command" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace; RUST_LOG overrides)'
@@ -45,9 +46,11 @@ complete -c amitools -n "__fish_amitools_using_subcommand create" -s n -l name -
 complete -c amitools -n "__fish_amitools_using_subcommand create" -s N -l random-name-prefix -d 'Prefix for the generated name' -r
 complete -c amitools -n "__fish_amitools_using_subcommand create" -s d -l description -d 'Description for the new image' -r
 complete -c amitools -n "__fish_amitools_using_subcommand create" -s t -l tag -d 'Extra tag for the image and its snapshots (repeatable); lineage tags cannot be overridden' -r
+complete -c amitools -n "__fish_amitools_using_subcommand create" -l timeout -d 'With --wait: give up waiting after this long (90s, 15m, 1h, 1h30m or seconds); large cross-region copies take hours' -r
 complete -c amitools -n "__fish_amitools_using_subcommand create" -s r -l region -d 'AWS region to use [default: AWS_REGION, AWS_DEFAULT_REGION, the credential file, the profile]' -r
 complete -c amitools -n "__fish_amitools_using_subcommand create" -l profile -d 'Named profile from the AWS config and credentials files' -r
-complete -c amitools -n "__fish_amitools_using_subcommand create" -l endpoint-url -d 'Send EC2 requests to this URL instead of AWS (a local simulator, a VPC endpoint)' -r
+complete -c amitools -n "__fish_amitools_using_subcommand create" -l endpoint-url -d 'Send EC2 requests for every region to this URL instead of AWS: an endpoint that serves all regions, such as a simulator [env: AWS_ENDPOINT_URL_EC2, AWS_ENDPOINT_URL]' -r
+complete -c amitools -n "__fish_amitools_using_subcommand create" -l region-endpoint -d 'Send EC2 requests for one region to this URL (a VPC endpoint); repeatable, beats --endpoint-url for that region' -r
 complete -c amitools -n "__fish_amitools_using_subcommand create" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON with stable field names, for scripts'"
 complete -c amitools -n "__fish_amitools_using_subcommand create" -l wait -d 'Wait until the image is available (as `amitools waiton`); the id is printed first'
@@ -57,13 +60,14 @@ complete -c amitools -n "__fish_amitools_using_subcommand create" -s v -l verbos
 complete -c amitools -n "__fish_amitools_using_subcommand create" -s q -l quiet -d 'Only errors on stderr: no notes, no progress'
 complete -c amitools -n "__fish_amitools_using_subcommand create" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c amitools -n "__fish_amitools_using_subcommand tag" -l source-image -d 'The AMI the image was made from' -r
-complete -c amitools -n "__fish_amitools_using_subcommand tag" -l source-instance -d 'The instance the image was made from' -r
+complete -c amitools -n "__fish_amitools_using_subcommand tag" -l source-instance -d 'The instance the image was made from (optional: an image made by CopyImage, RegisterImage or an import has none)' -r
 complete -c amitools -n "__fish_amitools_using_subcommand tag" -l source-region -d 'The region of the source AMI' -r
 complete -c amitools -n "__fish_amitools_using_subcommand tag" -l create-date -d 'When the image was made, UTC: YYYYMMDDTHHMMSSZ' -r
 complete -c amitools -n "__fish_amitools_using_subcommand tag" -l create-timestamp -d 'When the image was made, in seconds since 1970-01-01 UTC' -r
 complete -c amitools -n "__fish_amitools_using_subcommand tag" -s r -l region -d 'AWS region to use [default: AWS_REGION, AWS_DEFAULT_REGION, the credential file, the profile]' -r
 complete -c amitools -n "__fish_amitools_using_subcommand tag" -l profile -d 'Named profile from the AWS config and credentials files' -r
-complete -c amitools -n "__fish_amitools_using_subcommand tag" -l endpoint-url -d 'Send EC2 requests to this URL instead of AWS (a local simulator, a VPC endpoint)' -r
+complete -c amitools -n "__fish_amitools_using_subcommand tag" -l endpoint-url -d 'Send EC2 requests for every region to this URL instead of AWS: an endpoint that serves all regions, such as a simulator [env: AWS_ENDPOINT_URL_EC2, AWS_ENDPOINT_URL]' -r
+complete -c amitools -n "__fish_amitools_using_subcommand tag" -l region-endpoint -d 'Send EC2 requests for one region to this URL (a VPC endpoint); repeatable, beats --endpoint-url for that region' -r
 complete -c amitools -n "__fish_amitools_using_subcommand tag" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON with stable field names, for scripts'"
 complete -c amitools -n "__fish_amitools_using_subcommand tag" -l from-api -d 'Fill values not given from what EC2 recorded (SourceImageId, SourceImageRegion, SourceInstanceId, CreationDate)'
@@ -76,7 +80,8 @@ complete -c amitools -n "__fish_amitools_using_subcommand waiton" -l interval -d
 complete -c amitools -n "__fish_amitools_using_subcommand waiton" -l exist-timeout -d 'How long "not found" means "not visible yet", within --timeout' -r
 complete -c amitools -n "__fish_amitools_using_subcommand waiton" -s r -l region -d 'AWS region to use [default: AWS_REGION, AWS_DEFAULT_REGION, the credential file, the profile]' -r
 complete -c amitools -n "__fish_amitools_using_subcommand waiton" -l profile -d 'Named profile from the AWS config and credentials files' -r
-complete -c amitools -n "__fish_amitools_using_subcommand waiton" -l endpoint-url -d 'Send EC2 requests to this URL instead of AWS (a local simulator, a VPC endpoint)' -r
+complete -c amitools -n "__fish_amitools_using_subcommand waiton" -l endpoint-url -d 'Send EC2 requests for every region to this URL instead of AWS: an endpoint that serves all regions, such as a simulator [env: AWS_ENDPOINT_URL_EC2, AWS_ENDPOINT_URL]' -r
+complete -c amitools -n "__fish_amitools_using_subcommand waiton" -l region-endpoint -d 'Send EC2 requests for one region to this URL (a VPC endpoint); repeatable, beats --endpoint-url for that region' -r
 complete -c amitools -n "__fish_amitools_using_subcommand waiton" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON with stable field names, for scripts'"
 complete -c amitools -n "__fish_amitools_using_subcommand waiton" -l dumb -d 'Wait strictly for STATE until the timeout, even when it can never be reached'
@@ -97,7 +102,8 @@ origin\t'Where the link to the parent came from: tag or ec2'"
 complete -c amitools -n "__fish_amitools_using_subcommand ancestors" -l max-depth -d 'Stop after this many generations' -r
 complete -c amitools -n "__fish_amitools_using_subcommand ancestors" -s r -l region -d 'AWS region to use [default: AWS_REGION, AWS_DEFAULT_REGION, the credential file, the profile]' -r
 complete -c amitools -n "__fish_amitools_using_subcommand ancestors" -l profile -d 'Named profile from the AWS config and credentials files' -r
-complete -c amitools -n "__fish_amitools_using_subcommand ancestors" -l endpoint-url -d 'Send EC2 requests to this URL instead of AWS (a local simulator, a VPC endpoint)' -r
+complete -c amitools -n "__fish_amitools_using_subcommand ancestors" -l endpoint-url -d 'Send EC2 requests for every region to this URL instead of AWS: an endpoint that serves all regions, such as a simulator [env: AWS_ENDPOINT_URL_EC2, AWS_ENDPOINT_URL]' -r
+complete -c amitools -n "__fish_amitools_using_subcommand ancestors" -l region-endpoint -d 'Send EC2 requests for one region to this URL (a VPC endpoint); repeatable, beats --endpoint-url for that region' -r
 complete -c amitools -n "__fish_amitools_using_subcommand ancestors" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON with stable field names, for scripts'"
 complete -c amitools -n "__fish_amitools_using_subcommand ancestors" -l no-header -d 'Leave out the header line'
@@ -120,7 +126,8 @@ complete -c amitools -n "__fish_amitools_using_subcommand children" -l depth -d 
 complete -c amitools -n "__fish_amitools_using_subcommand children" -l regions -d 'Look for children in these regions [default: the current region]' -r
 complete -c amitools -n "__fish_amitools_using_subcommand children" -s r -l region -d 'AWS region to use [default: AWS_REGION, AWS_DEFAULT_REGION, the credential file, the profile]' -r
 complete -c amitools -n "__fish_amitools_using_subcommand children" -l profile -d 'Named profile from the AWS config and credentials files' -r
-complete -c amitools -n "__fish_amitools_using_subcommand children" -l endpoint-url -d 'Send EC2 requests to this URL instead of AWS (a local simulator, a VPC endpoint)' -r
+complete -c amitools -n "__fish_amitools_using_subcommand children" -l endpoint-url -d 'Send EC2 requests for every region to this URL instead of AWS: an endpoint that serves all regions, such as a simulator [env: AWS_ENDPOINT_URL_EC2, AWS_ENDPOINT_URL]' -r
+complete -c amitools -n "__fish_amitools_using_subcommand children" -l region-endpoint -d 'Send EC2 requests for one region to this URL (a VPC endpoint); repeatable, beats --endpoint-url for that region' -r
 complete -c amitools -n "__fish_amitools_using_subcommand children" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON with stable field names, for scripts'"
 complete -c amitools -n "__fish_amitools_using_subcommand children" -l no-header -d 'Leave out the header line'
@@ -137,10 +144,12 @@ complete -c amitools -n "__fish_amitools_using_subcommand copy" -s n -l name -d 
 complete -c amitools -n "__fish_amitools_using_subcommand copy" -s N -l random-name-prefix -d 'Prefix for the generated name' -r
 complete -c amitools -n "__fish_amitools_using_subcommand copy" -s d -l description -d 'Description for the new image' -r
 complete -c amitools -n "__fish_amitools_using_subcommand copy" -s t -l tag -d 'Extra tag for the image and its snapshots (repeatable); lineage tags cannot be overridden' -r
+complete -c amitools -n "__fish_amitools_using_subcommand copy" -l timeout -d 'With --wait: give up waiting after this long (90s, 15m, 1h, 1h30m or seconds); large cross-region copies take hours' -r
 complete -c amitools -n "__fish_amitools_using_subcommand copy" -l kms-key-id -d 'KMS key for the encrypted copy: key id, key ARN, alias name or alias ARN' -r
 complete -c amitools -n "__fish_amitools_using_subcommand copy" -s r -l region -d 'AWS region to use [default: AWS_REGION, AWS_DEFAULT_REGION, the credential file, the profile]' -r
 complete -c amitools -n "__fish_amitools_using_subcommand copy" -l profile -d 'Named profile from the AWS config and credentials files' -r
-complete -c amitools -n "__fish_amitools_using_subcommand copy" -l endpoint-url -d 'Send EC2 requests to this URL instead of AWS (a local simulator, a VPC endpoint)' -r
+complete -c amitools -n "__fish_amitools_using_subcommand copy" -l endpoint-url -d 'Send EC2 requests for every region to this URL instead of AWS: an endpoint that serves all regions, such as a simulator [env: AWS_ENDPOINT_URL_EC2, AWS_ENDPOINT_URL]' -r
+complete -c amitools -n "__fish_amitools_using_subcommand copy" -l region-endpoint -d 'Send EC2 requests for one region to this URL (a VPC endpoint); repeatable, beats --endpoint-url for that region' -r
 complete -c amitools -n "__fish_amitools_using_subcommand copy" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON with stable field names, for scripts'"
 complete -c amitools -n "__fish_amitools_using_subcommand copy" -l wait -d 'Wait until the image is available (as `amitools waiton`); the id is printed first'
@@ -154,10 +163,12 @@ complete -c amitools -n "__fish_amitools_using_subcommand clone" -s n -l name -d
 complete -c amitools -n "__fish_amitools_using_subcommand clone" -s N -l random-name-prefix -d 'Prefix for the generated name' -r
 complete -c amitools -n "__fish_amitools_using_subcommand clone" -s d -l description -d 'Description for the new image' -r
 complete -c amitools -n "__fish_amitools_using_subcommand clone" -s t -l tag -d 'Extra tag for the image and its snapshots (repeatable); lineage tags cannot be overridden' -r
+complete -c amitools -n "__fish_amitools_using_subcommand clone" -l timeout -d 'With --wait: give up waiting after this long (90s, 15m, 1h, 1h30m or seconds); large cross-region copies take hours' -r
 complete -c amitools -n "__fish_amitools_using_subcommand clone" -l kms-key-id -d 'KMS key for the encrypted copy: key id, key ARN, alias name or alias ARN' -r
 complete -c amitools -n "__fish_amitools_using_subcommand clone" -s r -l region -d 'AWS region to use [default: AWS_REGION, AWS_DEFAULT_REGION, the credential file, the profile]' -r
 complete -c amitools -n "__fish_amitools_using_subcommand clone" -l profile -d 'Named profile from the AWS config and credentials files' -r
-complete -c amitools -n "__fish_amitools_using_subcommand clone" -l endpoint-url -d 'Send EC2 requests to this URL instead of AWS (a local simulator, a VPC endpoint)' -r
+complete -c amitools -n "__fish_amitools_using_subcommand clone" -l endpoint-url -d 'Send EC2 requests for every region to this URL instead of AWS: an endpoint that serves all regions, such as a simulator [env: AWS_ENDPOINT_URL_EC2, AWS_ENDPOINT_URL]' -r
+complete -c amitools -n "__fish_amitools_using_subcommand clone" -l region-endpoint -d 'Send EC2 requests for one region to this URL (a VPC endpoint); repeatable, beats --endpoint-url for that region' -r
 complete -c amitools -n "__fish_amitools_using_subcommand clone" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON with stable field names, for scripts'"
 complete -c amitools -n "__fish_amitools_using_subcommand clone" -l wait -d 'Wait until the image is available (as `amitools waiton`); the id is printed first'

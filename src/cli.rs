@@ -15,9 +15,10 @@ Examples:
   amitools tag ami-0123456789abcdef0 --from-api
   amitools copy -R eu-west-1 --wait ami-0123456789abcdef0
 
-Credentials: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, else the file named by
-AWS_CREDENTIAL_FILE, else the AWS profile chain (--profile, SSO, ...).
-Region: -r/--region, AWS_REGION, AWS_DEFAULT_REGION, the credential file, the profile.
+Credentials: --profile's alone when given; else AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY,
+the file named by AWS_CREDENTIAL_FILE, the AWS profile chain (SSO, ..., instance role).
+Region: -r/--region, AWS_REGION, AWS_DEFAULT_REGION, the credential file, the profile,
+instance metadata.
 
 Exit codes:
   0    success
@@ -60,9 +61,13 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "NAME", display_order = 102)]
     pub profile: Option<String>,
 
-    /// Send EC2 requests to this URL instead of AWS (a local simulator, a VPC endpoint)
-    #[arg(long, global = true, value_name = "URL", env = "AWS_ENDPOINT_URL", value_parser = parse_endpoint_url, display_order = 103)]
+    /// Send EC2 requests for every region to this URL instead of AWS: an endpoint that serves all regions, such as a simulator [env: AWS_ENDPOINT_URL_EC2, AWS_ENDPOINT_URL]
+    #[arg(long, global = true, value_name = "URL", value_parser = parse_endpoint_url, display_order = 103)]
     pub endpoint_url: Option<String>,
+
+    /// Send EC2 requests for one region to this URL (a VPC endpoint); repeatable, beats --endpoint-url for that region
+    #[arg(long = "region-endpoint", global = true, value_name = "REGION=URL", value_parser = parse_region_endpoint, display_order = 103)]
+    pub region_endpoints: Vec<(Region, String)>,
 
     /// Output format
     #[arg(short = 'o', long, global = true, value_enum, default_value_t = OutputFormat::Table, display_order = 104)]
@@ -79,7 +84,15 @@ pub struct GlobalArgs {
 
 /// `http(s)://host[:port][/path]`: refuse anything else before the SDK sees it
 /// (a malformed URL is bad input, exit 2, not a network failure).
-fn parse_endpoint_url(value: &str) -> Result<String, String> {
+/// `REGION=URL` for --region-endpoint.
+fn parse_region_endpoint(value: &str) -> Result<(Region, String), String> {
+    let (region, url) =
+        value.split_once('=').ok_or_else(|| format!("'{}': expected REGION=URL", crate::output::shown(value)))?;
+    let region: Region = region.parse().map_err(|e: crate::ids::InvalidId| e.to_string())?;
+    Ok((region, parse_endpoint_url(url)?))
+}
+
+pub fn parse_endpoint_url(value: &str) -> Result<String, String> {
     let bad = |why: &str| format!("'{}' is not an http:// or https:// URL: {why}", crate::output::shown(value));
     let url = url::Url::parse(value).map_err(|e| bad(&e.to_string()))?;
     if !matches!(url.scheme(), "http" | "https") {

@@ -459,10 +459,60 @@ impl http_body::Body for LimitedBody {
     }
 }
 
+/// Records the scheme and authority of the last request sent, so that a
+/// failure names the endpoint actually used.
+#[derive(Debug, Clone, Default)]
+struct EndpointSeen(Arc<std::sync::Mutex<Option<String>>>);
+
+impl EndpointSeen {
+    fn get(&self) -> Option<String> {
+        self.0.lock().ok().and_then(|seen| seen.clone())
+    }
+}
+
+/// An endpoint to name in a message, resolved when the message is made.
+#[derive(Debug, Clone)]
+struct EndpointName {
+    seen: Option<EndpointSeen>,
+    fallback: String,
+}
+
+impl EndpointName {
+    fn name(&self) -> String {
+        self.seen.as_ref().and_then(EndpointSeen::get).unwrap_or_else(|| self.fallback.clone())
+    }
+}
+
+impl Intercept for EndpointSeen {
+    fn name(&self) -> &'static str {
+        "amitools::EndpointSeen"
+    }
+
+    fn read_before_transmit(
+        &self,
+        context: &BeforeTransmitInterceptorContextRef<'_>,
+        _components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let uri = context.request().uri();
+        let endpoint = match uri.split_once("://") {
+            Some((scheme, rest)) => format!("{scheme}://{}", rest.split(['/', '?']).next().unwrap_or(rest)),
+            None => uri.to_string(),
+        };
+        if let Ok(mut seen) = self.0.lock() {
+            *seen = Some(endpoint);
+        }
+        Ok(())
+    }
+}
+
 /// How amitools connects: the result of flags, environment and profile.
 pub struct ConnectOptions<'a> {
     pub auth: AuthSettings,
+    /// One URL for every region (an endpoint that serves them all).
     pub endpoint_url: Option<&'a str>,
+    /// A URL per region (VPC endpoints); beats `endpoint_url` for its region.
+    pub region_endpoints: Vec<(Region, String)>,
 }
 
 /// The real EC2, through the SDK.
@@ -472,6 +522,10 @@ pub struct SdkEc2 {
     clients: RefCell<HashMap<Region, Client>>,
     /// A custom endpoint (the simulator); None means AWS's regional endpoints.
     endpoint_url: Option<String>,
+    region_endpoints: HashMap<Region, String>,
+    /// Per region, the endpoint the SDK last sent a request to: what error
+    /// messages name (a profile's services configuration, China, GovCloud).
+    endpoints_seen: RefCell<HashMap<Region, EndpointSeen>>,
     /// The region in use, where account-wide questions (DescribeRegions) are asked.
     home_region: Region,
 }
@@ -560,6 +614,8 @@ impl SdkEc2 {
             config,
             clients: RefCell::new(HashMap::new()),
             endpoint_url: options.endpoint_url.map(str::to_string),
+            region_endpoints: options.region_endpoints.into_iter().collect(),
+            endpoints_seen: RefCell::new(HashMap::new()),
             home_region: region.clone(),
         };
         Ok((ec2, region))
@@ -570,20 +626,35 @@ impl SdkEc2 {
             .borrow_mut()
             .entry(region.clone())
             .or_insert_with(|| {
-                let config = aws_sdk_ec2::config::Builder::from(&self.config)
+                let seen = EndpointSeen::default();
+                self.endpoints_seen.borrow_mut().insert(region.clone(), seen.clone());
+                let mut config = aws_sdk_ec2::config::Builder::from(&self.config)
                     .region(SdkRegion::new(region.to_string()))
                     .interceptor(ResponseSizeLimit)
-                    .build();
+                    .interceptor(seen);
+                if let Some(url) = self.region_endpoints.get(region) {
+                    config = config.endpoint_url(url);
+                }
+                let config = config.build();
                 Client::from_conf(config)
             })
             .clone()
     }
 
-    fn endpoint(&self, region: &Region) -> String {
-        match &self.endpoint_url {
+    /// The endpoint requests for `region` go to: as the SDK resolved it once
+    /// it has sent one, before that what amitools expects it to be.
+    fn endpoint(&self, region: &Region) -> EndpointName {
+        let fallback = match self.region_endpoints.get(region).or(self.endpoint_url.as_ref()) {
             Some(url) => url.clone(),
-            None => format!("https://ec2.{region}.amazonaws.com"),
-        }
+            None => {
+                // China's regions live under their own domain.
+                let domain = if region.as_str().starts_with("cn-") { "amazonaws.com.cn" } else { "amazonaws.com" };
+                format!("https://ec2.{region}.{domain}")
+            }
+        };
+        self.client(region); // registers the region's EndpointSeen
+        let seen = self.endpoints_seen.borrow().get(region).cloned();
+        EndpointName { seen, fallback }
     }
 }
 
@@ -662,7 +733,7 @@ fn to_image(region: &Region, image: &types::Image) -> Option<Image> {
 async fn describe_all(
     client: Client,
     region: Region,
-    endpoint: String,
+    endpoint: EndpointName,
     query: impl Fn(DescribeImagesFluentBuilder) -> DescribeImagesFluentBuilder,
 ) -> Result<Vec<Image>, Ec2Error> {
     let mut images = Vec::new();
@@ -670,7 +741,7 @@ async fn describe_all(
     let mut tokens_seen: HashSet<String> = HashSet::new();
     loop {
         let request = query(client.describe_images()).max_results(PAGE_SIZE).set_next_token(token.take());
-        let page = request.send().await.map_err(|e| Ec2Error::from_sdk("DescribeImages", &endpoint, e))?;
+        let page = request.send().await.map_err(|e| Ec2Error::from_sdk("DescribeImages", &endpoint.name(), e))?;
         images.extend(page.images().iter().filter_map(|i| to_image(&region, i)));
         log::debug!("DescribeImages {region}: page of {} images", page.images().len());
         match page.next_token() {
@@ -681,7 +752,7 @@ async fn describe_all(
                         "DescribeImages",
                         Ec2ErrorKind::Other,
                         "EC2 returned a NextToken it had returned before; stopped paging",
-                        &endpoint,
+                        &endpoint.name(),
                     ));
                 }
                 token = Some(next.to_string());
@@ -730,7 +801,7 @@ impl SdkEc2 {
         match result {
             Ok(out) => Ok(out.images().iter().filter_map(|i| to_image(region, i)).find(|i| &i.id == id)),
             Err(e) => {
-                let error = Ec2Error::from_sdk("DescribeImages", &endpoint, e);
+                let error = Ec2Error::from_sdk("DescribeImages", &endpoint.name(), e);
                 if error.kind == Ec2ErrorKind::NotFound {
                     Ok(None)
                 } else {
@@ -786,7 +857,7 @@ impl SdkEc2 {
                     "DescribeImages",
                     Ec2ErrorKind::Other,
                     "a request ended unexpectedly",
-                    &self.endpoint(&region),
+                    &self.endpoint(&region).name(),
                 ))
             });
             if !order.contains(&region) {
@@ -845,7 +916,7 @@ impl Ec2 for SdkEc2 {
         let out = self
             .runtime
             .block_on(self.client(region).get_image_ancestry().image_id(id.as_str()).send())
-            .map_err(|e| Ec2Error::from_sdk("GetImageAncestry", &endpoint, e))?;
+            .map_err(|e| Ec2Error::from_sdk("GetImageAncestry", &endpoint.name(), e))?;
         let mut entries: Vec<AncestryEntry> = Vec::new();
         // Entries carry their source's region, not their own: the first is
         // where we asked, each next one where the previous one's source is.
@@ -886,7 +957,7 @@ impl Ec2 for SdkEc2 {
                         .max_results(SMALL_ACCOUNT_PAGE)
                         .send()
                         .await
-                        .map_err(|e| Ec2Error::from_sdk("DescribeImages", &endpoint, e))?;
+                        .map_err(|e| Ec2Error::from_sdk("DescribeImages", &endpoint.name(), e))?;
                     if page.next_token().is_some_and(|t| !t.is_empty()) {
                         return Ok(None);
                     }
@@ -953,7 +1024,7 @@ impl Ec2 for SdkEc2 {
         let out = self
             .runtime
             .block_on(client.describe_instances().instance_ids(id.as_str()).send())
-            .map_err(|e| Ec2Error::from_sdk("DescribeInstances", &endpoint, e))?;
+            .map_err(|e| Ec2Error::from_sdk("DescribeInstances", &endpoint.name(), e))?;
         let instance =
             out.reservations().iter().flat_map(|r| r.instances()).find(|i| i.instance_id() == Some(id.as_str()));
         match instance {
@@ -965,7 +1036,7 @@ impl Ec2 for SdkEc2 {
                 kind: Ec2ErrorKind::NotFound,
                 code: Some("InvalidInstanceID.NotFound".into()),
                 message: format!("The instance ID '{id}' does not exist"),
-                endpoint,
+                endpoint: endpoint.name(),
                 attempts: 1,
             }),
         }
@@ -989,8 +1060,8 @@ impl Ec2 for SdkEc2 {
         let out = self
             .runtime
             .block_on(call)
-            .map_err(|e| counter.annotate(Ec2Error::from_sdk("CreateImage", &endpoint, e)))?;
-        returned_image_id("CreateImage", out.image_id(), &endpoint)
+            .map_err(|e| counter.annotate(Ec2Error::from_sdk("CreateImage", &endpoint.name(), e)))?;
+        returned_image_id("CreateImage", out.image_id(), &endpoint.name())
     }
 
     fn copy_image(&self, request: &ImageCopy) -> Result<AmiId, Ec2Error> {
@@ -1010,16 +1081,18 @@ impl Ec2 for SdkEc2 {
             .customize()
             .interceptor(counter.clone())
             .send();
-        let out =
-            self.runtime.block_on(call).map_err(|e| counter.annotate(Ec2Error::from_sdk("CopyImage", &endpoint, e)))?;
-        returned_image_id("CopyImage", out.image_id(), &endpoint)
+        let out = self
+            .runtime
+            .block_on(call)
+            .map_err(|e| counter.annotate(Ec2Error::from_sdk("CopyImage", &endpoint.name(), e)))?;
+        returned_image_id("CopyImage", out.image_id(), &endpoint.name())
     }
 
     fn create_tags(&self, region: &Region, id: &AmiId, tags: &Tags, dry_run: bool) -> Result<(), Ec2Error> {
         let client = self.client(region);
         let endpoint = self.endpoint(region);
         let call = client.create_tags().resources(id.as_str()).set_tags(Some(sdk_tags(tags))).dry_run(dry_run).send();
-        self.runtime.block_on(call).map_err(|e| Ec2Error::from_sdk("CreateTags", &endpoint, e))?;
+        self.runtime.block_on(call).map_err(|e| Ec2Error::from_sdk("CreateTags", &endpoint.name(), e))?;
         Ok(())
     }
 
@@ -1030,7 +1103,7 @@ impl Ec2 for SdkEc2 {
         let out = self
             .runtime
             .block_on(client.describe_regions().all_regions(all).send())
-            .map_err(|e| Ec2Error::from_sdk("DescribeRegions", &endpoint, e))?;
+            .map_err(|e| Ec2Error::from_sdk("DescribeRegions", &endpoint.name(), e))?;
         let mut regions: Vec<Region> =
             out.regions().iter().filter_map(|r| r.region_name()).filter_map(|n| n.parse().ok()).collect();
         regions.sort();

@@ -228,3 +228,39 @@ fn a_lost_copyimage_answer_is_retried_with_its_client_token() {
     assert_eq!(sim.image("eu-west-1", &out)["found"], true);
     assert_eq!(err, "", "answered by the token, not by adopting after a name clash");
 }
+
+#[test]
+fn a_copy_to_another_region_goes_to_that_regions_endpoint() {
+    // us-east-1 at one endpoint, eu-west-1 at another (a VPC endpoint each).
+    let east = Sim::start();
+    let west = Sim::start();
+    let (source, _) = source_image(&east, REGION);
+    // The destination endpoint must know the source to copy it, as EC2 does.
+    west.register(REGION, json!([{"ami_id": source, "name": "source"}]));
+    east.reset_stats();
+    let (code, out, err) = run(east.amitools().args([
+        "--region-endpoint",
+        &format!("eu-west-1={}", west.url),
+        "copy",
+        "-R",
+        "eu-west-1",
+        &source,
+    ]));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(east.calls_in(REGION, "DescribeImages"), 1, "the source is read where it is");
+    assert_eq!(east.calls("CopyImage"), 0);
+    assert_eq!(west.calls_in("eu-west-1", "CopyImage"), 1, "the copy is made at eu-west-1's endpoint");
+    assert_eq!(west.image("eu-west-1", out.trim())["found"], true);
+
+    // A failure names the endpoint actually used for that region.
+    let (code, _, err) = run(east.amitools().args([
+        "--region-endpoint",
+        "eu-west-1=http://127.0.0.1:9",
+        "copy",
+        "-R",
+        "eu-west-1",
+        &source,
+    ]));
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("CopyImage: cannot reach EC2 at http://127.0.0.1:9"), "{err}");
+}

@@ -98,3 +98,19 @@ fn profile_flag_beats_keys_left_in_the_environment() {
     assert_eq!(ancestors(&["--profile", "prod"]), json!({"AKIAPRODPROFILEKEY01": 2}));
     assert_eq!(ancestors(&[]), json!({"AKIDEXAMPLEFAKE": 2}));
 }
+
+#[test]
+fn the_ec2_specific_endpoint_variable_beats_the_general_one() {
+    let sim = Sim::start();
+    let (code, _, err) = run(sim
+        .amitools()
+        .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+        .env("AWS_ENDPOINT_URL_EC2", &sim.url)
+        .args(["ancestors", "ami-12345678"]));
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("does not exist"), "reached the simulator: {err}");
+    let (code, _, err) =
+        run(sim.amitools().env("AWS_ENDPOINT_URL_EC2", "http://[").args(["ancestors", "ami-12345678"]));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("AWS_ENDPOINT_URL_EC2: 'http://['"), "{err}");
+}

@@ -17,7 +17,7 @@ use std::io::Write;
 use crate::cli::{Cli, Command};
 use crate::credentials;
 use crate::ec2::{ConnectOptions, Ec2, SdkEc2};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::ids::Region;
 use crate::logging;
 use crate::output::OutputFormat;
@@ -71,7 +71,15 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
     if let Some(creds) = &auth.credentials {
         logging::add_secrets(creds.secrets());
     }
-    let (ec2, region) = SdkEc2::connect(ConnectOptions { auth, endpoint_url: global.endpoint_url.as_deref() })?;
+    let endpoint_url = match global.endpoint_url {
+        Some(url) => Some(url),
+        None => endpoint_url_from_environment()?,
+    };
+    let (ec2, region) = SdkEc2::connect(ConnectOptions {
+        auth,
+        endpoint_url: endpoint_url.as_deref(),
+        region_endpoints: global.region_endpoints,
+    })?;
     let mut ctx = Context { ec2: &ec2, region, output: global.output, out, quiet: global.quiet };
     match plan {
         Plan::Create(plan) => plan.execute(&mut ctx),
@@ -81,4 +89,16 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
         Plan::Children(plan) => plan.execute(&mut ctx),
         Plan::Copy(plan) => plan.execute(&mut ctx),
     }
+}
+
+/// The AWS SDKs' endpoint variables, the service-specific one first; checked
+/// like --endpoint-url (a malformed URL is bad input, exit 2). Without either,
+/// the SDK still honours a profile's `services` endpoint configuration.
+fn endpoint_url_from_environment() -> Result<Option<String>> {
+    for name in ["AWS_ENDPOINT_URL_EC2", "AWS_ENDPOINT_URL"] {
+        if let Some(value) = std::env::var(name).ok().filter(|v| !v.is_empty()) {
+            return crate::cli::parse_endpoint_url(&value).map(Some).map_err(|e| Error::Usage(format!("{name}: {e}")));
+        }
+    }
+    Ok(None)
 }
