@@ -104,6 +104,10 @@ fn a_lost_response_does_not_lose_or_double_the_image() {
     assert_eq!(sim.calls("CreateImage"), 4, "each: the lost attempt, then the retry that met the name");
 
     let source = children.lines().nth(1).unwrap().to_string();
+    // CopyImage: the first answer is lost; the retry carries the same
+    // ClientToken and gets the same image back (had every answer been lost,
+    // nothing could succeed).
+    sim.configure(json!({"lost_response_rate": 0.0, "lose_next_responses": 1}));
     let (code, out, err) = traced(&sim, &["copy", "-R", "eu-west-1", &source]);
     assert_eq!(code, 0, "{err}");
     let copy = out.trim();
