@@ -27,7 +27,7 @@ Exit codes:
   3    waiton: the state can never be reached
   4    waiton: timed out
   5    waiton: the image does not exist
-  130  interrupted (Ctrl-C)";
+  130  interrupted by Ctrl-C: dies by SIGINT (143: SIGTERM)";
 
 /// Create, copy, tag and wait on AWS machine images, and walk their lineage.
 #[derive(Debug, Parser)]
@@ -249,7 +249,7 @@ Exit codes:
   3    the state can never be reached (e.g. the image failed)
   4    timed out (the message gives the last state and how long it waited)
   5    the image does not exist or never became visible
-  130  interrupted (Ctrl-C)")]
+  130  interrupted by Ctrl-C: dies by SIGINT (143: SIGTERM)")]
 pub struct WaitonArgs {
     /// The image to wait on
     #[arg(value_name = "AMI_ID")]

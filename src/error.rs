@@ -21,9 +21,9 @@ pub enum ExitCode {
     TimedOut = 4,
     /// waiton: the image does not exist (or never became visible).
     NotFound = 5,
-    /// Interrupted by Ctrl-C (SIGINT).
-    Interrupted = 130,
 }
+// Ctrl-C is not an exit code: the process dies by SIGINT (shells show 130),
+// see progress::install_interrupt_handler.
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {

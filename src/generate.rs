@@ -190,7 +190,10 @@ fn exit_status(roff: &mut Roff, waits: bool) {
             ("5", "The image does not exist, or never became visible."),
         ]);
     }
-    codes.push(("130", "Interrupted (Ctrl-C)."));
+    codes.push((
+        "130",
+        "Interrupted by Ctrl-C: the process dies by SIGINT, so that a shell loop stops too (143: SIGTERM).",
+    ));
     definitions(roff, &codes);
 }
 

@@ -1,5 +1,5 @@
 //! The live status line on a terminal, and a Ctrl-C that leaves the
-//! terminal tidy: the line is cleared before exiting with 130.
+//! terminal tidy: the line is cleared before the process dies by the signal.
 
 use std::io::{IsTerminal, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -41,17 +41,30 @@ pub fn interrupt_message(in_flight: Option<&InFlight>) -> String {
     }
 }
 
-/// Exit with 130 on SIGINT/SIGTERM, clearing a status line if one is shown.
+/// On SIGINT or SIGTERM: clear a status line if one is shown, say what was
+/// interrupted, then die by that signal (the shell reports 130 or 143). A
+/// shell stops a `for a in …; do amitools waiton $a; done` loop only when the
+/// child was killed by SIGINT, not when it merely exited with 130.
 pub fn install_interrupt_handler() {
-    // Fails only if a handler is already set (run called twice in one process).
-    let _ = ctrlc::set_handler(|| {
-        if LINE_SHOWN.load(Ordering::SeqCst) {
-            let _ = write!(std::io::stderr(), "{CLEAR_LINE}");
-        }
-        // try_lock: the interrupted thread may hold the lock; then say less rather than hang.
-        let in_flight = IN_FLIGHT.try_lock().ok().and_then(|guard| guard.clone());
-        eprintln!("{}", interrupt_message(in_flight.as_ref()));
-        std::process::exit(crate::error::ExitCode::Interrupted as i32);
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    static INSTALLED: std::sync::Once = std::sync::Once::new();
+    INSTALLED.call_once(|| {
+        let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM]) else {
+            return;
+        };
+        std::thread::spawn(move || {
+            if let Some(signal) = signals.forever().next() {
+                if LINE_SHOWN.load(Ordering::SeqCst) {
+                    let _ = write!(std::io::stderr(), "{CLEAR_LINE}");
+                }
+                // try_lock: the interrupted thread may hold the lock; then say less rather than hang.
+                let in_flight = IN_FLIGHT.try_lock().ok().and_then(|guard| guard.clone());
+                eprintln!("{}", interrupt_message(in_flight.as_ref()));
+                let _ = signal_hook::low_level::emulate_default_handler(signal);
+                // Not reached: the default action of both signals ends the process.
+                std::process::exit(128 + signal);
+            }
+        });
     });
 }
 

@@ -145,17 +145,44 @@ fn the_progress_line_appears_only_on_a_terminal() {
 }
 
 #[test]
-fn ctrl_c_ends_a_wait_with_130() {
+fn ctrl_c_ends_a_wait_by_the_signal_and_sigterm_too() {
+    use std::os::unix::process::ExitStatusExt;
     let sim = Sim::start_with(json!({"pending_seconds": 600}));
     let id = new_image(&sim);
-    let child = sim.process().args(["waiton", &id]).stderr(Stdio::piped()).spawn().unwrap();
-    std::thread::sleep(Duration::from_millis(1500));
-    let interrupted = Instant::now();
-    let status = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    for (signal, number) in [("-INT", 2), ("-TERM", 15)] {
+        let child = sim.process().args(["waiton", &id]).stderr(Stdio::piped()).spawn().unwrap();
+        std::thread::sleep(Duration::from_millis(1500));
+        let interrupted = Instant::now();
+        let status = std::process::Command::new("kill").args([signal, &child.id().to_string()]).status().unwrap();
+        assert!(status.success());
+        let output = child.wait_with_output().unwrap();
+        // Died by the signal (a shell shows 130 or 143), not exit(130).
+        assert_eq!((output.status.code(), output.status.signal()), (None, Some(number)), "{signal}");
+        assert_eq!(String::from_utf8_lossy(&output.stderr), "amitools: interrupted\n");
+        assert!(interrupted.elapsed() < Duration::from_secs(1), "{:?}", interrupted.elapsed());
+    }
+}
+
+#[test]
+fn ctrl_c_stops_a_shell_loop_over_waiton() {
+    // bash stops a loop when a foreground child dies by SIGINT. The whole
+    // process group gets the signal, as a terminal's Ctrl-C sends it.
+    let sim = Sim::start_with(json!({"pending_seconds": 600}));
+    let id = new_image(&sim);
+    let script = format!(
+        "for n in 1 2 3; do echo \"start $n\"; '{}' waiton {id}; done; echo finished",
+        assert_cmd::cargo::cargo_bin("amitools").display()
+    );
+    let mut shell = sim.process_of("setsid");
+    shell.args(["bash", "-c", &script]).stdout(Stdio::piped()).stderr(Stdio::piped());
+    let child = shell.spawn().unwrap();
+    std::thread::sleep(Duration::from_millis(2000));
+    // setsid made the shell a group leader: signal its whole group.
+    let status = std::process::Command::new("kill").args(["-INT", "--", &format!("-{}", child.id())]).status().unwrap();
     assert!(status.success());
     let output = child.wait_with_output().unwrap();
-    assert_eq!(output.status.code(), Some(130));
-    assert!(interrupted.elapsed() < Duration::from_secs(1), "{:?}", interrupted.elapsed());
+    let out = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(out, "start 1\n", "the loop went on after Ctrl-C: {out}");
 }
 
 #[test]
