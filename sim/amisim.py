@@ -83,8 +83,11 @@ class Config:
         "page_size": 1000,
         # added per image a DescribeImages answer carries: on EC2 a 1,000-image page is not free
         "image_latency_ms": 0.0,
-        # access key ids accepted (null: any); another is refused with 401 AuthFailure
+        # access key ids accepted (null: any signed request); another is refused with 401 AuthFailure
         "valid_access_keys": None,
+        # access key id -> secret: requests signed by these keys must carry a
+        # valid Signature Version 4 (else 403 SignatureDoesNotMatch)
+        "signing_secrets": {},
         # access key ids whose credentials have expired: 400 RequestExpired
         "expired_access_keys": [],
         # the instance-metadata service (IMDSv2) under /latest/: the region it
@@ -374,6 +377,43 @@ Ami.get_tags_dict = lambda self: _tags_dict(self)
 
 # --- the WSGI layer -------------------------------------------------------------
 
+def _signature_ok(environ, body: bytes, secret: str) -> bool:
+    """Recompute the request's AWS Signature Version 4 with `secret` and
+    compare: the check EC2 makes before anything else."""
+    import hashlib
+    import hmac
+    from urllib.parse import quote
+
+    auth = environ.get("HTTP_AUTHORIZATION", "")
+    try:
+        fields = dict(part.strip().split("=", 1) for part in auth.split(" ", 1)[1].split(","))
+        scope = fields["Credential"].split("/", 1)[1]
+        signed = fields["SignedHeaders"].split(";")
+        given = fields["Signature"]
+    except (IndexError, KeyError, ValueError):
+        return False
+
+    def header(name: str) -> str:
+        key = {"content-type": "CONTENT_TYPE", "content-length": "CONTENT_LENGTH"}.get(
+            name, "HTTP_" + name.upper().replace("-", "_"))
+        return " ".join(str(environ.get(key, "")).split())
+
+    query = "&".join(sorted(
+        f"{quote(k, safe='-_.~')}={quote(v, safe='-_.~')}"
+        for k, vs in parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True).items() for v in vs))
+    payload = environ.get("HTTP_X_AMZ_CONTENT_SHA256") or hashlib.sha256(body).hexdigest()
+    canonical = "\n".join([
+        environ.get("REQUEST_METHOD", "GET"), quote(environ.get("PATH_INFO", "/") or "/", safe="/-_.~"), query,
+        "".join(f"{name}:{header(name)}\n" for name in signed), ";".join(signed), payload])
+    amz_date = header("x-amz-date")
+    to_sign = "\n".join(["AWS4-HMAC-SHA256", amz_date, scope, hashlib.sha256(canonical.encode()).hexdigest()])
+    key = f"AWS4{secret}".encode()
+    for part in scope.split("/"):
+        key = hmac.new(key, part.encode(), hashlib.sha256).digest()
+    expected = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, given)
+
+
 def _access_key_of(environ) -> str | None:
     auth = environ.get("HTTP_AUTHORIZATION", "")
     if "Credential=" in auth:
@@ -462,6 +502,11 @@ class App:
                               "AWS was not able to validate the provided access credentials")
         if access_key in config.expired_access_keys:
             return self.fault(start_response, "400 Bad Request", "RequestExpired", "Request has expired.")
+        secret = (config.signing_secrets or {}).get(access_key)
+        if secret is not None and not _signature_ok(environ, body, secret):
+            return self.fault(start_response, "403 Forbidden", "SignatureDoesNotMatch",
+                              "The request signature we calculated does not match the signature you provided. "
+                              "Check your AWS Secret Access Key and signing method.")
         if config.valid_access_keys is not None and access_key not in config.valid_access_keys:
             return self.fault(start_response, "401 Unauthorized", "AuthFailure",
                               "AWS was not able to validate the provided access credentials")

@@ -114,3 +114,22 @@ fn the_ec2_specific_endpoint_variable_beats_the_general_one() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("AWS_ENDPOINT_URL_EC2: 'http://['"), "{err}");
 }
+
+#[test]
+fn a_request_signed_with_the_wrong_secret_is_refused() {
+    let sim = Sim::start_with(json!({"signing_secrets": {"AKIDEXAMPLEFAKE": common::SECRET_KEY}}));
+    // The right secret: signatures verify, the request is answered.
+    let (code, _, err) = run(sim.amitools().args(["ancestors", "ami-12345678"]));
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("does not exist"), "{err}");
+    // The wrong one: refused, once, as expired or invalid credentials.
+    sim.reset_stats();
+    let (code, _, err) =
+        run(sim.amitools().env("AWS_SECRET_ACCESS_KEY", "not-the-right-secret").args(["ancestors", "ami-12345678"]));
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("EC2 refused the AWS credentials in use as expired or invalid (SignatureDoesNotMatch"),
+        "{err}"
+    );
+    assert_eq!(sim.total_calls(), 1, "not retried");
+}

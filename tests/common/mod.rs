@@ -37,8 +37,12 @@ impl Sim {
         Sim::start_with(json!({}))
     }
 
-    /// Start with an initial configuration (see sim/README.md).
-    pub fn start_with(config: Value) -> Sim {
+    /// Start with an initial configuration (see sim/README.md). Requests
+    /// signed with the harness's key must carry a valid signature, as on EC2.
+    pub fn start_with(mut config: Value) -> Sim {
+        if config.get("signing_secrets").is_none() {
+            config["signing_secrets"] = json!({ "AKIDEXAMPLEFAKE": SECRET_KEY });
+        }
         let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("sim/amisim.py");
         let mut child = Process::new(sim_python())
             .arg(script)
