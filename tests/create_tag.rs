@@ -423,3 +423,18 @@ fn tag_without_a_source_instance_leaves_that_tag_off() {
     assert!(err.contains("source_instance: none"), "{err}");
     assert!(tags_of(&sim, &copy).get("source_instance").is_none());
 }
+
+#[test]
+fn create_wait_takes_a_timeout() {
+    let sim = Sim::start_with(json!({"pending_seconds": 600}));
+    let (instance, _) = sim.run_instance(REGION);
+    let started = std::time::Instant::now();
+    let (code, out, err) = create(&sim, &["--wait", "--timeout", "2s", &instance]);
+    assert_eq!(code, 4, "{err}");
+    assert!(out.trim().starts_with("ami-"), "the id is printed first: {out}");
+    assert!(err.contains("timed out after 2s") && err.contains("exists"), "{err}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(6), "{:?}", started.elapsed());
+    // --timeout without --wait is a usage error.
+    let (code, _, err) = create(&sim, &["--timeout", "2s", &instance]);
+    assert_eq!(code, 2, "{err}");
+}
