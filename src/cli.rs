@@ -7,7 +7,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::ids::{AmiId, InstanceId, Region};
 use crate::output::OutputFormat;
 
-const MAIN_AFTER_HELP: &str = "\
+const MAIN_EXAMPLES: &str = "\
 Examples:
   AMI=$(amitools create i-0123456789abcdef0) && amitools waiton \"$AMI\"
   amitools ancestors ami-0123456789abcdef0
@@ -18,16 +18,23 @@ Examples:
 Credentials: --profile's alone when given; else AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY,
 the file named by AWS_CREDENTIAL_FILE, the AWS profile chain (SSO, ..., instance role).
 Region: -r/--region, AWS_REGION, AWS_DEFAULT_REGION, the credential file, the profile,
-instance metadata.
+instance metadata.";
 
-Exit codes:
-  0    success
-  1    an AWS or runtime error
-  2    bad usage or bad input (nothing was sent to AWS)
-  3    waiton: the state can never be reached
-  4    waiton: timed out
-  5    waiton: the image does not exist
-  130  interrupted by Ctrl-C: dies by SIGINT (143: SIGTERM)";
+fn main_after_help() -> String {
+    format!("{MAIN_EXAMPLES}\n\n{}", crate::error::exit_codes_help(false))
+}
+
+fn waiton_after_help() -> String {
+    format!(
+        "Examples:
+  amitools waiton ami-0123456789abcdef0
+  amitools waiton --timeout 2h ami-0123456789abcdef0 available
+  amitools waiton --nowait-exist ami-0123456789abcdef0 exists
+
+{}",
+        crate::error::exit_codes_help(true)
+    )
+}
 
 /// Create, copy, tag and wait on AWS machine images, and walk their lineage.
 #[derive(Debug, Parser)]
@@ -38,7 +45,7 @@ Exit codes:
     long_about = "Create, copy, tag and wait on AWS machine images (AMIs), and answer what plain \
                   `aws ec2` cannot: which image was made from which, back to the root and forward \
                   to every descendant, when, from what instance, and in what state each is now.",
-    after_help = MAIN_AFTER_HELP,
+    after_help = main_after_help(),
     subcommand_required = true,
     arg_required_else_help = true,
     max_term_width = 100
@@ -236,20 +243,7 @@ pub struct TagArgs {
 /// STATE: available (default), pending, failed, exists (visible in any state),
 /// invalid, deregistered, transient, error, disabled.
 #[derive(Debug, Args)]
-#[command(after_help = "\
-Examples:
-  amitools waiton ami-0123456789abcdef0
-  amitools waiton --timeout 2h ami-0123456789abcdef0 available
-  amitools waiton --nowait-exist ami-0123456789abcdef0 exists
-
-Exit codes:
-  0    the state was reached
-  1    an AWS error (e.g. not authorized)
-  2    bad usage
-  3    the state can never be reached (e.g. the image failed)
-  4    timed out (the message gives the last state and how long it waited)
-  5    the image does not exist or never became visible
-  130  interrupted by Ctrl-C: dies by SIGINT (143: SIGTERM)")]
+#[command(after_help = waiton_after_help())]
 pub struct WaitonArgs {
     /// The image to wait on
     #[arg(value_name = "AMI_ID")]

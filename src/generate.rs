@@ -134,7 +134,7 @@ fn man_page(cmd: &Command, parent: Option<&Command>) -> Vec<u8> {
     rendered.expect("writing to a Vec cannot fail");
 
     let mut roff = Roff::new();
-    exit_status(&mut roff, cmd.get_name() == "waiton" || parent.is_none());
+    exit_status(&mut roff, cmd.get_name() == "waiton" || parent.is_none(), cmd.get_name() == "waiton");
     environment(&mut roff);
     files_section(&mut roff);
     if parent.is_none() || ["create", "tag", "copy", "clone", "ancestors", "children"].contains(&cmd.get_name()) {
@@ -176,24 +176,15 @@ fn definitions(roff: &mut Roff, items: &[(&str, &str)]) {
     }
 }
 
-fn exit_status(roff: &mut Roff, waits: bool) {
+/// From error::EXIT_CODES, the table --help shows too. `waits`: the page of
+/// a command that waits (waiton, or create/copy with --wait) lists 3-5.
+fn exit_status(roff: &mut Roff, waits: bool, waiton: bool) {
     roff.control("SH", ["EXIT STATUS"]);
-    let mut codes = vec![
-        ("0", "Success."),
-        ("1", "An AWS or runtime error; the message names the EC2 error code."),
-        ("2", "Bad usage or bad input; nothing was sent to AWS."),
-    ];
-    if waits {
-        codes.extend([
-            ("3", "The state waited for can never be reached (e.g. the image failed)."),
-            ("4", "The wait timed out; the message gives the last state seen and how long it waited."),
-            ("5", "The image does not exist, or never became visible."),
-        ]);
-    }
-    codes.push((
-        "130",
-        "Interrupted by Ctrl-C: the process dies by SIGINT, so that a shell loop stops too (143: SIGTERM).",
-    ));
+    let codes: Vec<(&str, &str)> = crate::error::EXIT_CODES
+        .iter()
+        .filter(|doc| waits || !doc.waiton_only)
+        .map(|doc| (doc.code, if waiton { doc.waiton } else { doc.any }))
+        .collect();
     definitions(roff, &codes);
 }
 
@@ -206,14 +197,16 @@ fn environment(roff: &mut Roff) {
             ("AWS_SESSION_TOKEN", "The session token for temporary credentials."),
             ("AWS_CREDENTIAL_FILE", "A credential file in the original AMITools format (see FILES); used when the key pair is not in the environment."),
             ("AWS_REGION, AWS_DEFAULT_REGION", "The region, unless -r/--region is given."),
-            ("AWS_PROFILE", "The profile in the AWS config files, unless --profile is given."),
-            ("AWS_ENDPOINT_URL", "Send EC2 requests to this URL instead of AWS (as --endpoint-url)."),
+            ("AWS_PROFILE", "The profile in the AWS config files, unless --profile is given (--profile also beats a key pair in the environment; AWS_PROFILE does not)."),
+            ("AWS_ENDPOINT_URL_EC2, AWS_ENDPOINT_URL", "Send EC2 requests for every region to this URL instead of AWS (as --endpoint-url); the first wins."),
+            ("AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE", "Other places for ~/.aws/config and ~/.aws/credentials; like them, regular files of at most 1 MiB."),
+            ("AWS_EC2_METADATA_DISABLED, AWS_EC2_METADATA_SERVICE_ENDPOINT", "Turn off, or point elsewhere, the instance metadata service (IMDSv2) that gives an EC2 host its region and role credentials."),
             ("RUST_LOG", "Diagnostic filter, e.g. debug or amitools=trace; overrides -v and -q. Secrets are never logged."),
         ],
     );
     roff.control("PP", []);
     roff.text([roman(
-        "Without a key pair or credential file, the AWS SDK's chain is used: ~/.aws/config and ~/.aws/credentials, SSO, credential_process, web identity, container and instance metadata.",
+        "Without a key pair or credential file, the AWS SDK's chain is used: ~/.aws/config and ~/.aws/credentials, SSO, credential_process, web identity, container and instance metadata. Without a region from the flag, the environment, the credential file or the profile, instance metadata gives it.",
     )]);
 }
 

@@ -38,6 +38,15 @@ impl ImageState {
 
     pub fn as_str(&self) -> &str {
         match self {
+            ImageState::Other(s) => s,
+            known => known.static_name(),
+        }
+    }
+
+    /// The name of a known state, for lists made at compile time's leisure
+    /// (an unknown state has no static name: "other").
+    pub fn static_name(&self) -> &'static str {
+        match self {
             ImageState::Pending => "pending",
             ImageState::Available => "available",
             ImageState::Invalid => "invalid",
@@ -46,7 +55,7 @@ impl ImageState {
             ImageState::Failed => "failed",
             ImageState::Error => "error",
             ImageState::Disabled => "disabled",
-            ImageState::Other(s) => s,
+            ImageState::Other(_) => "other",
         }
     }
 

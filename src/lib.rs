@@ -36,6 +36,14 @@ use crate::error::{Error, ExitCode};
 /// that subcommand.
 pub fn run(args: impl IntoIterator<Item = OsString>) -> std::process::ExitCode {
     let args: Vec<OsString> = args.into_iter().collect();
+    // Hidden: the original names and their subcommands, one pair a line, for
+    // scripts/install-aliases (the list lives in generate::ALIASES only).
+    if args.len() == 2 && args[1] == "--list-aliases" {
+        for (alias, subcommand) in generate::ALIASES {
+            println!("{alias} {subcommand}");
+        }
+        return std::process::ExitCode::SUCCESS;
+    }
     let (command, expanded) = generate::expand_alias(args.clone());
     let parsed = command.try_get_matches_from(expanded).and_then(|matches| Cli::from_arg_matches(&matches));
     let code = match parsed {

@@ -87,7 +87,7 @@ impl Table {
         let mut widths = vec![0; columns];
         for line in &lines {
             for (i, cell) in line.iter().enumerate().take(columns) {
-                widths[i] = widths[i].max(cell.chars().count());
+                widths[i] = widths[i].max(display_width(cell));
             }
         }
         for line in lines {
@@ -95,7 +95,7 @@ impl Table {
             for (i, cell) in line.iter().enumerate().take(columns) {
                 text.push_str(cell);
                 if i + 1 < columns {
-                    let pad = widths[i] - cell.chars().count() + GAP;
+                    let pad = widths[i] - display_width(cell) + GAP;
                     text.extend(std::iter::repeat_n(' ', pad));
                 }
             }
@@ -103,6 +103,11 @@ impl Table {
         }
         Ok(())
     }
+}
+
+/// The columns a terminal gives `text` (escaped text has no control characters).
+fn display_width(text: &str) -> usize {
+    unicode_width::UnicodeWidthStr::width(text)
 }
 
 /// Pretty JSON and a newline.
@@ -131,6 +136,14 @@ mod tests {
             "IMAGE_ID       NAME          X\nami-12345678   a\nami-1          longer name   z\n"
         );
         assert_eq!(render(&table, false).lines().count(), 2);
+    }
+
+    #[test]
+    fn wide_characters_are_padded_by_their_width() {
+        let mut table = Table::new(vec!["NAME".into(), "X".into()]);
+        table.rows.push(vec!["ウェブ".into(), "1".into()]);
+        table.rows.push(vec!["web".into(), "2".into()]);
+        assert_eq!(render(&table, false), "ウェブ   1\nweb      2\n");
     }
 
     #[test]

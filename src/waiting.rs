@@ -13,7 +13,6 @@ use std::fmt;
 use std::time::Duration;
 
 use crate::ec2::{Ec2, Ec2Error, Ec2ErrorKind};
-use crate::error::ExitCode;
 use crate::ids::{AmiId, Region};
 use crate::image::{Image, ImageState};
 use crate::output::shown;
@@ -41,9 +40,11 @@ impl Target {
     }
 
     /// The values `waiton` accepts, for --help and completions.
+    /// The common ones first; the rest of EC2's states (ImageState::KNOWN) after.
     pub fn all_names() -> Vec<&'static str> {
-        let mut names = vec!["available", "pending", "failed", "exists"];
-        names.extend(["invalid", "deregistered", "transient", "error", "disabled"]);
+        let first = ["available", "pending", "failed", "exists"];
+        let mut names = first.to_vec();
+        names.extend(ImageState::KNOWN.iter().map(ImageState::static_name).filter(|name| !first.contains(name)));
         names
     }
 }
@@ -220,17 +221,6 @@ pub enum WaitError {
     NotFound { id: AmiId, region: Region, waited: Duration, seen: bool },
     #[error(transparent)]
     Ec2(#[from] Ec2Error),
-}
-
-impl WaitError {
-    pub fn exit_code(&self) -> ExitCode {
-        match self {
-            WaitError::Unreachable { .. } => ExitCode::Unreachable,
-            WaitError::TimedOut { .. } => ExitCode::TimedOut,
-            WaitError::NotFound { .. } => ExitCode::NotFound,
-            WaitError::Ec2(_) => ExitCode::Failure,
-        }
-    }
 }
 
 /// What a timed-out wait saw last: a state, "not found", or no answer at all.
@@ -526,7 +516,6 @@ mod tests {
         let ec2 = scripted(&clock, vec![(0, Some(Pending)), (30, Some(Failed))]);
         let err = run(&ec2, &clock, &opts(Available, Mode::Smart)).unwrap_err();
         assert!(matches!(err, WaitError::Unreachable { current: Failed, .. }), "{err}");
-        assert_eq!(err.exit_code(), ExitCode::Unreachable);
         assert!(clock.now() <= Duration::from_secs(34), "{:?}", clock.now());
     }
 
@@ -575,7 +564,6 @@ mod tests {
         let options = WaitOptions { exist_timeout: Duration::from_secs(60), ..opts(Available, Mode::Smart) };
         let err = run(&ec2, &clock, &options).unwrap_err();
         assert!(matches!(err, WaitError::NotFound { seen: false, .. }));
-        assert_eq!(err.exit_code(), ExitCode::NotFound);
         assert!(clock.now() >= Duration::from_secs(60) && clock.now() < Duration::from_secs(70));
     }
 
@@ -652,7 +640,7 @@ mod tests {
         let clock = FakeClock::new();
         let ec2 = FakeEc2::with_describe(|_| Err(FakeEc2::error(Ec2ErrorKind::Denied)));
         let err = run(&ec2, &clock, &opts(Available, Mode::Smart)).unwrap_err();
-        assert_eq!(err.exit_code(), ExitCode::Failure);
+        assert!(matches!(err, WaitError::Ec2(_)), "{err}");
     }
 
     #[test]
@@ -679,7 +667,7 @@ mod tests {
         let clock = FakeClock::new();
         let ec2 = FakeEc2::with_describe(|_| Err(FakeEc2::error(Ec2ErrorKind::Network)));
         let err = run(&ec2, &clock, &opts(Available, Mode::Smart)).unwrap_err();
-        assert_eq!(err.exit_code(), ExitCode::Failure);
+        assert!(matches!(err, WaitError::Ec2(_)), "{err}");
         assert_eq!(clock.now(), Duration::ZERO);
     }
 

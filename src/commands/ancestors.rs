@@ -27,10 +27,12 @@ impl Plan {
         let found = fetch::ancestors(ctx.ec2, &start, self.max_depth, tags_only)?;
         let chain = found.chain;
         if matches!(chain.ancestors.first(), Some(Ancestor::Missing { .. } | Ancestor::Recorded { .. })) {
-            return Err(Error::Failed(format!(
-                "image {} does not exist in {} (or is not visible to you)",
-                self.image_id, ctx.region
-            )));
+            return Err(Error::ImageNotFound {
+                what: "image",
+                id: self.image_id.clone(),
+                region: ctx.region.clone(),
+                also: "",
+            });
         }
         let records: Vec<ImageRecord> = chain
             .ancestors

@@ -182,10 +182,12 @@ impl Plan {
         let tree = found.tree;
         let root_node = tree.root();
         if root_node.image.is_none() && root_node.children.is_empty() && found.refused.is_empty() {
-            return Err(Error::Failed(format!(
-                "image {} does not exist in {} (or is not visible to you), and no image names it as its source",
-                self.image_id, ctx.region
-            )));
+            return Err(Error::ImageNotFound {
+                what: "image",
+                id: self.image_id.clone(),
+                region: ctx.region.clone(),
+                also: ", and no image names it as its source",
+            });
         }
         if self.list.ids {
             for node in tree.preorder() {

@@ -96,11 +96,11 @@ impl Plan {
     pub fn execute(self, ctx: &mut Context) -> Result<()> {
         let source_region = self.source_region.clone().unwrap_or_else(|| ctx.region.clone());
         let dest_region = self.dest_region.clone().unwrap_or_else(|| ctx.region.clone());
-        let source = ctx.ec2.describe_image(&source_region, &self.source)?.ok_or_else(|| {
-            Error::Failed(format!(
-                "source image {} does not exist in {source_region} (or is not visible to you)",
-                self.source
-            ))
+        let source = ctx.ec2.describe_image(&source_region, &self.source)?.ok_or_else(|| Error::ImageNotFound {
+            what: "source image",
+            id: self.source.clone(),
+            region: source_region.clone(),
+            also: "",
         })?;
         let recorded = RecordedLineage::from_tags(&source.tags);
         let lineage = Lineage {

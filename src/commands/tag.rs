@@ -129,8 +129,11 @@ impl Plan {
     pub fn execute(self, ctx: &mut Context) -> Result<()> {
         let region = ctx.region.clone();
         let lineage = if self.from_api {
-            let image = ctx.ec2.describe_image(&region, &self.image_id)?.ok_or_else(|| {
-                Error::Failed(format!("image {} does not exist in {region} (or is not visible to you)", self.image_id))
+            let image = ctx.ec2.describe_image(&region, &self.image_id)?.ok_or_else(|| Error::ImageNotFound {
+                what: "image",
+                id: self.image_id.clone(),
+                region: region.clone(),
+                also: "",
             })?;
             self.lineage_from_api(ctx, &image)?
         } else {
