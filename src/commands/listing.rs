@@ -69,7 +69,7 @@ impl ImageRecord {
 
     /// A visible image and the link the walk followed from it.
     pub fn found(image: &Image, link: Option<Link>) -> ImageRecord {
-        let created = created_at(image).and_then(CreateTime::from_timestamp);
+        let created = created_at(image);
         let recorded = RecordedLineage::from_tags(&image.tags);
         ImageRecord {
             image_id: image.id.clone(),

@@ -11,7 +11,7 @@ use serde::Serialize;
 pub use crate::ec2::ImageKey as Key;
 use crate::ids::{AmiId, Region};
 use crate::image::{AncestryEntry, Image};
-use crate::lineage::RecordedLineage;
+use crate::lineage::{CreateTime, RecordedLineage};
 
 /// Where the link from an image to its parent came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -308,11 +308,8 @@ pub fn descendants_tree(index: &Index, root: &Key, depth: Option<u32>, tags_only
 }
 
 /// When an image was made: its lineage tags, else EC2's CreationDate.
-pub fn created_at(image: &Image) -> Option<i64> {
-    RecordedLineage::from_tags(&image.tags)
-        .created
-        .map(|t| t.timestamp())
-        .or_else(|| image.creation_date.map(|d| d.unix_timestamp()))
+pub fn created_at(image: &Image) -> Option<CreateTime> {
+    RecordedLineage::from_tags(&image.tags).created.or_else(|| image.creation_date.and_then(CreateTime::from_datetime))
 }
 
 #[cfg(test)]
