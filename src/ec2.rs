@@ -813,6 +813,23 @@ impl SdkEc2 {
 }
 
 impl SdkEc2 {
+    /// Send one request to `region`'s endpoint and wait for the answer; a
+    /// failure names the action and the endpoint the request went to.
+    fn send<T, E, R, F>(
+        &self,
+        region: &Region,
+        action: &'static str,
+        request: impl FnOnce(Client) -> F,
+    ) -> Result<T, Ec2Error>
+    where
+        F: Future<Output = Result<T, SdkError<E, R>>>,
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+        R: fmt::Debug + HasStatus + 'static,
+    {
+        let endpoint = self.endpoint(region);
+        self.runtime.block_on(request(self.client(region))).map_err(|e| Ec2Error::from_sdk(action, &endpoint.name(), e))
+    }
+
     /// A paginated DescribeImages in `region`; deprecated and disabled images
     /// are always asked for, since they still hold lineage.
     fn images_query(
@@ -912,11 +929,7 @@ impl Ec2 for SdkEc2 {
     }
 
     fn image_ancestry(&self, region: &Region, id: &AmiId) -> Result<Vec<AncestryEntry>, Ec2Error> {
-        let endpoint = self.endpoint(region);
-        let out = self
-            .runtime
-            .block_on(self.client(region).get_image_ancestry().image_id(id.as_str()).send())
-            .map_err(|e| Ec2Error::from_sdk("GetImageAncestry", &endpoint.name(), e))?;
+        let out = self.send(region, "GetImageAncestry", |c| c.get_image_ancestry().image_id(id.as_str()).send())?;
         let mut entries: Vec<AncestryEntry> = Vec::new();
         // Entries carry their source's region, not their own: the first is
         // where we asked, each next one where the previous one's source is.
@@ -1019,91 +1032,77 @@ impl Ec2 for SdkEc2 {
     }
 
     fn describe_instance(&self, region: &Region, id: &InstanceId) -> Result<Instance, Ec2Error> {
-        let client = self.client(region);
-        let endpoint = self.endpoint(region);
-        let out = self
-            .runtime
-            .block_on(client.describe_instances().instance_ids(id.as_str()).send())
-            .map_err(|e| Ec2Error::from_sdk("DescribeInstances", &endpoint.name(), e))?;
+        let out =
+            self.send(region, "DescribeInstances", |c| c.describe_instances().instance_ids(id.as_str()).send())?;
         let instance =
             out.reservations().iter().flat_map(|r| r.instances()).find(|i| i.instance_id() == Some(id.as_str()));
         match instance {
             Some(instance) => {
                 Ok(Instance { id: id.clone(), image_id: instance.image_id().and_then(|v| v.parse().ok()) })
             }
+            // EC2 answers an unknown id with an error; an empty answer means the same.
             None => Err(Ec2Error {
-                action: "DescribeInstances",
-                kind: Ec2ErrorKind::NotFound,
                 code: Some("InvalidInstanceID.NotFound".into()),
-                message: format!("The instance ID '{id}' does not exist"),
-                endpoint: endpoint.name(),
-                attempts: 1,
+                ..Ec2Error::new(
+                    "DescribeInstances",
+                    Ec2ErrorKind::NotFound,
+                    format!("The instance ID '{id}' does not exist"),
+                    &self.endpoint(region).name(),
+                )
             }),
         }
     }
 
     fn create_image(&self, region: &Region, request: &NewImage) -> Result<AmiId, Ec2Error> {
         let counter = AttemptCounter::default();
-        let client = self.client(region);
-        let endpoint = self.endpoint(region);
-        let call = client
-            .create_image()
-            .instance_id(request.instance_id.as_str())
-            .name(&request.name)
-            .set_description(request.description.clone())
-            .no_reboot(request.no_reboot)
-            .set_tag_specifications(image_and_snapshot_tags(&request.tags, &request.image_tags))
-            .dry_run(request.dry_run)
-            .customize()
-            .interceptor(counter.clone())
-            .send();
-        let out = self
-            .runtime
-            .block_on(call)
-            .map_err(|e| counter.annotate(Ec2Error::from_sdk("CreateImage", &endpoint.name(), e)))?;
-        returned_image_id("CreateImage", out.image_id(), &endpoint.name())
+        let call = |client: Client| {
+            client
+                .create_image()
+                .instance_id(request.instance_id.as_str())
+                .name(&request.name)
+                .set_description(request.description.clone())
+                .no_reboot(request.no_reboot)
+                .set_tag_specifications(image_and_snapshot_tags(&request.tags, &request.image_tags))
+                .dry_run(request.dry_run)
+                .customize()
+                .interceptor(counter.clone())
+                .send()
+        };
+        let out = self.send(region, "CreateImage", call).map_err(|e| counter.annotate(e))?;
+        returned_image_id("CreateImage", out.image_id(), &self.endpoint(region).name())
     }
 
     fn copy_image(&self, request: &ImageCopy) -> Result<AmiId, Ec2Error> {
         let counter = AttemptCounter::default();
-        let client = self.client(&request.dest_region);
-        let endpoint = self.endpoint(&request.dest_region);
-        let call = client
-            .copy_image()
-            .source_image_id(request.source_image_id.as_str())
-            .source_region(request.source_region.as_str())
-            .name(&request.name)
-            .set_description(request.description.clone())
-            .encrypted(request.encrypted)
-            .set_kms_key_id(request.kms_key_id.clone())
-            .set_tag_specifications(image_and_snapshot_tags(&request.tags, &request.image_tags))
-            .dry_run(request.dry_run)
-            .customize()
-            .interceptor(counter.clone())
-            .send();
-        let out = self
-            .runtime
-            .block_on(call)
-            .map_err(|e| counter.annotate(Ec2Error::from_sdk("CopyImage", &endpoint.name(), e)))?;
-        returned_image_id("CopyImage", out.image_id(), &endpoint.name())
+        let call = |client: Client| {
+            client
+                .copy_image()
+                .source_image_id(request.source_image_id.as_str())
+                .source_region(request.source_region.as_str())
+                .name(&request.name)
+                .set_description(request.description.clone())
+                .encrypted(request.encrypted)
+                .set_kms_key_id(request.kms_key_id.clone())
+                .set_tag_specifications(image_and_snapshot_tags(&request.tags, &request.image_tags))
+                .dry_run(request.dry_run)
+                .customize()
+                .interceptor(counter.clone())
+                .send()
+        };
+        let out = self.send(&request.dest_region, "CopyImage", call).map_err(|e| counter.annotate(e))?;
+        returned_image_id("CopyImage", out.image_id(), &self.endpoint(&request.dest_region).name())
     }
 
     fn create_tags(&self, region: &Region, id: &AmiId, tags: &Tags, dry_run: bool) -> Result<(), Ec2Error> {
-        let client = self.client(region);
-        let endpoint = self.endpoint(region);
-        let call = client.create_tags().resources(id.as_str()).set_tags(Some(sdk_tags(tags))).dry_run(dry_run).send();
-        self.runtime.block_on(call).map_err(|e| Ec2Error::from_sdk("CreateTags", &endpoint.name(), e))?;
+        self.send(region, "CreateTags", |c| {
+            c.create_tags().resources(id.as_str()).set_tags(Some(sdk_tags(tags))).dry_run(dry_run).send()
+        })?;
         Ok(())
     }
 
     fn regions(&self, all: bool) -> Result<Vec<Region>, Ec2Error> {
-        let region = &self.home_region;
-        let client = self.client(region);
-        let endpoint = self.endpoint(region);
-        let out = self
-            .runtime
-            .block_on(client.describe_regions().all_regions(all).send())
-            .map_err(|e| Ec2Error::from_sdk("DescribeRegions", &endpoint.name(), e))?;
+        // Account-wide questions are asked in the region in use.
+        let out = self.send(&self.home_region, "DescribeRegions", |c| c.describe_regions().all_regions(all).send())?;
         let mut regions: Vec<Region> =
             out.regions().iter().filter_map(|r| r.region_name()).filter_map(|n| n.parse().ok()).collect();
         regions.sort();
@@ -1112,13 +1111,8 @@ impl Ec2 for SdkEc2 {
 }
 
 fn returned_image_id(action: &'static str, id: Option<&str>, endpoint: &str) -> Result<AmiId, Ec2Error> {
-    id.and_then(|id| id.parse().ok()).ok_or_else(|| Ec2Error {
-        action,
-        kind: Ec2ErrorKind::Other,
-        code: None,
-        message: format!("EC2 returned no valid image id ({id:?})"),
-        endpoint: endpoint.to_string(),
-        attempts: 1,
+    id.and_then(|id| id.parse().ok()).ok_or_else(|| {
+        Ec2Error::new(action, Ec2ErrorKind::Other, format!("EC2 returned no valid image id ({id:?})"), endpoint)
     })
 }
 

@@ -6,7 +6,7 @@ use crate::cli::Column;
 use crate::ec2::Tags;
 use crate::ids::{AmiId, InstanceId, Region};
 use crate::image::{AncestryEntry, Image, ImageState};
-use crate::lineage::graph::{created_at, parent_of, Key, Link, Origin};
+use crate::lineage::graph::{created_from, parent_of, Key, Link, Origin};
 use crate::lineage::{CreateTime, RecordedLineage};
 use crate::output::Table;
 
@@ -69,8 +69,8 @@ impl ImageRecord {
 
     /// A visible image and the link the walk followed from it.
     pub fn found(image: &Image, link: Option<Link>) -> ImageRecord {
-        let created = created_at(image);
         let recorded = RecordedLineage::from_tags(&image.tags);
+        let created = created_from(image, &recorded);
         ImageRecord {
             image_id: image.id.clone(),
             region: image.region.clone(),

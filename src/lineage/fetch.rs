@@ -19,7 +19,7 @@ use std::collections::HashSet;
 use crate::ec2::{Ec2, Ec2Error, Ec2ErrorKind};
 use crate::ids::{AmiId, Region};
 use crate::image::AncestryEntry;
-use crate::lineage::graph::{descendants_tree, parent_of, walk_ancestors, Chain, Index, Key, Tree, Walk};
+use crate::lineage::graph::{descendants_tree, walk_ancestors, Chain, Index, Key, Tree, Walk};
 use crate::lineage::SOURCE_IMAGE;
 
 /// GetImageAncestry's longest answer.
@@ -207,9 +207,9 @@ fn walk_generations(
         // in any region (small regions were read whole, large ones just now).
         let current: HashSet<&Key> = generation.iter().collect();
         let mut next: Vec<Key> = Vec::new();
-        for image in index.images() {
-            let Some(link) = parent_of(image, tags_only) else { continue };
-            let key = (image.region.clone(), image.id.clone());
+        for key in index.keys() {
+            let Some(link) = index.parent(key, tags_only) else { continue };
+            let key = key.clone();
             if current.contains(&(link.region, link.parent)) && !placed.contains(&key) {
                 next.push(key);
             }

@@ -47,9 +47,13 @@ pub struct Link {
 /// The parent of an image: from its lineage tags, else (unless `tags_only`)
 /// from what EC2 recorded. A `source_region` tag sends the walk to that region.
 pub fn parent_of(image: &Image, tags_only: bool) -> Option<Link> {
-    let recorded = RecordedLineage::from_tags(&image.tags);
-    if let Some(parent) = recorded.source_image {
-        let region = recorded.source_region.unwrap_or_else(|| image.region.clone());
+    link_of(image, &RecordedLineage::from_tags(&image.tags), tags_only)
+}
+
+/// `parent_of`, with the image's tags already read.
+pub fn link_of(image: &Image, recorded: &RecordedLineage, tags_only: bool) -> Option<Link> {
+    if let Some(parent) = recorded.source_image.clone() {
+        let region = recorded.source_region.clone().unwrap_or_else(|| image.region.clone());
         return Some(Link { parent, region, origin: Origin::Tag });
     }
     if tags_only {
@@ -60,11 +64,12 @@ pub fn parent_of(image: &Image, tags_only: bool) -> Option<Link> {
     Some(Link { parent, region, origin: Origin::Ec2 })
 }
 
-/// What has been fetched: images found, EC2's ancestry records, and which
-/// keys have been looked up (a key looked up and not found is not visible).
+/// What has been fetched: images found (their lineage tags read once, on
+/// the way in), EC2's ancestry records, and which keys have been looked up
+/// (a key looked up and not found is not visible).
 #[derive(Debug, Default)]
 pub struct Index {
-    images: HashMap<Key, Image>,
+    images: HashMap<Key, (Image, RecordedLineage)>,
     records: HashMap<Key, AncestryEntry>,
     looked_up: HashSet<Key>,
 }
@@ -73,7 +78,18 @@ impl Index {
     pub fn insert(&mut self, image: Image) {
         let key = (image.region.clone(), image.id.clone());
         self.looked_up.insert(key.clone());
-        self.images.insert(key, image);
+        let recorded = RecordedLineage::from_tags(&image.tags);
+        self.images.insert(key, (image, recorded));
+    }
+
+    /// An image's parent, from the tags read when it entered the index.
+    pub fn parent(&self, key: &Key, tags_only: bool) -> Option<Link> {
+        self.images.get(key).and_then(|(image, recorded)| link_of(image, recorded, tags_only))
+    }
+
+    /// When an image was made, from the tags read when it entered the index.
+    fn created(&self, key: &Key) -> Option<CreateTime> {
+        self.images.get(key).and_then(|(image, recorded)| created_from(image, recorded))
     }
 
     /// EC2's record of an image's origin (it may name images you cannot see).
@@ -87,7 +103,7 @@ impl Index {
     }
 
     pub fn get(&self, key: &Key) -> Option<&Image> {
-        self.images.get(key)
+        self.images.get(key).map(|(image, _)| image)
     }
 
     pub fn recorded(&self, key: &Key) -> Option<&AncestryEntry> {
@@ -99,7 +115,11 @@ impl Index {
     }
 
     pub fn images(&self) -> impl Iterator<Item = &Image> {
-        self.images.values()
+        self.images.values().map(|(image, _)| image)
+    }
+
+    pub fn keys(&self) -> impl Iterator<Item = &Key> {
+        self.images.keys()
     }
 }
 
@@ -178,7 +198,8 @@ pub fn walk_ancestors(index: &Index, start: &Key, max_depth: u32, tags_only: boo
         }
         seen.insert(current.clone());
         let (link, has_record) = if let Some(image) = index.get(&current) {
-            let link = parent_of(image, tags_only)
+            let link = index
+                .parent(&current, tags_only)
                 .or_else(|| (!tags_only).then(|| index.recorded(&current).and_then(recorded_link)).flatten());
             let has_record = image.source_image_id.is_some() || index.recorded(&current).is_some();
             ancestors.push(Ancestor::Found { image: Box::new(image.clone()), link: link.clone() });
@@ -262,13 +283,13 @@ impl Tree {
 /// is not placed again, so a loop in the tags cannot make the tree infinite.
 pub fn descendants_tree(index: &Index, root: &Key, depth: Option<u32>, tags_only: bool) -> Tree {
     let mut children_of: HashMap<Key, Vec<(&Image, Origin)>> = HashMap::new();
-    for image in index.images() {
-        if let Some(link) = parent_of(image, tags_only) {
+    for key in index.keys() {
+        if let (Some(link), Some(image)) = (index.parent(key, tags_only), index.get(key)) {
             children_of.entry((link.region, link.parent)).or_default().push((image, link.origin));
         }
     }
     for children in children_of.values_mut() {
-        children.sort_by_key(|(image, _)| (created_at(image), image.id.clone()));
+        children.sort_by_key(|(image, _)| (index.created(&(image.region.clone(), image.id.clone())), image.id.clone()));
     }
     let mut tree = Tree {
         nodes: vec![TreeNode {
@@ -309,7 +330,12 @@ pub fn descendants_tree(index: &Index, root: &Key, depth: Option<u32>, tags_only
 
 /// When an image was made: its lineage tags, else EC2's CreationDate.
 pub fn created_at(image: &Image) -> Option<CreateTime> {
-    RecordedLineage::from_tags(&image.tags).created.or_else(|| image.creation_date.and_then(CreateTime::from_datetime))
+    created_from(image, &RecordedLineage::from_tags(&image.tags))
+}
+
+/// `created_at`, with the image's tags already read.
+pub fn created_from(image: &Image, recorded: &RecordedLineage) -> Option<CreateTime> {
+    recorded.created.or_else(|| image.creation_date.and_then(CreateTime::from_datetime))
 }
 
 #[cfg(test)]
