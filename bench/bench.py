@@ -171,18 +171,25 @@ done"""
     return case
 
 
-def children_case(sim: Sim, env: dict) -> Case:
-    # 4 children per image over 4 generations: 4 + 16 + 64 + 256 = 340 descendants.
-    root = ami(0xB00000)
-    images, generation, next_id = [], [root], 0xB00001
-    for _ in range(4):
+def descendants(root_number: int, fanout: int, generations: int) -> list[dict]:
+    """Images made from ami(root_number): `fanout` children per image, over
+    `generations` generations, numbered on from the root's number."""
+    images, generation, next_id = [], [ami(root_number)], root_number + 1
+    for _ in range(generations):
         children = []
         for parent in generation:
-            for _ in range(4):
+            for _ in range(fanout):
                 images.append(tagged(ami(next_id), parent, 1_366_222_705 + next_id % 100_000))
                 children.append(ami(next_id))
                 next_id += 1
         generation = children
+    return images
+
+
+def children_case(sim: Sim, env: dict) -> Case:
+    # 4 children per image over 4 generations: 4 + 16 + 64 + 256 = 340 descendants.
+    root = ami(0xB00000)
+    images = descendants(0xB00000, 4, 4)
     sim.ctl("images", {"region": REGION, "images": [{"ami_id": root, "name": "root"}] + images})
     case = Case(f"children, {len(images)} descendants over 4 generations")
     print(case.name, flush=True)
@@ -316,16 +323,7 @@ def scale_cases(env_for) -> tuple[str, list[str], list[tuple[str, bool]]]:
         leaf = ami(0xE0000 + 25)
         tree_root = ami(0xF00000)
         images.append({"ami_id": tree_root, "name": "tree"})
-        generation, next_id, tree = [tree_root], 0xF00001, [tree_root]
-        for _ in range(4):
-            children = []
-            for parent in generation:
-                for _ in range(3):
-                    images.append(tagged(ami(next_id), parent, 1_366_222_705 + next_id % 100_000))
-                    children.append(ami(next_id))
-                    next_id += 1
-            tree += children
-            generation = children
+        images += descendants(0xF00000, 3, 4)
         sim.ctl("images", {"region": REGION, "images": images})
         seeded = 0
         cli_ratio = None

@@ -63,6 +63,19 @@ impl FakeEc2<'_> {
         self.images_returned.set(self.images_returned.get() + images);
     }
 
+    /// Per region: a refused region's error, else what `answer` gives.
+    fn per_region<T>(&self, regions: &[Region], answer: impl Fn(&Region) -> T) -> Vec<RegionResult<T>> {
+        regions
+            .iter()
+            .map(|region| {
+                if self.refuse_regions.contains(region) {
+                    return (region.clone(), Err(FakeEc2::error(Ec2ErrorKind::Denied)));
+                }
+                (region.clone(), Ok(answer(region)))
+            })
+            .collect()
+    }
+
     /// The account's own images in `region` that `keep` accepts.
     fn own_in(&self, region: &Region, keep: impl Fn(&Image) -> bool) -> Vec<Image> {
         let images = self.images.borrow();
@@ -131,27 +144,21 @@ impl Ec2 for FakeEc2<'_> {
     }
 
     fn find_images(&self, keys: &[ImageKey]) -> Vec<RegionResult<Vec<Image>>> {
-        let mut regions: Vec<&Region> = keys.iter().map(|(r, _)| r).collect();
+        let mut regions: Vec<Region> = keys.iter().map(|(r, _)| r.clone()).collect();
         regions.sort();
         regions.dedup();
         self.count(regions.len(), 0);
         let images = self.images.borrow();
-        regions
-            .into_iter()
-            .map(|region| {
-                if self.refuse_regions.contains(region) {
-                    return (region.clone(), Err(FakeEc2::error(Ec2ErrorKind::Denied)));
-                }
-                let found: Vec<Image> = keys
-                    .iter()
-                    .filter(|(r, _)| r == region)
-                    .filter_map(|(r, id)| images.get(id).filter(|i| &i.region == r))
-                    .cloned()
-                    .collect();
-                self.count(0, found.len());
-                (region.clone(), Ok(found))
-            })
-            .collect()
+        self.per_region(&regions, |region| {
+            let found: Vec<Image> = keys
+                .iter()
+                .filter(|(r, _)| r == region)
+                .filter_map(|(r, id)| images.get(id).filter(|i| &i.region == r))
+                .cloned()
+                .collect();
+            self.count(0, found.len());
+            found
+        })
     }
 
     /// The recorded chain from the images' SourceImageId, as EC2 keeps it.
@@ -189,36 +196,24 @@ impl Ec2 for FakeEc2<'_> {
 
     fn own_images_in_one_page(&self, regions: &[Region]) -> Vec<RegionResult<Option<Vec<Image>>>> {
         self.count(regions.len(), 0);
-        regions
-            .iter()
-            .map(|region| {
-                if self.refuse_regions.contains(region) {
-                    return (region.clone(), Err(FakeEc2::error(Ec2ErrorKind::Denied)));
-                }
-                let own = self.own_in(region, |_| true);
-                if own.len() > self.page_size {
-                    self.count(0, self.page_size);
-                    (region.clone(), Ok(None))
-                } else {
-                    self.count(0, own.len());
-                    (region.clone(), Ok(Some(own)))
-                }
-            })
-            .collect()
+        self.per_region(regions, |region| {
+            let own = self.own_in(region, |_| true);
+            if own.len() > self.page_size {
+                self.count(0, self.page_size);
+                None
+            } else {
+                self.count(0, own.len());
+                Some(own)
+            }
+        })
     }
 
     fn own_images(&self, regions: &[Region]) -> Vec<RegionResult<Vec<Image>>> {
-        regions
-            .iter()
-            .map(|region| {
-                if self.refuse_regions.contains(region) {
-                    return (region.clone(), Err(FakeEc2::error(Ec2ErrorKind::Denied)));
-                }
-                let own = self.own_in(region, |_| true);
-                self.count(own.len().div_ceil(1000).max(1), own.len());
-                (region.clone(), Ok(own))
-            })
-            .collect()
+        self.per_region(regions, |region| {
+            let own = self.own_in(region, |_| true);
+            self.count(own.len().div_ceil(1000).max(1), own.len());
+            own
+        })
     }
 
     fn own_images_made_from(
@@ -230,23 +225,17 @@ impl Ec2 for FakeEc2<'_> {
     ) -> Vec<RegionResult<Vec<Image>>> {
         let queries_per_region = parents.len().div_ceil(200) * if tags_only { 1 } else { 2 };
         self.count(regions.len() * queries_per_region, 0);
-        regions
-            .iter()
-            .map(|region| {
-                if self.refuse_regions.contains(region) {
-                    return (region.clone(), Err(FakeEc2::error(Ec2ErrorKind::Denied)));
-                }
-                let by_tag = self
-                    .own_in(region, |i| i.tags.get(tag_key).is_some_and(|v| parents.iter().any(|p| p.as_str() == v)));
-                let by_record = if tags_only {
-                    Vec::new()
-                } else {
-                    self.own_in(region, |i| i.source_image_id.as_ref().is_some_and(|s| parents.contains(s)))
-                };
-                self.count(0, by_tag.len() + by_record.len());
-                (region.clone(), Ok(by_tag.into_iter().chain(by_record).collect()))
-            })
-            .collect()
+        self.per_region(regions, |region| {
+            let by_tag =
+                self.own_in(region, |i| i.tags.get(tag_key).is_some_and(|v| parents.iter().any(|p| p.as_str() == v)));
+            let by_record = if tags_only {
+                Vec::new()
+            } else {
+                self.own_in(region, |i| i.source_image_id.as_ref().is_some_and(|s| parents.contains(s)))
+            };
+            self.count(0, by_tag.len() + by_record.len());
+            by_tag.into_iter().chain(by_record).collect()
+        })
     }
 
     fn own_image_named(&self, region: &Region, name: &str) -> Result<Option<Image>, Ec2Error> {

@@ -11,6 +11,19 @@ use serde_json::{json, Value};
 
 const T0: i64 = 1_366_222_705;
 
+/// `ancestors` with this text as the AWS_CREDENTIAL_FILE (mode 0600) and no keys in the environment.
+fn with_credential_file(sim: &Sim, text: &str) -> ((i32, String, String), String) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = credential_file(dir.path(), "creds", text, 0o600);
+    let result = run(sim
+        .amitools()
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .env("AWS_CREDENTIAL_FILE", &file)
+        .args(["ancestors", "ami-12345678"]));
+    (result, file)
+}
+
 /// Exactly one line on stderr, the error, naming `named`; nothing sent to EC2.
 fn assert_bad_input(sim: &Sim, (code, out, err): (i32, String, String), named: &str, secret: &str) {
     assert_eq!(code, 2, "{err}");
@@ -32,39 +45,19 @@ fn a_control_character_in_a_key_is_bad_input_not_a_panic() {
             assert_bad_input(&sim, result, variable, &value[..12]);
         }
     }
-    let dir = tempfile::tempdir().unwrap();
-    let file = credential_file(
-        dir.path(),
-        "creds",
-        "aws_access_key_id = AKIAFAKE\naws_secret_access_key = abc\u{1}defsecretsecret\n",
-        0o600,
-    );
-    let result = run(sim
-        .amitools()
-        .env_remove("AWS_ACCESS_KEY_ID")
-        .env_remove("AWS_SECRET_ACCESS_KEY")
-        .env("AWS_CREDENTIAL_FILE", &file)
-        .args(["ancestors", "ami-12345678"]));
+    let (result, file) =
+        with_credential_file(&sim, "aws_access_key_id = AKIAFAKE\naws_secret_access_key = abc\u{1}defsecretsecret\n");
     assert_bad_input(&sim, result, &format!("{file}, line 2"), "defsecretsecret");
 }
 
 #[test]
 fn a_forgotten_equals_sign_does_not_echo_the_token() {
     let sim = Sim::start();
-    let dir = tempfile::tempdir().unwrap();
     let token = "IQoJb3JpZ2luX2VjEJrSECretTokenValue==";
-    let file = credential_file(
-        dir.path(),
-        "creds",
+    let (result, _) = with_credential_file(
+        &sim,
         &format!("aws_access_key_id=AKIAFAKE\naws_secret_access_key=secretsecret\naws_session_token {token}\n"),
-        0o600,
     );
-    let result = run(sim
-        .amitools()
-        .env_remove("AWS_ACCESS_KEY_ID")
-        .env_remove("AWS_SECRET_ACCESS_KEY")
-        .env("AWS_CREDENTIAL_FILE", &file)
-        .args(["ancestors", "ami-12345678"]));
     assert_bad_input(&sim, result, "line 3", "IQoJ");
 }
 
@@ -290,9 +283,9 @@ fn a_silent_endpoint_ends_within_the_wait_and_says_nothing_answered() {
     let started = Instant::now();
     let (code, _, err) = run(sim.amitools().args(["waiton", "--timeout", "4s", "ami-12345678"]));
     assert!(started.elapsed() < Duration::from_secs(8), "{:?}", started.elapsed());
-    assert_ne!(code, 0, "{err}");
+    assert_eq!(code, 1, "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(err.contains(&sim.url), "names the endpoint: {err}");
+    assert!(err.contains(&format!("no answer from EC2 at {} in time", sim.url)), "names the endpoint: {err}");
     assert!(!err.contains("last state seen: not found"), "{err}");
 }
 

@@ -11,7 +11,7 @@ use crate::cli::{ChildrenArgs, Column, ListArgs};
 use crate::error::{Error, Result};
 use crate::ids::{AmiId, Region};
 use crate::lineage::fetch;
-use crate::lineage::graph::{Key, Tree, TreeNode};
+use crate::lineage::graph::{Tree, TreeNode};
 use crate::output::{escape_untrusted, write_json, OutputFormat};
 
 #[derive(Debug)]
@@ -108,20 +108,12 @@ fn write_tree_json(out: &mut dyn Write, tree: &Tree, tags_only: bool) -> std::io
 }
 
 fn write_flat_json(out: &mut dyn Write, tree: &Tree, tags_only: bool) -> std::io::Result<()> {
-    let mut parents: Vec<Option<&AmiId>> = vec![None; tree.nodes.len()];
-    for node in &tree.nodes {
-        for &child in &node.children {
-            parents[child] = Some(&node.key.1);
-        }
-    }
-    let index_of: std::collections::HashMap<&Key, usize> =
-        tree.nodes.iter().enumerate().map(|(i, n)| (&n.key, i)).collect();
-    let records: Vec<ImageRecord> = tree.preorder().into_iter().map(|n| record(n, tags_only)).collect();
-    let rows: Vec<FlatRecord> = tree
-        .preorder()
-        .into_iter()
+    let nodes = tree.preorder();
+    let records: Vec<ImageRecord> = nodes.iter().map(|n| record(n, tags_only)).collect();
+    let rows: Vec<FlatRecord> = nodes
+        .iter()
         .zip(&records)
-        .map(|(node, image)| FlatRecord { image, depth: node.depth, parent: parents[index_of[&node.key]] })
+        .map(|(node, image)| FlatRecord { image, depth: node.depth, parent: node.parent.map(|p| &tree.nodes[p].key.1) })
         .collect();
     write_json(out, &rows)
 }

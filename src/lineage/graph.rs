@@ -114,10 +114,6 @@ impl Index {
         self.looked_up.contains(key)
     }
 
-    pub fn images(&self) -> impl Iterator<Item = &Image> {
-        self.images.values().map(|(image, _)| image)
-    }
-
     pub fn keys(&self) -> impl Iterator<Item = &Key> {
         self.images.keys()
     }
@@ -239,6 +235,8 @@ pub struct TreeNode {
     pub origin: Option<Origin>,
     /// Generations below the root (the root is 0).
     pub depth: usize,
+    /// Index of the parent in `Tree::nodes` (None for the root).
+    pub parent: Option<usize>,
     /// Indexes into `Tree::nodes`, oldest first.
     pub children: Vec<usize>,
 }
@@ -297,6 +295,7 @@ pub fn descendants_tree(index: &Index, root: &Key, depth: Option<u32>, tags_only
             key: root.clone(),
             origin: None,
             depth: 0,
+            parent: None,
             children: Vec::new(),
         }],
     };
@@ -318,6 +317,7 @@ pub fn descendants_tree(index: &Index, root: &Key, depth: Option<u32>, tags_only
                     key: child_key,
                     origin: Some(*origin),
                     depth: level + 1,
+                    parent: Some(parent),
                     children: Vec::new(),
                 });
                 tree.nodes[parent].children.push(index);
@@ -328,12 +328,7 @@ pub fn descendants_tree(index: &Index, root: &Key, depth: Option<u32>, tags_only
     tree
 }
 
-/// When an image was made: its lineage tags, else EC2's CreationDate.
-pub fn created_at(image: &Image) -> Option<CreateTime> {
-    created_from(image, &RecordedLineage::from_tags(&image.tags))
-}
-
-/// `created_at`, with the image's tags already read.
+/// When an image was made: its lineage tags (already read), else EC2's CreationDate.
 pub fn created_from(image: &Image, recorded: &RecordedLineage) -> Option<CreateTime> {
     recorded.created.or_else(|| image.creation_date.and_then(CreateTime::from_datetime))
 }
