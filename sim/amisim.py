@@ -45,6 +45,10 @@ from moto.moto_server.werkzeug_app import (  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import images as ec2_images  # noqa: E402
+import usage  # noqa: E402
+from moto.autoscaling.models import autoscaling_backends  # noqa: E402
+from moto.ec2.models.instances import InstanceBackend  # noqa: E402
+from moto.ssm.models import ssm_backends  # noqa: E402
 
 ACCOUNT = DEFAULT_ACCOUNT_ID
 # Images in this set of EC2 states never change by themselves.
@@ -606,8 +610,10 @@ class App:
                     body = ec2_images.describe_images_xml(found, token, ACCOUNT)
                     returned = len(found)
                     SIM.images_returned[action] += returned
-                else:
+                elif action == "GetImageAncestry":
                     body = self.image_ancestry(amis, params, hidden)
+                else:
+                    body = self.usage_action(action, region, params)
         except ec2_images.Ec2Fault as fault:
             return self.fault(start_response, fault.status, fault.code, fault.message)
         if returned and config.image_latency_ms:
@@ -616,6 +622,32 @@ class App:
             return self.fault(start_response, "500 Internal Server Error", "InternalError", "An internal error has occurred")
         start_response("200 OK", [("Content-Type", "text/xml"), ("Content-Length", str(len(body)))])
         return [body]
+
+    @staticmethod
+    def usage_action(action: str, region: str, params: dict) -> bytes:
+        """DescribeImageReferences, DeregisterImage and deregistration
+        protection, answered by sim/usage.py (called with SIM.lock held)."""
+        backend = SIM.backend(region)
+        now = usage.utcnow()
+        if action == "DescribeImageReferences":
+            page, token = usage.image_references(backend, ssm_backends[ACCOUNT][region], region, ACCOUNT, params,
+                                                 int(SIM.config.page_size))
+            return usage.image_references_xml(page, token)
+        image_id = (params.get("ImageId") or [""])[0]
+        if action == "DeregisterImage":
+            image = usage.deregister_checks(backend, image_id)
+            results = None
+            if ec2_images.flag(params, "DeleteAssociatedSnapshots"):
+                results = usage.delete_snapshots(backend, image, "DeleteSnapshot" not in SIM.config.deny_actions)
+            SIM.deregister(region, image_id)
+            return usage.deregister_xml(results)
+        image = backend.amis.get(image_id)
+        if image is None or image.state == "deregistered":
+            raise ec2_images.Ec2Fault("400 Bad Request", "InvalidAMIID.NotFound",
+                                      f"The image id '[{image_id}]' does not exist")
+        enable = action == "EnableImageDeregistrationProtection"
+        usage.set_protection(image, enable, ec2_images.flag(params, "WithCooldown"), now)
+        return usage.protection_xml(action)
 
     @staticmethod
     def hostile(kind: str, start_response):
@@ -721,11 +753,21 @@ class App:
                 return _json(start_response, "200 OK", deregister(payload))
             if route == "image":
                 return _json(start_response, "200 OK", describe_for_test(payload))
+            if route == "launch-template":
+                return _json(start_response, "200 OK", launch_template(payload))
+            if route == "launch-configuration":
+                return _json(start_response, "200 OK", launch_configuration(payload))
+            if route == "ssm-parameter":
+                return _json(start_response, "200 OK", ssm_parameter(payload))
+            if route == "snapshots":
+                snapshots = SIM.backend(payload.get("region", "us-east-1")).snapshots
+                return _json(start_response, "200 OK", {"snapshot_ids": sorted(snapshots)})
         return _json(start_response, "404 Not Found", {"error": f"no route {route}"})
 
 
 # Actions answered by sim/images.py rather than moto.
-OWN_ACTIONS = {"DescribeImages", "GetImageAncestry"}
+OWN_ACTIONS = {"DescribeImages", "GetImageAncestry", "DescribeImageReferences", "DeregisterImage",
+               "EnableImageDeregistrationProtection", "DisableImageDeregistrationProtection"}
 
 
 class _Body:
@@ -776,7 +818,63 @@ def run_instance(payload: dict) -> dict:
         client_token=None,
     )
     instance = reservation.instances[0]
+    if payload.get("state") == "stopped":
+        backend.stop_instances([instance.id])
+    elif payload.get("state") == "terminated":
+        backend.terminate_instances([instance.id])
     return {"instance_id": instance.id, "image_id": image_id, "region": region}
+
+
+_moto_run_instances = InstanceBackend.run_instances
+
+
+def run_instances_recording_launch(self, image_id, *args, **kwargs):
+    """moto's RunInstances, and EC2's lastLaunchedTime on the image (EC2
+    reports it up to a day late; the simulator at once)."""
+    reservation = _moto_run_instances(self, image_id, *args, **kwargs)
+    image = self.amis.get(image_id)
+    if image is not None:
+        image.last_launched_time = usage.utcnow()
+    return reservation
+
+
+InstanceBackend.run_instances = run_instances_recording_launch
+
+
+def launch_template(payload: dict) -> dict:
+    """A launch template whose versions name `image_ids` in order (version 1
+    first); `default_version` (default 1) is its default."""
+    region = payload.get("region", "us-east-1")
+    backend = SIM.backend(region)
+    image_ids = payload["image_ids"]
+    template = backend.create_launch_template(payload.get("name") or f"lt-{uuid.uuid4().hex[:8]}", "",
+                                              {"ImageId": image_ids[0], "InstanceType": "t3.micro"}, {})
+    for image_id in image_ids[1:]:
+        template.create_version({"ImageId": image_id, "InstanceType": "t3.micro"}, "")
+    template.default_version_number = int(payload.get("default_version", 1))
+    return {"launch_template_id": template.id, "versions": len(template.versions)}
+
+
+def launch_configuration(payload: dict) -> dict:
+    """An Auto Scaling launch configuration naming `image_id`."""
+    region = payload.get("region", "us-east-1")
+    name = payload["name"]
+    autoscaling_backends[ACCOUNT][region].create_launch_configuration(
+        name=name, image_id=payload["image_id"], key_name=None, kernel_id="", ramdisk_id="",
+        security_groups=[], user_data=None, instance_type="t3.micro", instance_monitoring=False,
+        instance_profile_name=None, spot_price=None, ebs_optimized=False,
+        associate_public_ip_address=False, block_device_mappings=[])
+    return {"name": name}
+
+
+def ssm_parameter(payload: dict) -> dict:
+    """An SSM parameter holding an image id (data type aws:ec2:image unless `data_type`)."""
+    region = payload.get("region", "us-east-1")
+    ssm_backends[ACCOUNT][region].put_parameter(
+        name=payload["name"], description="", value=payload["image_id"], parameter_type="String",
+        allowed_pattern="", keyid="", overwrite=True, tags=[],
+        data_type=payload.get("data_type", "aws:ec2:image"), tier=None, policies=None)
+    return {"name": payload["name"]}
 
 
 def register_images(payload: dict) -> list[str]:
@@ -785,6 +883,8 @@ def register_images(payload: dict) -> list[str]:
     Each item: ami_id?, name?, description?, state?, tags{}, owner_id?, owner_alias?,
     public?, shared? (launch permission for this account), deprecation_time?,
     creation_date?, source_image_id?, source_image_region?, source_instance_id?,
+    deregistration_protection? (EC2's value), last_launched_time?, snapshot_of? (an
+    image id whose snapshot this image shares),
     pending_for? (seconds the image stays pending before it becomes available, as
     if just created). Another owner's tags are that owner's: never returned.
     """
@@ -814,6 +914,14 @@ def register_images(payload: dict) -> list[str]:
         if item.get("source_instance_id"):
             image.source_instance_id_recorded = item["source_instance_id"]
         image.add_tags(item.get("tags", {}))
+        if item.get("deregistration_protection"):
+            image.deregistration_protection = item["deregistration_protection"]
+        if item.get("last_launched_time"):
+            image.last_launched_time = datetime.fromisoformat(item["last_launched_time"].replace("Z", "+00:00"))
+        if item.get("snapshot_of"):
+            # Share another image's snapshot (as two registrations of one snapshot do).
+            backend.snapshots.pop(image.ebs_snapshot.id, None)
+            image.ebs_snapshot = backend.amis[item["snapshot_of"]].ebs_snapshot
         if item.get("pending_for") is not None:
             image.state = "pending"
             SIM.pending[image_id] = (region, time.monotonic() + float(item["pending_for"]))
@@ -827,17 +935,6 @@ def deregister(payload: dict) -> dict:
     """Deregister an image as DeregisterImage does (see Sim.deregister)."""
     removed = SIM.deregister(payload.get("region", "us-east-1"), payload["image_id"])
     return {"image_id": payload["image_id"], "removed": removed}
-
-
-def deregister_image(self, ami_id: str) -> None:
-    """moto's DeregisterImage, with EC2's brief `deregistered` state."""
-    from moto.ec2.exceptions import InvalidAMIIdError
-
-    if not SIM.deregister(self.region_name, ami_id):
-        raise InvalidAMIIdError(ami_id)
-
-
-AmiBackend.deregister_image = deregister_image
 
 
 def describe_for_test(payload: dict) -> dict:
@@ -857,6 +954,9 @@ def describe_for_test(payload: dict) -> dict:
         "source_image_id": getattr(image, "source_image_id", None),
         "source_image_region": getattr(image, "source_image_region", None),
         "source_instance_id": image.source_instance_id,
+        "snapshot_id": image.ebs_snapshot.id,
+        "snapshot_exists": image.ebs_snapshot.id in backend.snapshots,
+        "deregistration_protection": ec2_images.protection(image),
     }
 
 

@@ -326,6 +326,15 @@ def iso(moment) -> str | None:
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
+def protection(image) -> str:
+    """EC2's DeregistrationProtection (see usage.protection_of; set by sim/usage.py)."""
+    value = getattr(image, "deregistration_protection", None) or "disabled"
+    until = getattr(image, "protection_until", None)
+    if value == "disabled" and until is not None and until > datetime.now(timezone.utc):
+        return f"disabled-until {iso(until)}"
+    return value
+
+
 def image_xml(image, account: str) -> str:
     tags = tags_for_caller(image, account)
     tag_items = "".join(f"<item>{_text('key', k)}{_text('value', v)}</item>" for k, v in tags.items())
@@ -360,6 +369,8 @@ def image_xml(image, account: str) -> str:
         _text("sourceInstanceId", getattr(image, "source_instance_id", None)),
         _text("sourceImageId", getattr(image, "source_image_id", None)),
         _text("sourceImageRegion", getattr(image, "source_image_region", None)),
+        _text("lastLaunchedTime", iso(getattr(image, "last_launched_time", None))),
+        _text("deregistrationProtection", protection(image)),
         "</item>",
     ])
 

@@ -123,6 +123,7 @@ pub enum Command {
     Children(ChildrenArgs),
     Copy(CopyArgs),
     Clone(CloneArgs),
+    Prune(PruneArgs),
 }
 
 /// Options shared by the commands that make an image (create, copy, clone).
@@ -342,6 +343,105 @@ pub struct CloneArgs {
 
     #[command(flatten)]
     pub copy: CopyOptions,
+}
+
+/// Delete old images and their snapshots, per family, never what is in use.
+///
+/// Plans by default and changes nothing: one row per image with ACTION (keep
+/// or delete) and the REASON. Only --apply (or --apply-plan FILE) deletes, and
+/// only images every rule allows: older than --older-than, not among the
+/// --keep newest of their family (per region), not protected, not the source
+/// of a pending image, not launched within --unused-for (plus the day EC2
+/// takes to report a launch), and not used by any instance (any state),
+/// launch template version, SSM parameter, Image Builder recipe or Auto
+/// Scaling launch configuration. Whatever cannot be checked is kept.
+/// Deleting deregisters the image and deletes the snapshots no other image uses.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  amitools prune                                   # the plan for the current region
+  amitools prune -N web --keep 5 --older-than 30d
+  amitools prune --all-regions --plan-out plan.json && amitools prune --apply-plan plan.json
+  amitools prune --family tag:app --filter tag:env=staging --apply
+  amitools prune --descendants-of ami-0123456789abcdef0 --keep-ancestors -o json
+
+Permissions: ec2:DescribeImages, ec2:DescribeImageReferences, ec2:DescribeRegions (--all-regions),
+autoscaling:DescribeLaunchConfigurations; to delete, ec2:DeregisterImage and ec2:DeleteSnapshot.")]
+pub struct PruneArgs {
+    /// Consider the images in these regions [default: the current region]
+    #[arg(long, value_name = "REGIONS", value_delimiter = ',', conflicts_with = "all_regions")]
+    pub regions: Vec<Region>,
+
+    /// Consider every region enabled for the account
+    #[arg(long)]
+    pub all_regions: bool,
+
+    /// Only images named PREFIX-… (as `create -N PREFIX` names them)
+    #[arg(short = 'N', long, value_name = "PREFIX")]
+    pub name_prefix: Option<String>,
+
+    /// Only images with this tag (repeatable: all must match)
+    #[arg(long = "filter", value_name = "tag:KEY=VALUE", value_parser = parse_tag_filter)]
+    pub filters: Vec<(String, String)>,
+
+    /// Only this image (in the current region) and the images made from it
+    #[arg(long, value_name = "AMI_ID")]
+    pub descendants_of: Option<AmiId>,
+
+    /// Keep this many newest available images of each family, per region
+    #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=100_000), allow_hyphen_values = true)]
+    pub keep: u32,
+
+    /// Keep images younger than this (14d, 36h, 90d)
+    #[arg(long, value_name = "DURATION", default_value = "14d", value_parser = crate::waiting::parse_age, allow_hyphen_values = true)]
+    pub older_than: std::time::Duration,
+
+    /// Keep images launched from within this (EC2 reports launches up to a day late: a day is added)
+    #[arg(long, value_name = "DURATION", default_value = "30d", value_parser = crate::waiting::parse_age, allow_hyphen_values = true)]
+    pub unused_for: std::time::Duration,
+
+    /// What makes a family: prefix (of generated names), tag:KEY, or source (same source image)
+    #[arg(long, value_name = "KIND", default_value = "prefix", value_parser = parse_family)]
+    pub family: crate::prune::rules::FamilyKind,
+
+    /// Also keep every ancestor of every kept image
+    #[arg(long)]
+    pub keep_ancestors: bool,
+
+    /// Deregister images but leave their snapshots
+    #[arg(long)]
+    pub keep_snapshots: bool,
+
+    /// Delete what the plan says (each image re-checked just before)
+    #[arg(long, conflicts_with = "apply_plan")]
+    pub apply: bool,
+
+    /// Also save the plan as JSON to FILE (for --apply-plan)
+    #[arg(long, value_name = "FILE", conflicts_with = "apply_plan")]
+    pub plan_out: Option<std::path::PathBuf>,
+
+    /// Delete exactly the images a saved plan deletes, each re-checked just before
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["name_prefix", "filters", "descendants_of", "keep", "older_than", "unused_for", "family", "keep_ancestors"])]
+    pub apply_plan: Option<std::path::PathBuf>,
+
+    /// Leave out the header line
+    #[arg(long)]
+    pub no_header: bool,
+}
+
+/// `tag:KEY=VALUE` for prune --filter.
+fn parse_tag_filter(value: &str) -> Result<(String, String), String> {
+    let bad = || format!("'{}': expected tag:KEY=VALUE", crate::output::shown(value));
+    let rest = value.strip_prefix("tag:").ok_or_else(bad)?;
+    let (key, tag_value) = rest.split_once('=').ok_or_else(bad)?;
+    if key.is_empty() || key.chars().count() > 128 || tag_value.chars().count() > 256 {
+        return Err(bad());
+    }
+    Ok((key.to_string(), tag_value.to_string()))
+}
+
+fn parse_family(value: &str) -> Result<crate::prune::rules::FamilyKind, String> {
+    value.parse()
 }
 
 /// waiton's STATE: the names are listed for completions; parsing is `Target::parse`.

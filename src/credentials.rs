@@ -183,16 +183,22 @@ pub const MAX_FILE_BYTES: u64 = 1024 * 1024;
 pub fn check_regular_file(path: &Path) -> Result<std::fs::Metadata, CredentialsError> {
     let metadata = std::fs::metadata(path)
         .map_err(|e| CredentialsError::Unreadable { path: path.to_path_buf(), reason: e.to_string() })?;
-    let problem = if !metadata.is_file() {
-        Some("is not a regular file (a FIFO, a device or a directory?)".to_string())
-    } else if metadata.len() > MAX_FILE_BYTES {
-        Some(format!("is {} bytes; a credential or config file is at most {MAX_FILE_BYTES}", metadata.len()))
-    } else {
-        None
-    };
-    match problem {
+    match unreadable_reason(&metadata, MAX_FILE_BYTES, "a credential or config file") {
         Some(problem) => Err(CredentialsError::BadFile { path: path.to_path_buf(), problem }),
         None => Ok(metadata),
+    }
+}
+
+/// Why a file amitools reads whole must not be read, if it must not: not a
+/// regular file (a FIFO would block the read forever, /dev/zero never ends)
+/// or larger than `max_bytes` (`what` says what the file should be).
+pub fn unreadable_reason(metadata: &std::fs::Metadata, max_bytes: u64, what: &str) -> Option<String> {
+    if !metadata.is_file() {
+        Some("is not a regular file (a FIFO, a device or a directory?)".to_string())
+    } else if metadata.len() > max_bytes {
+        Some(format!("is {} bytes; {what} is at most {max_bytes}", metadata.len()))
+    } else {
+        None
     }
 }
 

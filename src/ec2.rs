@@ -37,7 +37,7 @@ use time::OffsetDateTime;
 
 use crate::credentials::{AuthSettings, CredentialsError, RegionSource};
 use crate::ids::{AmiId, InstanceId, Region};
-use crate::image::{AncestryEntry, Image, ImageState, Instance};
+use crate::image::{AncestryEntry, Image, ImageReference, ImageState, ImageUsage, Instance, SnapshotOutcome};
 
 /// Tags as amitools passes them around: sorted, so requests and output are stable.
 pub type Tags = BTreeMap<String, String>;
@@ -49,6 +49,18 @@ const PAGE_SIZE: i32 = 1000;
 /// The page that decides whether a region's own images are few enough to
 /// read whole: small, so that in a large account the look costs little.
 const SMALL_ACCOUNT_PAGE: i32 = 100;
+
+/// DescribeImageReferences takes at most this many image ids per call.
+const REFERENCE_IDS_MAX: usize = 10;
+/// DescribeImageReferences calls in flight at once (per region).
+const REFERENCE_CALLS_IN_FLIGHT: usize = 8;
+/// Launch template versions DescribeImageReferences looks through, counting
+/// back from the latest: EC2's maximum, so that a non-default version that
+/// still names an image counts (EC2's default is only the latest 10).
+const LAUNCH_TEMPLATE_VERSION_DEPTH: &str = "10000";
+/// The Auto Scaling resource type amitools reports launch configurations as
+/// (EC2's DescribeImageReferences does not cover them).
+pub const LAUNCH_CONFIGURATION: &str = "autoscaling:LaunchConfiguration";
 
 /// A CreateImage request, in amitools' terms.
 #[derive(Debug, Clone)]
@@ -87,6 +99,10 @@ pub type ImageKey = (Region, AmiId);
 /// One region's answer to a query asked of several regions at once: a region
 /// that refuses (a policy denying it, an opt-in region) must not hide the others.
 pub type RegionResult<T> = (Region, Result<T, Ec2Error>);
+
+/// One DescribeImageReferences answer: the images asked about (at most 10)
+/// and what uses them, or why that is unknown.
+pub type ReferencesAnswer = (Vec<AmiId>, Result<Vec<ImageReference>, Ec2Error>);
 
 /// The EC2 operations amitools uses.
 pub trait Ec2 {
@@ -129,6 +145,27 @@ pub trait Ec2 {
     /// The regions enabled for the account; with `all`, every region EC2
     /// lists, opt-in ones not enabled included.
     fn regions(&self, all: bool) -> Result<Vec<Region>, Ec2Error>;
+    /// Per region, the account's own images that are `pending` (creates and
+    /// copies in progress).
+    fn own_pending_images(&self, regions: &[Region]) -> Vec<RegionResult<Vec<Image>>>;
+    /// What uses these images, per DescribeImageReferences: instances in any
+    /// state, launch templates with all their versions, SSM parameters, Image
+    /// Builder recipes. Asked 10 ids a call, a few calls at once; each group
+    /// of ids comes back with its own answer, so one failure hides nothing else.
+    fn image_references(&self, region: &Region, ids: &[AmiId]) -> Vec<ReferencesAnswer>;
+    /// The images the region's Auto Scaling launch configurations name
+    /// (resource type `LAUNCH_CONFIGURATION`, resource the configuration's name).
+    fn launch_configuration_images(&self, region: &Region) -> Result<Vec<ImageReference>, Ec2Error>;
+    /// DeregisterImage; with `delete_snapshots`, EC2 also deletes the image's
+    /// snapshots no other image uses (DeleteAssociatedSnapshots) and reports each.
+    fn deregister_image(
+        &self,
+        region: &Region,
+        id: &AmiId,
+        delete_snapshots: bool,
+    ) -> Result<Vec<SnapshotOutcome>, Ec2Error>;
+    /// The AWS account the credentials belong to (STS GetCallerIdentity).
+    fn account_id(&self) -> Result<String, Ec2Error>;
 }
 
 /// What kind of failure an EC2 call ended in; decides retries and exit codes.
@@ -511,6 +548,9 @@ pub struct ConnectOptions<'a> {
     pub auth: AuthSettings,
     /// One URL for every region (an endpoint that serves them all).
     pub endpoint_url: Option<&'a str>,
+    /// Whether `endpoint_url` also serves Auto Scaling and STS (--endpoint-url,
+    /// AWS_ENDPOINT_URL) or EC2 only (AWS_ENDPOINT_URL_EC2).
+    pub endpoint_for_all_services: bool,
     /// A URL per region (VPC endpoints); beats `endpoint_url` for its region.
     pub region_endpoints: Vec<(Region, String)>,
 }
@@ -523,6 +563,7 @@ pub struct SdkEc2 {
     /// A custom endpoint (the simulator); None means AWS's regional endpoints.
     endpoint_url: Option<String>,
     region_endpoints: HashMap<Region, String>,
+    endpoint_for_all_services: bool,
     /// Per region, the endpoint the SDK last sent a request to: what error
     /// messages name (a profile's services configuration, China, GovCloud).
     endpoints_seen: RefCell<HashMap<Region, EndpointSeen>>,
@@ -605,7 +646,7 @@ impl SdkEc2 {
                 "the environment, AWS_CREDENTIAL_FILE, profile '{profile}' in ~/.aws/config and ~/.aws/credentials, SSO, web identity, container and instance metadata"
             ));
         }
-        if let Some(url) = options.endpoint_url {
+        if let (Some(url), true) = (options.endpoint_url, options.endpoint_for_all_services) {
             loader = loader.endpoint_url(url);
         }
         let config = runtime.block_on(loader.load());
@@ -615,6 +656,7 @@ impl SdkEc2 {
             clients: RefCell::new(HashMap::new()),
             endpoint_url: options.endpoint_url.map(str::to_string),
             region_endpoints: options.region_endpoints.into_iter().collect(),
+            endpoint_for_all_services: options.endpoint_for_all_services,
             endpoints_seen: RefCell::new(HashMap::new()),
             home_region: region.clone(),
         };
@@ -632,7 +674,7 @@ impl SdkEc2 {
                     .region(SdkRegion::new(region.to_string()))
                     .interceptor(ResponseSizeLimit)
                     .interceptor(seen);
-                if let Some(url) = self.region_endpoints.get(region) {
+                if let Some(url) = self.region_endpoints.get(region).or(self.endpoint_url.as_ref()) {
                     config = config.endpoint_url(url);
                 }
                 let config = config.build();
@@ -726,6 +768,16 @@ fn to_image(region: &Region, image: &types::Image) -> Option<Image> {
         source_image_id: image.source_image_id().and_then(|v| v.parse().ok()),
         source_image_region: image.source_image_region().and_then(|v| v.parse().ok()),
         source_instance_id: image.source_instance_id().and_then(|v| v.parse().ok()),
+        usage: ImageUsage {
+            snapshots: image
+                .block_device_mappings()
+                .iter()
+                .filter_map(|m| m.ebs().and_then(|e| e.snapshot_id()))
+                .map(str::to_string)
+                .collect(),
+            protection: image.deregistration_protection().map(str::to_string),
+            last_launched: image.last_launched_time().and_then(|d| OffsetDateTime::parse(d, &Rfc3339).ok()),
+        },
     })
 }
 
@@ -738,26 +790,101 @@ async fn describe_all(
 ) -> Result<Vec<Image>, Ec2Error> {
     let mut images = Vec::new();
     let mut token: Option<String> = None;
-    let mut tokens_seen: HashSet<String> = HashSet::new();
+    let mut tokens = Tokens::default();
     loop {
         let request = query(client.describe_images()).max_results(PAGE_SIZE).set_next_token(token.take());
         let page = request.send().await.map_err(|e| Ec2Error::from_sdk("DescribeImages", &endpoint.name(), e))?;
         images.extend(page.images().iter().filter_map(|i| to_image(&region, i)));
         log::debug!("DescribeImages {region}: page of {} images", page.images().len());
-        match page.next_token() {
+        match tokens.next("DescribeImages", page.next_token(), &endpoint)? {
+            Some(next) => token = Some(next),
+            None => return Ok(images),
+        }
+    }
+}
+
+/// The NextTokens a paginated query has been given: an endpoint that hands
+/// back a token it gave before would keep us paging forever.
+#[derive(Default)]
+struct Tokens(HashSet<String>);
+
+impl Tokens {
+    /// The token for the next page, None after the last page.
+    fn next(
+        &mut self,
+        action: &'static str,
+        token: Option<&str>,
+        endpoint: &EndpointName,
+    ) -> Result<Option<String>, Ec2Error> {
+        match token {
             Some(next) if !next.is_empty() => {
-                // An endpoint that hands back a token it gave before would keep us paging forever.
-                if !tokens_seen.insert(next.to_string()) {
+                if !self.0.insert(next.to_string()) {
                     return Err(Ec2Error::new(
-                        "DescribeImages",
+                        action,
                         Ec2ErrorKind::Other,
                         "EC2 returned a NextToken it had returned before; stopped paging",
                         &endpoint.name(),
                     ));
                 }
-                token = Some(next.to_string());
+                Ok(Some(next.to_string()))
             }
-            _ => return Ok(images),
+            _ => Ok(None),
+        }
+    }
+}
+
+/// Every page of DescribeImageReferences for at most 10 images.
+async fn references_of(
+    client: Client,
+    endpoint: EndpointName,
+    ids: Vec<AmiId>,
+) -> Result<Vec<ImageReference>, Ec2Error> {
+    use types::{ImageReferenceOptionName, ImageReferenceResourceType, ResourceTypeOption, ResourceTypeRequest};
+    const ACTION: &str = "DescribeImageReferences";
+    // Every resource type with EC2's defaults, except launch templates: all versions.
+    let templates = ResourceTypeRequest::builder()
+        .resource_type(ImageReferenceResourceType::Ec2LaunchTemplate)
+        .resource_type_options(
+            ResourceTypeOption::builder()
+                .option_name(ImageReferenceOptionName::VersionDepth)
+                .option_values(LAUNCH_TEMPLATE_VERSION_DEPTH)
+                .build(),
+        )
+        .build();
+    let mut found = Vec::new();
+    let mut token: Option<String> = None;
+    let mut tokens = Tokens::default();
+    loop {
+        let page = client
+            .describe_image_references()
+            .set_image_ids(Some(ids.iter().map(ToString::to_string).collect()))
+            .include_all_resource_types(true)
+            .resource_types(templates.clone())
+            .set_next_token(token.take())
+            .send()
+            .await
+            .map_err(|e| Ec2Error::from_sdk(ACTION, &endpoint.name(), e))?;
+        for reference in page.image_references() {
+            // A reference amitools cannot attribute to one of the asked images
+            // makes the whole answer unusable: deciding on it could delete an image in use.
+            let image_id = reference.image_id().and_then(|v| v.parse::<AmiId>().ok()).filter(|id| ids.contains(id));
+            let (Some(image_id), Some(kind)) = (image_id, reference.resource_type()) else {
+                return Err(Ec2Error::new(
+                    ACTION,
+                    Ec2ErrorKind::Other,
+                    format!("EC2 returned a reference to an image not asked about ({:?})", reference.image_id()),
+                    &endpoint.name(),
+                ));
+            };
+            found.push(ImageReference {
+                image_id,
+                resource_type: kind.as_str().to_string(),
+                resource: reference.arn().unwrap_or("(no ARN)").to_string(),
+            });
+        }
+        match tokens.next(ACTION, page.next_token(), &endpoint)? {
+            Some(next) => token = Some(next),
+            None => return Ok(found),
         }
     }
 }
@@ -827,7 +954,36 @@ impl SdkEc2 {
         R: fmt::Debug + HasStatus + 'static,
     {
         let endpoint = self.endpoint(region);
-        self.runtime.block_on(request(self.client(region))).map_err(|e| Ec2Error::from_sdk(action, &endpoint.name(), e))
+        self.wait_for(action, &endpoint, request(self.client(region)))
+    }
+
+    /// Wait for one SDK request, of any service; a failure names the action and endpoint.
+    fn wait_for<T, E, R>(
+        &self,
+        action: &'static str,
+        endpoint: &EndpointName,
+        request: impl Future<Output = Result<T, SdkError<E, R>>>,
+    ) -> Result<T, Ec2Error>
+    where
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+        R: fmt::Debug + HasStatus + 'static,
+    {
+        self.runtime.block_on(request).map_err(|e| Ec2Error::from_sdk(action, &endpoint.name(), e))
+    }
+
+    /// An Auto Scaling client for the region, with amitools' interceptors.
+    fn autoscaling(&self, region: &Region) -> (aws_sdk_autoscaling::Client, EndpointName) {
+        let seen = EndpointSeen::default();
+        let config = aws_sdk_autoscaling::config::Builder::from(&self.config)
+            .region(SdkRegion::new(region.to_string()))
+            .interceptor(ResponseSizeLimit)
+            .interceptor(seen.clone())
+            .build();
+        let fallback = match &self.endpoint_url {
+            Some(url) if self.endpoint_for_all_services => url.clone(),
+            _ => format!("https://autoscaling.{region}.amazonaws.com"),
+        };
+        (aws_sdk_autoscaling::Client::from_conf(config), EndpointName { seen: Some(seen), fallback })
     }
 
     /// A paginated DescribeImages in `region`; deprecated and disabled images
@@ -1107,6 +1263,114 @@ impl Ec2 for SdkEc2 {
             out.regions().iter().filter_map(|r| r.region_name()).filter_map(|n| n.parse().ok()).collect();
         regions.sort();
         Ok(regions)
+    }
+
+    fn own_pending_images(&self, regions: &[Region]) -> Vec<RegionResult<Vec<Image>>> {
+        let queries = regions
+            .iter()
+            .map(|region| {
+                let pending = Filter::builder().name("state").values("pending").build();
+                (region.clone(), self.images_query(region, move |q| q.owners("self").filters(pending.clone())))
+            })
+            .collect();
+        self.run_by_region(queries)
+    }
+
+    fn image_references(&self, region: &Region, ids: &[AmiId]) -> Vec<ReferencesAnswer> {
+        type Answer = Result<Vec<ImageReference>, Ec2Error>;
+        let client = self.client(region);
+        let endpoint = self.endpoint(region);
+        let groups: Vec<Vec<AmiId>> = ids.chunks(REFERENCE_IDS_MAX).map(<[AmiId]>::to_vec).collect();
+        let mut answers = Vec::with_capacity(groups.len());
+        // A few at a time: thousands of images must not become a thousand requests at once.
+        for wave in groups.chunks(REFERENCE_CALLS_IN_FLIGHT) {
+            let futures: Vec<Pin<Box<dyn Future<Output = Answer> + Send>>> = wave
+                .iter()
+                .map(|group| {
+                    Box::pin(references_of(client.clone(), endpoint.clone(), group.clone()))
+                        as Pin<Box<dyn Future<Output = Answer> + Send>>
+                })
+                .collect();
+            for (group, answer) in wave.iter().zip(self.run_all(futures)) {
+                let answer = answer.unwrap_or_else(|| {
+                    Err(Ec2Error::new(
+                        "DescribeImageReferences",
+                        Ec2ErrorKind::Other,
+                        "a request ended unexpectedly",
+                        &endpoint.name(),
+                    ))
+                });
+                answers.push((group.clone(), answer));
+            }
+        }
+        answers
+    }
+
+    fn launch_configuration_images(&self, region: &Region) -> Result<Vec<ImageReference>, Ec2Error> {
+        const ACTION: &str = "DescribeLaunchConfigurations";
+        let (client, endpoint) = self.autoscaling(region);
+        let mut found = Vec::new();
+        let mut token: Option<String> = None;
+        let mut tokens = Tokens::default();
+        loop {
+            let page = self.wait_for(
+                ACTION,
+                &endpoint,
+                client.describe_launch_configurations().max_records(100).set_next_token(token.take()).send(),
+            )?;
+            for configuration in page.launch_configurations() {
+                if let Some(image_id) = configuration.image_id().and_then(|v| v.parse::<AmiId>().ok()) {
+                    found.push(ImageReference {
+                        image_id,
+                        resource_type: LAUNCH_CONFIGURATION.to_string(),
+                        resource: configuration.launch_configuration_name().unwrap_or("(no name)").to_string(),
+                    });
+                }
+            }
+            match tokens.next(ACTION, page.next_token(), &endpoint)? {
+                Some(next) => token = Some(next),
+                None => return Ok(found),
+            }
+        }
+    }
+
+    fn deregister_image(
+        &self,
+        region: &Region,
+        id: &AmiId,
+        delete_snapshots: bool,
+    ) -> Result<Vec<SnapshotOutcome>, Ec2Error> {
+        let out = self.send(region, "DeregisterImage", |c| {
+            c.deregister_image().image_id(id.as_str()).delete_associated_snapshots(delete_snapshots).send()
+        })?;
+        Ok(out
+            .delete_snapshot_results()
+            .iter()
+            .map(|r| SnapshotOutcome {
+                snapshot_id: r.snapshot_id().unwrap_or("(no id)").to_string(),
+                result: r.return_code().map(|c| c.as_str().to_string()).unwrap_or_else(|| "(no result)".into()),
+            })
+            .collect())
+    }
+
+    fn account_id(&self) -> Result<String, Ec2Error> {
+        const ACTION: &str = "GetCallerIdentity";
+        let seen = EndpointSeen::default();
+        let config = aws_sdk_sts::config::Builder::from(&self.config)
+            .region(SdkRegion::new(self.home_region.to_string()))
+            .interceptor(ResponseSizeLimit)
+            .interceptor(seen.clone())
+            .build();
+        let fallback = match &self.endpoint_url {
+            Some(url) if self.endpoint_for_all_services => url.clone(),
+            _ => format!("https://sts.{}.amazonaws.com", self.home_region),
+        };
+        let endpoint = EndpointName { seen: Some(seen), fallback };
+        let out =
+            self.wait_for(ACTION, &endpoint, aws_sdk_sts::Client::from_conf(config).get_caller_identity().send())?;
+        out.account().filter(|a| a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit())).map(str::to_string).ok_or_else(
+            || Ec2Error::new(ACTION, Ec2ErrorKind::Other, "STS returned no valid account id", &endpoint.name()),
+        )
     }
 }
 

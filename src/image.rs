@@ -111,6 +111,29 @@ pub struct Image {
     pub source_image_region: Option<Region>,
     /// Set by EC2 for images made by CreateImage.
     pub source_instance_id: Option<InstanceId>,
+    /// What `prune` decides on; left out of the lineage commands' JSON.
+    #[serde(skip)]
+    pub usage: ImageUsage,
+}
+
+/// What EC2 reports about an image that says whether it may be deleted.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ImageUsage {
+    /// The EBS snapshots the image's block devices are made from.
+    pub snapshots: Vec<String>,
+    /// EC2's DeregistrationProtection value (`disabled`, `enabled-with-cooldown`,
+    /// `enabled-without-cooldown`, `disabled-until <time>`); None when not reported.
+    pub protection: Option<String>,
+    /// When an instance was last launched from the image (EC2 reports it up to a day late).
+    pub last_launched: Option<OffsetDateTime>,
+}
+
+impl ImageUsage {
+    /// Whether deregistration protection stops DeregisterImage. Fails closed:
+    /// only EC2's explicit `disabled` (or no value at all) means unprotected.
+    pub fn is_protected(&self) -> bool {
+        self.protection.as_deref().is_some_and(|p| p != "disabled")
+    }
 }
 
 impl Image {
@@ -128,6 +151,7 @@ impl Image {
             source_image_id: None,
             source_image_region: None,
             source_instance_id: None,
+            usage: ImageUsage::default(),
         }
     }
 }
@@ -154,6 +178,27 @@ pub struct AncestryEntry {
     pub creation_date: Option<OffsetDateTime>,
     /// `amazon` or `aws-marketplace` for a verified provider's image.
     pub owner_alias: Option<String>,
+}
+
+/// What kind of resource uses an image, per DescribeImageReferences (and Auto Scaling).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ImageReference {
+    pub image_id: AmiId,
+    /// `ec2:Instance`, `ec2:LaunchTemplate`, `ssm:Parameter`,
+    /// `imagebuilder:ImageRecipe`, `imagebuilder:ContainerRecipe`, or
+    /// `autoscaling:LaunchConfiguration` (amitools' own name: EC2 does not report those).
+    pub resource_type: String,
+    /// The resource's ARN (for a launch configuration, its name).
+    pub resource: String,
+}
+
+/// What DeregisterImage with DeleteAssociatedSnapshots did to one snapshot.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SnapshotOutcome {
+    pub snapshot_id: String,
+    /// EC2's return code: `success`, `skipped` (another image uses it),
+    /// `missing-permissions`, `internal-error`, `client-error`.
+    pub result: String,
 }
 
 /// An instance, as far as amitools cares.

@@ -17,6 +17,7 @@ pub mod logging;
 pub mod naming;
 pub mod output;
 pub mod progress;
+pub mod prune;
 pub mod waiting;
 
 #[cfg(test)]

@@ -3,9 +3,9 @@
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 
-use crate::ec2::{Ec2, Ec2Error, Ec2ErrorKind, ImageCopy, ImageKey, NewImage, RegionResult, Tags};
+use crate::ec2::{Ec2, Ec2Error, Ec2ErrorKind, ImageCopy, ImageKey, NewImage, ReferencesAnswer, RegionResult, Tags};
 use crate::ids::{AmiId, InstanceId, Region};
-use crate::image::{AncestryEntry, Image, Instance};
+use crate::image::{AncestryEntry, Image, ImageReference, ImageState, Instance, SnapshotOutcome};
 use crate::lineage::{CreateTime, Lineage, RecordedLineage};
 
 type Describe<'a> = Box<dyn Fn(&AmiId) -> Result<Option<Image>, Ec2Error> + 'a>;
@@ -27,6 +27,13 @@ pub struct FakeEc2<'a> {
     /// Regions whose lineage queries fail, and GetImageAncestry's failure kind.
     pub refuse_regions: Vec<Region>,
     pub ancestry_error: Option<Ec2ErrorKind>,
+    /// What DescribeImageReferences reports, and its failure kind.
+    pub references: Vec<ImageReference>,
+    pub references_error: Option<Ec2ErrorKind>,
+    /// What the launch configurations name.
+    pub launch_configurations: Vec<ImageReference>,
+    /// DeregisterImage calls, in order.
+    pub deregistered: RefCell<Vec<AmiId>>,
 }
 
 impl<'a> FakeEc2<'a> {
@@ -264,5 +271,49 @@ impl Ec2 for FakeEc2<'_> {
         regions.sort();
         regions.dedup();
         Ok(regions)
+    }
+
+    fn own_pending_images(&self, regions: &[Region]) -> Vec<RegionResult<Vec<Image>>> {
+        self.per_region(regions, |region| self.own_in(region, |i| i.state == ImageState::Pending))
+    }
+
+    fn image_references(&self, _region: &Region, ids: &[AmiId]) -> Vec<ReferencesAnswer> {
+        ids.chunks(10)
+            .map(|group| {
+                let answer = match self.references_error {
+                    Some(kind) => Err(FakeEc2::error(kind)),
+                    None => Ok(self.references.iter().filter(|r| group.contains(&r.image_id)).cloned().collect()),
+                };
+                (group.to_vec(), answer)
+            })
+            .collect()
+    }
+
+    fn launch_configuration_images(&self, _region: &Region) -> Result<Vec<ImageReference>, Ec2Error> {
+        Ok(self.launch_configurations.clone())
+    }
+
+    fn deregister_image(
+        &self,
+        _region: &Region,
+        id: &AmiId,
+        delete_snapshots: bool,
+    ) -> Result<Vec<SnapshotOutcome>, Ec2Error> {
+        let image = self.images.borrow_mut().remove(id).ok_or_else(|| FakeEc2::error(Ec2ErrorKind::NotFound))?;
+        self.deregistered.borrow_mut().push(id.clone());
+        Ok(if delete_snapshots {
+            image
+                .usage
+                .snapshots
+                .into_iter()
+                .map(|snapshot_id| SnapshotOutcome { snapshot_id, result: "success".into() })
+                .collect()
+        } else {
+            Vec::new()
+        })
+    }
+
+    fn account_id(&self) -> Result<String, Ec2Error> {
+        Ok(OWN_ACCOUNT.to_string())
     }
 }

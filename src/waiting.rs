@@ -349,11 +349,24 @@ pub fn wait_for(
     }
 }
 
-/// Parse a duration: `90s`, `15m`, `1h`, `1h30m`, `2m30s` or plain seconds. Zero is refused.
+/// Parse a duration: `90s`, `15m`, `1h`, `1h30m`, `2m30s`, `2d` or plain seconds. Zero is refused.
 pub fn parse_duration(value: &str) -> Result<Duration, String> {
+    // A year is more than any wait; anything beyond is a typo.
+    parse_duration_up_to(value, 366 * DAY)
+}
+
+const DAY: u64 = 24 * 3600;
+
+/// An age, for `prune --older-than` and `--unused-for`: like a wait's
+/// duration, up to 100 years (2d, 14d, 90d, 1d12h).
+pub fn parse_age(value: &str) -> Result<Duration, String> {
+    parse_duration_up_to(value, 100 * 366 * DAY)
+}
+
+fn parse_duration_up_to(value: &str, max_seconds: u64) -> Result<Duration, String> {
     let bad = || {
         format!(
-            "invalid duration '{}': expected e.g. 90s, 15m, 1h, 1h30m or plain seconds, greater than zero",
+            "invalid duration '{}': expected e.g. 90s, 15m, 1h, 1h30m, 14d or plain seconds, greater than zero",
             shown(value)
         )
     };
@@ -372,6 +385,7 @@ pub fn parse_duration(value: &str) -> Result<Duration, String> {
                 continue;
             }
             let unit = match c {
+                'd' => DAY,
                 'h' => 3600,
                 'm' => 60,
                 's' => 1,
@@ -390,8 +404,7 @@ pub fn parse_duration(value: &str) -> Result<Duration, String> {
             return Err(bad());
         }
     }
-    // A year is more than any wait; anything beyond is a typo.
-    if total == 0 || total > 366 * 24 * 3600 {
+    if total == 0 || total > max_seconds {
         return Err(bad());
     }
     Ok(Duration::from_secs(total))
@@ -691,6 +704,11 @@ mod tests {
         ok("2m30s", 150);
         ok("1h0m5s", 3605);
         ok("45", 45);
+        ok("14d", 14 * 86400);
+        ok("1d12h", 129_600);
+        assert!(parse_duration("367d").is_err(), "a wait is at most a year");
+        assert_eq!(parse_age("400d").unwrap(), Duration::from_secs(400 * 86400));
+        assert!(parse_age("36601d").is_err());
         for bad in [
             "",
             "0",
@@ -701,6 +719,8 @@ mod tests {
             "h",
             "5x",
             "30m1h",
+            "1h2d",
+            "d",
             "1m1m",
             "m5",
             "5 m",

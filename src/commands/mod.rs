@@ -8,6 +8,7 @@ mod copy;
 mod create;
 mod listing;
 mod new_image;
+mod prune;
 mod tag;
 mod waiton;
 
@@ -49,6 +50,7 @@ enum Plan {
     Ancestors(ancestors::Plan),
     Children(children::Plan),
     Copy(copy::Plan),
+    Prune(prune::Plan),
 }
 
 pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
@@ -63,6 +65,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
             Plan::Copy(copy::prepare(args.image_id, args.source_region, args.dest_region, args.copy)?)
         }
         Command::Clone(args) => Plan::Copy(copy::prepare(args.image_id, None, None, args.copy)?),
+        Command::Prune(args) => Plan::Prune(prune::prepare(args)?),
     };
     credentials::check_environment_is_text(|name| std::env::var_os(name))?;
     let env = |name: &str| std::env::var(name).ok();
@@ -71,13 +74,18 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
     if let Some(creds) = &auth.credentials {
         logging::add_secrets(creds.secrets());
     }
-    let endpoint_url = match global.endpoint_url {
-        Some(url) => Some(url),
-        None => endpoint_url_from_environment()?,
+    forget_empty_endpoint_variables();
+    let (endpoint_url, endpoint_for_all_services) = match global.endpoint_url {
+        Some(url) => (Some(url), true),
+        None => match endpoint_url_from_environment()? {
+            Some((url, all)) => (Some(url), all),
+            None => (None, false),
+        },
     };
     let (ec2, region) = SdkEc2::connect(ConnectOptions {
         auth,
         endpoint_url: endpoint_url.as_deref(),
+        endpoint_for_all_services,
         region_endpoints: global.region_endpoints,
     })?;
     let mut ctx = Context { ec2: &ec2, region, output: global.output, out, quiet: global.quiet };
@@ -88,16 +96,35 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
         Plan::Ancestors(plan) => plan.execute(&mut ctx),
         Plan::Children(plan) => plan.execute(&mut ctx),
         Plan::Copy(plan) => plan.execute(&mut ctx),
+        Plan::Prune(plan) => plan.execute(&mut ctx),
+    }
+}
+
+/// An empty AWS_ENDPOINT_URL (or AWS_ENDPOINT_URL_<SERVICE>) means "not
+/// set" to a shell user (`export AWS_ENDPOINT_URL=`), but the SDK takes it as
+/// an endpoint and panics resolving it ("URL was unset"). Unset such variables
+/// before the SDK reads the environment; amitools is still single-threaded here.
+fn forget_empty_endpoint_variables() {
+    let empty: Vec<std::ffi::OsString> = std::env::vars_os()
+        .filter(|(name, value)| value.is_empty() && name.to_string_lossy().starts_with("AWS_ENDPOINT_URL"))
+        .map(|(name, _)| name)
+        .collect();
+    for name in empty {
+        std::env::remove_var(name);
     }
 }
 
 /// The AWS SDKs' endpoint variables, the service-specific one first; checked
-/// like --endpoint-url (a malformed URL is bad input, exit 2). Without either,
-/// the SDK still honours a profile's `services` endpoint configuration.
-fn endpoint_url_from_environment() -> Result<Option<String>> {
-    for name in ["AWS_ENDPOINT_URL_EC2", "AWS_ENDPOINT_URL"] {
+/// like --endpoint-url (a malformed URL is bad input, exit 2). With it, whether
+/// the URL serves every service (AWS_ENDPOINT_URL) or EC2 alone
+/// (AWS_ENDPOINT_URL_EC2: Auto Scaling and STS then go where the SDK sends
+/// them). Without either, the SDK still honours a profile's `services` configuration.
+fn endpoint_url_from_environment() -> Result<Option<(String, bool)>> {
+    for (name, all_services) in [("AWS_ENDPOINT_URL_EC2", false), ("AWS_ENDPOINT_URL", true)] {
         if let Some(value) = std::env::var(name).ok().filter(|v| !v.is_empty()) {
-            return crate::cli::parse_endpoint_url(&value).map(Some).map_err(|e| Error::Usage(format!("{name}: {e}")));
+            return crate::cli::parse_endpoint_url(&value)
+                .map(|url| Some((url, all_services)))
+                .map_err(|e| Error::Usage(format!("{name}: {e}")));
         }
     }
     Ok(None)

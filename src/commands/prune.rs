@@ -1,0 +1,459 @@
+//! `amitools prune`: the plan (default), `--apply`, `--apply-plan FILE`.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use serde::Serialize;
+use time::OffsetDateTime;
+
+use super::Context;
+use crate::cli::PruneArgs;
+use crate::error::{Error, Result};
+use crate::ids::{AmiId, Region};
+use crate::output::{shown, write_json, OutputFormat, Table};
+use crate::prune::apply::{self, Deletion, Done, Outcome};
+use crate::prune::gather::{self, Scope};
+use crate::prune::plan_file::{self, ImageDoc, LoadedPlan, Made, PlanDoc};
+use crate::prune::rules::{Action, Rules};
+
+#[derive(Debug)]
+pub struct Plan {
+    mode: Mode,
+    regions: Vec<Region>,
+    all_regions: bool,
+    keep_snapshots: bool,
+    no_header: bool,
+}
+
+#[derive(Debug)]
+enum Mode {
+    /// Make a plan; print it, save it, and with `apply` carry it out.
+    Make { scope: Scope, descendants_of: Option<AmiId>, rules: Rules, apply: bool, plan_out: Option<PathBuf> },
+    /// Carry out a saved plan.
+    Saved(LoadedPlan),
+}
+
+pub fn prepare(args: PruneArgs) -> Result<Plan> {
+    if let Some(prefix) = &args.name_prefix {
+        crate::naming::validate_prefix(prefix).map_err(Error::Usage)?;
+    }
+    let mode = match args.apply_plan {
+        Some(path) => Mode::Saved(plan_file::read(&path).map_err(Error::Usage)?),
+        None => {
+            if let Some(path) = &args.plan_out {
+                check_plan_out(path)?;
+            }
+            Mode::Make {
+                scope: Scope { name_prefix: args.name_prefix, tags: args.filters, descendants_of: None },
+                descendants_of: args.descendants_of,
+                rules: Rules {
+                    keep: args.keep as usize,
+                    older_than: args.older_than,
+                    unused_for: args.unused_for,
+                    family: args.family,
+                    keep_ancestors: args.keep_ancestors,
+                },
+                apply: args.apply,
+                plan_out: args.plan_out,
+            }
+        }
+    };
+    let mut regions: Vec<Region> = Vec::new();
+    for region in args.regions {
+        if !regions.contains(&region) {
+            regions.push(region);
+        }
+    }
+    Ok(Plan {
+        mode,
+        regions,
+        all_regions: args.all_regions,
+        keep_snapshots: args.keep_snapshots,
+        no_header: args.no_header,
+    })
+}
+
+/// --plan-out must name a file amitools can write without blocking: not a
+/// FIFO or a device, in a directory that exists.
+fn check_plan_out(path: &std::path::Path) -> Result<()> {
+    let shown_path = shown(&path.to_string_lossy());
+    if let Ok(metadata) = std::fs::metadata(path) {
+        if !metadata.is_file() {
+            return Err(Error::Usage(format!(
+                "--plan-out {shown_path}: not a regular file (a FIFO, a device or a directory?)"
+            )));
+        }
+    }
+    let parent = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+    if !parent.is_dir() {
+        return Err(Error::Usage(format!("--plan-out {shown_path}: no such directory")));
+    }
+    Ok(())
+}
+
+impl Plan {
+    pub fn execute(self, ctx: &mut Context) -> Result<()> {
+        let regions = if self.all_regions {
+            ctx.ec2.regions(false)?
+        } else if self.regions.is_empty() {
+            vec![ctx.region.clone()]
+        } else {
+            self.regions.clone()
+        };
+        match &self.mode {
+            Mode::Make { scope, descendants_of, rules, apply, plan_out } => {
+                let mut scope = scope.clone();
+                scope.descendants_of = descendants_of.clone().map(|id| (ctx.region.clone(), id));
+                self.make(ctx, &regions, &scope, rules, *apply, plan_out.as_deref())
+            }
+            Mode::Saved(plan) => self.apply_saved(ctx, &regions, plan),
+        }
+    }
+
+    fn make(
+        &self,
+        ctx: &mut Context,
+        regions: &[Region],
+        scope: &Scope,
+        rules: &Rules,
+        apply: bool,
+        plan_out: Option<&std::path::Path>,
+    ) -> Result<()> {
+        let account = ctx.ec2.account_id()?;
+        let now = OffsetDateTime::now_utc();
+        let planned = gather::plan(ctx.ec2, regions, scope, rules, now);
+        let made = Made {
+            account: &account,
+            regions,
+            rules,
+            keep_snapshots: self.keep_snapshots,
+            now,
+            unread: &planned.unread,
+        };
+        let doc = plan_file::document(&planned.rows, &made);
+        if let Some(path) = plan_out {
+            save(path, &doc)?;
+        }
+        for (region, error) in &planned.unread {
+            // Not silenced by -q: the plan is incomplete, and the exit code says so.
+            eprintln!("amitools: {region} skipped: {}", crate::logging::redact(&error.to_string()));
+        }
+        let deletions: Vec<Deletion> = planned
+            .rows
+            .iter()
+            .filter(|row| row.action == Action::Delete)
+            .map(|row| Deletion { key: row.key(), name: row.image.name.clone(), family: row.family.clone() })
+            .collect();
+        if !apply {
+            self.print_plan(ctx, &doc)?;
+            ctx.note(format!(
+                "{} image(s): keep {}, delete {}; nothing was deleted (--apply deletes)",
+                doc.images.len(),
+                doc.summary.keep,
+                doc.summary.delete
+            ));
+            return unread_error(&planned.unread);
+        }
+        if ctx.output == OutputFormat::Table {
+            self.print_plan(ctx, &doc)?;
+            writeln!(ctx.out)?;
+        }
+        if !planned.unread.is_empty() {
+            if ctx.output == OutputFormat::Json {
+                write_json(ctx.out, &Applied { plan: Some(&doc), results: Vec::new(), failed: Vec::new() })?;
+            }
+            return Err(Error::Failed(format!(
+                "nothing deleted: {} region(s) could not be read",
+                planned.unread.len()
+            )));
+        }
+        let done = self.run_apply(ctx, regions, &deletions, &account, rules, self.keep_snapshots, Some(&doc))?;
+        finish(&done)
+    }
+
+    fn apply_saved(&self, ctx: &mut Context, selected: &[Region], plan: &LoadedPlan) -> Result<()> {
+        if !self.all_regions {
+            if let Some(other) = plan.regions.iter().find(|r| !selected.contains(r)) {
+                let using: Vec<&str> = selected.iter().map(Region::as_str).collect();
+                return Err(Error::Usage(format!(
+                    "the plan is for region {other}, and amitools is using {} (choose with --regions or -r)",
+                    using.join(", ")
+                )));
+            }
+        }
+        let account = ctx.ec2.account_id()?;
+        if account != plan.account {
+            return Err(Error::Usage(format!(
+                "the plan is for account {}, and the credentials in use are for account {account}; nothing deleted",
+                plan.account
+            )));
+        }
+        let keep_snapshots = self.keep_snapshots || plan.keep_snapshots;
+        let done = self.run_apply(ctx, &plan.regions, &plan.deletions, &account, &plan.rules, keep_snapshots, None)?;
+        finish(&done)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn run_apply(
+        &self,
+        ctx: &mut Context,
+        regions: &[Region],
+        deletions: &[Deletion],
+        account: &str,
+        rules: &Rules,
+        keep_snapshots: bool,
+        plan: Option<&PlanDoc>,
+    ) -> Result<Vec<Done>> {
+        let settings = apply::Settings {
+            account,
+            regions,
+            rules,
+            keep_snapshots,
+            now: &OffsetDateTime::now_utc,
+            pause: &std::thread::sleep,
+        };
+        let table = ctx.output == OutputFormat::Table;
+        let mut write_error: Option<std::io::Error> = None;
+        let out = &mut *ctx.out;
+        let columns = ResultColumns::fitting(deletions);
+        if table && !self.no_header && !deletions.is_empty() {
+            writeln!(out, "{}", columns.line("RESULT", "IMAGE", "REGION", "NAME", "DETAIL"))?;
+        }
+        // Each result as it happens: a large apply takes minutes.
+        let done = apply::apply(ctx.ec2, deletions, &settings, &mut |done| {
+            if table && write_error.is_none() {
+                if let Err(e) = writeln!(out, "{}", result_line(&columns, done)) {
+                    write_error = Some(e);
+                }
+            }
+        });
+        if let Some(error) = write_error {
+            return Err(error.into());
+        }
+        if !table {
+            let results: Vec<ResultDoc> = done.iter().map(ResultDoc::from).collect();
+            let failed = done.iter().filter(|d| d.failed()).map(|d| d.deletion.key.1.clone()).collect();
+            write_json(ctx.out, &Applied { plan, results, failed })?;
+        }
+        let count = |label: &str| done.iter().filter(|d| d.outcome.label() == label).count();
+        let snapshots: usize = done
+            .iter()
+            .map(|d| match &d.outcome {
+                Outcome::Deleted { snapshots } => snapshots.iter().filter(|s| s.result == "success").count(),
+                _ => 0,
+            })
+            .sum();
+        ctx.note(format!(
+            "deleted {} image(s) and {snapshots} snapshot(s); kept {} found in use at the re-check; {} already gone; {} failed",
+            count("deleted"),
+            count("kept"),
+            count("gone"),
+            done.iter().filter(|d| d.failed()).count()
+        ));
+        Ok(done)
+    }
+
+    fn print_plan(&self, ctx: &mut Context, doc: &PlanDoc) -> Result<()> {
+        if ctx.output == OutputFormat::Json {
+            write_json(ctx.out, doc)?;
+            return Ok(());
+        }
+        plan_table(doc).write(ctx.out, !self.no_header)?;
+        Ok(())
+    }
+}
+
+/// The plan for people: one row per image.
+fn plan_table(doc: &PlanDoc) -> Table {
+    let regions = doc.regions.len() > 1;
+    let notes = doc.images.iter().any(|i| i.copy_of.is_some() || !i.ends_ancestry_of.is_empty());
+    let mut header = vec!["ACTION", "REASON", "IMAGE"];
+    if regions {
+        header.push("REGION");
+    }
+    header.extend(["NAME", "FAMILY", "AGE", "LAST LAUNCHED", "SNAPSHOTS"]);
+    if notes {
+        header.push("NOTES");
+    }
+    let mut table = Table::new(header.into_iter().map(str::to_string).collect());
+    let now = OffsetDateTime::parse(&doc.created, &time::format_description::well_known::Rfc3339).ok();
+    for image in &doc.images {
+        let mut row = vec![image.action.as_str().to_string(), image.reason.clone(), image.image_id.to_string()];
+        if regions {
+            row.push(image.region.to_string());
+        }
+        let since = |moment: &Option<String>| {
+            let at = moment
+                .as_deref()
+                .and_then(|m| OffsetDateTime::parse(m, &time::format_description::well_known::Rfc3339).ok());
+            match (at, now) {
+                (Some(at), Some(now)) => crate::prune::rules::age(now - at),
+                _ => "-".to_string(),
+            }
+        };
+        row.extend([
+            image.name.as_deref().map(shown).unwrap_or_else(|| "-".into()),
+            shown(&image.family),
+            since(&image.created),
+            match image.last_launched {
+                Some(_) => format!("{} ago", since(&image.last_launched)),
+                None => "never".to_string(),
+            },
+            if image.snapshots.is_empty() { "-".to_string() } else { image.snapshots.join(",") },
+        ]);
+        if notes {
+            row.push(notes_of(image));
+        }
+        table.rows.push(row);
+    }
+    table
+}
+
+fn notes_of(image: &ImageDoc) -> String {
+    let mut notes = Vec::new();
+    if let Some(source) = &image.copy_of {
+        notes.push(format!("copy of {} in {}", source.image_id, source.region));
+    }
+    if !image.ends_ancestry_of.is_empty() {
+        let kept: Vec<String> = image.ends_ancestry_of.iter().map(|k| k.image_id.to_string()).collect();
+        notes.push(format!("ends the ancestors walk of kept {}", kept.join(", ")));
+    }
+    notes.join("; ")
+}
+
+/// Column widths for the results, known before the first one is written.
+struct ResultColumns {
+    id: usize,
+    region: usize,
+    name: usize,
+}
+
+impl ResultColumns {
+    fn fitting(deletions: &[Deletion]) -> ResultColumns {
+        let width = |text: &str| unicode_width::UnicodeWidthStr::width(text);
+        let most = |f: &dyn Fn(&Deletion) -> usize, header: &str| {
+            deletions.iter().map(f).chain([width(header)]).max().unwrap_or(0)
+        };
+        ResultColumns {
+            id: most(&|d| d.key.1.as_str().len(), "IMAGE"),
+            region: most(&|d| d.key.0.as_str().len(), "REGION"),
+            name: most(&|d| width(&name_of(d)), "NAME"),
+        }
+    }
+
+    fn line(&self, result: &str, id: &str, region: &str, name: &str, detail: &str) -> String {
+        let pad = |text: &str, to: usize| {
+            let fill = to.saturating_sub(unicode_width::UnicodeWidthStr::width(text));
+            format!("{text}{}", " ".repeat(fill + 3))
+        };
+        let line = format!(
+            "{}{}{}{}{detail}",
+            pad(result, 7),
+            pad(id, self.id),
+            pad(region, self.region),
+            pad(name, self.name)
+        );
+        line.trim_end().to_string()
+    }
+}
+
+fn name_of(deletion: &Deletion) -> String {
+    deletion.name.as_deref().map(shown).unwrap_or_else(|| "-".into())
+}
+
+/// One line per planned deletion, written as it is done.
+fn result_line(columns: &ResultColumns, done: &Done) -> String {
+    let (region, id) = &done.deletion.key;
+    let detail = match &done.outcome {
+        Outcome::Deleted { snapshots } if snapshots.is_empty() => "snapshots left".to_string(),
+        Outcome::Deleted { snapshots } => snapshots
+            .iter()
+            .map(|s| match s.result.as_str() {
+                "success" => format!("{} deleted", s.snapshot_id),
+                "skipped" => format!("{} kept (used by another image)", s.snapshot_id),
+                other => format!("{} NOT deleted ({})", s.snapshot_id, shown(other)),
+            })
+            .collect::<Vec<_>>()
+            .join(", "),
+        Outcome::Kept { reason } => reason.clone(),
+        Outcome::Gone => "already deregistered".to_string(),
+        Outcome::Failed { error } => crate::logging::redact(error),
+    };
+    let label = if done.failed() { "failed" } else { done.outcome.label() };
+    columns.line(
+        label,
+        id.as_str(),
+        region.as_str(),
+        &name_of(&done.deletion),
+        &crate::output::escape_untrusted(&detail),
+    )
+}
+
+#[derive(Serialize)]
+struct Applied<'a> {
+    /// The plan made in this run (--apply); absent for --apply-plan.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    plan: Option<&'a PlanDoc>,
+    results: Vec<ResultDoc>,
+    failed: Vec<AmiId>,
+}
+
+#[derive(Serialize)]
+struct ResultDoc {
+    region: Region,
+    image_id: AmiId,
+    name: Option<String>,
+    failed: bool,
+    #[serde(flatten)]
+    outcome: Outcome,
+}
+
+impl From<&Done> for ResultDoc {
+    fn from(done: &Done) -> ResultDoc {
+        ResultDoc {
+            region: done.deletion.key.0.clone(),
+            image_id: done.deletion.key.1.clone(),
+            name: done.deletion.name.clone(),
+            failed: done.failed(),
+            outcome: done.outcome.clone(),
+        }
+    }
+}
+
+/// Write the plan to `path` whole or not at all (a temporary file, renamed).
+fn save(path: &std::path::Path, doc: &PlanDoc) -> Result<()> {
+    let shown_path = shown(&path.to_string_lossy());
+    let temporary = path.with_extension("amitools-tmp");
+    let written = std::fs::File::create(&temporary).and_then(|mut file| {
+        serde_json::to_writer_pretty(&mut file, doc)?;
+        writeln!(file)?;
+        file.sync_all()
+    });
+    let result = written.and_then(|()| std::fs::rename(&temporary, path));
+    if let Err(error) = result {
+        let _ = std::fs::remove_file(&temporary);
+        return Err(Error::Failed(format!("cannot write the plan to {shown_path}: {error}")));
+    }
+    Ok(())
+}
+
+fn unread_error(unread: &[(Region, crate::ec2::Ec2Error)]) -> Result<()> {
+    if unread.is_empty() {
+        return Ok(());
+    }
+    let names: Vec<&str> = unread.iter().map(|(r, _)| r.as_str()).collect();
+    Err(Error::Failed(format!(
+        "{} region(s) could not be read, the plan is incomplete: {}",
+        names.len(),
+        names.join(", ")
+    )))
+}
+
+/// Exit 1 when anything failed, naming the images on stderr.
+fn finish(done: &[Done]) -> Result<()> {
+    let failed: Vec<String> = done.iter().filter(|d| d.failed()).map(|d| d.deletion.key.1.to_string()).collect();
+    if failed.is_empty() {
+        return Ok(());
+    }
+    Err(Error::Failed(format!("{} deletion(s) failed: {}", failed.len(), failed.join(" "))))
+}

@@ -1,0 +1,116 @@
+//! The facts `prune`'s rules decide on, asked of EC2 in as few calls as the
+//! question allows: each region's own images once (paginated), then — only
+//! for the images the cheap rules would delete — DescribeImageReferences (10
+//! images a call) and the region's launch configurations (once).
+
+use std::collections::{BTreeMap, HashMap};
+
+use time::OffsetDateTime;
+
+use super::rules::{self, Row, Rules, Use};
+use crate::ec2::{Ec2, Ec2Error, ImageKey};
+use crate::ids::{AmiId, Region};
+use crate::image::{Image, ImageReference};
+use crate::lineage::graph::{descendants_tree, Index};
+
+/// Which of the account's images the plan considers.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Scope {
+    /// Names `PREFIX-…` only (create's -N).
+    pub name_prefix: Option<String>,
+    /// Every one of these tags, with these values.
+    pub tags: Vec<(String, String)>,
+    /// This image (in the current region) and everything made from it.
+    pub descendants_of: Option<ImageKey>,
+}
+
+impl Scope {
+    fn admits(&self, image: &Image) -> bool {
+        let named = match &self.name_prefix {
+            Some(prefix) => image
+                .name
+                .as_deref()
+                .and_then(|n| n.strip_prefix(prefix.as_str()))
+                .is_some_and(|rest| rest.starts_with('-')),
+            None => true,
+        };
+        named && self.tags.iter().all(|(k, v)| image.tags.get(k) == Some(v))
+    }
+}
+
+/// A plan, before it is rendered.
+#[derive(Debug)]
+pub struct Planned {
+    pub rows: Vec<Row>,
+    /// Regions whose images could not be listed: nothing in them was
+    /// considered, and no image anywhere was deleted (a pending copy there
+    /// could come from any of them).
+    pub unread: Vec<(Region, Ec2Error)>,
+}
+
+/// Make the plan for `regions`.
+pub fn plan(ec2: &dyn Ec2, regions: &[Region], scope: &Scope, rules: &Rules, now: OffsetDateTime) -> Planned {
+    let mut all_own: Vec<Image> = Vec::new();
+    let mut unread = Vec::new();
+    for (region, result) in ec2.own_images(regions) {
+        match result {
+            Ok(images) => all_own.extend(images),
+            Err(error) => unread.push((region, error)),
+        }
+    }
+    let in_subtree = scope.descendants_of.as_ref().map(|root| {
+        let mut index = Index::default();
+        all_own.iter().cloned().for_each(|image| index.insert(image));
+        let tree = descendants_tree(&index, root, None, false);
+        tree.preorder().into_iter().map(|node| node.key.clone()).collect::<std::collections::HashSet<ImageKey>>()
+    });
+    let in_scope: Vec<Image> = all_own
+        .iter()
+        .filter(|image| scope.admits(image))
+        .filter(|image| in_subtree.as_ref().is_none_or(|keys| keys.contains(&(image.region.clone(), image.id.clone()))))
+        .cloned()
+        .collect();
+    let mut rows = rules::decide(in_scope, &all_own, rules, now);
+    let mut uses = uses_of(ec2, &rules::to_check(&rows));
+    if let Some((region, error)) = unread.first() {
+        // Fail closed: an image there may be a pending copy of any image here.
+        let why = format!("{region} could not be read, pending copies there are unknown: {error}");
+        for value in uses.values_mut() {
+            *value = Use::Unchecked(why.clone());
+        }
+    }
+    rules::apply_uses(&mut rows, &uses);
+    rules::apply_lineage(&mut rows, &all_own, rules.keep_ancestors);
+    Planned { rows: rules::order(rows), unread }
+}
+
+/// What uses each of `keys`: DescribeImageReferences and the region's launch
+/// configurations. A failed answer makes its images `Unchecked`.
+pub fn uses_of(ec2: &dyn Ec2, keys: &[ImageKey]) -> HashMap<ImageKey, Use> {
+    let mut by_region: BTreeMap<&Region, Vec<AmiId>> = BTreeMap::new();
+    for (region, id) in keys {
+        by_region.entry(region).or_default().push(id.clone());
+    }
+    let mut uses = HashMap::new();
+    for (region, ids) in by_region {
+        let configurations = ec2.launch_configuration_images(region);
+        for (group, answer) in ec2.image_references(region, &ids) {
+            for id in group {
+                let key = (region.clone(), id.clone());
+                let found = match (&configurations, &answer) {
+                    (Err(error), _) | (_, Err(error)) => Use::Unchecked(error.to_string()),
+                    (Ok(configurations), Ok(references)) => Use::Checked(
+                        references
+                            .iter()
+                            .chain(configurations)
+                            .filter(|reference| reference.image_id == id)
+                            .cloned()
+                            .collect::<Vec<ImageReference>>(),
+                    ),
+                };
+                uses.insert(key, found);
+            }
+        }
+    }
+    uses
+}

@@ -1,0 +1,767 @@
+//! Which images `prune` keeps and which it deletes, and why. Pure: the
+//! images, their uses and the clock come in; rows with reasons come out.
+//!
+//! The decision runs in stages so that the expensive facts (what uses an
+//! image) are asked only about images the cheap rules would delete:
+//! `decide` (family ranks, ages, protection, state, pending children, last
+//! launch) → `apply_uses` (DescribeImageReferences, launch configurations)
+//! → `apply_lineage` (--keep-ancestors, broken ancestor walks) → `order`.
+//! Every stage fails closed: missing information means keep.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fmt;
+use std::str::FromStr;
+use std::time::Duration;
+
+use time::OffsetDateTime;
+
+use crate::ec2::{ImageKey, LAUNCH_CONFIGURATION};
+use crate::image::{Image, ImageReference, ImageState};
+use crate::lineage::graph::parent_of;
+use crate::output::shown;
+
+/// EC2 reports lastLaunchedTime up to 24 hours late: a launch that recent may not show yet.
+pub const LAUNCH_REPORT_DELAY: Duration = Duration::from_secs(24 * 3600);
+
+/// What makes images one family, whose newest are kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FamilyKind {
+    /// The PREFIX of names amitools generates (`PREFIX-<seconds>-<random>`);
+    /// any other name is a family of its own.
+    Prefix,
+    /// The value of this tag; an image without it is a family of its own.
+    Tag(String),
+    /// Images made from the same source image (lineage tag or EC2's record).
+    Source,
+}
+
+impl FromStr for FamilyKind {
+    type Err = String;
+    fn from_str(value: &str) -> Result<FamilyKind, String> {
+        match value {
+            "prefix" => Ok(FamilyKind::Prefix),
+            "source" => Ok(FamilyKind::Source),
+            _ => match value.strip_prefix("tag:") {
+                Some(key) if !key.is_empty() && key.chars().count() <= 128 && !key.chars().any(char::is_control) => {
+                    Ok(FamilyKind::Tag(key.to_string()))
+                }
+                _ => Err(format!("unknown family '{}': expected prefix, source or tag:KEY", shown(value))),
+            },
+        }
+    }
+}
+
+impl fmt::Display for FamilyKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FamilyKind::Prefix => f.write_str("prefix"),
+            FamilyKind::Source => f.write_str("source"),
+            FamilyKind::Tag(key) => write!(f, "tag:{key}"),
+        }
+    }
+}
+
+/// The keep rules: an image is deleted only if every one of them allows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rules {
+    /// Newest available images kept per family and region (at least 1).
+    pub keep: usize,
+    /// Images younger than this are kept.
+    pub older_than: Duration,
+    /// Images launched from within this (plus EC2's reporting delay) are kept.
+    pub unused_for: Duration,
+    pub family: FamilyKind,
+    /// Keep every ancestor of every kept image.
+    pub keep_ancestors: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Action {
+    Keep,
+    Delete,
+}
+
+impl Action {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Keep => "keep",
+            Action::Delete => "delete",
+        }
+    }
+}
+
+/// Why an image is kept (or, `Unused`, why it may go).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reason {
+    /// Deregistration protection, with EC2's value.
+    Protected(String),
+    /// A state that is not finished (pending, transient) or not EC2's.
+    State(String),
+    /// An image being made from it (create or copy in progress).
+    SourceOfPending(ImageKey),
+    /// Among the family's newest `keep` available images.
+    Newest {
+        rank: usize,
+        keep: usize,
+    },
+    TooYoung {
+        created: OffsetDateTime,
+    },
+    NoCreationDate,
+    LaunchedRecently {
+        at: OffsetDateTime,
+    },
+    InUse(ImageReference),
+    /// What uses the image could not be found out: kept (fail closed).
+    Unchecked(String),
+    /// --keep-ancestors: an ancestor of this kept image.
+    AncestorOf(ImageKey),
+    Unused,
+}
+
+impl Reason {
+    /// A stable name for scripts (JSON `rules`).
+    pub fn rule(&self) -> &'static str {
+        match self {
+            Reason::Protected(_) => "protected",
+            Reason::State(_) => "state",
+            Reason::SourceOfPending(_) => "source-of-pending",
+            Reason::Newest { .. } => "newest",
+            Reason::TooYoung { .. } => "too-young",
+            Reason::NoCreationDate => "no-creation-date",
+            Reason::LaunchedRecently { .. } => "launched-recently",
+            Reason::InUse(_) => "in-use",
+            Reason::Unchecked(_) => "unchecked",
+            Reason::AncestorOf(_) => "ancestor",
+            Reason::Unused => "unused",
+        }
+    }
+
+    /// The reason in words, as the plan shows it.
+    pub fn text(&self, row: &Row, rules: &Rules, now: OffsetDateTime) -> String {
+        self.describe(&row.image, &row.family, rules, now)
+    }
+
+    /// The reason in words, for an image of `family`.
+    pub fn describe(&self, image: &Image, family: &str, rules: &Rules, now: OffsetDateTime) -> String {
+        match self {
+            Reason::Protected(value) => format!("deregistration protection ({})", shown(value)),
+            Reason::State(state) => format!("state {}", shown(state)),
+            Reason::SourceOfPending((region, id)) => format!("source of pending {id} in {region}"),
+            Reason::Newest { rank, keep } => format!("newest {rank} of {keep} in family {}", shown(family)),
+            Reason::TooYoung { created } => {
+                format!("too young: {} old (--older-than {})", age(now - *created), days(rules.older_than))
+            }
+            Reason::NoCreationDate => "no creation date: age unknown".to_string(),
+            Reason::LaunchedRecently { at } => {
+                format!("launched {} ago (--unused-for {} + 1d)", age(now - *at), days(rules.unused_for))
+            }
+            Reason::InUse(reference) => format!("in use by {}", describe_use(reference)),
+            Reason::Unchecked(why) => format!("use unknown, kept: {why}"),
+            Reason::AncestorOf((_, id)) => format!("ancestor of kept {id} (--keep-ancestors)"),
+            Reason::Unused => {
+                let created = image.creation_date.map(|c| format!("{} old", age(now - c))).unwrap_or_default();
+                let launched = match image.usage.last_launched {
+                    Some(at) => format!("last launched {} ago", age(now - at)),
+                    None => "never launched".to_string(),
+                };
+                format!("unused: {created}, {launched}")
+            }
+        }
+    }
+}
+
+/// A resource that uses an image, in words: "launch template lt-0abc",
+/// "instance i-0abc", "SSM parameter /golden/web", "launch configuration web-v3".
+pub fn describe_use(reference: &ImageReference) -> String {
+    if reference.resource_type == LAUNCH_CONFIGURATION {
+        return format!("launch configuration {}", shown(&reference.resource));
+    }
+    // arn:aws:ec2:REGION:ACCOUNT:launch-template/lt-0abc → launch-template/lt-0abc
+    let resource = reference.resource.splitn(6, ':').nth(5).unwrap_or(&reference.resource);
+    let (kind, name) = resource.split_once('/').unwrap_or(("", resource));
+    let kind = match (reference.resource_type.as_str(), kind) {
+        ("ec2:Instance", _) => "instance",
+        ("ec2:LaunchTemplate", _) => "launch template",
+        ("ssm:Parameter", _) => return format!("SSM parameter /{}", shown(name.trim_start_matches('/'))),
+        ("imagebuilder:ImageRecipe", _) => "Image Builder image recipe",
+        ("imagebuilder:ContainerRecipe", _) => "Image Builder container recipe",
+        (other, _) => other,
+    };
+    format!("{kind} {}", shown(name))
+}
+
+/// An age in the largest unit that says it: "3 days", "5 hours", "12 minutes".
+pub fn age(elapsed: time::Duration) -> String {
+    let seconds = elapsed.whole_seconds().max(0);
+    let (n, unit) = match seconds {
+        s if s >= 2 * 86400 => (s / 86400, "days"),
+        s if s >= 86400 => (1, "day"),
+        s if s >= 7200 => (s / 3600, "hours"),
+        s if s >= 3600 => (1, "hour"),
+        s => (s / 60, "minutes"),
+    };
+    format!("{n} {unit}")
+}
+
+/// A rule's duration as given: whole days as `14d`, else seconds.
+pub fn days(duration: Duration) -> String {
+    let seconds = duration.as_secs();
+    if seconds % 86400 == 0 {
+        format!("{}d", seconds / 86400)
+    } else {
+        format!("{seconds}s")
+    }
+}
+
+/// One image in the plan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    pub image: Image,
+    pub family: String,
+    pub action: Action,
+    /// The deciding reason first; for a kept image, every cheap rule that keeps it.
+    pub reasons: Vec<Reason>,
+    /// For a copy in another region: the image it was copied from.
+    pub copy_of: Option<ImageKey>,
+    /// Kept images whose `ancestors` walk will end at this image once it is deleted.
+    pub ends_ancestry_of: Vec<ImageKey>,
+}
+
+impl Row {
+    pub fn key(&self) -> ImageKey {
+        (self.image.region.clone(), self.image.id.clone())
+    }
+}
+
+/// The family an image belongs to under `kind`.
+pub fn family_of(image: &Image, kind: &FamilyKind) -> String {
+    match kind {
+        FamilyKind::Prefix => match &image.name {
+            Some(name) => generated_prefix(name).unwrap_or(name).to_string(),
+            None => image.id.to_string(),
+        },
+        FamilyKind::Tag(key) => match image.tags.get(key) {
+            Some(value) => value.clone(),
+            None => format!("{} (no tag {})", image.id, key),
+        },
+        FamilyKind::Source => match parent_of(image, false) {
+            Some(link) => format!("from {}", link.parent),
+            None => format!("{} (no source)", image.id),
+        },
+    }
+}
+
+/// PREFIX of a name amitools generated: `PREFIX-<digits>-<15 digits>`.
+fn generated_prefix(name: &str) -> Option<&str> {
+    let (rest, random) = name.rsplit_once('-')?;
+    let (prefix, seconds) = rest.rsplit_once('-')?;
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    (digits(random) && random.len() == 15 && digits(seconds) && seconds.len() <= 12 && !prefix.is_empty())
+        .then_some(prefix)
+}
+
+/// States DeregisterImage is for: finished images, good or bad.
+fn deletable_state(state: &ImageState) -> bool {
+    matches!(
+        state,
+        ImageState::Available | ImageState::Disabled | ImageState::Failed | ImageState::Error | ImageState::Invalid
+    )
+}
+
+/// Per image, a pending image made from it (a create or copy in progress):
+/// such an image must be kept until its child is done.
+pub fn pending_children(images: &[Image]) -> HashMap<ImageKey, ImageKey> {
+    images
+        .iter()
+        .filter(|image| image.state == ImageState::Pending)
+        .filter_map(|image| {
+            let link = parent_of(image, false)?;
+            Some(((link.region, link.parent), (image.region.clone(), image.id.clone())))
+        })
+        .collect()
+}
+
+/// The rules that make deleting an image unsafe at this moment, whatever
+/// the plan's policy (family rank, age) said: protection, state, a pending
+/// child, a recent launch. `decide` and the re-check before each deletion share them.
+fn safety_reasons(
+    image: &Image,
+    pending_children: &HashMap<ImageKey, ImageKey>,
+    rules: &Rules,
+    now: OffsetDateTime,
+) -> Vec<Reason> {
+    let mut reasons = Vec::new();
+    if image.usage.is_protected() {
+        reasons.push(Reason::Protected(image.usage.protection.clone().unwrap_or_default()));
+    }
+    if !deletable_state(&image.state) {
+        reasons.push(Reason::State(image.state.to_string()));
+    }
+    if let Some(child) = pending_children.get(&(image.region.clone(), image.id.clone())) {
+        reasons.push(Reason::SourceOfPending(child.clone()));
+    }
+    let unused_for = rules.unused_for + LAUNCH_REPORT_DELAY;
+    if let Some(at) = image.usage.last_launched.filter(|at| now - *at < unused_for) {
+        reasons.push(Reason::LaunchedRecently { at });
+    }
+    reasons
+}
+
+/// Just before DeregisterImage: why the image (as EC2 describes it now) must
+/// be kept after all; empty when it may go. `uses` is what uses it now.
+pub fn recheck(
+    image: &Image,
+    account: &str,
+    pending_children: &HashMap<ImageKey, ImageKey>,
+    uses: &Use,
+    rules: &Rules,
+    now: OffsetDateTime,
+) -> Vec<Reason> {
+    if image.owner.as_deref() != Some(account) {
+        return vec![Reason::Unchecked(format!("not owned by account {account}"))];
+    }
+    let mut reasons = safety_reasons(image, pending_children, rules, now);
+    match uses {
+        Use::Checked(references) => reasons.extend(references.iter().cloned().map(Reason::InUse)),
+        Use::Unchecked(why) => reasons.push(Reason::Unchecked(why.clone())),
+    }
+    reasons
+}
+
+/// Stage 1: the cheap rules, on the images in scope. `all_own` is every
+/// own image in the scanned regions (in scope or not): their pending
+/// images keep their sources.
+pub fn decide(scope: Vec<Image>, all_own: &[Image], rules: &Rules, now: OffsetDateTime) -> Vec<Row> {
+    let pending_children = pending_children(all_own);
+    let scope: Vec<Image> = scope.into_iter().filter(|i| i.state != ImageState::Deregistered).collect();
+    // Per region and family, the available images newest first: their rank.
+    let mut families: BTreeMap<(String, String), Vec<&Image>> = BTreeMap::new();
+    let family_names: Vec<String> = scope.iter().map(|image| family_of(image, &rules.family)).collect();
+    for (image, family) in scope.iter().zip(&family_names) {
+        // An image without a date cannot be ranked (it is kept anyway).
+        if image.state == ImageState::Available && image.creation_date.is_some() {
+            families.entry((image.region.to_string(), family.clone())).or_default().push(image);
+        }
+    }
+    let mut rank: HashMap<ImageKey, usize> = HashMap::new();
+    for members in families.values_mut() {
+        members.sort_by(|a, b| b.creation_date.cmp(&a.creation_date).then_with(|| b.id.cmp(&a.id)));
+        for (position, image) in members.iter().enumerate() {
+            rank.insert((image.region.clone(), image.id.clone()), position + 1);
+        }
+    }
+    scope
+        .into_iter()
+        .zip(family_names)
+        .map(|(image, family)| {
+            let key = (image.region.clone(), image.id.clone());
+            let mut reasons = safety_reasons(&image, &pending_children, rules, now);
+            if let Some(rank) = rank.get(&key).filter(|rank| **rank <= rules.keep) {
+                reasons.push(Reason::Newest { rank: *rank, keep: rules.keep });
+            }
+            match image.creation_date {
+                Some(created) if now - created < rules.older_than => reasons.push(Reason::TooYoung { created }),
+                Some(_) => {}
+                None => reasons.push(Reason::NoCreationDate),
+            }
+            let copy_of = parent_of(&image, false)
+                .filter(|link| link.region != image.region)
+                .map(|link| (link.region, link.parent));
+            let action = if reasons.is_empty() { Action::Delete } else { Action::Keep };
+            if reasons.is_empty() {
+                reasons.push(Reason::Unused);
+            }
+            Row { image, family, action, reasons, copy_of, ends_ancestry_of: Vec::new() }
+        })
+        .collect()
+}
+
+/// The images stage 1 would delete: the only ones worth asking EC2 about.
+pub fn to_check(rows: &[Row]) -> Vec<ImageKey> {
+    rows.iter().filter(|row| row.action == Action::Delete).map(Row::key).collect()
+}
+
+/// What is known about an image's uses.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Use {
+    /// Every check answered: these resources use it (none: unused).
+    Checked(Vec<ImageReference>),
+    /// A check failed, was refused or did not finish: why.
+    Unchecked(String),
+}
+
+/// Stage 2: an image in use, or whose use is unknown, is kept.
+pub fn apply_uses(rows: &mut [Row], uses: &HashMap<ImageKey, Use>) {
+    for row in rows.iter_mut().filter(|row| row.action == Action::Delete) {
+        let reasons: Vec<Reason> = match uses.get(&row.key()) {
+            None => vec![Reason::Unchecked("not checked".to_string())],
+            Some(Use::Unchecked(why)) => vec![Reason::Unchecked(why.clone())],
+            Some(Use::Checked(references)) => references.iter().cloned().map(Reason::InUse).collect(),
+        };
+        if !reasons.is_empty() {
+            row.action = Action::Keep;
+            row.reasons = reasons;
+        }
+    }
+}
+
+/// Stage 3: with `keep_ancestors`, every ancestor of a kept image is kept;
+/// then each deleted image learns which kept images' ancestor walks end at it.
+/// Parents are looked up among `all_own` (the scanned regions' own images).
+pub fn apply_lineage(rows: &mut [Row], all_own: &[Image], keep_ancestors: bool) {
+    let parents: HashMap<ImageKey, ImageKey> = all_own
+        .iter()
+        .chain(rows.iter().map(|row| &row.image))
+        .filter_map(|image| {
+            let link = parent_of(image, false)?;
+            Some(((image.region.clone(), image.id.clone()), (link.region, link.parent)))
+        })
+        .collect();
+    let position: HashMap<ImageKey, usize> = rows.iter().enumerate().map(|(i, row)| (row.key(), i)).collect();
+    let ancestors = |start: &ImageKey| {
+        let mut chain = Vec::new();
+        let mut seen = HashSet::from([start.clone()]);
+        let mut current = start.clone();
+        while let Some(parent) = parents.get(&current) {
+            if !seen.insert(parent.clone()) {
+                break; // a loop in someone's tags
+            }
+            chain.push(parent.clone());
+            current = parent.clone();
+        }
+        chain
+    };
+    let kept: Vec<ImageKey> = rows.iter().filter(|row| row.action == Action::Keep).map(Row::key).collect();
+    if keep_ancestors {
+        for key in &kept {
+            for ancestor in ancestors(key) {
+                if let Some(&i) = position.get(&ancestor) {
+                    if rows[i].action == Action::Delete {
+                        rows[i].action = Action::Keep;
+                        rows[i].reasons = vec![Reason::AncestorOf(key.clone())];
+                    }
+                }
+            }
+        }
+    }
+    for row_index in 0..rows.len() {
+        if rows[row_index].action != Action::Keep {
+            continue;
+        }
+        let key = rows[row_index].key();
+        let first_deleted = ancestors(&key)
+            .into_iter()
+            .filter_map(|ancestor| position.get(&ancestor).copied())
+            .find(|&i| rows[i].action == Action::Delete);
+        if let Some(i) = first_deleted {
+            rows[i].ends_ancestry_of.push(key);
+        }
+    }
+}
+
+/// Stage 4: by family, region and age (newest first), each cross-region
+/// copy right after the image it was copied from when that is in the plan.
+pub fn order(mut rows: Vec<Row>) -> Vec<Row> {
+    rows.sort_by(|a, b| {
+        (&a.family, &a.image.region)
+            .cmp(&(&b.family, &b.image.region))
+            .then_with(|| b.image.creation_date.cmp(&a.image.creation_date))
+            .then_with(|| a.image.id.cmp(&b.image.id))
+    });
+    let present: HashSet<ImageKey> = rows.iter().map(Row::key).collect();
+    let mut copies: HashMap<ImageKey, Vec<usize>> = HashMap::new();
+    let mut tops = Vec::new();
+    for (i, row) in rows.iter().enumerate() {
+        match &row.copy_of {
+            Some(source) if present.contains(source) && source != &row.key() => {
+                copies.entry(source.clone()).or_default().push(i)
+            }
+            _ => tops.push(i),
+        }
+    }
+    let mut order = Vec::with_capacity(rows.len());
+    let mut placed = vec![false; rows.len()];
+    let mut stack: Vec<usize> = tops.into_iter().rev().collect();
+    while let Some(i) = stack.pop() {
+        if std::mem::replace(&mut placed[i], true) {
+            continue;
+        }
+        order.push(i);
+        if let Some(children) = copies.get(&rows[i].key()) {
+            stack.extend(children.iter().rev());
+        }
+    }
+    // Copies in a loop of copies (tags naming each other) have no top: keep them too.
+    order.extend((0..rows.len()).filter(|i| !placed[*i]));
+    let mut slots: Vec<Option<Row>> = rows.into_iter().map(Some).collect();
+    order.into_iter().filter_map(|i| slots[i].take()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{region, OWN_ACCOUNT};
+    use time::macros::datetime;
+
+    const NOW: OffsetDateTime = datetime!(2026-11-30 12:00 UTC);
+
+    fn rules() -> Rules {
+        Rules {
+            keep: 2,
+            older_than: Duration::from_secs(14 * 86400),
+            unused_for: Duration::from_secs(30 * 86400),
+            family: FamilyKind::Prefix,
+            keep_ancestors: false,
+        }
+    }
+
+    /// An own image in us-east-1 named `NAME`, `days_old` days old.
+    fn image(id: &str, name: &str, days_old: i64) -> Image {
+        let mut image = Image::new(id.parse().unwrap(), region("us-east-1"));
+        image.owner = Some(OWN_ACCOUNT.into());
+        image.name = Some(name.to_string());
+        image.creation_date = Some(NOW - time::Duration::days(days_old));
+        image
+    }
+
+    fn web(id: &str, days_old: i64) -> Image {
+        image(id, &format!("web-{}-123456789012345", 1_700_000_000 + days_old), days_old)
+    }
+
+    fn key(r: &str, id: &str) -> ImageKey {
+        (region(r), id.parse().unwrap())
+    }
+
+    fn actions(rows: &[Row]) -> Vec<(String, Action, &'static str)> {
+        rows.iter().map(|r| (r.image.id.to_string(), r.action, r.reasons[0].rule())).collect()
+    }
+
+    fn row<'a>(rows: &'a [Row], id: &str) -> &'a Row {
+        rows.iter().find(|r| r.image.id.as_str() == id).unwrap()
+    }
+
+    #[test]
+    fn families_from_generated_names_tags_and_sources() {
+        let generated = web("ami-00000001", 20);
+        assert_eq!(family_of(&generated, &FamilyKind::Prefix), "web");
+        let mut hand = image("ami-00000002", "golden base", 20);
+        assert_eq!(family_of(&hand, &FamilyKind::Prefix), "golden base");
+        assert_eq!(family_of(&image("ami-00000003", "web-12-34", 1), &FamilyKind::Prefix), "web-12-34");
+        hand.tags.insert("team".into(), "payments".into());
+        assert_eq!(family_of(&hand, &FamilyKind::Tag("team".into())), "payments");
+        assert_eq!(family_of(&generated, &FamilyKind::Tag("team".into())), "ami-00000001 (no tag team)");
+        hand.tags.insert("source_image".into(), "ami-0000000a".into());
+        assert_eq!(family_of(&hand, &FamilyKind::Source), "from ami-0000000a");
+        for good in ["prefix", "source", "tag:team"] {
+            assert_eq!(good.parse::<FamilyKind>().unwrap().to_string(), good);
+        }
+        for bad in ["", "tag:", "name", "tag:\u{1b}x", "Prefix"] {
+            assert!(bad.parse::<FamilyKind>().unwrap_err().starts_with("unknown family"), "{bad}");
+        }
+    }
+
+    #[test]
+    fn keeps_the_newest_per_family_and_the_young() {
+        let images = vec![
+            web("ami-00000001", 40),
+            web("ami-00000002", 30),
+            web("ami-00000003", 20),
+            web("ami-00000004", 10),
+            image("ami-00000005", "other", 50),
+        ];
+        let rows = decide(images.clone(), &images, &rules(), NOW);
+        assert_eq!(
+            actions(&rows),
+            vec![
+                ("ami-00000001".into(), Action::Delete, "unused"),
+                ("ami-00000002".into(), Action::Delete, "unused"),
+                ("ami-00000003".into(), Action::Keep, "newest"),
+                ("ami-00000004".into(), Action::Keep, "newest"),
+                ("ami-00000005".into(), Action::Keep, "newest"),
+            ]
+        );
+        assert_eq!(row(&rows, "ami-00000004").reasons[1], Reason::TooYoung { created: NOW - time::Duration::days(10) });
+        let first = row(&rows, "ami-00000001");
+        assert_eq!(first.reasons[0].text(first, &rules(), NOW), "unused: 40 days old, never launched");
+        let newest = row(&rows, "ami-00000003");
+        assert_eq!(newest.reasons[0].text(newest, &rules(), NOW), "newest 2 of 2 in family web");
+    }
+
+    #[test]
+    fn families_are_per_region_and_only_available_images_count_as_newest() {
+        let mut failed = web("ami-00000003", 20);
+        failed.state = ImageState::Failed;
+        let mut copy = web("ami-00000009", 35);
+        copy.region = region("eu-west-1");
+        let images = vec![web("ami-00000001", 40), web("ami-00000002", 30), failed, copy];
+        let rows = decide(images.clone(), &images, &rules(), NOW);
+        assert_eq!(
+            actions(&rows),
+            vec![
+                ("ami-00000001".into(), Action::Keep, "newest"),
+                ("ami-00000002".into(), Action::Keep, "newest"),
+                ("ami-00000003".into(), Action::Delete, "unused"),
+                ("ami-00000009".into(), Action::Keep, "newest"),
+            ]
+        );
+    }
+
+    #[test]
+    fn protection_state_pending_children_launches_and_missing_dates_keep() {
+        let mut protected = web("ami-00000001", 90);
+        protected.usage.protection = Some("enabled-with-cooldown".into());
+        let mut cooling = web("ami-00000002", 90);
+        cooling.usage.protection = Some("disabled-until 2026-12-01T00:00:00.000Z".into());
+        let mut launched = web("ami-00000003", 90);
+        launched.usage.last_launched = Some(NOW - time::Duration::days(30)); // 30d + the day of delay
+        let mut launched_long_ago = web("ami-00000004", 90);
+        launched_long_ago.usage.last_launched = Some(NOW - time::Duration::days(32));
+        let mut undated = web("ami-00000005", 90);
+        undated.creation_date = None;
+        let mut transient = web("ami-00000006", 90);
+        transient.state = ImageState::Transient;
+        let source = web("ami-00000007", 90);
+        let mut child = web("ami-00000010", 0);
+        child.state = ImageState::Pending;
+        child.source_image_id = Some("ami-00000007".parse().unwrap());
+        let recent = [web("ami-00000020", 1), web("ami-00000021", 2)];
+        let mut scope = vec![protected, cooling, launched, launched_long_ago, undated, transient, source];
+        scope.extend(recent.iter().cloned());
+        let mut all = scope.clone();
+        all.push(child);
+        let rows = decide(scope, &all, &rules(), NOW);
+        let rule = |id: &str| row(&rows, id).reasons[0].rule();
+        assert_eq!(rule("ami-00000001"), "protected");
+        assert_eq!(rule("ami-00000002"), "protected");
+        assert_eq!(rule("ami-00000003"), "launched-recently");
+        assert_eq!(rule("ami-00000004"), "unused");
+        assert_eq!(rule("ami-00000005"), "no-creation-date");
+        assert_eq!(rule("ami-00000006"), "state");
+        assert_eq!(rule("ami-00000007"), "source-of-pending");
+        let source_row = row(&rows, "ami-00000007");
+        assert_eq!(
+            source_row.reasons[0].text(source_row, &rules(), NOW),
+            "source of pending ami-00000010 in us-east-1"
+        );
+        let launched_row = row(&rows, "ami-00000003");
+        assert_eq!(
+            launched_row.reasons[0].text(launched_row, &rules(), NOW),
+            "launched 30 days ago (--unused-for 30d + 1d)"
+        );
+        assert_eq!(to_check(&rows), vec![key("us-east-1", "ami-00000004")]);
+    }
+
+    #[test]
+    fn uses_keep_and_unknown_uses_keep() {
+        let images: Vec<Image> = (1..=5).map(|n| web(&format!("ami-0000000{n}"), 100 + n as i64)).collect();
+        let mut rules = rules();
+        rules.keep = 1;
+        let mut rows = decide(images.clone(), &images, &rules, NOW);
+        let reference = |id: &str, kind: &str, arn: &str| ImageReference {
+            image_id: id.parse().unwrap(),
+            resource_type: kind.into(),
+            resource: arn.into(),
+        };
+        let mut uses = HashMap::new();
+        uses.insert(
+            key("us-east-1", "ami-00000002"),
+            Use::Checked(vec![reference(
+                "ami-00000002",
+                "ec2:LaunchTemplate",
+                "arn:aws:ec2:us-east-1:123456789012:launch-template/lt-0abc",
+            )]),
+        );
+        uses.insert(key("us-east-1", "ami-00000003"), Use::Unchecked("DescribeImageReferences: denied".into()));
+        uses.insert(key("us-east-1", "ami-00000004"), Use::Checked(vec![]));
+        apply_uses(&mut rows, &uses);
+        let text = |id: &str| {
+            let r = row(&rows, id);
+            (r.action, r.reasons[0].text(r, &rules, NOW))
+        };
+        assert_eq!(text("ami-00000001"), (Action::Keep, "newest 1 of 1 in family web".into()));
+        assert_eq!(text("ami-00000002"), (Action::Keep, "in use by launch template lt-0abc".into()));
+        assert_eq!(text("ami-00000003"), (Action::Keep, "use unknown, kept: DescribeImageReferences: denied".into()));
+        assert_eq!(text("ami-00000004"), (Action::Delete, "unused: 104 days old, never launched".into()));
+        assert_eq!(text("ami-00000005"), (Action::Keep, "use unknown, kept: not checked".into()));
+    }
+
+    #[test]
+    fn uses_in_words() {
+        let described = |kind: &str, resource: &str| {
+            describe_use(&ImageReference {
+                image_id: "ami-00000001".parse().unwrap(),
+                resource_type: kind.into(),
+                resource: resource.into(),
+            })
+        };
+        assert_eq!(described("ec2:Instance", "arn:aws:ec2:us-east-1:123456789012:instance/i-0abc"), "instance i-0abc");
+        assert_eq!(
+            described("ssm:Parameter", "arn:aws:ssm:us-east-1:123456789012:parameter/golden/web"),
+            "SSM parameter /golden/web"
+        );
+        assert_eq!(described(LAUNCH_CONFIGURATION, "web-v3"), "launch configuration web-v3");
+        assert_eq!(described("ec2:Instance", "garbage\u{1b}[2J"), "instance garbage\\u{1b}[2J");
+    }
+
+    /// root <- middle <- newest: with the newest kept and the other two too
+    /// old, --keep-ancestors keeps both; without it, the plan says whose walk ends.
+    #[test]
+    fn ancestors_of_kept_images() {
+        let root = web("ami-00000001", 300);
+        let mut middle = image("ami-00000002", "middle", 200);
+        middle.source_image_id = Some(root.id.clone());
+        let mut newest = image("ami-00000003", "newest", 100);
+        newest.source_image_id = Some(middle.id.clone());
+        let mut other = web("ami-00000004", 100);
+        other.source_image_id = Some(root.id.clone());
+        let images = vec![root, middle, newest, other];
+        let mut rules = rules();
+        rules.keep = 1;
+        let run = |keep_ancestors: bool| {
+            let mut rows = decide(images.clone(), &images, &rules, NOW);
+            // middle is not the newest of its family "middle"? It is its only member: force it out.
+            for row in rows.iter_mut().filter(|r| r.image.id.as_str() == "ami-00000002") {
+                row.action = Action::Delete;
+                row.reasons = vec![Reason::Unused];
+            }
+            let uses = to_check(&rows).into_iter().map(|k| (k, Use::Checked(vec![]))).collect();
+            apply_uses(&mut rows, &uses);
+            apply_lineage(&mut rows, &images, keep_ancestors);
+            rows
+        };
+        let plain = run(false);
+        assert_eq!(row(&plain, "ami-00000002").action, Action::Delete);
+        assert_eq!(row(&plain, "ami-00000002").ends_ancestry_of, vec![key("us-east-1", "ami-00000003")]);
+        let kept = run(true);
+        assert_eq!(row(&kept, "ami-00000002").reasons, vec![Reason::AncestorOf(key("us-east-1", "ami-00000003"))]);
+        assert!(kept.iter().all(|r| r.action == Action::Keep));
+    }
+
+    #[test]
+    fn copies_follow_their_source() {
+        let source = web("ami-00000001", 30);
+        let mut copy = web("ami-00000002", 29);
+        copy.region = region("eu-west-1");
+        copy.source_image_id = Some(source.id.clone());
+        copy.source_image_region = Some(region("us-east-1"));
+        let newer = web("ami-00000003", 10);
+        let images = vec![copy, newer, source];
+        let rows = order(decide(images.clone(), &images, &rules(), NOW));
+        let ids: Vec<&str> = rows.iter().map(|r| r.image.id.as_str()).collect();
+        assert_eq!(ids, vec!["ami-00000003", "ami-00000001", "ami-00000002"]);
+        assert_eq!(rows[2].copy_of, Some(key("us-east-1", "ami-00000001")));
+    }
+
+    #[test]
+    fn ages_in_words() {
+        assert_eq!(age(time::Duration::minutes(5)), "5 minutes");
+        assert_eq!(age(time::Duration::hours(1)), "1 hour");
+        assert_eq!(age(time::Duration::hours(30)), "1 day");
+        assert_eq!(age(time::Duration::days(3)), "3 days");
+        assert_eq!(age(time::Duration::seconds(-5)), "0 minutes");
+        assert_eq!(days(Duration::from_secs(14 * 86400)), "14d");
+        assert_eq!(days(Duration::from_secs(90)), "90s");
+    }
+}
