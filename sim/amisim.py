@@ -753,6 +753,10 @@ class App:
                 return _json(start_response, "200 OK", deregister(payload))
             if route == "image":
                 return _json(start_response, "200 OK", describe_for_test(payload))
+            if route == "last-launched":
+                image = SIM.backend(payload.get("region", "us-east-1")).amis[payload["image_id"]]
+                image.last_launched_time = datetime.fromisoformat(payload["time"].replace("Z", "+00:00"))
+                return _json(start_response, "200 OK", {"image_id": image.id})
             if route == "launch-template":
                 return _json(start_response, "200 OK", launch_template(payload))
             if route == "launch-configuration":

@@ -152,7 +152,8 @@ impl Plan {
                 doc.summary.keep,
                 doc.summary.delete
             ));
-            return unread_error(&planned.unread);
+            unread_error(&planned.unread)?;
+            return unchecked_error(&doc);
         }
         if ctx.output == OutputFormat::Table {
             self.print_plan(ctx, &doc)?;
@@ -168,7 +169,8 @@ impl Plan {
             )));
         }
         let done = self.run_apply(ctx, regions, &deletions, &account, rules, self.keep_snapshots, Some(&doc))?;
-        finish(&done)
+        finish(&done)?;
+        unchecked_error(&doc)
     }
 
     fn apply_saved(&self, ctx: &mut Context, selected: &[Region], plan: &LoadedPlan) -> Result<()> {
@@ -446,6 +448,21 @@ fn unread_error(unread: &[(Region, crate::ec2::Ec2Error)]) -> Result<()> {
         "{} region(s) could not be read, the plan is incomplete: {}",
         names.len(),
         names.join(", ")
+    )))
+}
+
+/// Exit 1 when images were kept only because what uses them could not be
+/// found out: the cleanup asked for did not happen, and scripts must know.
+fn unchecked_error(doc: &PlanDoc) -> Result<()> {
+    let unchecked: Vec<String> =
+        doc.images.iter().filter(|i| i.rules.contains(&"unchecked")).map(|i| i.image_id.to_string()).collect();
+    if unchecked.is_empty() {
+        return Ok(());
+    }
+    Err(Error::Failed(format!(
+        "{} image(s) kept because what uses them could not be checked (see REASON): {}",
+        unchecked.len(),
+        unchecked.join(" ")
     )))
 }
 
