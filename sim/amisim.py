@@ -45,6 +45,7 @@ from moto.moto_server.werkzeug_app import (  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import images as ec2_images  # noqa: E402
+import rbin  # noqa: E402
 import usage  # noqa: E402
 from moto.autoscaling.models import autoscaling_backends  # noqa: E402
 from moto.ec2.models.instances import InstanceBackend  # noqa: E402
@@ -160,6 +161,8 @@ class Sim:
         self.hidden_now: list = []
         # image id -> (region, monotonic time it is gone): deregistered, still shown
         self.deregistering: dict[str, tuple[str, float]] = {}
+        # region -> Recycle Bin retention rules (see sim/rbin.py)
+        self.rbin_rules: dict[str, list[dict]] = defaultdict(list)
 
     def changed(self) -> None:
         self.indexes.clear()
@@ -431,6 +434,22 @@ IMDS_SECRET_KEY = "imds-role-secret-not-real-0123456789"
 IMDS_TOKEN = "imds-session-token-not-real"
 
 
+def _service_of(environ) -> str:
+    """The service a request is signed for (ec2, autoscaling, sts, rbin)."""
+    auth = environ.get("HTTP_AUTHORIZATION", "")
+    if "Credential=" in auth:
+        scope = auth.split("Credential=", 1)[1].split(",", 1)[0].split("/")
+        if len(scope) >= 4:
+            return scope[3]
+    return "ec2"
+
+
+# Services whose errors are JSON (the others here answer XML).
+JSON_SERVICES = {"rbin"}
+# Per request thread: whether errors are to be JSON.
+_request = threading.local()
+
+
 def _region_of(environ) -> str:
     auth = environ.get("HTTP_AUTHORIZATION", "")
     # AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/ec2/aws4_request, ...
@@ -474,8 +493,13 @@ class App:
     def ec2(self, environ, start_response):
         length = int(environ.get("CONTENT_LENGTH") or 0)
         body = environ["wsgi.input"].read(length) if length else b""
-        params = parse_qs(body.decode(), keep_blank_values=True)
-        action = (params.get("Action") or ["?"])[0]
+        service = _service_of(environ)
+        _request.json_errors = service in JSON_SERVICES
+        if service == "rbin":
+            params, action = {}, rbin.action_of(environ.get("REQUEST_METHOD", "GET"), environ.get("PATH_INFO", ""))
+        else:
+            params = parse_qs(body.decode(errors="replace"), keep_blank_values=True)
+            action = (params.get("Action") or ["?"])[0]
         region = _region_of(environ)
         config = SIM.config
         access_key = _access_key_of(environ)
@@ -499,7 +523,7 @@ class App:
             return self.fault(
                 start_response, "403 Forbidden", "UnauthorizedOperation",
                 f"You are not authorized to perform this operation. User: arn:aws:iam::{ACCOUNT}:user/sim "
-                f"is not authorized to perform: ec2:{action}",
+                f"is not authorized to perform: {service}:{action}",
             )
         if access_key is None:
             return self.fault(start_response, "401 Unauthorized", "AuthFailure",
@@ -525,11 +549,13 @@ class App:
             return self.fault(
                 start_response, "403 Forbidden", "UnauthorizedOperation",
                 f"You are not authorized to perform this operation. User: arn:aws:iam::{ACCOUNT}:user/sim "
-                f"is not authorized to perform: ec2:{action} with an explicit deny in a service control policy",
+                f"is not authorized to perform: {service}:{action} with an explicit deny in a service control policy",
             )
         if action in config.unsupported_actions:
             return self.fault(start_response, "400 Bad Request", "InvalidAction",
                               f"The action {action} is not valid for this web service.")
+        if service == "rbin":
+            return self.recycle_bin(action, region, environ.get("PATH_INFO", ""), body, start_response)
         if action in OWN_ACTIONS:
             return self.own_action(action, region, params, start_response, faultable and lose_roll < config.lost_response_rate)
         environ["wsgi.input"] = _Body(body)
@@ -700,9 +726,26 @@ class App:
     def fault(self, start_response, status, code, message):
         with SIM.lock:
             SIM.faults += 1
+        if getattr(_request, "json_errors", False):
+            # JSON services name the error in a header and say why in the body.
+            body = json.dumps({"message": message}).encode()
+            start_response(status, [("Content-Type", "application/json"), ("x-amzn-ErrorType", code),
+                                    ("Content-Length", str(len(body)))])
+            return [body]
         body = _error_xml(code, message)
         start_response(status, [("Content-Type", "text/xml"), ("Content-Length", str(len(body)))])
         return [body]
+
+    def recycle_bin(self, action, region, path, body, start_response):
+        """Recycle Bin's ListRules and GetRule, from the rules seeded with POST recycle-bin-rule."""
+        try:
+            with SIM.lock:
+                answer = rbin.answer(action, path, body, SIM.rbin_rules[region], region, ACCOUNT)
+        except ec2_images.Ec2Fault as fault:
+            return self.fault(start_response, fault.status, fault.code, fault.message)
+        data = json.dumps(answer).encode()
+        start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
+        return [data]
 
     # --- control API ------------------------------------------------------
     def control(self, route: str, environ, start_response):
@@ -763,6 +806,10 @@ class App:
                 return _json(start_response, "200 OK", launch_configuration(payload))
             if route == "ssm-parameter":
                 return _json(start_response, "200 OK", ssm_parameter(payload))
+            if route == "recycle-bin-rule":
+                rule = rbin.rule(payload, payload.get("region", "us-east-1"), ACCOUNT)
+                SIM.rbin_rules[payload.get("region", "us-east-1")].append(rule)
+                return _json(start_response, "200 OK", {"identifier": rule["Identifier"]})
             if route == "snapshots":
                 snapshots = SIM.backend(payload.get("region", "us-east-1")).snapshots
                 return _json(start_response, "200 OK", {"snapshot_ids": sorted(snapshots)})

@@ -37,7 +37,9 @@ use time::OffsetDateTime;
 
 use crate::credentials::{AuthSettings, CredentialsError, RegionSource};
 use crate::ids::{AmiId, InstanceId, Region};
-use crate::image::{AncestryEntry, Image, ImageReference, ImageState, ImageUsage, Instance, SnapshotOutcome};
+use crate::image::{
+    AncestryEntry, Image, ImageReference, ImageState, ImageUsage, Instance, RetentionRule, SnapshotOutcome,
+};
 
 /// Tags as amitools passes them around: sorted, so requests and output are stable.
 pub type Tags = BTreeMap<String, String>;
@@ -166,6 +168,8 @@ pub trait Ec2 {
     ) -> Result<Vec<SnapshotOutcome>, Ec2Error>;
     /// The AWS account the credentials belong to (STS GetCallerIdentity).
     fn account_id(&self) -> Result<String, Ec2Error>;
+    /// The region's Recycle Bin retention rules for images (ListRules, then GetRule for each).
+    fn recycle_bin_rules(&self, region: &Region) -> Result<Vec<RetentionRule>, Ec2Error>;
 }
 
 /// What kind of failure an EC2 call ended in; decides retries and exit codes.
@@ -973,17 +977,35 @@ impl SdkEc2 {
 
     /// An Auto Scaling client for the region, with amitools' interceptors.
     fn autoscaling(&self, region: &Region) -> (aws_sdk_autoscaling::Client, EndpointName) {
-        let seen = EndpointSeen::default();
+        let (seen, endpoint) = self.other_service_endpoint("autoscaling", region);
         let config = aws_sdk_autoscaling::config::Builder::from(&self.config)
             .region(SdkRegion::new(region.to_string()))
             .interceptor(ResponseSizeLimit)
-            .interceptor(seen.clone())
+            .interceptor(seen)
             .build();
+        (aws_sdk_autoscaling::Client::from_conf(config), endpoint)
+    }
+
+    /// A Recycle Bin client for the region, with amitools' interceptors.
+    fn recycle_bin(&self, region: &Region) -> (aws_sdk_rbin::Client, EndpointName) {
+        let (seen, endpoint) = self.other_service_endpoint("rbin", region);
+        let config = aws_sdk_rbin::config::Builder::from(&self.config)
+            .region(SdkRegion::new(region.to_string()))
+            .interceptor(ResponseSizeLimit)
+            .interceptor(seen)
+            .build();
+        (aws_sdk_rbin::Client::from_conf(config), endpoint)
+    }
+
+    /// How messages name another service's endpoint: the one a request went
+    /// to once sent (the interceptor records it), else what amitools expects.
+    fn other_service_endpoint(&self, service: &str, region: &Region) -> (EndpointSeen, EndpointName) {
+        let seen = EndpointSeen::default();
         let fallback = match &self.endpoint_url {
             Some(url) if self.endpoint_for_all_services => url.clone(),
-            _ => format!("https://autoscaling.{region}.amazonaws.com"),
+            _ => format!("https://{service}.{region}.amazonaws.com"),
         };
-        (aws_sdk_autoscaling::Client::from_conf(config), EndpointName { seen: Some(seen), fallback })
+        (seen.clone(), EndpointName { seen: Some(seen), fallback })
     }
 
     /// A paginated DescribeImages in `region`; deprecated and disabled images
@@ -1355,22 +1377,59 @@ impl Ec2 for SdkEc2 {
 
     fn account_id(&self) -> Result<String, Ec2Error> {
         const ACTION: &str = "GetCallerIdentity";
-        let seen = EndpointSeen::default();
+        let (seen, endpoint) = self.other_service_endpoint("sts", &self.home_region);
         let config = aws_sdk_sts::config::Builder::from(&self.config)
             .region(SdkRegion::new(self.home_region.to_string()))
             .interceptor(ResponseSizeLimit)
-            .interceptor(seen.clone())
+            .interceptor(seen)
             .build();
-        let fallback = match &self.endpoint_url {
-            Some(url) if self.endpoint_for_all_services => url.clone(),
-            _ => format!("https://sts.{}.amazonaws.com", self.home_region),
-        };
-        let endpoint = EndpointName { seen: Some(seen), fallback };
         let out =
             self.wait_for(ACTION, &endpoint, aws_sdk_sts::Client::from_conf(config).get_caller_identity().send())?;
         out.account().filter(|a| a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit())).map(str::to_string).ok_or_else(
             || Ec2Error::new(ACTION, Ec2ErrorKind::Other, "STS returned no valid account id", &endpoint.name()),
         )
+    }
+    fn recycle_bin_rules(&self, region: &Region) -> Result<Vec<RetentionRule>, Ec2Error> {
+        use aws_sdk_rbin::types::{ResourceType as RbinType, RetentionPeriodUnit, RuleStatus};
+        let (client, endpoint) = self.recycle_bin(region);
+        let mut ids = Vec::new();
+        let mut token: Option<String> = None;
+        let mut tokens = Tokens::default();
+        loop {
+            let page = self.wait_for(
+                "ListRules",
+                &endpoint,
+                client.list_rules().resource_type(RbinType::Ec2Image).set_next_token(token.take()).send(),
+            )?;
+            ids.extend(page.rules().iter().filter_map(|r| r.identifier().map(str::to_string)));
+            match tokens.next("ListRules", page.next_token(), &endpoint)? {
+                Some(next) => token = Some(next),
+                None => break,
+            }
+        }
+        let tags = |list: &[aws_sdk_rbin::types::ResourceTag]| {
+            list.iter()
+                .map(|t| (t.resource_tag_key().to_string(), t.resource_tag_value().map(str::to_string)))
+                .collect()
+        };
+        let mut rules = Vec::with_capacity(ids.len());
+        for id in ids {
+            let rule = self.wait_for("GetRule", &endpoint, client.get_rule().identifier(&id).send())?;
+            // A period in a unit amitools does not know cannot be stated: leave the rule out.
+            let Some(period) =
+                rule.retention_period().filter(|p| p.retention_period_unit() == &RetentionPeriodUnit::Days)
+            else {
+                continue;
+            };
+            rules.push(RetentionRule {
+                id,
+                retention_days: period.retention_period_value().max(0) as u32,
+                resource_tags: tags(rule.resource_tags()),
+                exclude_tags: tags(rule.exclude_resource_tags()),
+                active: rule.status() == Some(&RuleStatus::Available),
+            });
+        }
+        Ok(rules)
     }
 }
 

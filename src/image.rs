@@ -201,6 +201,21 @@ pub struct SnapshotOutcome {
     pub result: String,
 }
 
+/// A Recycle Bin retention rule for images (resource type EC2_IMAGE): a
+/// deregistered image it covers can be restored for `retention_days`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetentionRule {
+    pub id: String,
+    pub retention_days: u32,
+    /// Tag-level rule: images with at least one of these tags (a value of
+    /// None: any value). Empty: a Region-level rule, for every image…
+    pub resource_tags: Vec<(String, Option<String>)>,
+    /// …except those with one of these tags.
+    pub exclude_tags: Vec<(String, Option<String>)>,
+    /// The rule is in effect (status `available`, not `pending`).
+    pub active: bool,
+}
+
 /// An instance, as far as amitools cares.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Instance {

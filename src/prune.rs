@@ -5,9 +5,11 @@
 //! - `gather`: the facts the rules need, from EC2 (and Auto Scaling), asked
 //!   only about images the cheap rules would delete.
 //! - `plan_file`: the plan as JSON, saved and read back for `--apply-plan`.
+//! - `recycle`: whether a deletion can be undone (Recycle Bin rules), pure.
 //! - `apply`: deregistration, each image re-checked for use just before.
 
 pub mod apply;
 pub mod gather;
 pub mod plan_file;
+pub mod recycle;
 pub mod rules;

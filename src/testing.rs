@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use crate::ec2::{Ec2, Ec2Error, Ec2ErrorKind, ImageCopy, ImageKey, NewImage, ReferencesAnswer, RegionResult, Tags};
 use crate::ids::{AmiId, InstanceId, Region};
-use crate::image::{AncestryEntry, Image, ImageReference, ImageState, Instance, SnapshotOutcome};
+use crate::image::{AncestryEntry, Image, ImageReference, ImageState, Instance, RetentionRule, SnapshotOutcome};
 use crate::lineage::{CreateTime, Lineage, RecordedLineage};
 
 type Describe<'a> = Box<dyn Fn(&AmiId) -> Result<Option<Image>, Ec2Error> + 'a>;
@@ -315,5 +315,9 @@ impl Ec2 for FakeEc2<'_> {
 
     fn account_id(&self) -> Result<String, Ec2Error> {
         Ok(OWN_ACCOUNT.to_string())
+    }
+
+    fn recycle_bin_rules(&self, _region: &Region) -> Result<Vec<RetentionRule>, Ec2Error> {
+        Ok(Vec::new())
     }
 }

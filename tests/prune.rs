@@ -63,10 +63,9 @@ fn seeded(config: Value) -> Account {
     w8["snapshot_of"] = json!(id("W7"));
     sim.register(US, json!([w8]));
     let api: Vec<(u64, i64)> = vec![(0, 60), (1, 50), (2, 40), (3, 10), (4, 5)];
-    sim.register(
-        US,
-        json!(api.iter().map(|(n, days)| image(&id(&format!("A{n}")), "api", *n, *days)).collect::<Vec<_>>()),
-    );
+    let mut api: Vec<Value> = api.iter().map(|(n, days)| image(&id(&format!("A{n}")), "api", *n, *days)).collect();
+    api[0]["tags"] = json!({"team": "api"}); // A0: covered by a Recycle Bin rule
+    sim.register(US, json!(api));
     let mut pending = image(&id("P"), "api", 9, 0);
     pending["pending_for"] = json!(3600);
     pending["source_image_id"] = json!(id("A1"));
@@ -88,6 +87,10 @@ fn seeded(config: Value) -> Account {
     }
     sim.control("launch-configuration", Some(json!({"region": US, "name": "web-lc", "image_id": id("W4")})));
     sim.control("ssm-parameter", Some(json!({"region": US, "name": "/golden/web", "image_id": id("W5")})));
+    sim.control(
+        "recycle-bin-rule",
+        Some(json!({"region": US, "retention_days": 7, "resource_tags": [["team", "api"]]})),
+    );
     sim.reset_stats();
     Account { sim, launch_template: template["launch_template_id"].as_str().unwrap().to_string() }
 }
@@ -168,6 +171,14 @@ fn the_plan_names_every_use_and_changes_nothing() {
     assert_eq!(by_id("W9")["snapshots"].as_array().unwrap().len(), 1);
     assert_eq!(by_id("W12")["rules"], json!(["newest", "too-young"]));
     assert!(by_id("W3")["reason"].as_str().unwrap().starts_with("in use by instance i-"));
+    // Deletions say whether the Recycle Bin will hold them (a rule for team=api, 7 days).
+    let until = (time::OffsetDateTime::now_utc() + time::Duration::days(7)).date();
+    let recovery = by_id("A0")["recovery"].as_str().unwrap().to_string();
+    assert!(recovery.starts_with(&format!("recoverable until {until} (Recycle Bin rule ")), "{recovery}");
+    assert_eq!(by_id("W8")["recovery"], "permanent");
+    assert_eq!(by_id("W7")["recovery"], Value::Null, "only deletions have one");
+    assert_eq!(sim.calls("ListRules"), 1);
+    assert_eq!(sim.calls("GetRule"), 1);
     assert!(err.contains("20 image(s): keep 17, delete 3; nothing was deleted (--apply deletes)"), "{err}");
     // Nothing changed; the uses were asked only about the three candidates.
     assert_eq!(sim.calls("DeregisterImage"), 0);
@@ -190,7 +201,7 @@ fn the_plan_names_every_use_and_changes_nothing() {
     let cells: Vec<&str> = w2.split("   ").map(str::trim).filter(|c| !c.is_empty()).collect();
     assert_eq!(
         cells[2..],
-        [id("W2").as_str(), "us-east-1", &named("web", 2), "web", "95 days", "60 days ago", cells[8]]
+        [id("W2").as_str(), "us-east-1", &named("web", 2), "web", "95 days", "60 days ago", cells[8], "-"]
     );
     assert!(cells[8].starts_with("snap-"), "{w2}");
 }

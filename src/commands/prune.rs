@@ -273,7 +273,7 @@ fn plan_table(doc: &PlanDoc) -> Table {
     if regions {
         header.push("REGION");
     }
-    header.extend(["NAME", "FAMILY", "AGE", "LAST LAUNCHED", "SNAPSHOTS"]);
+    header.extend(["NAME", "FAMILY", "AGE", "LAST LAUNCHED", "SNAPSHOTS", "RECOVERY"]);
     if notes {
         header.push("NOTES");
     }
@@ -302,6 +302,7 @@ fn plan_table(doc: &PlanDoc) -> Table {
                 None => "never".to_string(),
             },
             if image.snapshots.is_empty() { "-".to_string() } else { image.snapshots.join(",") },
+            image.recovery.clone().unwrap_or_else(|| "-".into()),
         ]);
         if notes {
             row.push(notes_of(image));

@@ -7,7 +7,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use time::OffsetDateTime;
 
-use super::rules::{self, Row, Rules, Use};
+use super::recycle::{recovery_of, Recovery};
+use super::rules::{self, Action, Row, Rules, Use};
 use crate::ec2::{Ec2, Ec2Error, ImageKey};
 use crate::ids::{AmiId, Region};
 use crate::image::{Image, ImageReference};
@@ -81,7 +82,27 @@ pub fn plan(ec2: &dyn Ec2, regions: &[Region], scope: &Scope, rules: &Rules, now
     }
     rules::apply_uses(&mut rows, &uses);
     rules::apply_lineage(&mut rows, &all_own, rules.keep_ancestors);
+    add_recovery(ec2, &mut rows);
     Planned { rows: rules::order(rows), unread }
+}
+
+/// For each deletion, whether the Recycle Bin will hold the image: the
+/// rules of each region with deletions, read once. Only informs the plan:
+/// unreadable rules make the recovery "unknown", they keep nothing.
+fn add_recovery(ec2: &dyn Ec2, rows: &mut [Row]) {
+    let mut regions: Vec<Region> =
+        rows.iter().filter(|r| r.action == Action::Delete).map(|r| r.image.region.clone()).collect();
+    regions.sort();
+    regions.dedup();
+    for region in regions {
+        let rules = ec2.recycle_bin_rules(&region);
+        for row in rows.iter_mut().filter(|r| r.action == Action::Delete && r.image.region == region) {
+            row.recovery = Some(match &rules {
+                Ok(rules) => recovery_of(&row.image, rules),
+                Err(error) => Recovery::Unknown(error.to_string()),
+            });
+        }
+    }
 }
 
 /// What uses each of `keys`: DescribeImageReferences and the region's launch

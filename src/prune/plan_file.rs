@@ -88,6 +88,8 @@ pub struct ImageDoc {
     pub snapshots: Vec<String>,
     pub copy_of: Option<KeyDoc>,
     pub ends_ancestry_of: Vec<KeyDoc>,
+    /// For a deletion: `permanent`, `recoverable until DATE (Recycle Bin rule ID)` or `unknown (…)`.
+    pub recovery: Option<String>,
 }
 
 fn rfc3339(moment: Option<OffsetDateTime>) -> Option<String> {
@@ -125,6 +127,7 @@ pub fn document(rows: &[Row], made: &Made) -> PlanDoc {
                 snapshots: row.image.usage.snapshots.clone(),
                 copy_of: row.copy_of.as_ref().map(KeyDoc::from),
                 ends_ancestry_of: row.ends_ancestry_of.iter().map(KeyDoc::from).collect(),
+                recovery: row.recovery.as_ref().map(|r| r.text(made.now)),
             }
         })
         .collect();

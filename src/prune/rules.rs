@@ -227,6 +227,8 @@ pub struct Row {
     pub copy_of: Option<ImageKey>,
     /// Kept images whose `ancestors` walk will end at this image once it is deleted.
     pub ends_ancestry_of: Vec<ImageKey>,
+    /// For a deletion: whether the Recycle Bin keeps it (set by `gather`).
+    pub recovery: Option<super::recycle::Recovery>,
 }
 
 impl Row {
@@ -373,7 +375,7 @@ pub fn decide(scope: Vec<Image>, all_own: &[Image], rules: &Rules, now: OffsetDa
             if reasons.is_empty() {
                 reasons.push(Reason::Unused);
             }
-            Row { image, family, action, reasons, copy_of, ends_ancestry_of: Vec::new() }
+            Row { image, family, action, reasons, copy_of, ends_ancestry_of: Vec::new(), recovery: None }
         })
         .collect()
 }

@@ -1,0 +1,57 @@
+"""Recycle Bin's ListRules and GetRule (restJson1: POST /list-rules, GET
+/rules/{Identifier}), answered from rules seeded through the control API.
+moto has no Recycle Bin. See sim/README.md."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+from images import Ec2Fault
+
+
+def action_of(method: str, path: str) -> str:
+    if method == "POST" and path == "/list-rules":
+        return "ListRules"
+    if method == "GET" and path.startswith("/rules/"):
+        return "GetRule"
+    return "?"
+
+
+def rule(payload: dict, region: str, account: str) -> dict:
+    """A rule as GetRule describes it, from `retention_days`, `resource_tags`
+    and `exclude_resource_tags` ([[key, value-or-null], ...]), `status`."""
+    identifier = uuid.uuid4().hex[:11]
+
+    def tags(pairs):
+        return [{"ResourceTagKey": k, **({"ResourceTagValue": v} if v is not None else {})} for k, v in pairs]
+
+    return {
+        "Identifier": identifier,
+        "Description": payload.get("description", ""),
+        "ResourceType": payload.get("resource_type", "EC2_IMAGE"),
+        "RetentionPeriod": {"RetentionPeriodValue": int(payload.get("retention_days", 7)),
+                            "RetentionPeriodUnit": "DAYS"},
+        "ResourceTags": tags(payload.get("resource_tags", [])),
+        "ExcludeResourceTags": tags(payload.get("exclude_resource_tags", [])),
+        "Status": payload.get("status", "available"),
+        "LockState": "unlocked",
+        "RuleArn": f"arn:aws:rbin:{region}:{account}:rule/{identifier}",
+    }
+
+
+def answer(action: str, path: str, body: bytes, rules: list[dict], region: str, account: str) -> dict:
+    if action == "ListRules":
+        request = json.loads(body or b"{}")
+        if request.get("ResourceType") not in {"EC2_IMAGE", "EBS_SNAPSHOT", "EBS_VOLUME"}:
+            raise Ec2Fault("400 Bad Request", "ValidationException", "ResourceType is required")
+        chosen = [r for r in rules if r["ResourceType"] == request["ResourceType"]]
+        return {"Rules": [{k: r[k] for k in ("Identifier", "Description", "RetentionPeriod", "LockState", "RuleArn")}
+                          for r in chosen]}
+    if action == "GetRule":
+        identifier = path.rsplit("/", 1)[-1]
+        for r in rules:
+            if r["Identifier"] == identifier:
+                return r
+        raise Ec2Fault("404 Not Found", "ResourceNotFoundException", f"Rule {identifier} does not exist")
+    raise Ec2Fault("404 Not Found", "UnknownOperationException", "unknown Recycle Bin operation")
