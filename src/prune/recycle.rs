@@ -83,7 +83,7 @@ mod tests {
         let other_team = rule("other", 30, &[("team", Some("api"))], &[]);
         let any_team = rule("any", 3, &[("team", None)], &[]);
         let region = rule("region", 14, &[], &[("scratch", None)]);
-        assert_eq!(recovery_of(&image, &[other_team.clone()]), Recovery::Permanent);
+        assert_eq!(recovery_of(&image, std::slice::from_ref(&other_team)), Recovery::Permanent);
         assert_eq!(
             recovery_of(&image, &[tagged.clone(), other_team, any_team, region.clone()]),
             Recovery::Recoverable { days: 14, rule: "region".into() }
