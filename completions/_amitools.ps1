@@ -43,6 +43,7 @@ Register-ArgumentCompleter -Native -CommandName 'amitools' -ScriptBlock {
             [CompletionResult]::new('children', 'children', [CompletionResultType]::ParameterValue, 'Show the images made from an image, and from those, as a tree')
             [CompletionResult]::new('copy', 'copy', [CompletionResultType]::ParameterValue, 'Copy an image to another region (or the same one), keeping its lineage')
             [CompletionResult]::new('clone', 'clone', [CompletionResultType]::ParameterValue, 'Make your own copy of an image, in the same region, keeping its lineage')
+            [CompletionResult]::new('prune', 'prune', [CompletionResultType]::ParameterValue, 'Delete old images and their snapshots, per family, never what is in use')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -228,6 +229,38 @@ Register-ArgumentCompleter -Native -CommandName 'amitools' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'amitools;prune' {
+            [CompletionResult]::new('--regions', '--regions', [CompletionResultType]::ParameterName, 'Consider the images in these regions [default: the current region]')
+            [CompletionResult]::new('-N', '-N ', [CompletionResultType]::ParameterName, 'Only images named PREFIX-… (as `create -N PREFIX` names them)')
+            [CompletionResult]::new('--name-prefix', '--name-prefix', [CompletionResultType]::ParameterName, 'Only images named PREFIX-… (as `create -N PREFIX` names them)')
+            [CompletionResult]::new('--filter', '--filter', [CompletionResultType]::ParameterName, 'Only images with this tag (repeatable: all must match)')
+            [CompletionResult]::new('--descendants-of', '--descendants-of', [CompletionResultType]::ParameterName, 'Only this image (in the current region) and the images made from it')
+            [CompletionResult]::new('--keep', '--keep', [CompletionResultType]::ParameterName, 'Keep this many newest available images of each family, per region')
+            [CompletionResult]::new('--older-than', '--older-than', [CompletionResultType]::ParameterName, 'Keep images younger than this (14d, 36h, 90d)')
+            [CompletionResult]::new('--unused-for', '--unused-for', [CompletionResultType]::ParameterName, 'Keep images launched from within this (EC2 reports launches up to a day late: a day is added)')
+            [CompletionResult]::new('--family', '--family', [CompletionResultType]::ParameterName, 'What makes a family: prefix (of generated names), tag:KEY, or source (same source image)')
+            [CompletionResult]::new('--plan-out', '--plan-out', [CompletionResultType]::ParameterName, 'Also save the plan as JSON to FILE (for --apply-plan)')
+            [CompletionResult]::new('--apply-plan', '--apply-plan', [CompletionResultType]::ParameterName, 'Delete exactly the images a saved plan deletes, each re-checked just before')
+            [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'AWS region to use [default: AWS_REGION, AWS_DEFAULT_REGION, the credential file, the profile]')
+            [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'AWS region to use [default: AWS_REGION, AWS_DEFAULT_REGION, the credential file, the profile]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Named profile from the AWS config and credentials files')
+            [CompletionResult]::new('--endpoint-url', '--endpoint-url', [CompletionResultType]::ParameterName, 'Send EC2 requests for every region to this URL instead of AWS: an endpoint that serves all regions, such as a simulator [env: AWS_ENDPOINT_URL_EC2, AWS_ENDPOINT_URL]')
+            [CompletionResult]::new('--region-endpoint', '--region-endpoint', [CompletionResultType]::ParameterName, 'Send EC2 requests for one region to this URL (a VPC endpoint); repeatable, beats --endpoint-url for that region')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--all-regions', '--all-regions', [CompletionResultType]::ParameterName, 'Consider every region enabled for the account')
+            [CompletionResult]::new('--keep-ancestors', '--keep-ancestors', [CompletionResultType]::ParameterName, 'Also keep every ancestor of every kept image')
+            [CompletionResult]::new('--keep-snapshots', '--keep-snapshots', [CompletionResultType]::ParameterName, 'Deregister images but leave their snapshots')
+            [CompletionResult]::new('--apply', '--apply', [CompletionResultType]::ParameterName, 'Delete what the plan says (each image re-checked just before)')
+            [CompletionResult]::new('--no-header', '--no-header', [CompletionResultType]::ParameterName, 'Leave out the header line')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More diagnostics on stderr (-v info, -vv debug, -vvv trace; RUST_LOG overrides)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More diagnostics on stderr (-v info, -vv debug, -vvv trace; RUST_LOG overrides)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr: no notes, no progress')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr: no notes, no progress')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'amitools;help' {
             [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create an image from an instance, named and tagged with its lineage')
             [CompletionResult]::new('tag', 'tag', [CompletionResultType]::ParameterValue, 'Set the lineage tags on an image made some other way')
@@ -236,6 +269,7 @@ Register-ArgumentCompleter -Native -CommandName 'amitools' -ScriptBlock {
             [CompletionResult]::new('children', 'children', [CompletionResultType]::ParameterValue, 'Show the images made from an image, and from those, as a tree')
             [CompletionResult]::new('copy', 'copy', [CompletionResultType]::ParameterValue, 'Copy an image to another region (or the same one), keeping its lineage')
             [CompletionResult]::new('clone', 'clone', [CompletionResultType]::ParameterValue, 'Make your own copy of an image, in the same region, keeping its lineage')
+            [CompletionResult]::new('prune', 'prune', [CompletionResultType]::ParameterValue, 'Delete old images and their snapshots, per family, never what is in use')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -258,6 +292,9 @@ Register-ArgumentCompleter -Native -CommandName 'amitools' -ScriptBlock {
             break
         }
         'amitools;help;clone' {
+            break
+        }
+        'amitools;help;prune' {
             break
         }
         'amitools;help;help' {

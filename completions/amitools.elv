@@ -40,6 +40,7 @@ set edit:completion:arg-completer[amitools] = {|@words|
             cand children 'Show the images made from an image, and from those, as a tree'
             cand copy 'Copy an image to another region (or the same one), keeping its lineage'
             cand clone 'Make your own copy of an image, in the same region, keeping its lineage'
+            cand prune 'Delete old images and their snapshots, per family, never what is in use'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'amitools;create'= {
@@ -217,6 +218,37 @@ set edit:completion:arg-completer[amitools] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'amitools;prune'= {
+            cand --regions 'Consider the images in these regions [default: the current region]'
+            cand -N 'Only images named PREFIX-… (as `create -N PREFIX` names them)'
+            cand --name-prefix 'Only images named PREFIX-… (as `create -N PREFIX` names them)'
+            cand --filter 'Only images with this tag (repeatable: all must match)'
+            cand --descendants-of 'Only this image (in the current region) and the images made from it'
+            cand --keep 'Keep this many newest available images of each family, per region'
+            cand --older-than 'Keep images younger than this (14d, 36h, 90d)'
+            cand --unused-for 'Keep images launched from within this (EC2 reports launches up to a day late: a day is added)'
+            cand --family 'What makes a family: prefix (of generated names), tag:KEY, or source (same source image)'
+            cand --plan-out 'Also save the plan as JSON to FILE (for --apply-plan)'
+            cand --apply-plan 'Delete exactly the images a saved plan deletes, each re-checked just before'
+            cand -r 'AWS region to use [default: AWS_REGION, AWS_DEFAULT_REGION, the credential file, the profile]'
+            cand --region 'AWS region to use [default: AWS_REGION, AWS_DEFAULT_REGION, the credential file, the profile]'
+            cand --profile 'Named profile from the AWS config and credentials files'
+            cand --endpoint-url 'Send EC2 requests for every region to this URL instead of AWS: an endpoint that serves all regions, such as a simulator [env: AWS_ENDPOINT_URL_EC2, AWS_ENDPOINT_URL]'
+            cand --region-endpoint 'Send EC2 requests for one region to this URL (a VPC endpoint); repeatable, beats --endpoint-url for that region'
+            cand -o 'Output format'
+            cand --output 'Output format'
+            cand --all-regions 'Consider every region enabled for the account'
+            cand --keep-ancestors 'Also keep every ancestor of every kept image'
+            cand --keep-snapshots 'Deregister images but leave their snapshots'
+            cand --apply 'Delete what the plan says (each image re-checked just before)'
+            cand --no-header 'Leave out the header line'
+            cand -v 'More diagnostics on stderr (-v info, -vv debug, -vvv trace; RUST_LOG overrides)'
+            cand --verbose 'More diagnostics on stderr (-v info, -vv debug, -vvv trace; RUST_LOG overrides)'
+            cand -q 'Only errors on stderr: no notes, no progress'
+            cand --quiet 'Only errors on stderr: no notes, no progress'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'amitools;help'= {
             cand create 'Create an image from an instance, named and tagged with its lineage'
             cand tag 'Set the lineage tags on an image made some other way'
@@ -225,6 +257,7 @@ set edit:completion:arg-completer[amitools] = {|@words|
             cand children 'Show the images made from an image, and from those, as a tree'
             cand copy 'Copy an image to another region (or the same one), keeping its lineage'
             cand clone 'Make your own copy of an image, in the same region, keeping its lineage'
+            cand prune 'Delete old images and their snapshots, per family, never what is in use'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'amitools;help;create'= {
@@ -240,6 +273,8 @@ set edit:completion:arg-completer[amitools] = {|@words|
         &'amitools;help;copy'= {
         }
         &'amitools;help;clone'= {
+        }
+        &'amitools;help;prune'= {
         }
         &'amitools;help;help'= {
         }

@@ -41,6 +41,7 @@ complete -c amitools -n "__fish_amitools_needs_command" -f -a "ancestors" -d 'Sh
 complete -c amitools -n "__fish_amitools_needs_command" -f -a "children" -d 'Show the images made from an image, and from those, as a tree'
 complete -c amitools -n "__fish_amitools_needs_command" -f -a "copy" -d 'Copy an image to another region (or the same one), keeping its lineage'
 complete -c amitools -n "__fish_amitools_needs_command" -f -a "clone" -d 'Make your own copy of an image, in the same region, keeping its lineage'
+complete -c amitools -n "__fish_amitools_needs_command" -f -a "prune" -d 'Delete old images and their snapshots, per family, never what is in use'
 complete -c amitools -n "__fish_amitools_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c amitools -n "__fish_amitools_using_subcommand create" -s n -l name -d 'Name for the new image [default: PREFIX-<unix seconds>-<random number>]' -r
 complete -c amitools -n "__fish_amitools_using_subcommand create" -s N -l random-name-prefix -d 'Prefix for the generated name' -r
@@ -178,11 +179,36 @@ complete -c amitools -n "__fish_amitools_using_subcommand clone" -l no-copy-tags
 complete -c amitools -n "__fish_amitools_using_subcommand clone" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace; RUST_LOG overrides)'
 complete -c amitools -n "__fish_amitools_using_subcommand clone" -s q -l quiet -d 'Only errors on stderr: no notes, no progress'
 complete -c amitools -n "__fish_amitools_using_subcommand clone" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c amitools -n "__fish_amitools_using_subcommand help; and not __fish_seen_subcommand_from create tag waiton ancestors children copy clone help" -f -a "create" -d 'Create an image from an instance, named and tagged with its lineage'
-complete -c amitools -n "__fish_amitools_using_subcommand help; and not __fish_seen_subcommand_from create tag waiton ancestors children copy clone help" -f -a "tag" -d 'Set the lineage tags on an image made some other way'
-complete -c amitools -n "__fish_amitools_using_subcommand help; and not __fish_seen_subcommand_from create tag waiton ancestors children copy clone help" -f -a "waiton" -d 'Wait for an image to reach a state'
-complete -c amitools -n "__fish_amitools_using_subcommand help; and not __fish_seen_subcommand_from create tag waiton ancestors children copy clone help" -f -a "ancestors" -d 'Show the images an image was made from, back to the root'
-complete -c amitools -n "__fish_amitools_using_subcommand help; and not __fish_seen_subcommand_from create tag waiton ancestors children copy clone help" -f -a "children" -d 'Show the images made from an image, and from those, as a tree'
-complete -c amitools -n "__fish_amitools_using_subcommand help; and not __fish_seen_subcommand_from create tag waiton ancestors children copy clone help" -f -a "copy" -d 'Copy an image to another region (or the same one), keeping its lineage'
-complete -c amitools -n "__fish_amitools_using_subcommand help; and not __fish_seen_subcommand_from create tag waiton ancestors children copy clone help" -f -a "clone" -d 'Make your own copy of an image, in the same region, keeping its lineage'
-complete -c amitools -n "__fish_amitools_using_subcommand help; and not __fish_seen_subcommand_from create tag waiton ancestors children copy clone help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c amitools -n "__fish_amitools_using_subcommand prune" -l regions -d 'Consider the images in these regions [default: the current region]' -r
+complete -c amitools -n "__fish_amitools_using_subcommand prune" -s N -l name-prefix -d 'Only images named PREFIX-… (as `create -N PREFIX` names them)' -r
+complete -c amitools -n "__fish_amitools_using_subcommand prune" -l filter -d 'Only images with this tag (repeatable: all must match)' -r
+complete -c amitools -n "__fish_amitools_using_subcommand prune" -l descendants-of -d 'Only this image (in the current region) and the images made from it' -r
+complete -c amitools -n "__fish_amitools_using_subcommand prune" -l keep -d 'Keep this many newest available images of each family, per region' -r
+complete -c amitools -n "__fish_amitools_using_subcommand prune" -l older-than -d 'Keep images younger than this (14d, 36h, 90d)' -r
+complete -c amitools -n "__fish_amitools_using_subcommand prune" -l unused-for -d 'Keep images launched from within this (EC2 reports launches up to a day late: a day is added)' -r
+complete -c amitools -n "__fish_amitools_using_subcommand prune" -l family -d 'What makes a family: prefix (of generated names), tag:KEY, or source (same source image)' -r
+complete -c amitools -n "__fish_amitools_using_subcommand prune" -l plan-out -d 'Also save the plan as JSON to FILE (for --apply-plan)' -r -F
+complete -c amitools -n "__fish_amitools_using_subcommand prune" -l apply-plan -d 'Delete exactly the images a saved plan deletes, each re-checked just before' -r -F
+complete -c amitools -n "__fish_amitools_using_subcommand prune" -s r -l region -d 'AWS region to use [default: AWS_REGION, AWS_DEFAULT_REGION, the credential file, the profile]' -r
+complete -c amitools -n "__fish_amitools_using_subcommand prune" -l profile -d 'Named profile from the AWS config and credentials files' -r
+complete -c amitools -n "__fish_amitools_using_subcommand prune" -l endpoint-url -d 'Send EC2 requests for every region to this URL instead of AWS: an endpoint that serves all regions, such as a simulator [env: AWS_ENDPOINT_URL_EC2, AWS_ENDPOINT_URL]' -r
+complete -c amitools -n "__fish_amitools_using_subcommand prune" -l region-endpoint -d 'Send EC2 requests for one region to this URL (a VPC endpoint); repeatable, beats --endpoint-url for that region' -r
+complete -c amitools -n "__fish_amitools_using_subcommand prune" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns for people'
+json\t'JSON with stable field names, for scripts'"
+complete -c amitools -n "__fish_amitools_using_subcommand prune" -l all-regions -d 'Consider every region enabled for the account'
+complete -c amitools -n "__fish_amitools_using_subcommand prune" -l keep-ancestors -d 'Also keep every ancestor of every kept image'
+complete -c amitools -n "__fish_amitools_using_subcommand prune" -l keep-snapshots -d 'Deregister images but leave their snapshots'
+complete -c amitools -n "__fish_amitools_using_subcommand prune" -l apply -d 'Delete what the plan says (each image re-checked just before)'
+complete -c amitools -n "__fish_amitools_using_subcommand prune" -l no-header -d 'Leave out the header line'
+complete -c amitools -n "__fish_amitools_using_subcommand prune" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace; RUST_LOG overrides)'
+complete -c amitools -n "__fish_amitools_using_subcommand prune" -s q -l quiet -d 'Only errors on stderr: no notes, no progress'
+complete -c amitools -n "__fish_amitools_using_subcommand prune" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c amitools -n "__fish_amitools_using_subcommand help; and not __fish_seen_subcommand_from create tag waiton ancestors children copy clone prune help" -f -a "create" -d 'Create an image from an instance, named and tagged with its lineage'
+complete -c amitools -n "__fish_amitools_using_subcommand help; and not __fish_seen_subcommand_from create tag waiton ancestors children copy clone prune help" -f -a "tag" -d 'Set the lineage tags on an image made some other way'
+complete -c amitools -n "__fish_amitools_using_subcommand help; and not __fish_seen_subcommand_from create tag waiton ancestors children copy clone prune help" -f -a "waiton" -d 'Wait for an image to reach a state'
+complete -c amitools -n "__fish_amitools_using_subcommand help; and not __fish_seen_subcommand_from create tag waiton ancestors children copy clone prune help" -f -a "ancestors" -d 'Show the images an image was made from, back to the root'
+complete -c amitools -n "__fish_amitools_using_subcommand help; and not __fish_seen_subcommand_from create tag waiton ancestors children copy clone prune help" -f -a "children" -d 'Show the images made from an image, and from those, as a tree'
+complete -c amitools -n "__fish_amitools_using_subcommand help; and not __fish_seen_subcommand_from create tag waiton ancestors children copy clone prune help" -f -a "copy" -d 'Copy an image to another region (or the same one), keeping its lineage'
+complete -c amitools -n "__fish_amitools_using_subcommand help; and not __fish_seen_subcommand_from create tag waiton ancestors children copy clone prune help" -f -a "clone" -d 'Make your own copy of an image, in the same region, keeping its lineage'
+complete -c amitools -n "__fish_amitools_using_subcommand help; and not __fish_seen_subcommand_from create tag waiton ancestors children copy clone prune help" -f -a "prune" -d 'Delete old images and their snapshots, per family, never what is in use'
+complete -c amitools -n "__fish_amitools_using_subcommand help; and not __fish_seen_subcommand_from create tag waiton ancestors children copy clone prune help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
