@@ -14,6 +14,7 @@ Examples:
   amitools children --all-regions ami-0123456789abcdef0
   amitools tag ami-0123456789abcdef0 --from-api
   amitools copy -R eu-west-1 --wait ami-0123456789abcdef0
+  amitools prune -N web --keep 5              # the plan; --apply deletes
 
 Credentials: --profile's alone when given; else AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY,
 the file named by AWS_CREDENTIAL_FILE, the AWS profile chain (SSO, ..., instance role).
@@ -36,15 +37,16 @@ fn waiton_after_help() -> String {
     )
 }
 
-/// Create, copy, tag and wait on AWS machine images, and walk their lineage.
+/// Create, copy, tag, wait on and clean up AWS machine images, and walk their lineage.
 #[derive(Debug, Parser)]
 #[command(
     name = "amitools",
     version,
     about,
-    long_about = "Create, copy, tag and wait on AWS machine images (AMIs), and answer what plain \
-                  `aws ec2` cannot: which image was made from which, back to the root and forward \
-                  to every descendant, when, from what instance, and in what state each is now.",
+    long_about = "Create, copy, tag, wait on and clean up AWS machine images (AMIs), and answer \
+                  what plain `aws ec2` cannot: which image was made from which, back to the root \
+                  and forward to every descendant, when, from what instance, in what state each is \
+                  now, and which may go without breaking what runs.",
     after_help = main_after_help(),
     subcommand_required = true,
     arg_required_else_help = true,
