@@ -7,6 +7,9 @@ the issues set: EC2 calls and images returned (ancestors at depth 25: at most
 3 calls and 3 x 26 images; children: at most 3 images returned per image in the
 tree, at every account size) and waiton's detection lag (median <= 1.5 s).
 
+BENCH_CASES=prune runs only the prune planning case (10,000 images) and
+rewrites only its part of BENCHMARKS.md.
+
 BENCH_CASES=scale runs only the account-size axis (the same ancestors and
 children cases with 0, 10,000 and 50,000 background images in the region, with
 a payload cost per image returned) and rewrites only that part of BENCHMARKS.md.
@@ -399,6 +402,98 @@ Targets:
     return text, failures, targets
 
 
+# Planning a prune over an account of our users' size.
+PRUNE_IMAGES = 10_000
+PRUNE_FAMILIES = 100
+PRUNE_START = "<!-- prune: written by BENCH_CASES=prune scripts/bench -->"
+PRUNE_END = "<!-- /prune -->"
+
+
+def prune_case(env_for) -> str:
+    """`amitools prune` (the plan) over 10,000 own images in 100 families,
+    against the AWS CLI pipeline a cleanup script runs: list the old images,
+    then ask DescribeImageReferences about them, 10 ids a call."""
+    sim = Sim(image_latency_ms=IMAGE_LATENCY_MS)
+    try:
+        env = env_for(sim)
+        now = int(time.time())
+        per_family = PRUNE_IMAGES // PRUNE_FAMILIES
+        for family in range(PRUNE_FAMILIES):
+            batch = []
+            for i in range(per_family):
+                created = now - (i + 1) * 86400
+                batch.append({
+                    "ami_id": ami(0x2_0000_0000 + family * per_family + i),
+                    "name": f"fam{family:02d}-{created}-{100_000_000_000_000 + i}",
+                    "creation_date": datetime.datetime.fromtimestamp(created, datetime.timezone.utc)
+                    .strftime("%Y-%m-%dT%H:%M:%SZ"),
+                })
+            sim.ctl("images", {"region": REGION, "images": batch})
+        # Some of the old images are in use: launch templates and instances.
+        for n in range(50):
+            sim.ctl("launch-template", {"region": REGION, "image_ids": [ami(0x2_0000_0000 + n * 200 + 50)]})
+        for n in range(20):
+            sim.ctl("run-instance", {"region": REGION, "image_id": ami(0x2_0000_0000 + n * 300 + 60)})
+        print(f"prune: an account of {PRUNE_IMAGES:,} own images in {PRUNE_FAMILIES} families", flush=True)
+        command = [str(AMITOOLS), "prune", "--keep", "3", "-o", "json"]
+        walls, outs, calls = timed_runs(sim, command, env, RUNS, action=None)
+        plan = json.loads(outs[0])
+        stats = sim.calls()
+        amitools_row = (statistics.median(walls), min(walls), max(walls), calls, stats.get("DescribeImageReferences", 0),
+                        plan["summary"]["delete"], measure_rss(command, env) / 1024)
+        print(f"  amitools  median {amitools_row[0]:.3f}s  calls {calls:g}  deletions planned {plan['summary']['delete']}",
+              flush=True)
+        cutoff = datetime.datetime.fromtimestamp(now - 14 * 86400, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+        script = f"""
+set -e
+aws autoscaling describe-launch-configurations --query 'LaunchConfigurations[].ImageId' --output text >/dev/null
+aws ec2 describe-images --owners self --include-deprecated --include-disabled \
+    --query "Images[?CreationDate<'{cutoff}'].ImageId" --output text | tr '\t' '\n' |
+  xargs -n 10 aws ec2 describe-image-references --include-all-resource-types \
+    --query 'ImageReferences[].ImageId' --output text --image-ids | sort -u | wc -l"""
+        cli_walls, cli_outs, cli_calls = timed_runs(sim, script, env, 1, action=None)
+        cli_row = (statistics.median(cli_walls), cli_calls)
+        print(f"  aws cli   median {cli_row[0]:.3f}s  calls {cli_calls:g}", flush=True)
+    finally:
+        sim.stop()
+    median, low, high, calls, references, deletions, rss = amitools_row
+    return f"""{PRUNE_START}
+## Prune: planning over {PRUNE_IMAGES:,} images
+
+`amitools prune --keep 3` (the plan; nothing deleted) in a region holding
+{PRUNE_IMAGES:,} of the account's own images, {PRUNE_FAMILIES} families of
+{PRUNE_IMAGES // PRUNE_FAMILIES} daily builds, 50 of them in launch templates and 20 in running
+instances; {LATENCY_MS} ms per request and {IMAGE_LATENCY_MS} ms per image returned.
+Beside it, the AWS CLI pipeline a cleanup script runs (one run): the old images'
+ids from `describe-images`, then `describe-image-references` for them, 10 ids a
+call, and the launch configurations — without amitools' families, keep rules,
+protection or lineage, so it asks about more images and decides nothing.
+
+| tool | median | min – max | API calls | DescribeImageReferences | deletions planned | peak RSS |
+|---|---:|---:|---:|---:|---:|---:|
+| amitools | {median:.3f} s | {low:.3f} – {high:.3f} s | {calls:g} | {references:g} | {deletions:,} | {rss:.1f} MiB |
+| AWS CLI pipeline | {cli_row[0]:.3f} s | – | {cli_row[1]:g} | {cli_row[1] - 2:g} | – | – |
+
+amitools asks about uses only for the images its cheap rules would delete
+(older than 14 days and not among the 3 newest of their family), 10 a call, 8
+calls in flight.
+{PRUNE_END}
+"""
+
+
+def replace_section(text: str, start: str, end: str) -> None:
+    """Rewrite one marked part of BENCHMARKS.md (or add it at the end)."""
+    path = ROOT / "BENCHMARKS.md"
+    current = path.read_text() if path.exists() else ""
+    if start in current and end in current:
+        before = current[:current.index(start)]
+        after = current[current.index(end) + len(end):].lstrip("\n")
+        current = before + text + after
+    else:
+        current = current.rstrip("\n") + "\n\n" + text
+    path.write_text(current)
+
+
 def table(cases: list[Case]) -> str:
     lines = ["| case | tool | median | min – max | API calls | peak RSS | AWS CLI / amitools |",
              "|---|---|---:|---:|---:|---:|---:|"]
@@ -416,17 +511,14 @@ def main() -> int:
     # SIGTERM ends the run like Ctrl-C, through the finally below that stops the simulator.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     home = tempfile.mkdtemp(prefix="amitools-bench-")
+    if os.environ.get("BENCH_CASES") == "prune":
+        text = prune_case(lambda sim: environment(sim, home))
+        replace_section(text, PRUNE_START, PRUNE_END)
+        print(text)
+        return 0
     if os.environ.get("BENCH_CASES") == "scale":
         text, failures, _ = scale_cases(lambda sim: environment(sim, home))
-        path = ROOT / "BENCHMARKS.md"
-        current = path.read_text() if path.exists() else ""
-        if SCALE_START in current and SCALE_END in current:
-            before = current[:current.index(SCALE_START)]
-            after = current[current.index(SCALE_END) + len(SCALE_END):].lstrip("\n")
-            current = before + text + after
-        else:
-            current = current.rstrip("\n") + "\n\n" + text
-        path.write_text(current)
+        replace_section(text, SCALE_START, SCALE_END)
         print(text)
         for failure in failures:
             print("FAILED:", failure)
@@ -444,6 +536,7 @@ def main() -> int:
     finally:
         sim.stop()
     scale_text, scale_failures, _ = scale_cases(lambda scale_sim: environment(scale_sim, home))
+    prune_text = prune_case(lambda prune_sim: environment(prune_sim, home))
     cases = [ancestors, children, create, waiton, startup]
     size_mib = AMITOOLS.stat().st_size / 1024 / 1024
 
@@ -482,7 +575,8 @@ Targets:
 Pass/fail bounds (the exit status of `scripts/bench`):
 {chr(10).join("- FAILED: " + f for f in failures) if failures else "- all met: ancestors ≤ 3 EC2 calls at depth 25; ancestors and children ≤ 3 images returned per image shown, at every account size; waiton lag median ≤ 1.5 s"}
 
-{scale_text}"""
+{scale_text}
+{prune_text}"""
     print()
     print(report)
     (ROOT / "BENCHMARKS.md").write_text(report)

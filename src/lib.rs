@@ -1,5 +1,5 @@
-//! amitools: create, copy, tag and wait on AWS machine images, and walk
-//! their lineage. `run` is the whole program; `main` only calls it.
+//! amitools: create, copy, tag, wait on and clean up AWS machine images,
+//! and walk their lineage. `run` is the whole program; `main` only calls it.
 //!
 //! Data flows one way: cli → commands → domain (lineage, naming, waiting)
 //! → ec2 → AWS. Rendering happens in `output`, errors are rendered once here.
@@ -59,7 +59,22 @@ fn run_parsed(cli: Cli) -> ExitCode {
     let verbosity = if cli.global.quiet { -1 } else { cli.global.verbose.min(3) as i8 };
     logging::init(verbosity);
     let mut stdout = io::stdout().lock();
-    let result = commands::run(cli, &mut stdout).and_then(|()| stdout.flush().map_err(Error::from));
+    let mut stderr = io::stderr();
+    let Cli { global, command } = cli;
+    let result = commands::prepare(command)
+        .and_then(|plan| {
+            let (ec2, region) = commands::connect(&global)?;
+            let mut ctx = commands::Context {
+                ec2: &ec2,
+                region,
+                output: global.output,
+                out: &mut stdout,
+                err: std::cell::RefCell::new(&mut stderr),
+                quiet: global.quiet,
+            };
+            plan.execute(&mut ctx)
+        })
+        .and_then(|()| stdout.flush().map_err(Error::from));
     match result {
         Ok(()) => ExitCode::Success,
         // `amitools ancestors … | head -1`: the reader left; that is not an error.

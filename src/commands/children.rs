@@ -208,7 +208,7 @@ impl Plan {
         if !found.refused.is_empty() {
             // Not silenced by -q: the tree above is incomplete, and the exit code says so.
             for (region, error) in &found.refused {
-                eprintln!("amitools: {region} skipped: {}", crate::logging::redact(&error.to_string()));
+                ctx.warn(format!("{region} skipped: {error}"));
             }
             let names: Vec<Region> = found.refused.iter().map(|(r, _)| r.clone()).collect();
             return Err(Error::Failed(format!(

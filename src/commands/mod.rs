@@ -1,6 +1,12 @@
 //! One module per subcommand, each with the same shape: `prepare` validates
 //! the arguments without any I/O (bad input never reaches AWS), then
 //! `Plan::execute` makes the domain calls and renders the result.
+//!
+//! As cargo builds its `GlobalContext` once in main and hands it to every
+//! command, `lib::run` prepares the command (`prepare`), resolves
+//! credentials, region and the EC2 client once (`connect`), and executes the
+//! command with a `Context`. Unit tests execute commands in-process against
+//! the in-memory fake, with buffers for stdout and stderr.
 
 mod ancestors;
 mod children;
@@ -10,12 +16,15 @@ mod listing;
 mod new_image;
 mod prune;
 mod tag;
+#[cfg(test)]
+mod tests;
 mod waiton;
 
+use std::cell::RefCell;
 use std::fmt::Display;
 use std::io::Write;
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Command, GlobalArgs};
 use crate::credentials;
 use crate::ec2::{ConnectOptions, Ec2, SdkEc2};
 use crate::error::{Error, Result};
@@ -29,21 +38,31 @@ pub struct Context<'a> {
     /// The region in use (flag, environment, credential file or profile).
     pub region: Region,
     pub output: OutputFormat,
-    /// Data goes here; diagnostics go to stderr.
+    /// Data goes here…
     pub out: &'a mut dyn Write,
+    /// …notes and warnings here (stderr; a buffer in tests).
+    pub err: RefCell<&'a mut dyn Write>,
     pub quiet: bool,
 }
 
 impl Context<'_> {
-    /// A note for the person at the terminal, on stderr; silenced by -q.
+    /// A note for the person at the terminal; silenced by -q.
     pub fn note(&self, message: impl Display) {
         if !self.quiet {
-            eprintln!("amitools: {}", logging::redact(&message.to_string()));
+            self.warn(message);
         }
+    }
+
+    /// A warning that -q does not silence: what stdout shows is incomplete
+    /// (and the exit code says so).
+    pub fn warn(&self, message: impl Display) {
+        // A closed stderr must not turn into an error of the command itself.
+        let _ = writeln!(self.err.borrow_mut(), "amitools: {}", logging::redact(&message.to_string()));
     }
 }
 
-enum Plan {
+/// A command whose arguments are valid: made without any I/O.
+pub enum Plan {
     Create(create::Plan),
     Tag(tag::Plan),
     Waiton(waiton::Plan),
@@ -53,9 +72,9 @@ enum Plan {
     Prune(prune::Plan),
 }
 
-pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
-    let global = cli.global;
-    let plan = match cli.command {
+/// Check the command's arguments (and files it reads, such as a prune plan); no AWS call.
+pub fn prepare(command: Command) -> Result<Plan> {
+    Ok(match command {
         Command::Create(args) => Plan::Create(create::prepare(args)?),
         Command::Tag(args) => Plan::Tag(tag::prepare(args)?),
         Command::Waiton(args) => Plan::Waiton(waiton::prepare(args)?),
@@ -66,7 +85,27 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
         }
         Command::Clone(args) => Plan::Copy(copy::prepare(args.image_id, None, None, args.copy)?),
         Command::Prune(args) => Plan::Prune(prune::prepare(args)?),
-    };
+    })
+}
+
+impl Plan {
+    pub fn execute(self, ctx: &mut Context) -> Result<()> {
+        match self {
+            Plan::Create(plan) => plan.execute(ctx),
+            Plan::Tag(plan) => plan.execute(ctx),
+            Plan::Waiton(plan) => plan.execute(ctx),
+            Plan::Ancestors(plan) => plan.execute(ctx),
+            Plan::Children(plan) => plan.execute(ctx),
+            Plan::Copy(plan) => plan.execute(ctx),
+            Plan::Prune(plan) => plan.execute(ctx),
+        }
+    }
+}
+
+/// Resolve credentials, region and endpoints from the flags, the environment
+/// and the AWS files (checked first: bad input is exit 2 before any call),
+/// and build the EC2 client every command uses. Returns it with the region in use.
+pub fn connect(global: &GlobalArgs) -> Result<(SdkEc2, Region)> {
     credentials::check_environment_is_text(|name| std::env::var_os(name))?;
     let env = |name: &str| std::env::var(name).ok();
     let auth = credentials::resolve(global.region.as_ref(), global.profile.as_deref(), env)?;
@@ -75,29 +114,19 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
         logging::add_secrets(creds.secrets());
     }
     forget_empty_endpoint_variables();
-    let (endpoint_url, endpoint_for_all_services) = match global.endpoint_url {
-        Some(url) => (Some(url), true),
+    let (endpoint_url, endpoint_for_all_services) = match &global.endpoint_url {
+        Some(url) => (Some(url.clone()), true),
         None => match endpoint_url_from_environment()? {
             Some((url, all)) => (Some(url), all),
             None => (None, false),
         },
     };
-    let (ec2, region) = SdkEc2::connect(ConnectOptions {
+    Ok(SdkEc2::connect(ConnectOptions {
         auth,
         endpoint_url: endpoint_url.as_deref(),
         endpoint_for_all_services,
-        region_endpoints: global.region_endpoints,
-    })?;
-    let mut ctx = Context { ec2: &ec2, region, output: global.output, out, quiet: global.quiet };
-    match plan {
-        Plan::Create(plan) => plan.execute(&mut ctx),
-        Plan::Tag(plan) => plan.execute(&mut ctx),
-        Plan::Waiton(plan) => plan.execute(&mut ctx),
-        Plan::Ancestors(plan) => plan.execute(&mut ctx),
-        Plan::Children(plan) => plan.execute(&mut ctx),
-        Plan::Copy(plan) => plan.execute(&mut ctx),
-        Plan::Prune(plan) => plan.execute(&mut ctx),
-    }
+        region_endpoints: global.region_endpoints.clone(),
+    })?)
 }
 
 /// An empty AWS_ENDPOINT_URL (or AWS_ENDPOINT_URL_<SERVICE>) means "not

@@ -136,7 +136,7 @@ impl Plan {
         }
         for (region, error) in &planned.unread {
             // Not silenced by -q: the plan is incomplete, and the exit code says so.
-            eprintln!("amitools: {region} skipped: {}", crate::logging::redact(&error.to_string()));
+            ctx.warn(format!("{region} skipped: {error}"));
         }
         let deletions: Vec<Deletion> = planned
             .rows
