@@ -186,3 +186,44 @@ fn prune_keeps_what_it_cannot_check_and_exits_1() {
         ran.err
     );
 }
+
+// These replace integration tests that only repeated, process by process,
+// what the simulator-backed tests already cover end to end.
+
+#[test]
+fn a_start_without_a_source_is_its_own_root() {
+    let ran = run(&chain(), &["ancestors", "--ids", "ami-00000001"]);
+    assert_eq!((ran.code, ran.out.as_str()), (ExitCode::Success, "ami-00000001\n"));
+    assert_eq!(ran.err, "amitools: image ami-00000001 has no known parent\n");
+}
+
+#[test]
+fn a_missing_parent_is_the_last_row() {
+    let fake = FakeEc2::with_images([made("us-east-1", 2, Some(("us-east-1", 1)))]);
+    let ran = run(&fake, &["ancestors", "-C", "image_id,name", "ami-00000002"]);
+    assert_eq!(ran.code, ExitCode::Success);
+    assert_eq!(ran.out, "IMAGE_ID       NAME\nami-00000002   -\nami-00000001   (not found)\n");
+    assert_eq!(ran.err, "amitools: parent ami-00000001 no longer exists or is not visible to you\n");
+}
+
+#[test]
+fn a_lineage_loop_ends_with_exit_1() {
+    let fake = FakeEc2::with_images([
+        made("us-east-1", 1, Some(("us-east-1", 2))),
+        made("us-east-1", 2, Some(("us-east-1", 1))),
+    ]);
+    let ran = run(&fake, &["ancestors", "--ids", "ami-00000001"]);
+    assert_eq!(ran.code, ExitCode::Failure);
+    assert_eq!(ran.out, "ami-00000001\nami-00000002\n");
+    assert!(ran.err.contains("lineage loop") && ran.err.contains("ami-00000001"), "{}", ran.err);
+}
+
+#[test]
+fn children_of_an_image_that_is_not_there_is_exit_1() {
+    let ran = run(&chain(), &["children", "ami-0000000f"]);
+    assert_eq!(ran.code, ExitCode::Failure);
+    assert_eq!(
+        ran.err,
+        "amitools: error: image ami-0000000f does not exist in us-east-1 (or is not visible to you), and no image names it as its source\n"
+    );
+}
