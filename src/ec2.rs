@@ -1023,16 +1023,30 @@ impl SdkEc2 {
     /// Run futures concurrently on the runtime; their results in input order.
     /// A task that panicked has no result (None).
     fn run_all<T: Send + 'static>(&self, futures: Vec<Pin<Box<dyn Future<Output = T> + Send>>>) -> Vec<Option<T>> {
+        self.run_at_most(futures, usize::MAX)
+    }
+
+    /// `run_all` with at most `limit` futures in flight: the next starts as
+    /// soon as one finishes.
+    fn run_at_most<T: Send + 'static>(
+        &self,
+        futures: Vec<Pin<Box<dyn Future<Output = T> + Send>>>,
+        limit: usize,
+    ) -> Vec<Option<T>> {
         let count = futures.len();
         self.runtime.block_on(async {
+            let mut waiting = futures.into_iter().enumerate();
             let mut tasks = tokio::task::JoinSet::new();
-            for (index, future) in futures.into_iter().enumerate() {
+            for (index, future) in waiting.by_ref().take(limit.max(1)) {
                 tasks.spawn(async move { (index, future.await) });
             }
             let mut results: Vec<Option<T>> = (0..count).map(|_| None).collect();
             while let Some(joined) = tasks.join_next().await {
                 if let Ok((index, result)) = joined {
                     results[index] = Some(result);
+                }
+                if let Some((index, future)) = waiting.next() {
+                    tasks.spawn(async move { (index, future.await) });
                 }
             }
             results
@@ -1303,17 +1317,19 @@ impl Ec2 for SdkEc2 {
         let client = self.client(region);
         let endpoint = self.endpoint(region);
         let groups: Vec<Vec<AmiId>> = ids.chunks(REFERENCE_IDS_MAX).map(<[AmiId]>::to_vec).collect();
-        let mut answers = Vec::with_capacity(groups.len());
+        let futures: Vec<Pin<Box<dyn Future<Output = Answer> + Send>>> = groups
+            .iter()
+            .map(|group| {
+                Box::pin(references_of(client.clone(), endpoint.clone(), group.clone()))
+                    as Pin<Box<dyn Future<Output = Answer> + Send>>
+            })
+            .collect();
         // A few at a time: thousands of images must not become a thousand requests at once.
-        for wave in groups.chunks(REFERENCE_CALLS_IN_FLIGHT) {
-            let futures: Vec<Pin<Box<dyn Future<Output = Answer> + Send>>> = wave
-                .iter()
-                .map(|group| {
-                    Box::pin(references_of(client.clone(), endpoint.clone(), group.clone()))
-                        as Pin<Box<dyn Future<Output = Answer> + Send>>
-                })
-                .collect();
-            for (group, answer) in wave.iter().zip(self.run_all(futures)) {
+        let answers = self.run_at_most(futures, REFERENCE_CALLS_IN_FLIGHT);
+        groups
+            .into_iter()
+            .zip(answers)
+            .map(|(group, answer)| {
                 let answer = answer.unwrap_or_else(|| {
                     Err(Ec2Error::new(
                         "DescribeImageReferences",
@@ -1322,10 +1338,9 @@ impl Ec2 for SdkEc2 {
                         &endpoint.name(),
                     ))
                 });
-                answers.push((group.clone(), answer));
-            }
-        }
-        answers
+                (group, answer)
+            })
+            .collect()
     }
 
     fn launch_configuration_images(&self, region: &Region) -> Result<Vec<ImageReference>, Ec2Error> {

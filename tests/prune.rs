@@ -361,3 +361,21 @@ fn a_plan_for_another_account_or_region_is_refused() {
     assert_eq!(sim.calls("GetCallerIdentity"), 1);
     assert_eq!(sim.total_calls(), 1, "only the account was asked");
 }
+
+#[test]
+fn uses_are_asked_ten_images_a_call_and_every_answer_counts() {
+    let sim = Sim::start();
+    let images: Vec<Value> = (1..=25).map(|n| image(&common::ami(0x300 + n), "batch", n, 100 - n as i64)).collect();
+    sim.register(US, json!(images));
+    // In the last group asked: the oldest image, used by a launch template.
+    sim.control("launch-template", Some(json!({"region": US, "image_ids": [common::ami(0x301)]})));
+    sim.reset_stats();
+    let (code, out, err) = prune(&sim, &["--keep", "1", "-o", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let plan: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(plan["summary"], json!({"keep": 2, "delete": 23}));
+    let oldest = plan["images"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(oldest["image_id"], common::ami(0x301));
+    assert!(oldest["reason"].as_str().unwrap().starts_with("in use by launch template lt-"), "{oldest}");
+    assert_eq!(sim.calls("DescribeImageReferences"), 3, "24 candidates, 10 a call");
+}
