@@ -168,7 +168,8 @@ impl Plan {
                 planned.unread.len()
             )));
         }
-        let done = self.run_apply(ctx, regions, &deletions, &account, rules, self.keep_snapshots, Some(&doc))?;
+        let settings = real_time(&account, regions, rules, self.keep_snapshots);
+        let done = self.run_apply(ctx, &deletions, &settings, Some(&doc))?;
         finish(&done)?;
         unchecked_error(&doc)
     }
@@ -191,29 +192,18 @@ impl Plan {
             )));
         }
         let keep_snapshots = self.keep_snapshots || plan.keep_snapshots;
-        let done = self.run_apply(ctx, &plan.regions, &plan.deletions, &account, &plan.rules, keep_snapshots, None)?;
+        let settings = real_time(&account, &plan.regions, &plan.rules, keep_snapshots);
+        let done = self.run_apply(ctx, &plan.deletions, &settings, None)?;
         finish(&done)
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn run_apply(
         &self,
         ctx: &mut Context,
-        regions: &[Region],
         deletions: &[Deletion],
-        account: &str,
-        rules: &Rules,
-        keep_snapshots: bool,
+        settings: &apply::Settings,
         plan: Option<&PlanDoc>,
     ) -> Result<Vec<Done>> {
-        let settings = apply::Settings {
-            account,
-            regions,
-            rules,
-            keep_snapshots,
-            now: &OffsetDateTime::now_utc,
-            pause: &std::thread::sleep,
-        };
         let table = ctx.output == OutputFormat::Table;
         let mut write_error: Option<std::io::Error> = None;
         let out = &mut *ctx.out;
@@ -222,7 +212,7 @@ impl Plan {
             writeln!(out, "{}", columns.line("RESULT", "IMAGE", "REGION", "NAME", "DETAIL"))?;
         }
         // Each result as it happens: a large apply takes minutes.
-        let done = apply::apply(ctx.ec2, deletions, &settings, &mut |done| {
+        let done = apply::apply(ctx.ec2, deletions, settings, &mut |done| {
             if table && write_error.is_none() {
                 if let Err(e) = writeln!(out, "{}", result_line(&columns, done)) {
                     write_error = Some(e);
@@ -262,6 +252,23 @@ impl Plan {
         }
         plan_table(doc).write(ctx.out, !self.no_header)?;
         Ok(())
+    }
+}
+
+/// How to apply, on the real clock.
+fn real_time<'a>(
+    account: &'a str,
+    regions: &'a [Region],
+    rules: &'a Rules,
+    keep_snapshots: bool,
+) -> apply::Settings<'a> {
+    apply::Settings {
+        account,
+        regions,
+        rules,
+        keep_snapshots,
+        now: &OffsetDateTime::now_utc,
+        pause: &std::thread::sleep,
     }
 }
 
