@@ -379,3 +379,28 @@ fn uses_are_asked_ten_images_a_call_and_every_answer_counts() {
     assert!(oldest["reason"].as_str().unwrap().starts_with("in use by launch template lt-"), "{oldest}");
     assert_eq!(sim.calls("DescribeImageReferences"), 3, "24 candidates, 10 a call");
 }
+
+#[test]
+fn deletions_ride_out_throttling_and_report_each_failure() {
+    // 30% of requests throttled: the same three deletions, nothing more.
+    let account = seeded(json!({"throttle_rate": 0.3, "seed": 7}));
+    let sim = &account.sim;
+    let (code, out, err) = prune(sim, &["--regions", "us-east-1,eu-west-1", "--apply", "-o", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let applied: Value = serde_json::from_str(&out).unwrap();
+    let deleted: Vec<&str> =
+        applied["results"].as_array().unwrap().iter().map(|r| r["result"].as_str().unwrap()).collect();
+    assert_eq!(deleted, ["deleted", "deleted", "deleted"]);
+    assert!(sim.control("stats", None)["faults"].as_u64().unwrap() > 0, "throttling happened");
+
+    // Snapshots that may not be deleted: each image reported, the rest carried on, exit 1.
+    let account = seeded(json!({"deny_actions": ["DeleteSnapshot"]}));
+    let sim = &account.sim;
+    let (code, out, err) = prune(sim, &["--apply", "-o", "json"]);
+    assert_eq!(code, 1, "{err}");
+    let applied: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(applied["failed"], json!([id("A0"), id("W9")]), "W8's snapshot is W7's: skipped, not failed");
+    assert_eq!(applied["results"][0]["snapshots"][0]["result"], "missing-permissions");
+    assert!(err.contains(&format!("amitools: error: 2 deletion(s) failed: {} {}", id("A0"), id("W9"))), "{err}");
+    assert_eq!(sim.calls("DeregisterImage"), 3, "a failure does not stop the rest");
+}

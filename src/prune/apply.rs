@@ -169,6 +169,9 @@ fn group_outcomes<'d>(
         }
         let outcome = match ec2.deregister_image(region, &deletion.key.1, !settings.keep_snapshots) {
             Ok(snapshots) => Outcome::Deleted { snapshots },
+            // Deregistered meanwhile — or by this very call, whose answer was
+            // lost and whose retry found the image gone.
+            Err(error) if error.kind == crate::ec2::Ec2ErrorKind::NotFound => Outcome::Gone,
             Err(error) => Outcome::Failed { error: error.to_string() },
         };
         outcomes.push((*deletion, outcome));
