@@ -449,7 +449,7 @@ set -e
 aws autoscaling describe-launch-configurations --query 'LaunchConfigurations[].ImageId' --output text >/dev/null
 aws ec2 describe-images --owners self --include-deprecated --include-disabled \
     --query "Images[?CreationDate<'{cutoff}'].ImageId" --output text | tr '\t' '\n' |
-  xargs -n 10 aws ec2 describe-image-references --include-all-resource-types \
+  xargs -n 10 -P 8 aws ec2 describe-image-references --include-all-resource-types \
     --query 'ImageReferences[].ImageId' --output text --image-ids | sort -u | wc -l"""
         cli_walls, cli_outs, cli_calls = timed_runs(sim, script, env, 1, action=None)
         cli_row = (statistics.median(cli_walls), cli_calls)
@@ -464,10 +464,11 @@ aws ec2 describe-images --owners self --include-deprecated --include-disabled \
 {PRUNE_IMAGES:,} of the account's own images, {PRUNE_FAMILIES} families of
 {PRUNE_IMAGES // PRUNE_FAMILIES} daily builds, 50 of them in launch templates and 20 in running
 instances; {LATENCY_MS} ms per request and {IMAGE_LATENCY_MS} ms per image returned.
-Beside it, the AWS CLI pipeline a cleanup script runs (one run): the old images'
-ids from `describe-images`, then `describe-image-references` for them, 10 ids a
-call, and the launch configurations — without amitools' families, keep rules,
-protection or lineage, so it asks about more images and decides nothing.
+Beside it, the AWS CLI pipeline a cleanup script runs (one run): the ids of
+the images older than 14 days from `describe-images`, then
+`describe-image-references` for them, 10 ids a call, 8 calls at once (`xargs -P
+8`, as amitools), and the launch configurations. It only gathers: it has no
+families, keep rules, protection, lineage or plan.
 
 | tool | median | min – max | API calls | DescribeImageReferences | deletions planned | peak RSS |
 |---|---:|---:|---:|---:|---:|---:|

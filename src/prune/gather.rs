@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 use time::OffsetDateTime;
 
 use super::recycle::{recovery_of, Recovery};
-use super::rules::{self, Action, Row, Rules, Use};
+use super::rules::{self, Action, Row, Rules, Surroundings, Use};
 use crate::ec2::{Ec2, Ec2Error, ImageKey};
 use crate::ids::{AmiId, Region};
 use crate::image::{Image, ImageReference};
@@ -65,13 +65,13 @@ pub fn plan(ec2: &dyn Ec2, regions: &[Region], scope: &Scope, rules: &Rules, now
         let tree = descendants_tree(&index, root, None, false);
         tree.preorder().into_iter().map(|node| node.key.clone()).collect::<std::collections::HashSet<ImageKey>>()
     });
+    let around = Surroundings::of(&all_own);
     let in_scope: Vec<Image> = all_own
-        .iter()
+        .into_iter()
         .filter(|image| scope.admits(image))
         .filter(|image| in_subtree.as_ref().is_none_or(|keys| keys.contains(&(image.region.clone(), image.id.clone()))))
-        .cloned()
         .collect();
-    let mut rows = rules::decide(in_scope, &all_own, rules, now);
+    let mut rows = rules::decide(in_scope, &around, rules, now);
     let mut uses = uses_of(ec2, &rules::to_check(&rows));
     if let Some((region, error)) = unread.first() {
         // Fail closed: an image there may be a pending copy of any image here.
@@ -81,7 +81,7 @@ pub fn plan(ec2: &dyn Ec2, regions: &[Region], scope: &Scope, rules: &Rules, now
         }
     }
     rules::apply_uses(&mut rows, &uses);
-    rules::apply_lineage(&mut rows, &all_own, rules.keep_ancestors);
+    rules::apply_lineage(&mut rows, &around, rules.keep_ancestors);
     add_recovery(ec2, &mut rows);
     Planned { rows: rules::order(rows), unread }
 }

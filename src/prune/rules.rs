@@ -332,11 +332,34 @@ pub fn recheck(
     reasons
 }
 
-/// Stage 1: the cheap rules, on the images in scope. `all_own` is every
-/// own image in the scanned regions (in scope or not): their pending
-/// images keep their sources.
-pub fn decide(scope: Vec<Image>, all_own: &[Image], rules: &Rules, now: OffsetDateTime) -> Vec<Row> {
-    let pending_children = pending_children(all_own);
+/// What every own image of the scanned regions (in scope or not) tells
+/// about the others: which are sources of pending images, and each one's
+/// parent. Kept instead of the images themselves: an account of 10,000
+/// images need not be held twice.
+#[derive(Debug, Default)]
+pub struct Surroundings {
+    pub pending_children: HashMap<ImageKey, ImageKey>,
+    pub parents: HashMap<ImageKey, ImageKey>,
+}
+
+impl Surroundings {
+    pub fn of(all_own: &[Image]) -> Surroundings {
+        Surroundings {
+            pending_children: pending_children(all_own),
+            parents: all_own
+                .iter()
+                .filter_map(|image| {
+                    let link = parent_of(image, false)?;
+                    Some(((image.region.clone(), image.id.clone()), (link.region, link.parent)))
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Stage 1: the cheap rules, on the images in scope.
+pub fn decide(scope: Vec<Image>, around: &Surroundings, rules: &Rules, now: OffsetDateTime) -> Vec<Row> {
+    let pending_children = &around.pending_children;
     let scope: Vec<Image> = scope.into_iter().filter(|i| i.state != ImageState::Deregistered).collect();
     // Per region and family, the available images newest first: their rank.
     let mut families: BTreeMap<(String, String), Vec<&Image>> = BTreeMap::new();
@@ -359,7 +382,7 @@ pub fn decide(scope: Vec<Image>, all_own: &[Image], rules: &Rules, now: OffsetDa
         .zip(family_names)
         .map(|(image, family)| {
             let key = (image.region.clone(), image.id.clone());
-            let mut reasons = safety_reasons(&image, &pending_children, rules, now);
+            let mut reasons = safety_reasons(&image, pending_children, rules, now);
             if let Some(rank) = rank.get(&key).filter(|rank| **rank <= rules.keep) {
                 reasons.push(Reason::Newest { rank: *rank, keep: rules.keep });
             }
@@ -411,16 +434,9 @@ pub fn apply_uses(rows: &mut [Row], uses: &HashMap<ImageKey, Use>) {
 
 /// Stage 3: with `keep_ancestors`, every ancestor of a kept image is kept;
 /// then each deleted image learns which kept images' ancestor walks end at it.
-/// Parents are looked up among `all_own` (the scanned regions' own images).
-pub fn apply_lineage(rows: &mut [Row], all_own: &[Image], keep_ancestors: bool) {
-    let parents: HashMap<ImageKey, ImageKey> = all_own
-        .iter()
-        .chain(rows.iter().map(|row| &row.image))
-        .filter_map(|image| {
-            let link = parent_of(image, false)?;
-            Some(((image.region.clone(), image.id.clone()), (link.region, link.parent)))
-        })
-        .collect();
+/// Parents are looked up among the scanned regions' own images.
+pub fn apply_lineage(rows: &mut [Row], around: &Surroundings, keep_ancestors: bool) {
+    let parents = &around.parents;
     let position: HashMap<ImageKey, usize> = rows.iter().enumerate().map(|(i, row)| (row.key(), i)).collect();
     let ancestors = |start: &ImageKey| {
         let mut chain = Vec::new();
@@ -573,7 +589,7 @@ mod tests {
             web("ami-00000004", 10),
             image("ami-00000005", "other", 50),
         ];
-        let rows = decide(images.clone(), &images, &rules(), NOW);
+        let rows = decide(images.clone(), &Surroundings::of(&images), &rules(), NOW);
         assert_eq!(
             actions(&rows),
             vec![
@@ -598,7 +614,7 @@ mod tests {
         let mut copy = web("ami-00000009", 35);
         copy.region = region("eu-west-1");
         let images = vec![web("ami-00000001", 40), web("ami-00000002", 30), failed, copy];
-        let rows = decide(images.clone(), &images, &rules(), NOW);
+        let rows = decide(images.clone(), &Surroundings::of(&images), &rules(), NOW);
         assert_eq!(
             actions(&rows),
             vec![
@@ -633,7 +649,7 @@ mod tests {
         scope.extend(recent.iter().cloned());
         let mut all = scope.clone();
         all.push(child);
-        let rows = decide(scope, &all, &rules(), NOW);
+        let rows = decide(scope, &Surroundings::of(&all), &rules(), NOW);
         let rule = |id: &str| row(&rows, id).reasons[0].rule();
         assert_eq!(rule("ami-00000001"), "protected");
         assert_eq!(rule("ami-00000002"), "protected");
@@ -660,7 +676,7 @@ mod tests {
         let images: Vec<Image> = (1..=5).map(|n| web(&format!("ami-0000000{n}"), 100 + n as i64)).collect();
         let mut rules = rules();
         rules.keep = 1;
-        let mut rows = decide(images.clone(), &images, &rules, NOW);
+        let mut rows = decide(images.clone(), &Surroundings::of(&images), &rules, NOW);
         let reference = |id: &str, kind: &str, arn: &str| ImageReference {
             image_id: id.parse().unwrap(),
             resource_type: kind.into(),
@@ -722,7 +738,7 @@ mod tests {
         let mut rules = rules();
         rules.keep = 1;
         let run = |keep_ancestors: bool| {
-            let mut rows = decide(images.clone(), &images, &rules, NOW);
+            let mut rows = decide(images.clone(), &Surroundings::of(&images), &rules, NOW);
             // middle is not the newest of its family "middle"? It is its only member: force it out.
             for row in rows.iter_mut().filter(|r| r.image.id.as_str() == "ami-00000002") {
                 row.action = Action::Delete;
@@ -730,7 +746,7 @@ mod tests {
             }
             let uses = to_check(&rows).into_iter().map(|k| (k, Use::Checked(vec![]))).collect();
             apply_uses(&mut rows, &uses);
-            apply_lineage(&mut rows, &images, keep_ancestors);
+            apply_lineage(&mut rows, &Surroundings::of(&images), keep_ancestors);
             rows
         };
         let plain = run(false);
@@ -750,7 +766,7 @@ mod tests {
         copy.source_image_region = Some(region("us-east-1"));
         let newer = web("ami-00000003", 10);
         let images = vec![copy, newer, source];
-        let rows = order(decide(images.clone(), &images, &rules(), NOW));
+        let rows = order(decide(images.clone(), &Surroundings::of(&images), &rules(), NOW));
         let ids: Vec<&str> = rows.iter().map(|r| r.image.id.as_str()).collect();
         assert_eq!(ids, vec!["ami-00000003", "ami-00000001", "ami-00000002"]);
         assert_eq!(rows[2].copy_of, Some(key("us-east-1", "ami-00000001")));
