@@ -227,3 +227,20 @@ fn children_of_an_image_that_is_not_there_is_exit_1() {
         "amitools: error: image ami-0000000f does not exist in us-east-1 (or is not visible to you), and no image names it as its source\n"
     );
 }
+
+#[test]
+fn prune_descendants_of_considers_that_subtree_only() {
+    let now = time::OffsetDateTime::now_utc();
+    // 1 <- 2 <- 3, and 4 beside them; all old, each a family of its own.
+    let images = [(1, None), (2, Some(1)), (3, Some(2)), (4, None)].map(|(n, parent)| {
+        let mut image = made("us-east-1", n, parent.map(|p| ("us-east-1", p)));
+        image.creation_date = Some(now - time::Duration::days(100));
+        image
+    });
+    let fake = FakeEc2::with_images(images);
+    let ran = run(&fake, &["prune", "--descendants-of", "ami-00000002", "-o", "json"]);
+    assert_eq!(ran.code, ExitCode::Success, "{}", ran.err);
+    let plan: serde_json::Value = serde_json::from_str(&ran.out).unwrap();
+    let ids: Vec<&str> = plan["images"].as_array().unwrap().iter().map(|i| i["image_id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["ami-00000002", "ami-00000003"]);
+}
