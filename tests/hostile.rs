@@ -106,6 +106,22 @@ fn a_malformed_endpoint_url_is_bad_input() {
     }
 }
 
+/// `export AWS_ENDPOINT_URL=` means "unset" to a shell user; the SDK took
+/// it for an endpoint and panicked ("URL was unset").
+#[test]
+fn an_empty_endpoint_variable_is_no_endpoint_not_a_panic() {
+    let sim = Sim::start();
+    let id = sim.register("us-east-1", serde_json::json!([{"ami_id": "ami-12345678"}])).remove(0);
+    let (code, out, err) = run(sim
+        .amitools()
+        .env("AWS_ENDPOINT_URL_EC2", &sim.url)
+        .env("AWS_ENDPOINT_URL", "")
+        .env("AWS_ENDPOINT_URL_STS", "")
+        .args(["ancestors", "--ids", &id]));
+    assert_eq!((code, out), (0, format!("{id}\n")), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
 #[test]
 fn no_dependency_log_line_carries_a_credentials_file() {
     let sim = Sim::start();
