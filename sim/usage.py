@@ -3,7 +3,8 @@ moto lacks and `amitools prune` depends on.
 
 - DescribeImageReferences: instances in any state (or the asked states),
   launch templates to a version depth (default 10, counting back from the
-  latest version), SSM parameters of data type aws:ec2:image; 1 to 10 image
+  latest version), SSM parameters of data type aws:ec2:image (the simulator's
+  reading: EC2 does not document which data types it checks); 1 to 10 image
   ids per call; paginated (MaxResults/NextToken). Image Builder recipes: moto
   has no Image Builder, so there are none.
 - DeregisterImage refuses an image with deregistration protection, and with
