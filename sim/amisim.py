@@ -434,14 +434,19 @@ IMDS_SECRET_KEY = "imds-role-secret-not-real-0123456789"
 IMDS_TOKEN = "imds-session-token-not-real"
 
 
+def _scope_of(environ) -> list[str]:
+    """The credential scope a request is signed with:
+    AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/ec2/aws4_request, ..."""
+    auth = environ.get("HTTP_AUTHORIZATION", "")
+    if "Credential=" not in auth:
+        return []
+    return auth.split("Credential=", 1)[1].split(",", 1)[0].split("/")
+
+
 def _service_of(environ) -> str:
     """The service a request is signed for (ec2, autoscaling, sts, rbin)."""
-    auth = environ.get("HTTP_AUTHORIZATION", "")
-    if "Credential=" in auth:
-        scope = auth.split("Credential=", 1)[1].split(",", 1)[0].split("/")
-        if len(scope) >= 4:
-            return scope[3]
-    return "ec2"
+    scope = _scope_of(environ)
+    return scope[3] if len(scope) >= 4 else "ec2"
 
 
 # Services whose errors are JSON (the others here answer XML).
@@ -451,13 +456,8 @@ _request = threading.local()
 
 
 def _region_of(environ) -> str:
-    auth = environ.get("HTTP_AUTHORIZATION", "")
-    # AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/ec2/aws4_request, ...
-    if "Credential=" in auth:
-        scope = auth.split("Credential=", 1)[1].split(",", 1)[0].split("/")
-        if len(scope) >= 3:
-            return scope[2]
-    return "us-east-1"
+    scope = _scope_of(environ)
+    return scope[2] if len(scope) >= 3 else "us-east-1"
 
 
 def _error_xml(code: str, message: str) -> bytes:

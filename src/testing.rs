@@ -27,8 +27,9 @@ pub struct FakeEc2<'a> {
     /// Regions whose lineage queries fail, and GetImageAncestry's failure kind.
     pub refuse_regions: Vec<Region>,
     pub ancestry_error: Option<Ec2ErrorKind>,
-    /// What DescribeImageReferences reports, and its failure kind.
+    /// What DescribeImageReferences reports, and its failure kind; calls made.
     pub references: Vec<ImageReference>,
+    pub reference_calls: Cell<usize>,
     pub references_error: Option<Ec2ErrorKind>,
     /// What the launch configurations name.
     pub launch_configurations: Vec<ImageReference>,
@@ -280,6 +281,7 @@ impl Ec2 for FakeEc2<'_> {
     fn image_references(&self, _region: &Region, ids: &[AmiId]) -> Vec<ReferencesAnswer> {
         ids.chunks(10)
             .map(|group| {
+                self.reference_calls.set(self.reference_calls.get() + 1);
                 let answer = match self.references_error {
                     Some(kind) => Err(FakeEc2::error(kind)),
                     None => Ok(self.references.iter().filter(|r| group.contains(&r.image_id)).cloned().collect()),

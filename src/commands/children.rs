@@ -6,7 +6,7 @@ use std::io::Write;
 use serde::Serialize;
 
 use super::listing::{table, ImageRecord, NOT_FOUND};
-use super::Context;
+use super::{Context, RegionChoice};
 use crate::cli::{ChildrenArgs, Column, ListArgs};
 use crate::error::{Error, Result};
 use crate::ids::{AmiId, Region};
@@ -20,28 +20,19 @@ pub struct Plan {
     list: ListArgs,
     flat: bool,
     depth: Option<u32>,
-    regions: Vec<Region>,
-    all_regions: bool,
+    regions: RegionChoice,
 }
 
 pub fn prepare(args: ChildrenArgs) -> Result<Plan> {
     if args.flat && args.list.ids {
         return Err(Error::Usage("--flat and --ids cannot be used together".into()));
     }
-    // Each region once, in the order given, however often it was named.
-    let mut regions: Vec<Region> = Vec::new();
-    for region in args.regions {
-        if !regions.contains(&region) {
-            regions.push(region);
-        }
-    }
     Ok(Plan {
         image_id: args.image_id,
         list: args.list,
         flat: args.flat,
         depth: args.depth,
-        regions,
-        all_regions: args.all_regions,
+        regions: RegionChoice::new(args.regions, args.all_regions),
     })
 }
 
@@ -162,13 +153,7 @@ fn write_tree(out: &mut dyn Write, tree: &Tree, root_region: &Region, tags_only:
 impl Plan {
     pub fn execute(self, ctx: &mut Context) -> Result<()> {
         let root = (ctx.region.clone(), self.image_id.clone());
-        let regions = if self.all_regions {
-            ctx.ec2.regions(false)?
-        } else if self.regions.is_empty() {
-            vec![ctx.region.clone()]
-        } else {
-            self.regions.clone()
-        };
+        let regions = self.regions.resolve(ctx)?;
         let tags_only = self.list.tags_only;
         let found = fetch::descendants(ctx.ec2, &root, &regions, self.depth, tags_only)?;
         let tree = found.tree;

@@ -61,6 +61,42 @@ impl Context<'_> {
     }
 }
 
+/// The regions a command searches: `--regions` (each once, in the order
+/// given, however often it was named), every enabled region with
+/// `--all-regions`, else the region in use.
+#[derive(Debug, Clone)]
+pub struct RegionChoice {
+    named: Vec<Region>,
+    all: bool,
+}
+
+impl RegionChoice {
+    pub fn new(named: Vec<Region>, all: bool) -> RegionChoice {
+        let mut distinct: Vec<Region> = Vec::new();
+        for region in named {
+            if !distinct.contains(&region) {
+                distinct.push(region);
+            }
+        }
+        RegionChoice { named: distinct, all }
+    }
+
+    pub fn is_all(&self) -> bool {
+        self.all
+    }
+
+    /// The regions, asking EC2 only for `--all-regions`.
+    pub fn resolve(&self, ctx: &Context) -> Result<Vec<Region>> {
+        if self.all {
+            Ok(ctx.ec2.regions(false)?)
+        } else if self.named.is_empty() {
+            Ok(vec![ctx.region.clone()])
+        } else {
+            Ok(self.named.clone())
+        }
+    }
+}
+
 /// A command whose arguments are valid: made without any I/O.
 pub enum Plan {
     Create(create::Plan),

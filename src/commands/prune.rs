@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use serde::Serialize;
 use time::OffsetDateTime;
 
-use super::Context;
+use super::{Context, RegionChoice};
 use crate::cli::PruneArgs;
 use crate::error::{Error, Result};
 use crate::ids::{AmiId, Region};
@@ -19,8 +19,7 @@ use crate::prune::rules::{Action, Rules};
 #[derive(Debug)]
 pub struct Plan {
     mode: Mode,
-    regions: Vec<Region>,
-    all_regions: bool,
+    regions: RegionChoice,
     keep_snapshots: bool,
     no_header: bool,
 }
@@ -28,7 +27,7 @@ pub struct Plan {
 #[derive(Debug)]
 enum Mode {
     /// Make a plan; print it, save it, and with `apply` carry it out.
-    Make { scope: Scope, descendants_of: Option<AmiId>, rules: Rules, apply: bool, plan_out: Option<PathBuf> },
+    Make { scope: Scope, rules: Rules, apply: bool, plan_out: Option<PathBuf> },
     /// Carry out a saved plan.
     Saved(LoadedPlan),
 }
@@ -44,8 +43,7 @@ pub fn prepare(args: PruneArgs) -> Result<Plan> {
                 check_plan_out(path)?;
             }
             Mode::Make {
-                scope: Scope { name_prefix: args.name_prefix, tags: args.filters, descendants_of: None },
-                descendants_of: args.descendants_of,
+                scope: Scope { name_prefix: args.name_prefix, tags: args.filters, descendants_of: args.descendants_of },
                 rules: Rules {
                     keep: args.keep as usize,
                     older_than: args.older_than,
@@ -58,16 +56,9 @@ pub fn prepare(args: PruneArgs) -> Result<Plan> {
             }
         }
     };
-    let mut regions: Vec<Region> = Vec::new();
-    for region in args.regions {
-        if !regions.contains(&region) {
-            regions.push(region);
-        }
-    }
     Ok(Plan {
         mode,
-        regions,
-        all_regions: args.all_regions,
+        regions: RegionChoice::new(args.regions, args.all_regions),
         keep_snapshots: args.keep_snapshots,
         no_header: args.no_header,
     })
@@ -93,18 +84,10 @@ fn check_plan_out(path: &std::path::Path) -> Result<()> {
 
 impl Plan {
     pub fn execute(self, ctx: &mut Context) -> Result<()> {
-        let regions = if self.all_regions {
-            ctx.ec2.regions(false)?
-        } else if self.regions.is_empty() {
-            vec![ctx.region.clone()]
-        } else {
-            self.regions.clone()
-        };
+        let regions = self.regions.resolve(ctx)?;
         match &self.mode {
-            Mode::Make { scope, descendants_of, rules, apply, plan_out } => {
-                let mut scope = scope.clone();
-                scope.descendants_of = descendants_of.clone().map(|id| (ctx.region.clone(), id));
-                self.make(ctx, &regions, &scope, rules, *apply, plan_out.as_deref())
+            Mode::Make { scope, rules, apply, plan_out } => {
+                self.make(ctx, &regions, scope, rules, *apply, plan_out.as_deref())
             }
             Mode::Saved(plan) => self.apply_saved(ctx, &regions, plan),
         }
@@ -121,7 +104,7 @@ impl Plan {
     ) -> Result<()> {
         let account = ctx.ec2.account_id()?;
         let now = OffsetDateTime::now_utc();
-        let planned = gather::plan(ctx.ec2, regions, scope, rules, now);
+        let planned = gather::plan(ctx.ec2, &ctx.region, regions, scope, rules, now);
         let made = Made {
             account: &account,
             regions,
@@ -175,7 +158,7 @@ impl Plan {
     }
 
     fn apply_saved(&self, ctx: &mut Context, selected: &[Region], plan: &LoadedPlan) -> Result<()> {
-        if !self.all_regions {
+        if !self.regions.is_all() {
             if let Some(other) = plan.regions.iter().find(|r| !selected.contains(r)) {
                 let using: Vec<&str> = selected.iter().map(Region::as_str).collect();
                 return Err(Error::Usage(format!(

@@ -84,10 +84,10 @@ fn children_print_a_tree_and_notes() {
     let fake = chain();
     let ran = run(&fake, &["children", "ami-00000001"]);
     assert_eq!(ran.code, ExitCode::Success);
-    assert_eq!(ran.out.lines().count(), 3, "{}", ran.out);
-    assert!(ran.out.starts_with("ami-00000001"), "{}", ran.out);
-    assert!(ran.out.contains("└── ami-00000002"), "{}", ran.out);
-    assert!(ran.out.contains("    └── ami-00000003"), "{}", ran.out);
+    assert_eq!(
+        ran.out,
+        "ami-00000001  -  -\n└── ami-00000002  Mon Jan 12 13:46:42 UTC 1970  -\n    └── ami-00000003  Mon Jan 12 13:46:43 UTC 1970  -\n"
+    );
     let leaf = run(&fake, &["children", "ami-00000003"]);
     assert_eq!(leaf.err, "amitools: no image in us-east-1 names ami-00000003 as its source\n");
 }
@@ -145,6 +145,24 @@ fn prune_plans_and_changes_nothing() {
     assert_eq!(rows[2][7..], ["snap-3", "permanent"]);
     assert_eq!(ran.err, "amitools: 4 image(s): keep 2, delete 2; nothing was deleted (--apply deletes)\n");
     assert!(fake.deregistered.borrow().is_empty());
+    assert_eq!(fake.reference_calls.get(), 1, "the three candidates, in one call");
+}
+
+#[test]
+fn prune_deletes_nowhere_when_a_region_cannot_be_read() {
+    let mut fake = old_web_images();
+    fake.refuse_regions = vec![region("eu-west-1")];
+    let ran = run(&fake, &["prune", "--keep", "1", "--regions", "us-east-1,eu-west-1", "--apply", "-q"]);
+    assert_eq!(ran.code, ExitCode::Failure);
+    assert!(fake.deregistered.borrow().is_empty());
+    assert_eq!(fake.reference_calls.get(), 0, "no use is worth asking about then");
+    assert!(
+        ran.out.contains("keep     use unknown, kept: eu-west-1 could not be read, pending copies there are unknown:"),
+        "{}",
+        ran.out
+    );
+    assert!(ran.err.starts_with("amitools: eu-west-1 skipped: DescribeImages: "), "{}", ran.err);
+    assert!(ran.err.ends_with("amitools: error: nothing deleted: 1 region(s) could not be read\n"), "{}", ran.err);
 }
 
 #[test]

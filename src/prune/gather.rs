@@ -21,8 +21,8 @@ pub struct Scope {
     pub name_prefix: Option<String>,
     /// Every one of these tags, with these values.
     pub tags: Vec<(String, String)>,
-    /// This image (in the current region) and everything made from it.
-    pub descendants_of: Option<ImageKey>,
+    /// This image (in the region in use) and everything made from it.
+    pub descendants_of: Option<AmiId>,
 }
 
 impl Scope {
@@ -49,8 +49,15 @@ pub struct Planned {
     pub unread: Vec<(Region, Ec2Error)>,
 }
 
-/// Make the plan for `regions`.
-pub fn plan(ec2: &dyn Ec2, regions: &[Region], scope: &Scope, rules: &Rules, now: OffsetDateTime) -> Planned {
+/// Make the plan for `regions`; `home` is the region in use (where --descendants-of's image is).
+pub fn plan(
+    ec2: &dyn Ec2,
+    home: &Region,
+    regions: &[Region],
+    scope: &Scope,
+    rules: &Rules,
+    now: OffsetDateTime,
+) -> Planned {
     let mut all_own: Vec<Image> = Vec::new();
     let mut unread = Vec::new();
     for (region, result) in ec2.own_images(regions) {
@@ -59,10 +66,10 @@ pub fn plan(ec2: &dyn Ec2, regions: &[Region], scope: &Scope, rules: &Rules, now
             Err(error) => unread.push((region, error)),
         }
     }
-    let in_subtree = scope.descendants_of.as_ref().map(|root| {
+    let in_subtree = scope.descendants_of.as_ref().map(|id| {
         let mut index = Index::default();
         all_own.iter().cloned().for_each(|image| index.insert(image));
-        let tree = descendants_tree(&index, root, None, false);
+        let tree = descendants_tree(&index, &(home.clone(), id.clone()), None, false);
         tree.preorder().into_iter().map(|node| node.key.clone()).collect::<std::collections::HashSet<ImageKey>>()
     });
     let around = Surroundings::of(&all_own);
@@ -72,14 +79,16 @@ pub fn plan(ec2: &dyn Ec2, regions: &[Region], scope: &Scope, rules: &Rules, now
         .filter(|image| in_subtree.as_ref().is_none_or(|keys| keys.contains(&(image.region.clone(), image.id.clone()))))
         .collect();
     let mut rows = rules::decide(in_scope, &around, rules, now);
-    let mut uses = uses_of(ec2, &rules::to_check(&rows));
-    if let Some((region, error)) = unread.first() {
-        // Fail closed: an image there may be a pending copy of any image here.
-        let why = format!("{region} could not be read, pending copies there are unknown: {error}");
-        for value in uses.values_mut() {
-            *value = Use::Unchecked(why.clone());
+    let candidates = rules::to_check(&rows);
+    let uses: HashMap<ImageKey, Use> = match unread.first() {
+        // Fail closed, without asking about uses: an image there may be a
+        // pending copy of any image here.
+        Some((region, error)) => {
+            let why = format!("{region} could not be read, pending copies there are unknown: {error}");
+            candidates.into_iter().map(|key| (key, Use::Unchecked(why.clone()))).collect()
         }
-    }
+        None => uses_of(ec2, &candidates),
+    };
     rules::apply_uses(&mut rows, &uses);
     rules::apply_lineage(&mut rows, &around, rules.keep_ancestors);
     add_recovery(ec2, &mut rows);

@@ -167,8 +167,8 @@ pub struct LoadedPlan {
 }
 
 #[derive(Deserialize)]
+/// The fields `--apply-plan` uses (`kind` is checked before: it says what the file is).
 struct RawPlan {
-    kind: String,
     version: u32,
     account: String,
     regions: Vec<String>,
@@ -208,9 +208,6 @@ pub fn parse(text: &str) -> Result<LoadedPlan, String> {
         return Err(not_a_plan());
     }
     let raw: RawPlan = serde_json::from_value(value).map_err(|e| format!("a damaged prune plan: {e}"))?;
-    if raw.kind != KIND {
-        return Err(not_a_plan());
-    }
     if raw.version != VERSION {
         return Err(format!("a version {} prune plan; this amitools reads version {VERSION}", raw.version));
     }
@@ -223,8 +220,11 @@ pub fn parse(text: &str) -> Result<LoadedPlan, String> {
         .map(|r| r.parse::<Region>().map_err(|e| e.to_string()))
         .collect::<Result<Vec<Region>, String>>()?;
     let age = |value: &str, field: &str| crate::waiting::parse_age(value).map_err(|e| format!("rules.{field}: {e}"));
+    if raw.rules.keep == 0 {
+        return Err("rules.keep: must be at least 1".to_string());
+    }
     let rules = Rules {
-        keep: raw.rules.keep.max(1),
+        keep: raw.rules.keep,
         older_than: age(&raw.rules.older_than, "older_than")?,
         unused_for: age(&raw.rules.unused_for, "unused_for")?,
         family: raw.rules.family.parse::<FamilyKind>().map_err(|e| format!("rules.family: {e}"))?,
@@ -288,6 +288,7 @@ mod tests {
         )
         .contains("not one of the plan's regions"));
         assert!(edited("\"14d\"", "\"soon\"").contains("rules.older_than"));
+        assert!(edited("\"keep\":3", "\"keep\":0").contains("rules.keep: must be at least 1"));
     }
 
     #[test]
