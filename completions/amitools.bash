@@ -625,7 +625,7 @@ _amitools() {
             return 0
             ;;
         amitools__subcmd__prune)
-            opts="-N -r -o -v -q -h --regions --all-regions --name-prefix --filter --descendants-of --keep --older-than --unused-for --family --keep-ancestors --keep-snapshots --apply --plan-out --apply-plan --no-header --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --help"
+            opts="-N -r -o -v -q -h --regions --all-regions --name-prefix --filter --descendants-of --keep --older-than --unused-for --family --keep-ancestors --keep-snapshots --apply --plan-out --apply-plan --max-plan-age --no-header --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -672,6 +672,10 @@ _amitools() {
                     return 0
                     ;;
                 --apply-plan)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-plan-age)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

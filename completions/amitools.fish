@@ -188,7 +188,8 @@ complete -c amitools -n "__fish_amitools_using_subcommand prune" -l older-than -
 complete -c amitools -n "__fish_amitools_using_subcommand prune" -l unused-for -d 'Keep images launched from within this (EC2 reports launches up to a day late: a day is added)' -r
 complete -c amitools -n "__fish_amitools_using_subcommand prune" -l family -d 'What makes a family: prefix (of generated names), tag:KEY, or source (same source image)' -r
 complete -c amitools -n "__fish_amitools_using_subcommand prune" -l plan-out -d 'Also save the plan as JSON to FILE (for --apply-plan)' -r -F
-complete -c amitools -n "__fish_amitools_using_subcommand prune" -l apply-plan -d 'Delete exactly the images a saved plan deletes, each re-checked just before' -r -F
+complete -c amitools -n "__fish_amitools_using_subcommand prune" -l apply-plan -d 'Delete the images a saved plan deletes that its rules still let go, each re-checked just before' -r -F
+complete -c amitools -n "__fish_amitools_using_subcommand prune" -l max-plan-age -d 'Refuse a saved plan older than this (--apply-plan)' -r
 complete -c amitools -n "__fish_amitools_using_subcommand prune" -s r -l region -d 'AWS region to use [default: AWS_REGION, AWS_DEFAULT_REGION, the credential file, the profile]' -r
 complete -c amitools -n "__fish_amitools_using_subcommand prune" -l profile -d 'Named profile from the AWS config and credentials files' -r
 complete -c amitools -n "__fish_amitools_using_subcommand prune" -l endpoint-url -d 'Send EC2 requests for every region to this URL instead of AWS: an endpoint that serves all regions, such as a simulator [env: AWS_ENDPOINT_URL_EC2, AWS_ENDPOINT_URL]' -r

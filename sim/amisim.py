@@ -15,6 +15,7 @@ import json
 import logging
 import os
 import random
+import re
 import sys
 import threading
 import time
@@ -109,8 +110,16 @@ class Config:
         # empty): "redirect" (301 to elsewhere), "huge_error" (a 100 KB, many-line
         # error message), "endless_body" (a 200 whose body never ends; bounded
         # at 1 GiB or 60 s), "silent" (accepts, never answers; bounded at 120 s),
-        # "repeat_next_token" (DescribeImages pages hand back the same NextToken)
+        # "repeat_next_token" (DescribeImages pages hand back the same NextToken),
+        # "fresh_next_token" (every DescribeImages page is the first page again,
+        # with a NextToken never seen before), "truncated" (a successful answer
+        # cut short after its first `…Set>` opening tag, or in the middle:
+        # well-framed, closing tags missing), "control_code" (every request
+        # fails with an error code holding ESC sequences, BEL, a newline, U+009B
+        # and U+202E)
         "endpoint_fault": None,
+        # DescribeRegions names every region twice
+        "duplicate_regions": False,
         "seed": None,
     }
 
@@ -468,6 +477,27 @@ def _error_xml(code: str, message: str) -> bytes:
     ).encode()
 
 
+# endpoint_fault kinds that change a real answer rather than replace it.
+ANSWER_FAULTS = {"repeat_next_token", "fresh_next_token", "truncated"}
+
+
+def _cut_short(body: bytes) -> bytes:
+    """An answer cut short as a dropped connection or a broken proxy cuts it:
+    after the first `…Set>` opening tag (`<imageReferenceSet>`), else in
+    the middle. Still well-framed XML up to there."""
+    match = re.search(rb"<[A-Za-z]+Set>", body)
+    return body[:match.end()] if match else body[:len(body) // 2]
+
+
+def _twice_each_region(body: bytes) -> bytes:
+    """DescribeRegions' answer with every region listed twice."""
+    start, end = body.find(b"<regionInfo>"), body.find(b"</regionInfo>")
+    if start < 0 or end < 0:
+        return body
+    inner = body[start + len(b"<regionInfo>"):end]
+    return body[:start + len(b"<regionInfo>")] + inner + inner + body[end:]
+
+
 def _json(start_response, status: str, payload) -> list[bytes]:
     body = json.dumps(payload, default=str).encode()
     start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
@@ -543,7 +573,7 @@ class App:
             return self.fault(start_response, "401 Unauthorized", "AuthFailure",
                               f"Credential should be scoped to a valid region, not '{region}'.")
         hostile = config.endpoint_fault if faultable else None
-        if hostile and hostile != "repeat_next_token":
+        if hostile and hostile not in ANSWER_FAULTS:
             return self.hostile(hostile, start_response)
         if region in config.deny_regions:
             return self.fault(
@@ -573,8 +603,14 @@ class App:
                     SIM.changed()
         if faultable and captured["status"].startswith("200") and lose_roll < config.lost_response_rate:
             return self.fault(start_response, "500 Internal Server Error", "InternalError", "An internal error has occurred")
-        start_response(captured["status"], captured["headers"])
-        return chunks
+        body = b"".join(chunks)
+        if action == "DescribeRegions" and config.duplicate_regions and captured["status"].startswith("200"):
+            body = _twice_each_region(body)
+        if hostile == "truncated" and captured["status"].startswith("200"):
+            body = _cut_short(body)
+        headers = [(k, v) for k, v in captured["headers"] if k.lower() != "content-length"]
+        start_response(captured["status"], headers + [("Content-Length", str(len(body)))])
+        return [body]
 
     def imds(self, path: str, environ, start_response):
         """IMDSv2 on loopback, for build-host tests (AWS_EC2_METADATA_SERVICE_ENDPOINT)."""
@@ -626,13 +662,16 @@ class App:
                 amis = SIM.backend(region).amis
                 hidden = {i for i, (r, _) in SIM.invisible.items() if r == region}
                 if action == "DescribeImages":
-                    repeat = config.endpoint_fault == "repeat_next_token" and "MaxResults" in params
-                    if repeat:
+                    faultable = not config.fault_actions or action in config.fault_actions
+                    endless = config.endpoint_fault in ("repeat_next_token", "fresh_next_token") and faultable
+                    endless = endless and "MaxResults" in params
+                    if endless:
                         params = {k: v for k, v in params.items() if k != "NextToken"}
                     found, token = ec2_images.describe_images(
                         amis, SIM.index(region), params, ACCOUNT, config.page_size, hidden)
-                    if repeat:
-                        token = "amisim-same-token-every-time"
+                    if endless:
+                        token = ("amisim-same-token-every-time" if config.endpoint_fault == "repeat_next_token"
+                                 else f"amisim-fresh-{uuid.uuid4().hex}")
                     body = ec2_images.describe_images_xml(found, token, ACCOUNT)
                     returned = len(found)
                     SIM.images_returned[action] += returned
@@ -646,6 +685,8 @@ class App:
             time.sleep(returned * float(config.image_latency_ms) / 1000)
         if lose_response:
             return self.fault(start_response, "500 Internal Server Error", "InternalError", "An internal error has occurred")
+        if config.endpoint_fault == "truncated" and (not config.fault_actions or action in config.fault_actions):
+            body = _cut_short(body)
         start_response("200 OK", [("Content-Type", "text/xml"), ("Content-Length", str(len(body)))])
         return [body]
 
@@ -704,6 +745,10 @@ class App:
                     sent += len(chunk)
                     yield chunk
             return endless()
+        if kind == "control_code":
+            body = _error_xml("Evil\x1b[2J\x07\nCode\u009b31m\u202e", "the code steers the terminal")
+            start_response("400 Bad Request", [("Content-Type", "text/xml"), ("Content-Length", str(len(body)))])
+            return [body]
         if kind == "silent":
             time.sleep(120)
             start_response("504 Gateway Timeout", [("Content-Length", "0")])

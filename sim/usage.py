@@ -168,10 +168,16 @@ def snapshot_users(ec2, snapshot_id: str, except_image: str) -> list[str]:
 
 
 def deregister_checks(ec2, image_id: str):
-    """The image DeregisterImage would act on, or EC2's refusal."""
+    """The image DeregisterImage would act on, or EC2's refusal. An image
+    deregistered a moment ago (still shown as `deregistered`) is
+    InvalidAMIID.Unavailable, EC2's "the specified AMI has been deregistered
+    and is no longer available"; once it is gone, InvalidAMIID.NotFound."""
     image = ec2.amis.get(image_id)
-    if image is None or image.state == "deregistered":
+    if image is None:
         raise _not_found(image_id)
+    if image.state == "deregistered":
+        raise Ec2Fault("400 Bad Request", "InvalidAMIID.Unavailable",
+                       f"The image id '[{image_id}]' is no longer available")
     if is_protected(image):
         raise Ec2Fault("400 Bad Request", "OperationNotPermitted",
                        f"The image {image_id} has deregistration protection enabled "

@@ -102,7 +102,9 @@ fn parse_region_endpoint(value: &str) -> Result<(Region, String), String> {
 }
 
 pub fn parse_endpoint_url(value: &str) -> Result<String, String> {
-    let bad = |why: &str| format!("'{}' is not an http:// or https:// URL: {why}", crate::output::shown(value));
+    // The value is shown without its user-info: it may hold a password.
+    let shown_value = crate::output::shown(&without_user_info(value));
+    let bad = |why: &str| format!("'{shown_value}' is not an http:// or https:// URL: {why}");
     let url = url::Url::parse(value).map_err(|e| bad(&e.to_string()))?;
     if !matches!(url.scheme(), "http" | "https") {
         return Err(bad("the scheme must be http or https"));
@@ -111,9 +113,32 @@ pub fn parse_endpoint_url(value: &str) -> Result<String, String> {
         return Err(bad("no host"));
     }
     if !url.username().is_empty() || url.password().is_some() {
-        return Err(bad("credentials do not belong in the URL"));
+        return Err(format!(
+            "'{shown_value}' holds a user name or password, which amitools never sends to an endpoint; remove it (AWS requests are signed with your AWS credentials)"
+        ));
     }
     Ok(value.to_string())
+}
+
+/// `text` with the user-info of every URL in it (`https://user:secret@host`)
+/// replaced by `***`, for messages: clap and amitools echo bad values.
+pub fn without_user_info(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("://") {
+        let (head, tail) = rest.split_at(at + 3);
+        out.push_str(head);
+        let authority_end = tail.find(['/', '?', '#', ' ', '\'', '"']).unwrap_or(tail.len());
+        match tail[..authority_end].rfind('@') {
+            Some(user_end) => {
+                out.push_str("***");
+                rest = &tail[user_end..];
+            }
+            None => rest = tail,
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 #[derive(Debug, Subcommand)]
@@ -422,9 +447,13 @@ pub struct PruneArgs {
     #[arg(long, value_name = "FILE", conflicts_with = "apply_plan")]
     pub plan_out: Option<std::path::PathBuf>,
 
-    /// Delete exactly the images a saved plan deletes, each re-checked just before
+    /// Delete the images a saved plan deletes that its rules still let go, each re-checked just before
     #[arg(long, value_name = "FILE", conflicts_with_all = ["name_prefix", "filters", "descendants_of", "keep", "older_than", "unused_for", "family", "keep_ancestors"])]
     pub apply_plan: Option<std::path::PathBuf>,
+
+    /// Refuse a saved plan older than this (--apply-plan)
+    #[arg(long, value_name = "DURATION", default_value = "7d", value_parser = crate::waiting::parse_age, requires = "apply_plan", allow_hyphen_values = true)]
+    pub max_plan_age: std::time::Duration,
 
     /// Leave out the header line
     #[arg(long)]
@@ -612,5 +641,14 @@ mod tests {
         for bad in ["", "127.0.0.1:5000", "ftp://x", "http://", "http://:80", "http://host:port", "http://a b"] {
             assert!(parse_endpoint_url(bad).is_err(), "{bad}");
         }
+        let with_password = parse_endpoint_url("https://ci:Secret@proxy.example").unwrap_err();
+        assert_eq!(
+            with_password,
+            "'https://***@proxy.example' holds a user name or password, which amitools never sends to an endpoint; remove it (AWS requests are signed with your AWS credentials)"
+        );
+        assert_eq!(
+            without_user_info("invalid value 'http://a:b@h:1/x' and https://u@v"),
+            "invalid value 'http://***@h:1/x' and https://***@v"
+        );
     }
 }

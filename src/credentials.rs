@@ -218,9 +218,47 @@ pub fn check_profile_files(env: impl Fn(&str) -> Option<String>) -> Result<(), C
         // Absent is fine (the SDK skips it); present must be sane.
         if std::fs::symlink_metadata(&path).is_ok() {
             check_regular_file(&path)?;
+            let text = std::fs::read(&path)
+                .map_err(|e| CredentialsError::Unreadable { path: path.clone(), reason: e.to_string() })?;
+            if let Some((line, problem)) = profile_file_problem(&String::from_utf8_lossy(&text)) {
+                return Err(CredentialsError::BadLine { path, line, problem });
+            }
         }
     }
     Ok(())
+}
+
+/// The keys whose values the SDK signs with.
+const SECRET_KEYS: [&str; 3] = ["aws_access_key_id", "aws_secret_access_key", "aws_session_token"];
+
+/// The first line of an AWS config or credentials file that would hand the
+/// SDK a value it cannot sign with — a control character (its signer
+/// panics), or a key's value continued on an indented next line (a key
+/// wrapped in two, which the SDK would join with a newline) — and why. Read
+/// before the SDK parses the file, so that its debug dump of the bad value
+/// never happens. The problem names the line and at most the key, never a value.
+pub fn profile_file_problem(text: &str) -> Option<(usize, String)> {
+    let mut previous_key: Option<&str> = None;
+    for (index, raw) in text.split('\n').enumerate() {
+        let line = raw.strip_suffix('\r').unwrap_or(raw);
+        let number = index + 1;
+        if line.chars().any(|c| c.is_control() && c != '\t') {
+            return Some((number, "holds a control character".to_string()));
+        }
+        let continued = line.starts_with([' ', '\t']) && !line.trim().is_empty();
+        if continued {
+            if let Some(key) = previous_key {
+                return Some((
+                    number,
+                    format!("continues the value of {key} on an indented line (a key wrapped onto two lines?)"),
+                ));
+            }
+            continue;
+        }
+        let key = line.split_once('=').map(|(k, _)| k.trim().to_ascii_lowercase());
+        previous_key = SECRET_KEYS.into_iter().find(|secret| key.as_deref() == Some(*secret));
+    }
+    None
 }
 
 /// The variables amitools or the SDK read as text. A value that is not UTF-8
@@ -615,6 +653,25 @@ mod tests {
             proptest::prop_assert_eq!(creds.secret_access_key, secret);
             proptest::prop_assert_eq!(file.region.unwrap().to_string(), region);
         }
+    }
+
+    #[test]
+    fn profile_files_with_unsignable_values_are_refused_by_line() {
+        let good = "[default]\r\naws_access_key_id = AKIDEXAMPLE\naws_secret_access_key = abc/def+ghi\n\n[services local]\nec2 =\n  endpoint_url = http://127.0.0.1:5000\n";
+        assert_eq!(profile_file_problem(good), None);
+        let wrapped = "[default]\naws_access_key_id = AKIDEXAMPLE\naws_secret_access_key = abcdef\n    ghijkl\n";
+        assert_eq!(
+            profile_file_problem(wrapped),
+            Some((
+                4,
+                "continues the value of aws_secret_access_key on an indented line (a key wrapped onto two lines?)"
+                    .to_string()
+            ))
+        );
+        let control = "[default]\naws_access_key_id = AKID\u{1}EXAMPLE\n";
+        assert_eq!(profile_file_problem(control), Some((2, "holds a control character".to_string())));
+        let carriage = "[default]\naws_secret_access_key = abc\rdef\n";
+        assert_eq!(profile_file_problem(carriage).map(|p| p.0), Some(2));
     }
 
     #[test]

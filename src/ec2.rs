@@ -195,6 +195,9 @@ pub enum Ec2ErrorKind {
     Timeout,
     /// No credentials could be found.
     NoCredentials,
+    /// Credentials were found, but a value cannot be sent (a control
+    /// character, a key wrapped onto two lines): bad input, nothing was sent.
+    UnusableCredentials,
     /// The endpoint does not know the action (an older partition, a simulator).
     Unsupported,
     /// Anything else: EC2 rejected the request.
@@ -230,6 +233,9 @@ pub fn classify(failure: Failure, code: Option<&str>, status: Option<u16>) -> Ec
     }
     match code.unwrap_or("") {
         "DryRunOperation" => Ec2ErrorKind::DryRunSucceeded,
+        // "The AMI has been deregistered" (EC2's error codes): gone, as NotFound
+        // is. Not the 5xx `Unavailable`, which means EC2 itself is.
+        "InvalidAMIID.Unavailable" => Ec2ErrorKind::NotFound,
         "InvalidAMIName.Duplicate" => Ec2ErrorKind::DuplicateName,
         "RequestLimitExceeded"
         | "Throttling"
@@ -283,6 +289,7 @@ impl fmt::Display for Ec2Error {
                 "no usable AWS credentials ({}): set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, point AWS_CREDENTIAL_FILE at a key file, or configure a profile (aws configure; --profile NAME)",
                 self.message
             ),
+            Ec2ErrorKind::UnusableCredentials => write!(f, "unusable AWS credentials {}", self.message),
             Ec2ErrorKind::BadCredentials => write!(
                 f,
                 "{}: EC2 refused the AWS credentials in use as expired or invalid ({}: {}); renew them, or use others (AWS_ACCESS_KEY_ID, AWS_CREDENTIAL_FILE, --profile)",
@@ -313,12 +320,19 @@ fn one_line(message: &str) -> String {
 
 /// What went wrong resolving credentials, if that is what failed, in one
 /// line that names where credentials were looked for (never a value).
-fn credentials_problem(error: &(dyn std::error::Error + 'static)) -> Option<String> {
+fn credentials_problem(error: &(dyn std::error::Error + 'static)) -> Option<(Ec2ErrorKind, String)> {
     use aws_credential_types::provider::error::CredentialsError as Cause;
     let mut current = Some(error);
     while let Some(e) = current {
         if let Some(cause) = e.downcast_ref::<Cause>() {
             let tried = CREDENTIAL_SOURCE.get().map(String::as_str).unwrap_or("the AWS SDK's default chain");
+            let mut inner = std::error::Error::source(cause);
+            while let Some(e) = inner {
+                if let Some(bad) = e.downcast_ref::<BadCredentialValue>() {
+                    return Some((Ec2ErrorKind::UnusableCredentials, format!("from {tried}: {bad}")));
+                }
+                inner = e.source();
+            }
             let detail = match cause {
                 Cause::CredentialsNotLoaded(_) => format!("none found; looked in {tried}"),
                 Cause::ProviderTimedOut(_) => format!("{tried} did not answer in time"),
@@ -327,7 +341,7 @@ fn credentials_problem(error: &(dyn std::error::Error + 'static)) -> Option<Stri
                 }
                 _ => format!("{tried}: {}", one_line(&root_cause(cause))),
             };
-            return Some(detail);
+            return Some((Ec2ErrorKind::NoCredentials, detail));
         }
         current = e.source();
     }
@@ -366,7 +380,9 @@ impl Ec2Error {
             SdkError::ConstructionFailure(_) => (Failure::Construction, None),
             _ => (Failure::Response, None),
         };
-        let code = error.code().map(str::to_string);
+        // The code is the endpoint's text as much as the message is: escaped
+        // (a code with ESC sequences or a newline must not reach the terminal raw).
+        let code = error.code().map(one_line);
         let message = match (error.message(), status) {
             (Some(m), _) => m.to_string(),
             // An answer that is not EC2's (a redirect, a proxy's error page).
@@ -377,8 +393,8 @@ impl Ec2Error {
         };
         // The SDK resolves credentials inside each attempt and reports a
         // failure there as a dispatch failure: it is not the network's fault.
-        if let Some(problem) = credentials_problem(&error) {
-            return Ec2Error::new(action, Ec2ErrorKind::NoCredentials, problem, endpoint);
+        if let Some((kind, problem)) = credentials_problem(&error) {
+            return Ec2Error::new(action, kind, problem, endpoint);
         }
         let kind = classify(failure, code.as_deref(), status);
         Ec2Error { action, kind, code, message: one_line(&message), endpoint: endpoint.to_string(), attempts: 1 }
@@ -432,36 +448,81 @@ impl Intercept for AttemptCounter {
 /// a few megabytes; an endpoint that sends more is broken or hostile, and
 /// reading on would exhaust memory.
 const RESPONSE_BYTES_MAX: u64 = 64 * 1024 * 1024;
+/// How much of a body's end is kept to check that the answer is whole.
+const TAIL_BYTES: usize = 256;
 
-/// Puts every response body behind `LimitedBody` before the SDK reads it.
+/// Puts every response body behind `GuardedBody` before the SDK reads it:
+/// at most `RESPONSE_BYTES_MAX` bytes, and a successful XML answer (EC2,
+/// Auto Scaling, STS) must end with its action's closing tag
+/// (`</DescribeImagesResponse>`). The SDK's XML parser accepts a document
+/// cut short — closing tags missing — as complete: an answer cut after
+/// `<imageReferenceSet>` would read as "nothing uses this image". A cut
+/// answer is a response error, which the SDK retries like a lost one.
 #[derive(Debug)]
-struct ResponseSizeLimit;
+struct ResponseGuard;
 
-impl Intercept for ResponseSizeLimit {
+impl Intercept for ResponseGuard {
     fn name(&self) -> &'static str {
-        "amitools::ResponseSizeLimit"
+        "amitools::ResponseGuard"
     }
 
     fn modify_before_deserialization(
         &self,
         context: &mut BeforeDeserializationInterceptorContextMut<'_>,
         _components: &RuntimeComponents,
-        _cfg: &mut ConfigBag,
+        cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
+        use aws_smithy_runtime_api::client::orchestrator::Metadata;
+        let success = context.response().status().is_success();
+        // Recycle Bin answers JSON, whose parser fails on a cut document by itself.
+        let expected_end = cfg
+            .load::<Metadata>()
+            .filter(|metadata| success && metadata.service() != "rbin")
+            .map(|metadata| format!("</{}Response>", metadata.name()));
         let body = std::mem::replace(context.response_mut().body_mut(), SdkBody::taken());
-        *context.response_mut().body_mut() =
-            SdkBody::from_body_1_x(LimitedBody { inner: Box::pin(body), remaining: RESPONSE_BYTES_MAX });
+        *context.response_mut().body_mut() = SdkBody::from_body_1_x(GuardedBody {
+            inner: Box::pin(body),
+            remaining: RESPONSE_BYTES_MAX,
+            expected_end,
+            tail: Vec::with_capacity(2 * TAIL_BYTES),
+        });
         Ok(())
     }
 }
 
-/// A body that fails once more than `remaining` bytes have come through.
-struct LimitedBody {
+/// A body that fails once more than `remaining` bytes have come through, or
+/// that ends without `expected_end` (after trailing whitespace).
+struct GuardedBody {
     inner: Pin<Box<SdkBody>>,
     remaining: u64,
+    expected_end: Option<String>,
+    /// The last bytes seen (at most 2 × TAIL_BYTES).
+    tail: Vec<u8>,
 }
 
-impl http_body::Body for LimitedBody {
+impl GuardedBody {
+    fn remember(&mut self, data: &[u8]) {
+        if self.expected_end.is_none() {
+            return;
+        }
+        let data = &data[data.len().saturating_sub(TAIL_BYTES)..];
+        if self.tail.len() + data.len() > 2 * TAIL_BYTES {
+            let drop = (self.tail.len() + data.len()).saturating_sub(TAIL_BYTES);
+            self.tail.drain(..drop.min(self.tail.len()));
+        }
+        self.tail.extend_from_slice(data);
+    }
+
+    /// At the end of the body: an error unless it ends as the answer must.
+    fn check_end(&self) -> Option<BoxError> {
+        let expected = self.expected_end.as_deref()?;
+        let end = self.tail.trim_ascii_end();
+        (!end.ends_with(expected.as_bytes()))
+            .then(|| format!("the answer was cut short (it does not end with {expected}); not used").into())
+    }
+}
+
+impl http_body::Body for GuardedBody {
     type Data = bytes::Bytes;
     type Error = BoxError;
 
@@ -483,16 +544,27 @@ impl http_body::Body for LimitedBody {
                     .into())));
                 }
                 this.remaining -= size;
+                if let Some(data) = frame.data_ref() {
+                    this.remember(data);
+                }
                 Poll::Ready(Some(Ok(frame)))
             }
             Poll::Ready(Some(Err(error))) => Poll::Ready(Some(Err(error))),
-            Poll::Ready(None) => Poll::Ready(None),
+            Poll::Ready(None) => match this.check_end() {
+                Some(error) => {
+                    // Report once: the next poll ends the stream.
+                    this.expected_end = None;
+                    Poll::Ready(Some(Err(error)))
+                }
+                None => Poll::Ready(None),
+            },
             Poll::Pending => Poll::Pending,
         }
     }
 
     fn is_end_stream(&self) -> bool {
-        http_body::Body::is_end_stream(self.inner.as_ref().get_ref())
+        // Not at the end while the end is still to be checked.
+        self.expected_end.is_none() && http_body::Body::is_end_stream(self.inner.as_ref().get_ref())
     }
 
     fn size_hint(&self) -> http_body::SizeHint {
@@ -657,7 +729,7 @@ impl SdkEc2 {
         if let (Some(url), true) = (options.endpoint_url, options.endpoint_for_all_services) {
             loader = loader.endpoint_url(url);
         }
-        let config = runtime.block_on(loader.load());
+        let config = with_checked_credentials(runtime.block_on(loader.load()));
         let ec2 = SdkEc2 {
             runtime,
             config,
@@ -680,7 +752,7 @@ impl SdkEc2 {
                 self.endpoints_seen.borrow_mut().insert(region.clone(), seen.clone());
                 let mut config = aws_sdk_ec2::config::Builder::from(&self.config)
                     .region(SdkRegion::new(region.to_string()))
-                    .interceptor(ResponseSizeLimit)
+                    .interceptor(ResponseGuard)
                     .interceptor(seen);
                 if let Some(url) = self.region_endpoints.get(region).or(self.endpoint_url.as_ref()) {
                     config = config.endpoint_url(url);
@@ -706,6 +778,59 @@ impl SdkEc2 {
         let seen = self.endpoints_seen.borrow().get(region).cloned();
         EndpointName { seen, fallback }
     }
+}
+
+/// The configuration with its credentials provider behind `CheckedCredentials`.
+fn with_checked_credentials(config: SdkConfig) -> SdkConfig {
+    match config.credentials_provider() {
+        Some(inner) => config
+            .into_builder()
+            .credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(CheckedCredentials(
+                inner,
+            )))
+            .build(),
+        None => config,
+    }
+}
+
+/// Checks the credentials every provider hands out (profile files,
+/// `credential_process`, SSO, containers, instance metadata) before the SDK
+/// signs with them: a control character in a key, secret or token makes the
+/// SDK's signer panic, and a value wrapped onto a second line may be printed
+/// in a debug dump. A bad value is refused naming where credentials were
+/// looked for and which part is bad, never the value.
+#[derive(Debug)]
+struct CheckedCredentials(aws_credential_types::provider::SharedCredentialsProvider);
+
+impl aws_credential_types::provider::ProvideCredentials for CheckedCredentials {
+    fn provide_credentials<'a>(&'a self) -> aws_credential_types::provider::future::ProvideCredentials<'a>
+    where
+        Self: 'a,
+    {
+        use aws_credential_types::provider::error::CredentialsError as Cause;
+        aws_credential_types::provider::future::ProvideCredentials::new(async move {
+            let credentials = self.0.provide_credentials().await?;
+            let parts = [
+                ("access key id", Some(credentials.access_key_id())),
+                ("secret access key", Some(credentials.secret_access_key())),
+                ("session token", credentials.session_token()),
+            ];
+            for (part, value) in parts {
+                if let Some(problem) = value.and_then(crate::credentials::secret_problem) {
+                    return Err(Cause::invalid_configuration(BadCredentialValue { part, problem }));
+                }
+            }
+            Ok(credentials)
+        })
+    }
+}
+
+/// A credential value that cannot be sent (which part, why; never the value).
+#[derive(Debug, thiserror::Error)]
+#[error("the {part} they gave {problem}")]
+struct BadCredentialValue {
+    part: &'static str,
+    problem: &'static str,
 }
 
 /// The SDK's default HTTPS client (proxy settings from the environment, the
@@ -823,13 +948,26 @@ async fn describe_all(
     query: impl Fn(DescribeImagesFluentBuilder) -> DescribeImagesFluentBuilder,
 ) -> Result<Vec<Image>, Ec2Error> {
     let mut images = Vec::new();
+    // Pages that overlap (an endpoint that repeats itself) must not list an image twice.
+    let mut seen: HashSet<AmiId> = HashSet::new();
     let mut token: Option<String> = None;
     let mut tokens = Tokens::default();
     loop {
         let request = query(client.describe_images()).max_results(PAGE_SIZE).set_next_token(token.take());
         let page = request.send().await.map_err(|e| Ec2Error::from_sdk("DescribeImages", &endpoint.name(), e))?;
-        images.extend(page.images().iter().filter_map(|i| to_image(&region, i)));
+        // Converted page by page: the SDK's page is dropped before the next is read.
+        images.extend(page.images().iter().filter_map(|i| to_image(&region, i)).filter(|i| seen.insert(i.id.clone())));
         log::debug!("DescribeImages {region}: page of {} images", page.images().len());
+        if images.len() > LISTING_IMAGES_MAX {
+            return Err(Ec2Error::new(
+                "DescribeImages",
+                Ec2ErrorKind::Other,
+                format!(
+                    "EC2 listed more than {LISTING_IMAGES_MAX} images in {region}, far more than an account holds; stopped paging"
+                ),
+                &endpoint.name(),
+            ));
+        }
         match tokens.next("DescribeImages", page.next_token(), &endpoint)? {
             Some(next) => token = Some(next),
             None => return Ok(images),
@@ -837,8 +975,15 @@ async fn describe_all(
     }
 }
 
+/// The most pages one listing reads: 2,000,000 images at EC2's largest page,
+/// far past any real account. An endpoint that hands out a fresh NextToken
+/// on every page would otherwise be paged forever.
+const LISTING_PAGES_MAX: usize = 2_000;
+/// The most images one listing gathers (DescribeImages, one region).
+const LISTING_IMAGES_MAX: usize = 1_000_000;
+
 /// The NextTokens a paginated query has been given: an endpoint that hands
-/// back a token it gave before would keep us paging forever.
+/// back a token it gave before, or new ones without end, would keep us paging forever.
 #[derive(Default)]
 struct Tokens(HashSet<String>);
 
@@ -852,6 +997,14 @@ impl Tokens {
     ) -> Result<Option<String>, Ec2Error> {
         match token {
             Some(next) if !next.is_empty() => {
+                if self.0.len() + 1 >= LISTING_PAGES_MAX {
+                    return Err(Ec2Error::new(
+                        action,
+                        Ec2ErrorKind::Other,
+                        format!("EC2 handed out {LISTING_PAGES_MAX} pages and another NextToken; stopped paging"),
+                        &endpoint.name(),
+                    ));
+                }
                 if !self.0.insert(next.to_string()) {
                     return Err(Ec2Error::new(
                         action,
@@ -1010,7 +1163,7 @@ impl SdkEc2 {
         let (seen, endpoint) = self.other_service_endpoint("autoscaling", region);
         let config = aws_sdk_autoscaling::config::Builder::from(&self.config)
             .region(SdkRegion::new(region.to_string()))
-            .interceptor(ResponseSizeLimit)
+            .interceptor(ResponseGuard)
             .interceptor(seen)
             .build();
         (aws_sdk_autoscaling::Client::from_conf(config), endpoint)
@@ -1021,7 +1174,7 @@ impl SdkEc2 {
         let (seen, endpoint) = self.other_service_endpoint("rbin", region);
         let config = aws_sdk_rbin::config::Builder::from(&self.config)
             .region(SdkRegion::new(region.to_string()))
-            .interceptor(ResponseSizeLimit)
+            .interceptor(ResponseGuard)
             .interceptor(seen)
             .build();
         (aws_sdk_rbin::Client::from_conf(config), endpoint)
@@ -1327,7 +1480,9 @@ impl Ec2 for SdkEc2 {
         let out = self.send(&self.home_region, "DescribeRegions", |c| c.describe_regions().all_regions(all).send())?;
         let mut regions: Vec<Region> =
             out.regions().iter().filter_map(|r| r.region_name()).filter_map(|n| n.parse().ok()).collect();
+        // An answer that names a region twice must not make it searched (and its images counted) twice.
         regions.sort();
+        regions.dedup();
         Ok(regions)
     }
 
@@ -1407,9 +1562,19 @@ impl Ec2 for SdkEc2 {
         id: &AmiId,
         delete_snapshots: bool,
     ) -> Result<Vec<SnapshotOutcome>, Ec2Error> {
-        let out = self.send(region, "DeregisterImage", |c| {
-            c.deregister_image().image_id(id.as_str()).delete_associated_snapshots(delete_snapshots).send()
-        })?;
+        // The attempts tell a retry that met the image gone (this run's first
+        // attempt took effect, its answer was lost) from someone else's deletion.
+        let counter = AttemptCounter::default();
+        let out = self
+            .send(region, "DeregisterImage", |c| {
+                c.deregister_image()
+                    .image_id(id.as_str())
+                    .delete_associated_snapshots(delete_snapshots)
+                    .customize()
+                    .interceptor(counter.clone())
+                    .send()
+            })
+            .map_err(|e| counter.annotate(e))?;
         Ok(out
             .delete_snapshot_results()
             .iter()
@@ -1425,7 +1590,7 @@ impl Ec2 for SdkEc2 {
         let (seen, endpoint) = self.other_service_endpoint("sts", &self.home_region);
         let config = aws_sdk_sts::config::Builder::from(&self.config)
             .region(SdkRegion::new(self.home_region.to_string()))
-            .interceptor(ResponseSizeLimit)
+            .interceptor(ResponseGuard)
             .interceptor(seen)
             .build();
         let out =
@@ -1505,6 +1670,7 @@ mod tests {
             (Failure::Response, Some("DryRunOperation"), Some(412), DryRunSucceeded),
             (Failure::Response, Some("InternalError"), Some(500), Service),
             (Failure::Response, Some("Unavailable"), Some(503), Service),
+            (Failure::Response, Some("InvalidAMIID.Unavailable"), Some(400), NotFound),
             (Failure::Response, None, Some(502), Service),
             (Failure::Response, Some("InvalidParameterValue"), Some(400), Other),
             (Failure::Response, Some("InvalidAMIID.Malformed"), Some(400), Other),
@@ -1530,6 +1696,7 @@ mod tests {
             Network,
             Timeout,
             NoCredentials,
+            UnusableCredentials,
             Other,
         ]
         .into_iter()

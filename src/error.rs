@@ -117,6 +117,7 @@ impl Error {
     pub fn exit_code(&self) -> ExitCode {
         match self {
             Error::Usage(_) | Error::Credentials(_) => ExitCode::Usage,
+            Error::Ec2(e) if e.kind == Ec2ErrorKind::UnusableCredentials => ExitCode::Usage,
             Error::Ec2(_) | Error::Naming(_) | Error::Failed(_) | Error::Output(_) | Error::ImageNotFound { .. } => {
                 ExitCode::Failure
             }

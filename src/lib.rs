@@ -40,8 +40,9 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> std::process::ExitCode {
     // Hidden: the original names and their subcommands, one pair a line, for
     // scripts/install-aliases (the list lives in generate::ALIASES only).
     if args.len() == 2 && args[1] == "--list-aliases" {
+        let mut out = io::stdout().lock();
         for (alias, subcommand) in generate::ALIASES {
-            println!("{alias} {subcommand}");
+            let _ = writeln!(out, "{alias} {subcommand}");
         }
         return std::process::ExitCode::SUCCESS;
     }
@@ -58,7 +59,7 @@ fn run_parsed(cli: Cli) -> ExitCode {
     progress::install_interrupt_handler();
     let verbosity = if cli.global.quiet { -1 } else { cli.global.verbose.min(3) as i8 };
     logging::init(verbosity);
-    let mut stdout = io::stdout().lock();
+    let mut stdout = Stdout::new();
     let mut stderr = io::stderr();
     let Cli { global, command } = cli;
     let result = commands::prepare(command)
@@ -84,9 +85,54 @@ fn run_parsed(cli: Cli) -> ExitCode {
             if let Some(hint) = error.hint() {
                 message.push_str(&format!(" ({hint})"));
             }
-            eprintln!("{}", logging::redact(&message));
+            // Never eprintln!: it panics when stderr is closed, and the exit code must survive.
+            let _ = writeln!(io::stderr(), "{}", logging::redact(&message));
             error.exit_code()
         }
+    }
+}
+
+/// Set by the binary before Rust's runtime starts (see main.rs) when stdout
+/// was closed: the runtime then reopens it on /dev/null, where every write succeeds.
+pub static STDOUT_CLOSED_AT_START: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Standard output, or an error on every write when it was closed (`>&-`).
+/// Rust's stdout treats a closed descriptor (EBADF) as a sink that accepts
+/// everything: `create` would make an image and lose its id with exit 0.
+struct Stdout {
+    lock: io::StdoutLock<'static>,
+    closed: bool,
+}
+
+impl Stdout {
+    fn new() -> Stdout {
+        // SAFETY: F_GETFD only reads the descriptor's flags; -1 means it is not open.
+        let closed = STDOUT_CLOSED_AT_START.load(std::sync::atomic::Ordering::SeqCst)
+            || unsafe { libc::fcntl(libc::STDOUT_FILENO, libc::F_GETFD) } == -1;
+        Stdout { lock: io::stdout().lock(), closed }
+    }
+
+    fn check(&self) -> io::Result<()> {
+        if self.closed {
+            return Err(io::Error::from_raw_os_error(libc::EBADF));
+        }
+        Ok(())
+    }
+}
+
+impl Write for Stdout {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.check()?;
+        self.lock.write(buf)
+    }
+
+    /// Nothing was written to a closed stdout (writes failed): nothing to flush.
+    /// A command that prints nothing (waiton) keeps its exit code.
+    fn flush(&mut self) -> io::Result<()> {
+        if self.closed {
+            return Ok(());
+        }
+        self.lock.flush()
     }
 }
 
@@ -140,8 +186,9 @@ fn report_usage_error(error: &clap::Error, help: &str) -> ExitCode {
     }
     let rendered = error.render().to_string();
     let first_paragraph: Vec<&str> = rendered.lines().take_while(|l| !l.trim().is_empty()).map(str::trim).collect();
-    let text = shorten_quoted(&first_paragraph.join(" "));
+    // clap echoes the bad value: a URL's password must not reach the terminal or a CI log.
+    let text = shorten_quoted(&cli::without_user_info(&first_paragraph.join(" ")));
     let text = text.strip_prefix("error: ").unwrap_or(&text);
-    eprintln!("amitools: error: {text} (see '{help} --help')");
+    let _ = writeln!(io::stderr(), "amitools: error: {text} (see '{help} --help')");
     ExitCode::Usage
 }

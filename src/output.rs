@@ -20,10 +20,24 @@ pub fn shown(value: &str) -> String {
 }
 
 /// Characters that move the cursor, start terminal escape sequences or
-/// reorder the line: C0 and C1 controls, DEL, and Unicode's bidi controls.
+/// reorder the line: C0 and C1 controls, DEL, and Unicode's bidi controls;
+/// and the ones that break a line or hide in it: the line and paragraph
+/// separators (U+2028, U+2029), the zero-width space (U+200B) and the
+/// byte-order mark (U+FEFF), so that two names that look alike are told apart.
 fn is_unsafe_on_terminal(c: char) -> bool {
     c.is_control()
-        || matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+        || matches!(
+            c,
+            '\u{061c}'
+                | '\u{200b}'
+                | '\u{200e}'
+                | '\u{200f}'
+                | '\u{2028}'
+                | '\u{2029}'
+                | '\u{202a}'..='\u{202e}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{feff}'
+        )
 }
 
 /// Text from outside (image names, descriptions, tags written by other
@@ -160,5 +174,9 @@ mod tests {
         );
         assert_eq!(shown(&"x".repeat(100)), format!("{}…", "x".repeat(80)));
         assert_eq!(shown("a\u{1b}[2J"), "a\\u{1b}[2J");
+        for hidden in ['\u{2028}', '\u{2029}', '\u{200b}', '\u{feff}'] {
+            let escaped = escape_untrusted(&format!("web{hidden}-1")).into_owned();
+            assert_eq!(escaped, format!("web\\u{{{:x}}}-1", hidden as u32));
+        }
     }
 }

@@ -1,0 +1,131 @@
+//! What a script's plumbing and a user's files can do to amitools: closed
+//! stdout and stderr, credentials no signature can carry (issue 20, items
+//! 10, 11 and 16). Each runs the real binary through `sh` so that the
+//! descriptors are really closed.
+
+mod common;
+
+use std::process::Command as Process;
+
+use common::{credential_file, Sim, REGION, SECRET_KEY};
+
+/// `sh -c SCRIPT` in the simulator's environment, with amitools as $AMITOOLS.
+fn shell(sim: &Sim, script: &str) -> (i32, String, String) {
+    let mut cmd = sim.process_of("sh");
+    cmd.arg("-c").arg(script).env("AMITOOLS", assert_cmd::cargo::cargo_bin("amitools"));
+    let out = cmd.output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// With stderr closed, waiton's exit codes (here 5: no such image) survive;
+/// no write to stderr panics (SIGABRT, 134).
+#[test]
+fn a_closed_stderr_keeps_the_exit_code() {
+    let sim = Sim::start();
+    let (code, _, _) = shell(&sim, "\"$AMITOOLS\" waiton ami-0123456789abcdef0 --timeout 2s 2>&-");
+    assert_eq!(code, 5);
+    let (code, _, _) = shell(&sim, "\"$AMITOOLS\" ancestors not-an-id 2>&-");
+    assert_eq!(code, 2);
+}
+
+/// `create >&-`: the image exists and its id cannot be written: an error
+/// that says so, not exit 0.
+#[test]
+fn create_with_stdout_closed_says_the_image_exists() {
+    let sim = Sim::start();
+    let (instance, _) = sim.run_instance(REGION);
+    let (code, out, err) = shell(&sim, &format!("\"$AMITOOLS\" create {instance} >&-"));
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(err.starts_with("amitools: error: image ami-"), "{err}");
+    assert!(err.contains("exists, but cannot write output"), "{err}");
+    assert_eq!(sim.calls("CreateImage"), 1);
+    // A command that prints nothing keeps its exit code.
+    let (code, _, err) = shell(&sim, "\"$AMITOOLS\" waiton ami-0123456789abcdef0 --timeout 2s >&-");
+    assert_eq!(code, 5, "{err}");
+}
+
+/// Values no signature can carry, from a profile: refused before the SDK
+/// parses or signs, one line naming the file and line (never the value), exit 2.
+#[test]
+fn unsignable_profile_credentials_are_refused_by_line() {
+    let sim = Sim::start();
+    let home = tempfile::tempdir().unwrap();
+    std::fs::create_dir(home.path().join(".aws")).unwrap();
+    let cases = [
+        (
+            format!(
+                "[default]\naws_access_key_id = AKIDEXAMPLEFAKE\naws_secret_access_key = wJalrXUtnFEMI\n    {}\n",
+                &SECRET_KEY[13..]
+            ),
+            "line 4: continues the value of aws_secret_access_key",
+        ),
+        (
+            format!("[default]\naws_access_key_id = AKID\u{1}EXAMPLEFAKE\naws_secret_access_key = {SECRET_KEY}\n"),
+            "line 2: holds a control character",
+        ),
+        (
+            format!(
+                "[default]\naws_access_key_id = AKIDEXAMPLEFAKE\naws_secret_access_key = {}\r{}\n",
+                &SECRET_KEY[..10],
+                &SECRET_KEY[10..]
+            ),
+            "line 3: holds a control character",
+        ),
+    ];
+    for (text, expected) in cases {
+        let path = credential_file(&home.path().join(".aws"), "credentials", &text, 0o600);
+        let (code, out, err) = common::run(
+            sim.amitools()
+                .env_remove("AWS_ACCESS_KEY_ID")
+                .env_remove("AWS_SECRET_ACCESS_KEY")
+                .env("AWS_SHARED_CREDENTIALS_FILE", &path)
+                .args(["-vvv", "ancestors", "ami-12345678"])
+                .env("RUST_LOG", "trace"),
+        );
+        assert_eq!((code, out.as_str()), (2, ""), "{err}");
+        let last = err.lines().last().unwrap();
+        assert!(last.contains(&path) && last.contains(expected), "{expected}: {err}");
+        assert!(!err.contains(&SECRET_KEY[13..]), "the secret was shown: {err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+    assert_eq!(sim.total_calls(), 0);
+}
+
+/// A credential_process that hands out a secret with a control character:
+/// refused before signing (the SDK's signer panicked), exit 2, naming where
+/// the credentials came from and which part is bad.
+#[test]
+fn unsignable_process_credentials_are_refused_before_signing() {
+    let sim = Sim::start();
+    let home = tempfile::tempdir().unwrap();
+    let aws = home.path().join(".aws");
+    std::fs::create_dir(&aws).unwrap();
+    let script = aws.join("creds.sh");
+    std::fs::write(
+        &script,
+        "#!/bin/sh\nprintf '{\"Version\":1,\"AccessKeyId\":\"AKIDEXAMPLEFAKE\",\"SecretAccessKey\":\"abc\\\\u0001def\"}'\n",
+    )
+    .unwrap();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut std::fs::metadata(&script).unwrap().permissions(), 0o700);
+    Process::new("chmod").arg("700").arg(&script).status().unwrap();
+    let config =
+        credential_file(&aws, "config", &format!("[default]\ncredential_process = {}\n", script.display()), 0o600);
+    let (code, out, err) = common::run(
+        sim.amitools()
+            .env_remove("AWS_ACCESS_KEY_ID")
+            .env_remove("AWS_SECRET_ACCESS_KEY")
+            .env("AWS_CONFIG_FILE", &config)
+            .env("AWS_SHARED_CREDENTIALS_FILE", aws.join("none"))
+            .args(["ancestors", "ami-12345678"]),
+    );
+    assert_eq!((code, out.as_str()), (2, ""), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("unusable AWS credentials from"), "{err}");
+    assert!(err.contains("the secret access key they gave holds a control character"), "{err}");
+    assert!(!err.contains("abc"), "{err}");
+    assert_eq!(sim.total_calls(), 0);
+}
