@@ -115,8 +115,8 @@ class Config:
         # with a NextToken never seen before), "truncated" (a successful answer
         # cut short after its first `…Set>` opening tag, or in the middle:
         # well-framed, closing tags missing), "control_code" (every request
-        # fails with an error code holding ESC sequences, BEL, a newline, U+009B
-        # and U+202E)
+        # fails with an error code holding a newline, U+009B and U+202E; on the
+        # JSON services, ESC sequences and BEL)
         "endpoint_fault": None,
         # DescribeRegions names every region twice
         "duplicate_regions": False,
@@ -746,7 +746,14 @@ class App:
                     yield chunk
             return endless()
         if kind == "control_code":
-            body = _error_xml("Evil\x1b[2J\x07\nCode\u009b31m\u202e", "the code steers the terminal")
+            if getattr(_request, "json_errors", False):
+                # JSON can carry ESC and BEL (\u001b, \u0007) in the error's type.
+                body = json.dumps({"__type": "Evil\x1b[2J\x07Code", "message": "the code steers the terminal"}).encode()
+                start_response("400 Bad Request", [("Content-Type", "application/json"),
+                                                   ("Content-Length", str(len(body)))])
+                return [body]
+            # XML 1.0 has no ESC or BEL, even as references: the SDK's parser refuses them.
+            body = _error_xml("Evil\nCode\u009b31m\u202e", "the code steers the terminal")
             start_response("400 Bad Request", [("Content-Type", "text/xml"), ("Content-Length", str(len(body)))])
             return [body]
         if kind == "silent":

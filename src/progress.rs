@@ -2,7 +2,7 @@
 //! terminal tidy: the line is cleared before the process dies by the signal.
 
 use std::io::{IsTerminal, Write};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::sync::Mutex;
 
 /// Whether a status line is on screen (so an interrupt knows to clear it).
@@ -41,6 +41,56 @@ pub fn interrupt_message(in_flight: Option<&InFlight>) -> String {
     }
 }
 
+/// While set, a first SIGINT or SIGTERM is recorded instead of ending the
+/// process: `prune --apply` then finishes the deletion in flight, reports
+/// what was done and what was not, and dies by the signal itself. A second
+/// signal ends the process at once.
+static DEFERRING: AtomicBool = AtomicBool::new(false);
+/// The deferred signal (0: none yet).
+static DEFERRED: AtomicI32 = AtomicI32::new(0);
+
+/// Defer interrupts until the guard is dropped (see `DEFERRING`).
+pub fn defer_interrupts() -> Deferred {
+    DEFERRING.store(true, Ordering::SeqCst);
+    Deferred(())
+}
+
+/// Interrupts are deferred while this lives.
+pub struct Deferred(());
+
+impl Drop for Deferred {
+    fn drop(&mut self) {
+        DEFERRING.store(false, Ordering::SeqCst);
+    }
+}
+
+/// The signal received while interrupts were deferred, if any.
+pub fn interrupted() -> Option<i32> {
+    match DEFERRED.load(Ordering::SeqCst) {
+        0 => None,
+        signal => Some(signal),
+    }
+}
+
+/// The signal's name, for messages and JSON.
+pub fn signal_name(signal: i32) -> &'static str {
+    match signal {
+        signal_hook::consts::SIGINT => "SIGINT",
+        signal_hook::consts::SIGTERM => "SIGTERM",
+        _ => "a signal",
+    }
+}
+
+/// End the process by `signal` (the shell reports 128 + its number).
+pub fn die_by(signal: i32) -> ! {
+    if LINE_SHOWN.load(Ordering::SeqCst) {
+        let _ = write!(std::io::stderr(), "{CLEAR_LINE}");
+    }
+    let _ = signal_hook::low_level::emulate_default_handler(signal);
+    // Not reached: the default action of both signals ends the process.
+    std::process::exit(128 + signal);
+}
+
 /// On SIGINT or SIGTERM: clear a status line if one is shown, say what was
 /// interrupted, then die by that signal (the shell reports 130 or 143). A
 /// shell stops a `for a in …; do amitools waiton $a; done` loop only when the
@@ -53,16 +103,25 @@ pub fn install_interrupt_handler() {
             return;
         };
         std::thread::spawn(move || {
-            if let Some(signal) = signals.forever().next() {
-                if LINE_SHOWN.load(Ordering::SeqCst) {
-                    let _ = write!(std::io::stderr(), "{CLEAR_LINE}");
+            for signal in signals.forever() {
+                if DEFERRING.load(Ordering::SeqCst)
+                    && DEFERRED.compare_exchange(0, signal, Ordering::SeqCst, Ordering::SeqCst).is_ok()
+                {
+                    let _ = writeln!(
+                        std::io::stderr(),
+                        "amitools: {}: finishing the deletion in flight, then stopping (again to stop at once)",
+                        signal_name(signal)
+                    );
+                    continue;
                 }
                 // try_lock: the interrupted thread may hold the lock; then say less rather than hang.
                 let in_flight = IN_FLIGHT.try_lock().ok().and_then(|guard| guard.clone());
-                eprintln!("{}", interrupt_message(in_flight.as_ref()));
-                let _ = signal_hook::low_level::emulate_default_handler(signal);
-                // Not reached: the default action of both signals ends the process.
-                std::process::exit(128 + signal);
+                if LINE_SHOWN.load(Ordering::SeqCst) {
+                    let _ = write!(std::io::stderr(), "{CLEAR_LINE}");
+                }
+                // Never eprintln!: it panics when stderr is closed.
+                let _ = writeln!(std::io::stderr(), "{}", interrupt_message(in_flight.as_ref()));
+                die_by(signal);
             }
         });
     });

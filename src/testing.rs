@@ -35,6 +35,9 @@ pub struct FakeEc2<'a> {
     pub launch_configurations: Vec<ImageReference>,
     /// DeregisterImage calls, in order.
     pub deregistered: RefCell<Vec<AmiId>>,
+    /// The next N DeregisterImage calls take effect, but their answers are
+    /// lost: the SDK's retry then meets InvalidAMIID.NotFound (2 attempts).
+    pub lose_deregister_answers: Cell<usize>,
 }
 
 impl<'a> FakeEc2<'a> {
@@ -303,6 +306,10 @@ impl Ec2 for FakeEc2<'_> {
     ) -> Result<Vec<SnapshotOutcome>, Ec2Error> {
         let image = self.images.borrow_mut().remove(id).ok_or_else(|| FakeEc2::error(Ec2ErrorKind::NotFound))?;
         self.deregistered.borrow_mut().push(id.clone());
+        if self.lose_deregister_answers.get() > 0 {
+            self.lose_deregister_answers.set(self.lose_deregister_answers.get() - 1);
+            return Err(Ec2Error { attempts: 2, ..FakeEc2::error(Ec2ErrorKind::NotFound) });
+        }
         Ok(if delete_snapshots {
             image
                 .usage

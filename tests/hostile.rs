@@ -420,3 +420,54 @@ fn two_concurrent_runs_never_claim_the_same_image() {
         assert_eq!(images_named(&sim, &name), 1, "trial {trial}");
     }
 }
+
+/// A fresh NextToken on every page, forever: the listing stops after 2,000
+/// pages with one line, exit 1 (it paged on for as long as it was let).
+#[test]
+fn fresh_next_tokens_forever_end_the_listing() {
+    let sim = Sim::start_with(json!({"page_size": 1}));
+    sim.register(REGION, json!([{"ami_id": ami(0x5000), "name": "one"}, {"ami_id": ami(0x5001), "name": "two"}]));
+    sim.configure(json!({"endpoint_fault": "fresh_next_token", "fault_actions": ["DescribeImages"]}));
+    sim.reset_stats();
+    let (code, out, err) = run(sim.amitools().args(["prune"]));
+    assert_eq!(code, 1, "{err}");
+    assert!(out.is_empty() || out.starts_with("ACTION"), "{out}");
+    assert!(
+        err.contains(
+            "us-east-1 skipped: DescribeImages: EC2 handed out 2000 pages and another NextToken; stopped paging"
+        ),
+        "{err}"
+    );
+    assert!(err.ends_with("1 region(s) could not be read, the plan is incomplete: us-east-1\n"), "{err}");
+    assert_eq!(sim.calls("DescribeImages"), 2000);
+}
+
+/// An error code with a newline, U+009B and U+202E (XML) or ESC sequences
+/// and BEL (a JSON service) never reaches the terminal or the JSON raw.
+#[test]
+fn control_characters_in_an_error_code_are_escaped() {
+    let sim = Sim::start_with(json!({"endpoint_fault": "control_code", "fault_actions": ["DescribeImages"]}));
+    let (code, _, err) = run(sim.amitools().args(["ancestors", "ami-12345678"]));
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(err.lines().count(), 1, "{err:?}");
+    for raw in ['\u{9b}', '\u{202e}'] {
+        assert!(!err.contains(raw), "{raw:?} reached the terminal: {err:?}");
+    }
+    assert!(err.contains("DescribeImages: Evil Code\\u{9b}31m\\u{202e}: the code steers the terminal"), "{err:?}");
+
+    // Recycle Bin's JSON error: the code lands in the plan's recovery text, escaped.
+    sim.configure(json!({"endpoint_fault": "control_code", "fault_actions": ["ListRules"]}));
+    sim.register(
+        REGION,
+        json!([
+            common::generated_image(&ami(0x6000), "web", 1, 90),
+            common::generated_image(&ami(0x6001), "web", 2, 80)
+        ]),
+    );
+    let (code, out, err) = run(sim.amitools().args(["prune", "--keep", "1", "-o", "json"]));
+    assert_eq!(code, 0, "{err}");
+    let plan: Value = serde_json::from_str(&out).unwrap();
+    let recovery = plan["images"][1]["recovery"].as_str().unwrap();
+    assert!(recovery.contains("ListRules: Evil\\u{1b}[2J\\u{7}Code"), "{recovery:?}");
+    assert!(!recovery.contains('\u{1b}') && !recovery.contains('\u{7}'), "{recovery:?}");
+}

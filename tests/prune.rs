@@ -10,20 +10,7 @@ use serde_json::{json, Value};
 const US: &str = "us-east-1";
 const EU: &str = "eu-west-1";
 
-fn days_ago(days: i64) -> String {
-    (time::OffsetDateTime::now_utc() - time::Duration::days(days))
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap()
-}
-
-/// A generated name of `family`, distinct per image.
-fn named(family: &str, n: u64) -> String {
-    format!("{family}-{}-{:015}", 1_700_000_000 + n, 100_000_000_000_000 + n)
-}
-
-fn image(id: &str, family: &str, n: u64, days: i64) -> Value {
-    json!({ "ami_id": id, "name": named(family, n), "creation_date": days_ago(days) })
-}
+use common::{days_ago, generated_image as image, named};
 
 /// The account every test here starts from, and the ids of what uses what.
 struct Account {

@@ -88,7 +88,11 @@ impl RegionChoice {
     /// The regions, asking EC2 only for `--all-regions`.
     pub fn resolve(&self, ctx: &Context) -> Result<Vec<Region>> {
         if self.all {
-            Ok(ctx.ec2.regions(false)?)
+            // Each region once, whatever EC2's answer says.
+            let mut regions = ctx.ec2.regions(false)?;
+            regions.sort();
+            regions.dedup();
+            Ok(regions)
         } else if self.named.is_empty() {
             Ok(vec![ctx.region.clone()])
         } else {

@@ -37,7 +37,12 @@ pub fn prepare(args: PruneArgs) -> Result<Plan> {
         crate::naming::validate_prefix(prefix).map_err(Error::Usage)?;
     }
     let mode = match args.apply_plan {
-        Some(path) => Mode::Saved(plan_file::read(&path).map_err(Error::Usage)?),
+        Some(path) => {
+            let plan = plan_file::read(&path).map_err(Error::Usage)?;
+            plan_file::check_age(plan.created, OffsetDateTime::now_utc(), args.max_plan_age)
+                .map_err(|e| Error::Usage(format!("plan file {}: {e}", shown(&path.to_string_lossy()))))?;
+            Mode::Saved(plan)
+        }
         None => {
             if let Some(path) = &args.plan_out {
                 check_plan_out(path)?;
@@ -109,6 +114,8 @@ impl Plan {
             account: &account,
             regions,
             rules,
+            scope,
+            home: &ctx.region,
             keep_snapshots: self.keep_snapshots,
             now,
             unread: &planned.unread,
@@ -138,22 +145,31 @@ impl Plan {
             unread_error(&planned.unread)?;
             return unchecked_error(&doc);
         }
+        // A reader that leaves (`| head -1`) ends the output, not the apply
+        // asked for: deleting goes on, and the summary and exit code say how it went.
+        let mut write_error = None;
         if ctx.output == OutputFormat::Table {
-            self.print_plan(ctx, &doc)?;
-            writeln!(ctx.out)?;
+            let printed = self.print_plan(ctx, &doc).and_then(|()| Ok(writeln!(ctx.out)?));
+            match printed {
+                Err(Error::Output(e)) => write_error = Some(e),
+                other => other?,
+            }
         }
         if !planned.unread.is_empty() {
             if ctx.output == OutputFormat::Json {
-                write_json(ctx.out, &Applied { plan: Some(&doc), results: Vec::new(), failed: Vec::new() })?;
+                let not_done = deletions.iter().map(|d| d.key.1.clone()).collect();
+                let applied =
+                    Applied { plan: Some(&doc), results: Vec::new(), failed: Vec::new(), not_done, interrupted: None };
+                write_json(ctx.out, &applied)?;
             }
             return Err(Error::Failed(format!(
                 "nothing deleted: {} region(s) could not be read",
                 planned.unread.len()
             )));
         }
-        let settings = real_time(&account, regions, rules, self.keep_snapshots);
-        let done = self.run_apply(ctx, &deletions, &settings, Some(&doc))?;
-        finish(&done)?;
+        let home = ctx.region.clone();
+        let settings = real_time(&account, regions, &home, scope, rules, self.keep_snapshots);
+        self.run_apply(ctx, &deletions, &settings, Some(&doc), write_error)?;
         unchecked_error(&doc)
     }
 
@@ -175,57 +191,112 @@ impl Plan {
             )));
         }
         let keep_snapshots = self.keep_snapshots || plan.keep_snapshots;
-        let settings = real_time(&account, &plan.regions, &plan.rules, keep_snapshots);
-        let done = self.run_apply(ctx, &plan.deletions, &settings, None)?;
-        finish(&done)
+        let settings = real_time(&account, &plan.regions, &plan.home, &plan.scope, &plan.rules, keep_snapshots);
+        self.run_apply(ctx, &plan.deletions, &settings, None, None)
     }
 
+    /// Carry out `deletions`, each result printed as it happens. Whatever
+    /// happens to stdout (a reader that left: `| head -1`), the summary goes
+    /// to stderr and the exit code tells whether every deletion went as
+    /// planned. On SIGINT or SIGTERM the deletion in flight is finished, what
+    /// was done and what was not is reported, then the process dies by the signal.
     fn run_apply(
         &self,
         ctx: &mut Context,
         deletions: &[Deletion],
         settings: &apply::Settings,
         plan: Option<&PlanDoc>,
-    ) -> Result<Vec<Done>> {
+        mut write_error: Option<std::io::Error>,
+    ) -> Result<()> {
         let table = ctx.output == OutputFormat::Table;
-        let mut write_error: Option<std::io::Error> = None;
-        let out = &mut *ctx.out;
-        let columns = ResultColumns::fitting(deletions);
-        if table && !self.no_header && !deletions.is_empty() {
-            writeln!(out, "{}", columns.line("RESULT", "IMAGE", "REGION", "NAME", "DETAIL"))?;
-        }
-        // Each result as it happens: a large apply takes minutes.
-        let done = apply::apply(ctx.ec2, deletions, settings, &mut |done| {
-            if table && write_error.is_none() {
-                if let Err(e) = writeln!(out, "{}", result_line(&columns, done)) {
-                    write_error = Some(e);
+        let current = match apply::Current::read(ctx.ec2, settings) {
+            Ok(current) => current,
+            Err((region, error)) => {
+                if !table {
+                    let not_done = deletions.iter().map(|d| d.key.1.clone()).collect();
+                    let applied =
+                        Applied { plan, results: Vec::new(), failed: Vec::new(), not_done, interrupted: None };
+                    write_json(ctx.out, &applied)?;
                 }
+                return Err(Error::Failed(format!(
+                    "nothing deleted: the images in {region} could not be listed to check the plan's rules again: {error}"
+                )));
             }
-        });
-        if let Some(error) = write_error {
-            return Err(error.into());
-        }
-        if !table {
-            let results: Vec<ResultDoc> = done.iter().map(ResultDoc::from).collect();
-            let failed = done.iter().filter(|d| d.failed()).map(|d| d.deletion.key.1.clone()).collect();
-            write_json(ctx.out, &Applied { plan, results, failed })?;
-        }
-        let count = |label: &str| done.iter().filter(|d| d.outcome.label() == label).count();
-        let snapshots: usize = done
-            .iter()
-            .map(|d| match &d.outcome {
-                Outcome::Deleted { snapshots } => snapshots.iter().filter(|s| s.result == "success").count(),
-                _ => 0,
+        };
+        let columns = ResultColumns::fitting(deletions, &current);
+        let interrupts = crate::progress::defer_interrupts();
+        let done = {
+            let out = &mut *ctx.out;
+            let mut emit = |line: &str| {
+                if write_error.is_none() {
+                    if let Err(e) = writeln!(out, "{line}").and_then(|()| out.flush()) {
+                        write_error = Some(e);
+                    }
+                }
+            };
+            if table && !self.no_header && !deletions.is_empty() {
+                emit(&columns.line("RESULT", "IMAGE", "REGION", "NAME", "DETAIL"));
+            }
+            apply::apply(ctx.ec2, deletions, &current, settings, &mut |done| {
+                if table {
+                    emit(&result_line(&columns, done));
+                }
             })
-            .sum();
-        ctx.note(format!(
-            "deleted {} image(s) and {snapshots} snapshot(s); kept {} found in use at the re-check; {} already gone; {} failed",
-            count("deleted"),
-            count("kept"),
-            count("gone"),
-            done.iter().filter(|d| d.failed()).count()
-        ));
-        Ok(done)
+        };
+        let interrupted = crate::progress::interrupted();
+        let not_done: Vec<&Deletion> = deletions.iter().skip(done.len()).collect();
+        if !table && write_error.is_none() {
+            let applied = Applied {
+                plan,
+                results: done.iter().map(ResultDoc::from).collect(),
+                failed: done.iter().filter(|d| d.failed()).map(|d| d.deletion.key.1.clone()).collect(),
+                not_done: not_done.iter().map(|d| d.key.1.clone()).collect(),
+                interrupted: interrupted.map(crate::progress::signal_name),
+            };
+            if let Err(e) = write_json(ctx.out, &applied) {
+                write_error = Some(e);
+            }
+        }
+        ctx.warn(summary(&done));
+        let unknown: Vec<String> = done
+            .iter()
+            .filter_map(|d| match &d.outcome {
+                Outcome::Deleted { snapshots, answer_lost: true } if !snapshots.is_empty() => Some(format!(
+                    "{}: {}",
+                    d.deletion.key.1,
+                    snapshots.iter().map(|s| s.snapshot_id.as_str()).collect::<Vec<_>>().join(" ")
+                )),
+                _ => None,
+            })
+            .collect();
+        if !unknown.is_empty() {
+            ctx.warn(format!(
+                "EC2's answer to DeregisterImage was lost for {} image(s) this run deregistered; whether their snapshots were deleted is unknown: {}",
+                unknown.len(),
+                unknown.join("; ")
+            ));
+        }
+        if let Some(signal) = interrupted {
+            let ids: Vec<String> = not_done.iter().map(|d| d.key.1.to_string()).collect();
+            ctx.warn(format!(
+                "interrupted by {}: {} deletion(s) not started{}{}",
+                crate::progress::signal_name(signal),
+                ids.len(),
+                if ids.is_empty() { "" } else { ": " },
+                ids.join(" ")
+            ));
+            drop(interrupts);
+            crate::progress::die_by(signal);
+        }
+        drop(interrupts);
+        finish(&done)?;
+        match write_error {
+            // The reader left (`| head -1`): the deletions and the summary are
+            // what count, and they went as planned.
+            Some(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+            Some(e) => Err(e.into()),
+            None => Ok(()),
+        }
     }
 
     fn print_plan(&self, ctx: &mut Context, doc: &PlanDoc) -> Result<()> {
@@ -238,21 +309,46 @@ impl Plan {
     }
 }
 
-/// How to apply, on the real clock.
+/// How to apply, on the real clock, stopping at SIGINT or SIGTERM.
 fn real_time<'a>(
     account: &'a str,
     regions: &'a [Region],
+    home: &'a Region,
+    scope: &'a Scope,
     rules: &'a Rules,
     keep_snapshots: bool,
 ) -> apply::Settings<'a> {
     apply::Settings {
         account,
         regions,
+        home,
+        scope,
         rules,
         keep_snapshots,
         now: &OffsetDateTime::now_utc,
         pause: &std::thread::sleep,
+        stop: &|| crate::progress::interrupted().is_some(),
     }
+}
+
+/// What the apply did, in one line (stderr, whatever -q says: scripts and
+/// people must learn it even when stdout went nowhere).
+fn summary(done: &[Done]) -> String {
+    let count = |label: &str| done.iter().filter(|d| d.outcome.label() == label).count();
+    let snapshots: usize = done
+        .iter()
+        .map(|d| match &d.outcome {
+            Outcome::Deleted { snapshots, .. } => snapshots.iter().filter(|s| s.result == "success").count(),
+            _ => 0,
+        })
+        .sum();
+    format!(
+        "deleted {} image(s) and {snapshots} snapshot(s); kept {} found in use at the re-check; {} already gone; {} failed",
+        count("deleted"),
+        count("kept"),
+        count("gone"),
+        done.iter().filter(|d| d.failed()).count()
+    )
 }
 
 /// The plan for people: one row per image.
@@ -314,7 +410,8 @@ fn notes_of(image: &ImageDoc) -> String {
     notes.join("; ")
 }
 
-/// Column widths for the results, known before the first one is written.
+/// Column widths for the results, known before the first one is written
+/// (names as EC2 gives them now: a plan file's names are not trusted).
 struct ResultColumns {
     id: usize,
     region: usize,
@@ -322,7 +419,7 @@ struct ResultColumns {
 }
 
 impl ResultColumns {
-    fn fitting(deletions: &[Deletion]) -> ResultColumns {
+    fn fitting(deletions: &[Deletion], current: &apply::Current) -> ResultColumns {
         let width = |text: &str| unicode_width::UnicodeWidthStr::width(text);
         let most = |f: &dyn Fn(&Deletion) -> usize, header: &str| {
             deletions.iter().map(f).chain([width(header)]).max().unwrap_or(0)
@@ -330,7 +427,7 @@ impl ResultColumns {
         ResultColumns {
             id: most(&|d| d.key.1.as_str().len(), "IMAGE"),
             region: most(&|d| d.key.0.as_str().len(), "REGION"),
-            name: most(&|d| width(&name_of(d)), "NAME"),
+            name: most(&|d| width(&shown_name(current.name(&d.key))), "NAME"),
         }
     }
 
@@ -350,20 +447,21 @@ impl ResultColumns {
     }
 }
 
-fn name_of(deletion: &Deletion) -> String {
-    deletion.name.as_deref().map(shown).unwrap_or_else(|| "-".into())
+fn shown_name(name: Option<&str>) -> String {
+    name.map(shown).unwrap_or_else(|| "-".into())
 }
 
 /// One line per planned deletion, written as it is done.
 fn result_line(columns: &ResultColumns, done: &Done) -> String {
     let (region, id) = &done.deletion.key;
     let detail = match &done.outcome {
-        Outcome::Deleted { snapshots } if snapshots.is_empty() => "snapshots left".to_string(),
-        Outcome::Deleted { snapshots } => snapshots
+        Outcome::Deleted { snapshots, .. } if snapshots.is_empty() => "snapshots left".to_string(),
+        Outcome::Deleted { snapshots, .. } => snapshots
             .iter()
             .map(|s| match s.result.as_str() {
                 "success" => format!("{} deleted", s.snapshot_id),
                 "skipped" => format!("{} kept (used by another image)", s.snapshot_id),
+                apply::SNAPSHOT_UNKNOWN => format!("{} fate unknown (EC2's answer was lost)", s.snapshot_id),
                 other => format!("{} NOT deleted ({})", s.snapshot_id, shown(other)),
             })
             .collect::<Vec<_>>()
@@ -377,7 +475,7 @@ fn result_line(columns: &ResultColumns, done: &Done) -> String {
         label,
         id.as_str(),
         region.as_str(),
-        &name_of(&done.deletion),
+        &shown_name(done.name.as_deref()),
         &crate::output::escape_untrusted(&detail),
     )
 }
@@ -389,6 +487,11 @@ struct Applied<'a> {
     plan: Option<&'a PlanDoc>,
     results: Vec<ResultDoc>,
     failed: Vec<AmiId>,
+    /// Planned deletions never started (an interrupt, or the rules could not be re-checked).
+    not_done: Vec<AmiId>,
+    /// The signal that stopped the run early (`SIGINT`, `SIGTERM`), if one did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    interrupted: Option<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -406,22 +509,33 @@ impl From<&Done> for ResultDoc {
         ResultDoc {
             region: done.deletion.key.0.clone(),
             image_id: done.deletion.key.1.clone(),
-            name: done.deletion.name.clone(),
+            name: done.name.clone(),
             failed: done.failed(),
             outcome: done.outcome.clone(),
         }
     }
 }
 
-/// Write the plan to `path` whole or not at all (a temporary file, renamed).
+/// Write the plan to `path` whole or not at all: a new temporary file
+/// beside it (a random name, created exclusively, never through a link:
+/// another local user cannot point it elsewhere), then renamed over `path`
+/// (which replaces a link at `path`, not the file it points to).
 fn save(path: &std::path::Path, doc: &PlanDoc) -> Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
     let shown_path = shown(&path.to_string_lossy());
-    let temporary = path.with_extension("amitools-tmp");
-    let written = std::fs::File::create(&temporary).and_then(|mut file| {
-        serde_json::to_writer_pretty(&mut file, doc)?;
-        writeln!(file)?;
-        file.sync_all()
-    });
+    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "plan".into());
+    let temporary = path.with_file_name(format!(".{file_name}.{:016x}.amitools-tmp", fastrand::u64(..)));
+    let written = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(&temporary)
+        .and_then(|mut file| {
+            serde_json::to_writer_pretty(&mut file, doc)?;
+            writeln!(file)?;
+            file.sync_all()
+        });
     let result = written.and_then(|()| std::fs::rename(&temporary, path));
     if let Err(error) = result {
         let _ = std::fs::remove_file(&temporary);

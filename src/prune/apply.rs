@@ -1,12 +1,19 @@
 //! Deleting the planned images, each re-checked just before its
-//! DeregisterImage: a plan may be hours old, and an image that became used
-//! since (a new launch template version, a copy started from it) must stay.
+//! DeregisterImage: a plan may be hours old (or edited), and an image that
+//! became used since (a new launch template version, a copy started from it)
+//! or that the plan's own rules keep today must stay.
 //!
-//! Images go ten at a time: per group, the images as EC2 describes them now,
-//! their uses (DescribeImageReferences, launch configurations) and the
-//! pending images of every region in the plan are read, then the ones still
-//! unused are deregistered, at most `DELETES_PER_SECOND` a second (throttling
-//! beyond that is ridden out by the SDK's retries).
+//! First, once: the account's images as they are now, and the plan's cheap
+//! rules run on them again (`Current`): an image the family rule keeps now
+//! (a plan that would delete a family's newest), one too young, protected or
+//! a pending image's source is kept, whatever the plan says. Then ten at a
+//! time: per group, the images as EC2 describes them now, their uses
+//! (DescribeImageReferences, launch configurations) and the pending images
+//! of every region in the plan are read, and the ones still unused are
+//! deregistered, at most `DELETES_PER_SECOND` a second (throttling beyond
+//! that is ridden out by the SDK's retries). Between two deletions, an
+//! interrupt ends the run: the deletion in flight is finished, the rest is
+//! not started.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -14,9 +21,9 @@ use std::time::Duration;
 use serde::Serialize;
 use time::OffsetDateTime;
 
-use super::gather::uses_of;
-use super::rules::{self, Reason, Rules, Use};
-use crate::ec2::{Ec2, ImageKey};
+use super::gather::{cheap_rows, uses_of, Scope};
+use super::rules::{self, Action, Reason, Rules, Use};
+use crate::ec2::{Ec2, Ec2Error, Ec2ErrorKind, ImageKey};
 use crate::ids::Region;
 use crate::image::{Image, SnapshotOutcome};
 
@@ -24,11 +31,14 @@ use crate::image::{Image, SnapshotOutcome};
 pub const DELETES_PER_SECOND: u32 = 5;
 /// Images re-checked together: DescribeImageReferences' limit per call.
 const GROUP: usize = 10;
+/// What a snapshot's result is when EC2's answer with the results was lost.
+pub const SNAPSHOT_UNKNOWN: &str = "unknown";
 
 /// An image the plan deletes.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Deletion {
     pub key: ImageKey,
+    /// The name the plan gives it (informs only: results show EC2's).
     pub name: Option<String>,
     pub family: String,
 }
@@ -37,11 +47,18 @@ pub struct Deletion {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "result", rename_all = "lowercase")]
 pub enum Outcome {
-    /// Deregistered; EC2's word on each snapshot (none with --keep-snapshots).
-    Deleted { snapshots: Vec<SnapshotOutcome> },
-    /// Found in use (or protected, or launched) at the re-check: kept.
+    /// Deregistered by this run; EC2's word on each snapshot (none with
+    /// --keep-snapshots). `answer_lost`: EC2's answer to the DeregisterImage
+    /// that did it was lost and its retry found the image gone, so each
+    /// snapshot's result is `unknown`.
+    Deleted {
+        snapshots: Vec<SnapshotOutcome>,
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        answer_lost: bool,
+    },
+    /// Found in use (or protected, launched, kept by the rules today) at the re-check: kept.
     Kept { reason: String },
-    /// No longer there: someone else deregistered it.
+    /// No longer there before this run asked: someone else deregistered it.
     Gone,
     /// Not deleted because of an error.
     Failed { error: String },
@@ -58,14 +75,17 @@ impl Outcome {
     }
 }
 
-/// A snapshot EC2 reported as neither deleted nor shared with another image.
+/// A snapshot EC2 reported as neither deleted nor shared with another image
+/// (one whose result was lost with EC2's answer is unknown, not failed).
 pub fn snapshot_failed(outcome: &SnapshotOutcome) -> bool {
-    !matches!(outcome.result.as_str(), "success" | "skipped")
+    !matches!(outcome.result.as_str(), "success" | "skipped" | SNAPSHOT_UNKNOWN)
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Done {
     pub deletion: Deletion,
+    /// The image's name as EC2 gave it at the re-check (None: no name, or gone).
+    pub name: Option<String>,
     pub outcome: Outcome,
 }
 
@@ -75,7 +95,7 @@ impl Done {
     pub fn failed(&self) -> bool {
         match &self.outcome {
             Outcome::Failed { .. } => true,
-            Outcome::Deleted { snapshots } => snapshots.iter().any(snapshot_failed),
+            Outcome::Deleted { snapshots, .. } => snapshots.iter().any(snapshot_failed),
             Outcome::Kept { .. } | Outcome::Gone => false,
         }
     }
@@ -86,51 +106,124 @@ pub struct Settings<'a> {
     pub account: &'a str,
     /// Every region the plan scanned: a pending image in any of them keeps its source.
     pub regions: &'a [Region],
+    /// The region --descendants-of's image is in.
+    pub home: &'a Region,
+    pub scope: &'a Scope,
     pub rules: &'a Rules,
     pub keep_snapshots: bool,
     pub now: &'a dyn Fn() -> OffsetDateTime,
     pub pause: &'a dyn Fn(Duration),
+    /// True once the run has been asked to stop (SIGINT, SIGTERM).
+    pub stop: &'a dyn Fn() -> bool,
 }
 
-/// Delete `deletions` (in order), reporting each as it is done.
-pub fn apply(ec2: &dyn Ec2, deletions: &[Deletion], settings: &Settings, report: &mut dyn FnMut(&Done)) -> Vec<Done> {
-    let mut regions: Vec<Region> = settings.regions.to_vec();
-    for deletion in deletions {
-        if !regions.contains(&deletion.key.0) {
-            regions.push(deletion.key.0.clone());
+/// The plan's cheap rules on the account's images as they are when deleting starts.
+pub struct Current {
+    /// Per image in the plan's scope now: None if the rules let it go, else why it stays.
+    verdicts: HashMap<ImageKey, Option<String>>,
+    /// Every own image's name, as EC2 gives it.
+    names: HashMap<ImageKey, Option<String>>,
+}
+
+impl Current {
+    /// List the plan's regions' own images and decide on them again. An
+    /// error in any region is the error: the family rule cannot be checked.
+    pub fn read(ec2: &dyn Ec2, settings: &Settings) -> Result<Current, (Region, Ec2Error)> {
+        let mut all_own: Vec<Image> = Vec::new();
+        for (region, result) in ec2.own_images(&with_deletion_regions(settings.regions, &[])) {
+            all_own.extend(result.map_err(|error| (region, error))?);
+        }
+        let names = all_own.iter().map(|i| ((i.region.clone(), i.id.clone()), i.name.clone())).collect();
+        let now = (settings.now)();
+        let (rows, _) = cheap_rows(all_own, settings.home, settings.scope, settings.rules, now);
+        let verdicts = rows
+            .iter()
+            .map(|row| {
+                let verdict = match row.action {
+                    Action::Delete => None,
+                    Action::Keep => Some(row.reasons[0].text(row, settings.rules, now)),
+                };
+                (row.key(), verdict)
+            })
+            .collect();
+        Ok(Current { verdicts, names })
+    }
+
+    /// The name EC2 gives the image now (None: no name, or not listed).
+    pub fn name(&self, key: &ImageKey) -> Option<&str> {
+        self.names.get(key).and_then(|name| name.as_deref())
+    }
+}
+
+fn with_deletion_regions(regions: &[Region], deletions: &[Deletion]) -> Vec<Region> {
+    let mut all: Vec<Region> = Vec::new();
+    for region in regions.iter().chain(deletions.iter().map(|d| &d.key.0)) {
+        if !all.contains(region) {
+            all.push(region.clone());
         }
     }
+    all
+}
+
+/// Delete `deletions` (in order), reporting each as it is done. Stops early
+/// when `settings.stop` says so: the deletions not in the result were not started.
+pub fn apply(
+    ec2: &dyn Ec2,
+    deletions: &[Deletion],
+    current: &Current,
+    settings: &Settings,
+    report: &mut dyn FnMut(&Done),
+) -> Vec<Done> {
+    let regions = with_deletion_regions(settings.regions, deletions);
     let mut done = Vec::with_capacity(deletions.len());
     let mut deregistered_before = false;
     for region in &regions {
         let here: Vec<&Deletion> = deletions.iter().filter(|d| &d.key.0 == region).collect();
         for group in here.chunks(GROUP) {
-            for (deletion, outcome) in group_outcomes(ec2, region, &regions, group, settings, &mut deregistered_before)
-            {
-                let finished = Done { deletion: deletion.clone(), outcome };
+            if (settings.stop)() {
+                return done;
+            }
+            let mut stopped = false;
+            let outcomes =
+                group_outcomes(ec2, region, &regions, group, current, settings, &mut deregistered_before, &mut stopped);
+            for finished in outcomes {
                 report(&finished);
                 done.push(finished);
+            }
+            if stopped {
+                return done;
             }
         }
     }
     done
 }
 
-/// Re-check one group, then deregister what may still go.
-fn group_outcomes<'d>(
+/// Re-check one group, then deregister what may still go. Sets `stopped`
+/// (and returns the outcomes so far) when asked to stop between two deletions.
+#[allow(clippy::too_many_arguments)]
+fn group_outcomes(
     ec2: &dyn Ec2,
     region: &Region,
     regions: &[Region],
-    group: &[&'d Deletion],
+    group: &[&Deletion],
+    current: &Current,
     settings: &Settings,
     deregistered_before: &mut bool,
-) -> Vec<(&'d Deletion, Outcome)> {
+    stopped: &mut bool,
+) -> Vec<Done> {
     let keys: Vec<ImageKey> = group.iter().map(|d| d.key.clone()).collect();
-    let failed_all = |why: String| group.iter().map(|d| (*d, Outcome::Failed { error: why.clone() })).collect();
-    let mut current: HashMap<ImageKey, Image> = HashMap::new();
+    let finished = |deletion: &Deletion, name: Option<&str>, outcome: Outcome| Done {
+        deletion: deletion.clone(),
+        name: name.map(str::to_string),
+        outcome,
+    };
+    let failed_all = |why: String| {
+        group.iter().map(|d| finished(d, current.name(&d.key), Outcome::Failed { error: why.clone() })).collect()
+    };
+    let mut now_seen: HashMap<ImageKey, Image> = HashMap::new();
     for (_, result) in ec2.find_images(&keys) {
         match result {
-            Ok(images) => current.extend(images.into_iter().map(|i| ((i.region.clone(), i.id.clone()), i))),
+            Ok(images) => now_seen.extend(images.into_iter().map(|i| ((i.region.clone(), i.id.clone()), i))),
             Err(error) => return failed_all(format!("not deleted, the image could not be re-checked: {error}")),
         }
     }
@@ -144,39 +237,91 @@ fn group_outcomes<'d>(
         }
     }
     let pending_children = rules::pending_children(&pending);
-    let present: Vec<ImageKey> = keys.iter().filter(|k| current.contains_key(*k)).cloned().collect();
-    let uses = if present.is_empty() { HashMap::new() } else { uses_of(ec2, &present) };
+    // Uses are asked only about the images the rules still let go.
+    let to_ask: Vec<ImageKey> = keys
+        .iter()
+        .filter(|k| now_seen.contains_key(*k) && matches!(current.verdicts.get(*k), Some(None)))
+        .cloned()
+        .collect();
+    let uses = if to_ask.is_empty() { HashMap::new() } else { uses_of(ec2, &to_ask) };
     let now = (settings.now)();
     let mut outcomes = Vec::with_capacity(group.len());
     for deletion in group {
-        let Some(image) = current.get(&deletion.key) else {
-            outcomes.push((*deletion, Outcome::Gone));
+        let Some(image) = now_seen.get(&deletion.key) else {
+            outcomes.push(finished(deletion, None, Outcome::Gone));
             continue;
         };
+        let name = image.name.as_deref();
+        match current.verdicts.get(&deletion.key) {
+            Some(Some(reason)) => {
+                outcomes.push(finished(
+                    deletion,
+                    name,
+                    Outcome::Kept { reason: format!("{reason} (rules re-checked)") },
+                ));
+                continue;
+            }
+            None => {
+                let reason = "not among the images the plan's scope selects now".to_string();
+                outcomes.push(finished(deletion, name, Outcome::Kept { reason }));
+                continue;
+            }
+            Some(None) => {}
+        }
         let use_now = uses.get(&deletion.key).cloned().unwrap_or_else(|| Use::Unchecked("not checked".into()));
         let reasons = rules::recheck(image, settings.account, &pending_children, &use_now, settings.rules, now);
         let text = |reason: &Reason| reason.describe(image, &deletion.family, settings.rules, now);
         if let Some(unknown) = reasons.iter().find(|r| matches!(r, Reason::Unchecked(_))) {
-            outcomes.push((*deletion, Outcome::Failed { error: format!("not deleted: {}", text(unknown)) }));
+            let error = format!("not deleted: {}", text(unknown));
+            outcomes.push(finished(deletion, name, Outcome::Failed { error }));
             continue;
         }
         if let Some(first) = reasons.first() {
-            outcomes.push((*deletion, Outcome::Kept { reason: text(first) }));
+            outcomes.push(finished(deletion, name, Outcome::Kept { reason: text(first) }));
             continue;
         }
-        if std::mem::replace(deregistered_before, true) {
+        if *deregistered_before {
+            if (settings.stop)() {
+                *stopped = true;
+                return outcomes;
+            }
             (settings.pause)(Duration::from_secs(1) / DELETES_PER_SECOND);
         }
-        let outcome = match ec2.deregister_image(region, &deletion.key.1, !settings.keep_snapshots) {
-            Ok(snapshots) => Outcome::Deleted { snapshots },
-            // Deregistered meanwhile — or by this very call, whose answer was
-            // lost and whose retry found the image gone.
-            Err(error) if error.kind == crate::ec2::Ec2ErrorKind::NotFound => Outcome::Gone,
-            Err(error) => Outcome::Failed { error: error.to_string() },
-        };
-        outcomes.push((*deletion, outcome));
+        if (settings.stop)() {
+            *stopped = true;
+            return outcomes;
+        }
+        *deregistered_before = true;
+        let outcome = deregister(ec2, region, image, settings.keep_snapshots);
+        outcomes.push(finished(deletion, name, outcome));
     }
     outcomes
+}
+
+/// One DeregisterImage, its answer told truly. An image not found (or
+/// `InvalidAMIID.Unavailable`: "the AMI has been deregistered") by a call the
+/// SDK retried was deregistered by this run's first attempt, whose answer —
+/// with each snapshot's result — was lost: this run's deletion, snapshots'
+/// fate unknown. Not found at the first attempt: someone else's.
+fn deregister(ec2: &dyn Ec2, region: &Region, image: &Image, keep_snapshots: bool) -> Outcome {
+    match ec2.deregister_image(region, &image.id, !keep_snapshots) {
+        Ok(snapshots) => Outcome::Deleted { snapshots, answer_lost: false },
+        Err(error) if error.kind == Ec2ErrorKind::NotFound && error.attempts > 1 => Outcome::Deleted {
+            snapshots: if keep_snapshots {
+                Vec::new()
+            } else {
+                image
+                    .usage
+                    .snapshots
+                    .iter()
+                    .map(|s| SnapshotOutcome { snapshot_id: s.clone(), result: SNAPSHOT_UNKNOWN.into() })
+                    .collect()
+            },
+            answer_lost: true,
+        },
+        Err(error) if error.kind == Ec2ErrorKind::NotFound => Outcome::Gone,
+        Err(error) => Outcome::Failed { error: error.to_string() },
+    }
 }
 
 #[cfg(test)]
@@ -186,7 +331,7 @@ mod tests {
     use crate::image::ImageReference;
     use crate::prune::rules::FamilyKind;
     use crate::testing::{key, made, FakeEc2, OWN_ACCOUNT};
-    use std::cell::RefCell;
+    use std::cell::{Cell, RefCell};
     use time::macros::datetime;
 
     const NOW: OffsetDateTime = datetime!(2026-11-30 12:00 UTC);
@@ -201,23 +346,35 @@ mod tests {
         }
     }
 
+    /// Image `n` of the `web` family, `n` days before image 100 (older the lower n).
     fn image(n: u32) -> Image {
         let mut image = made("us-east-1", n, None);
+        image.name = Some(format!("web-{}-123456789012345", 1_700_000_000 + n));
+        image.creation_date = Some(NOW - time::Duration::days(200 - i64::from(n)));
         image.usage.snapshots = vec![format!("snap-{n:08x}")];
         image
     }
 
     fn deletion(n: u32) -> Deletion {
-        Deletion { key: key("us-east-1", n), name: None, family: "web".into() }
+        Deletion { key: key("us-east-1", n), name: Some("named by the plan".into()), family: "web".into() }
     }
 
-    fn run(fake: &FakeEc2, deletions: &[Deletion]) -> (Vec<Done>, usize) {
+    /// The fake with images 1..=n and the newest one (100) that the family rule keeps.
+    fn fake_with(images: impl IntoIterator<Item = u32>) -> FakeEc2<'static> {
+        FakeEc2::with_images(images.into_iter().chain([100]).map(image))
+    }
+
+    fn run_stopping(fake: &FakeEc2, deletions: &[Deletion], stop_after: usize) -> (Vec<Done>, usize) {
         let rules = rules();
         let pauses = RefCell::new(0);
         let regions = [crate::testing::region("us-east-1"), crate::testing::region("eu-west-1")];
+        let scope = Scope::default();
+        let deleted = Cell::new(0);
         let settings = Settings {
             account: OWN_ACCOUNT,
             regions: &regions,
+            home: &regions[0],
+            scope: &scope,
             rules: &rules,
             keep_snapshots: false,
             now: &|| NOW,
@@ -225,17 +382,24 @@ mod tests {
                 assert_eq!(pause, Duration::from_millis(200));
                 *pauses.borrow_mut() += 1;
             },
+            stop: &|| fake.deregistered.borrow().len() >= stop_after,
         };
+        let current = Current::read(fake, &settings).unwrap();
         let mut reported = 0;
-        let done = apply(fake, deletions, &settings, &mut |_| reported += 1);
+        let done = apply(fake, deletions, &current, &settings, &mut |_| reported += 1);
+        deleted.set(fake.deregistered.borrow().len());
         assert_eq!(reported, done.len());
         let pauses = *pauses.borrow();
         (done, pauses)
     }
 
+    fn run(fake: &FakeEc2, deletions: &[Deletion]) -> (Vec<Done>, usize) {
+        run_stopping(fake, deletions, usize::MAX)
+    }
+
     #[test]
     fn deletes_what_is_still_unused_and_keeps_what_became_used() {
-        let mut fake = FakeEc2::with_images((1..=4).map(image));
+        let mut fake = fake_with(1..=4);
         let mut protected = image(5);
         protected.usage.protection = Some("enabled-without-cooldown".into());
         fake.images.borrow_mut().insert(protected.id.clone(), protected);
@@ -255,19 +419,79 @@ mod tests {
         assert_eq!(
             done[0].outcome,
             Outcome::Deleted {
-                snapshots: vec![SnapshotOutcome { snapshot_id: "snap-00000001".into(), result: "success".into() }]
+                snapshots: vec![SnapshotOutcome { snapshot_id: "snap-00000001".into(), result: "success".into() }],
+                answer_lost: false,
             }
         );
+        assert_eq!(done[0].name.as_deref(), Some("web-1700000001-123456789012345"), "EC2's name, not the plan's");
         assert_eq!(done[1].outcome, Outcome::Kept { reason: "in use by launch template lt-0abc".into() });
-        assert_eq!(done[2].outcome, Outcome::Kept { reason: "source of pending ami-00000009 in eu-west-1".into() });
+        assert_eq!(
+            done[2].outcome,
+            Outcome::Kept { reason: "source of pending ami-00000009 in eu-west-1 (rules re-checked)".into() }
+        );
+        assert_eq!(
+            done[3].outcome,
+            Outcome::Kept { reason: "deregistration protection (enabled-without-cooldown) (rules re-checked)".into() }
+        );
         assert_eq!(*fake.deregistered.borrow(), vec![crate::testing::id(1)]);
         assert_eq!(pauses, 0, "one deletion: no pause");
         assert!(done.iter().all(|d| !d.failed()));
     }
 
+    /// A plan edited (or stale) to delete a whole family: the newest stays,
+    /// and so does an image that is too young today.
+    #[test]
+    fn the_family_and_age_rules_are_checked_again() {
+        let mut fake = FakeEc2::with_images((1..=3).map(image));
+        let mut young = image(4);
+        young.name = Some("db-1700000004-123456789012345".into());
+        young.creation_date = Some(NOW - time::Duration::hours(2));
+        let mut older_db = image(5);
+        older_db.name = Some("db-1700000005-123456789012345".into());
+        older_db.creation_date = Some(NOW - time::Duration::days(300));
+        fake.images.get_mut().extend([(young.id.clone(), young), (older_db.id.clone(), older_db)]);
+        let deletions: Vec<Deletion> = (1..=4).map(deletion).collect();
+        let (done, _) = run(&fake, &deletions);
+        let outcomes: Vec<&str> = done.iter().map(|d| d.outcome.label()).collect();
+        assert_eq!(outcomes, ["deleted", "deleted", "kept", "kept"]);
+        assert_eq!(done[2].outcome, Outcome::Kept { reason: "newest 1 of 1 in family web (rules re-checked)".into() });
+        match &done[3].outcome {
+            Outcome::Kept { reason } => assert!(reason.starts_with("newest 1 of 1 in family db"), "{reason}"),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(fake.deregistered.borrow().len(), 2);
+    }
+
+    /// EC2 deregistered the image but its answer was lost; the SDK's retry
+    /// met InvalidAMIID.NotFound. This run did it: deleted, snapshots unknown.
+    #[test]
+    fn a_lost_answer_is_this_runs_deletion() {
+        let fake = fake_with(1..=2);
+        fake.lose_deregister_answers.set(1);
+        let (done, _) = run(&fake, &[deletion(1)]);
+        assert_eq!(
+            done[0].outcome,
+            Outcome::Deleted {
+                snapshots: vec![SnapshotOutcome { snapshot_id: "snap-00000001".into(), result: "unknown".into() }],
+                answer_lost: true,
+            }
+        );
+        assert!(!done[0].failed());
+    }
+
+    #[test]
+    fn a_stop_ends_the_run_between_two_deletions() {
+        let fake = fake_with(1..=25);
+        let deletions: Vec<Deletion> = (1..=25).map(deletion).collect();
+        let (done, _) = run_stopping(&fake, &deletions, 12);
+        assert_eq!(done.len(), 12, "the twelfth deletion finished, the thirteenth never started");
+        assert!(done.iter().all(|d| d.outcome.label() == "deleted"));
+        assert_eq!(fake.deregistered.borrow().len(), 12);
+    }
+
     #[test]
     fn unknown_uses_fail_and_delete_nothing() {
-        let mut fake = FakeEc2::with_images((1..=3).map(image));
+        let mut fake = fake_with(1..=3);
         fake.references_error = Some(Ec2ErrorKind::Denied);
         let (done, _) = run(&fake, &[deletion(1), deletion(2)]);
         assert!(done.iter().all(Done::failed));
@@ -280,11 +504,12 @@ mod tests {
 
     #[test]
     fn deletions_are_paced_and_grouped_by_ten() {
-        let fake = FakeEc2::with_images((1..=25).map(image));
+        let fake = fake_with(1..=25);
         let deletions: Vec<Deletion> = (1..=25).map(deletion).collect();
+        let listed = fake.bulk_calls.get();
         let (done, pauses) = run(&fake, &deletions);
         assert_eq!(done.iter().filter(|d| d.outcome.label() == "deleted").count(), 25);
         assert_eq!(pauses, 24, "a pause between every two DeregisterImage calls");
-        assert_eq!(fake.bulk_calls.get(), 3, "find_images once per group of 10");
+        assert_eq!(fake.bulk_calls.get() - listed, 2 + 3, "the regions' images once, find_images once per group of 10");
     }
 }

@@ -3,7 +3,7 @@
 //! for the images the cheap rules would delete — DescribeImageReferences (10
 //! images a call) and the region's launch configurations (once).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use time::OffsetDateTime;
 
@@ -66,19 +66,7 @@ pub fn plan(
             Err(error) => unread.push((region, error)),
         }
     }
-    let in_subtree = scope.descendants_of.as_ref().map(|id| {
-        let mut index = Index::default();
-        all_own.iter().cloned().for_each(|image| index.insert(image));
-        let tree = descendants_tree(&index, &(home.clone(), id.clone()), None, false);
-        tree.preorder().into_iter().map(|node| node.key.clone()).collect::<std::collections::HashSet<ImageKey>>()
-    });
-    let around = Surroundings::of(&all_own);
-    let in_scope: Vec<Image> = all_own
-        .into_iter()
-        .filter(|image| scope.admits(image))
-        .filter(|image| in_subtree.as_ref().is_none_or(|keys| keys.contains(&(image.region.clone(), image.id.clone()))))
-        .collect();
-    let mut rows = rules::decide(in_scope, &around, rules, now);
+    let (mut rows, around) = cheap_rows(all_own, home, scope, rules, now);
     let candidates = rules::to_check(&rows);
     let uses: HashMap<ImageKey, Use> = match unread.first() {
         // Fail closed, without asking about uses: an image there may be a
@@ -93,6 +81,36 @@ pub fn plan(
     rules::apply_lineage(&mut rows, &around, rules.keep_ancestors);
     add_recovery(ec2, &mut rows);
     Planned { rows: rules::order(rows), unread }
+}
+
+/// The cheap rules (stage 1) on the scanned regions' own images: the rows of
+/// the images in `scope`, and what all of them tell about each other. Each
+/// image counts once, however often it was listed. The plan starts from
+/// this, and `--apply`/`--apply-plan` run it again on the images as they
+/// are when deleting starts.
+pub fn cheap_rows(
+    all_own: Vec<Image>,
+    home: &Region,
+    scope: &Scope,
+    rules: &Rules,
+    now: OffsetDateTime,
+) -> (Vec<Row>, Surroundings) {
+    let mut seen = HashSet::new();
+    let all_own: Vec<Image> =
+        all_own.into_iter().filter(|image| seen.insert((image.region.clone(), image.id.clone()))).collect();
+    let in_subtree = scope.descendants_of.as_ref().map(|id| {
+        let mut index = Index::default();
+        all_own.iter().cloned().for_each(|image| index.insert(image));
+        let tree = descendants_tree(&index, &(home.clone(), id.clone()), None, false);
+        tree.preorder().into_iter().map(|node| node.key.clone()).collect::<HashSet<ImageKey>>()
+    });
+    let around = Surroundings::of(&all_own);
+    let in_scope: Vec<Image> = all_own
+        .into_iter()
+        .filter(|image| scope.admits(image))
+        .filter(|image| in_subtree.as_ref().is_none_or(|keys| keys.contains(&(image.region.clone(), image.id.clone()))))
+        .collect();
+    (rules::decide(in_scope, &around, rules, now), around)
 }
 
 /// For each deletion, whether the Recycle Bin will hold the image: the

@@ -1,7 +1,10 @@
 //! The plan as JSON: what `prune -o json` prints, `--plan-out` saves and
 //! `--apply-plan` reads back. Reading treats the file as untrusted input:
-//! size-capped, never a FIFO, every id and region parsed, and a plan for
-//! another account or region refused before anything is deleted.
+//! size-capped, never a FIFO, every id and region parsed, a plan older than
+//! `--max-plan-age` (or dated in the future) refused, and a plan for another
+//! account or region refused before anything is deleted. The plan's
+//! decisions are not trusted either: its rules and scope are, and apply runs
+//! them again on the images as they are (see `apply`).
 
 use std::io::Read;
 use std::path::Path;
@@ -11,6 +14,7 @@ use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use super::apply::Deletion;
+use super::gather::Scope;
 use super::rules::{days, Action, FamilyKind, Row, Rules};
 use crate::ec2::{Ec2Error, ImageKey};
 use crate::ids::{AmiId, Region};
@@ -18,7 +22,11 @@ use crate::output::shown;
 
 /// What a plan file says it is.
 pub const KIND: &str = "amitools-prune-plan";
-pub const VERSION: u32 = 1;
+/// 2: the scope (`-N`, `--filter`, `--descendants-of`) is recorded, so that
+/// apply can run the plan's rules again on the same images.
+pub const VERSION: u32 = 2;
+/// A plan dated this far ahead of the clock is refused as forged or made on a wrong clock.
+pub const FUTURE_SLACK: time::Duration = time::Duration::minutes(5);
 /// Plans of 10,000 images are about 10 MB; anything far larger is not one.
 pub const MAX_BYTES: u64 = 64 * 1024 * 1024;
 
@@ -30,6 +38,7 @@ pub struct PlanDoc {
     pub regions: Vec<Region>,
     pub created: String,
     pub rules: RulesDoc,
+    pub scope: ScopeDoc,
     pub summary: Summary,
     /// Regions whose images could not be listed (nothing was deleted anywhere).
     pub unread_regions: Vec<Unread>,
@@ -44,6 +53,21 @@ pub struct RulesDoc {
     pub family: String,
     pub keep_ancestors: bool,
     pub keep_snapshots: bool,
+}
+
+/// Which images the plan considered.
+#[derive(Serialize, Deserialize)]
+pub struct ScopeDoc {
+    pub name_prefix: Option<String>,
+    /// `--filter tag:KEY=VALUE`, as [KEY, VALUE] pairs.
+    pub tags: Vec<(String, String)>,
+    pub descendants_of: Option<RawKey>,
+}
+
+#[derive(Serialize, Deserialize)]
+pub struct RawKey {
+    pub region: String,
+    pub image_id: String,
 }
 
 #[derive(Serialize)]
@@ -101,6 +125,9 @@ pub struct Made<'a> {
     pub account: &'a str,
     pub regions: &'a [Region],
     pub rules: &'a Rules,
+    pub scope: &'a Scope,
+    /// The region in use: where --descendants-of's image is.
+    pub home: &'a Region,
     pub keep_snapshots: bool,
     pub now: OffsetDateTime,
     pub unread: &'a [(Region, Ec2Error)],
@@ -146,6 +173,15 @@ pub fn document(rows: &[Row], made: &Made) -> PlanDoc {
             keep_ancestors: made.rules.keep_ancestors,
             keep_snapshots: made.keep_snapshots,
         },
+        scope: ScopeDoc {
+            name_prefix: made.scope.name_prefix.clone(),
+            tags: made.scope.tags.clone(),
+            descendants_of: made
+                .scope
+                .descendants_of
+                .as_ref()
+                .map(|id| RawKey { region: made.home.to_string(), image_id: id.to_string() }),
+        },
         summary: Summary { keep: rows.len() - delete, delete },
         unread_regions: made
             .unread
@@ -161,7 +197,11 @@ pub fn document(rows: &[Row], made: &Made) -> PlanDoc {
 pub struct LoadedPlan {
     pub account: String,
     pub regions: Vec<Region>,
+    pub created: OffsetDateTime,
     pub rules: Rules,
+    pub scope: Scope,
+    /// Where --descendants-of's image is (else the plan's first region).
+    pub home: Region,
     pub keep_snapshots: bool,
     pub deletions: Vec<Deletion>,
 }
@@ -172,7 +212,9 @@ struct RawPlan {
     version: u32,
     account: String,
     regions: Vec<String>,
+    created: String,
     rules: RulesDoc,
+    scope: ScopeDoc,
     images: Vec<RawImage>,
 }
 
@@ -200,17 +242,44 @@ pub fn read(path: &Path) -> Result<LoadedPlan, String> {
     parse(&text).map_err(problem)
 }
 
+/// A plan may be applied only while it is recent: an old plan's picture of
+/// the account (what is in use, what is newest) has gone stale.
+pub fn check_age(created: OffsetDateTime, now: OffsetDateTime, max_age: std::time::Duration) -> Result<(), String> {
+    let age = now - created;
+    if age < -FUTURE_SLACK {
+        return Err(format!(
+            "made at {}, which is in the future (a forged plan, or a wrong clock); make a new plan",
+            rfc3339(Some(created)).unwrap_or_default()
+        ));
+    }
+    if age > max_age {
+        return Err(format!(
+            "made {} ago, more than --max-plan-age {}; make a new plan (or raise --max-plan-age)",
+            super::rules::age(age),
+            days(max_age)
+        ));
+    }
+    Ok(())
+}
+
 /// Parse a plan's text.
 pub fn parse(text: &str) -> Result<LoadedPlan, String> {
     let not_a_plan = || "not an amitools prune plan (make one with: amitools prune --plan-out FILE)".to_string();
+    // Editors on Windows save UTF-8 with a byte-order mark.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let value: serde_json::Value = serde_json::from_str(text).map_err(|_| not_a_plan())?;
     if value.get("kind").and_then(|k| k.as_str()) != Some(KIND) {
         return Err(not_a_plan());
     }
     let raw: RawPlan = serde_json::from_value(value).map_err(|e| format!("a damaged prune plan: {e}"))?;
     if raw.version != VERSION {
-        return Err(format!("a version {} prune plan; this amitools reads version {VERSION}", raw.version));
+        return Err(format!(
+            "a version {} prune plan; this amitools reads version {VERSION} (make the plan again)",
+            raw.version
+        ));
     }
+    let created = OffsetDateTime::parse(&raw.created, &Rfc3339)
+        .map_err(|_| format!("created '{}' is not an RFC 3339 date", shown(&raw.created)))?;
     if raw.account.len() != 12 || !raw.account.bytes().all(|b| b.is_ascii_digit()) {
         return Err(format!("account '{}' is not an AWS account id", shown(&raw.account)));
     }
@@ -230,6 +299,22 @@ pub fn parse(text: &str) -> Result<LoadedPlan, String> {
         family: raw.rules.family.parse::<FamilyKind>().map_err(|e| format!("rules.family: {e}"))?,
         keep_ancestors: raw.rules.keep_ancestors,
     };
+    let descendants_of = match &raw.scope.descendants_of {
+        None => None,
+        Some(key) => Some((
+            key.region.parse::<Region>().map_err(|e| format!("scope.descendants_of: {e}"))?,
+            key.image_id.parse::<AmiId>().map_err(|e| format!("scope.descendants_of: {e}"))?,
+        )),
+    };
+    if let Some(prefix) = &raw.scope.name_prefix {
+        crate::naming::validate_prefix(prefix).map_err(|e| format!("scope.name_prefix: {e}"))?;
+    }
+    let home = match &descendants_of {
+        Some((region, _)) => region.clone(),
+        None => regions.first().cloned().ok_or_else(|| "regions: empty".to_string())?,
+    };
+    let scope =
+        Scope { name_prefix: raw.scope.name_prefix, tags: raw.scope.tags, descendants_of: descendants_of.map(|k| k.1) };
     let mut deletions = Vec::new();
     for (n, image) in raw.images.into_iter().enumerate() {
         if image.action != Action::Delete {
@@ -243,7 +328,16 @@ pub fn parse(text: &str) -> Result<LoadedPlan, String> {
         }
         deletions.push(Deletion { key: (region, id), name: image.name, family: image.family });
     }
-    Ok(LoadedPlan { account: raw.account, regions, rules, keep_snapshots: raw.rules.keep_snapshots, deletions })
+    Ok(LoadedPlan {
+        account: raw.account,
+        regions,
+        created,
+        rules,
+        scope,
+        home,
+        keep_snapshots: raw.rules.keep_snapshots,
+        deletions,
+    })
 }
 
 #[cfg(test)]
@@ -251,9 +345,10 @@ mod tests {
     use super::*;
     use std::time::Duration;
 
-    const PLAN: &str = r#"{"kind":"amitools-prune-plan","version":1,"account":"123456789012",
+    const PLAN: &str = r#"{"kind":"amitools-prune-plan","version":2,"account":"123456789012",
         "regions":["us-east-1"],"created":"2026-11-30T12:00:00Z",
         "rules":{"keep":3,"older_than":"14d","unused_for":"30d","family":"prefix","keep_ancestors":false,"keep_snapshots":false},
+        "scope":{"name_prefix":null,"tags":[["env","staging"]],"descendants_of":null},
         "images":[
           {"region":"us-east-1","image_id":"ami-00000001","name":"web-1","family":"web","action":"delete"},
           {"region":"us-east-1","image_id":"ami-00000002","name":"web-2","family":"web","action":"keep"}]}"#;
@@ -265,6 +360,22 @@ mod tests {
         assert_eq!(plan.rules.older_than, Duration::from_secs(14 * 86400));
         assert_eq!(plan.deletions.len(), 1);
         assert_eq!(plan.deletions[0].key.1.as_str(), "ami-00000001");
+        assert_eq!(plan.scope.tags, vec![("env".to_string(), "staging".to_string())]);
+        assert_eq!(plan.home.as_str(), "us-east-1");
+        // Saved by an editor with a byte-order mark: the same plan.
+        assert_eq!(parse(&format!("\u{feff}{PLAN}")).unwrap().deletions.len(), 1);
+    }
+
+    #[test]
+    fn old_and_future_plans_are_refused() {
+        let created = time::macros::datetime!(2026-11-30 12:00 UTC);
+        let week = Duration::from_secs(7 * 86400);
+        assert!(check_age(created, created + time::Duration::days(6), week).is_ok());
+        let old = check_age(created, created + time::Duration::days(8), week).unwrap_err();
+        assert_eq!(old, "made 8 days ago, more than --max-plan-age 7d; make a new plan (or raise --max-plan-age)");
+        assert!(check_age(created, created - time::Duration::minutes(4), week).is_ok(), "clocks differ a little");
+        let future = check_age(created, created - time::Duration::hours(1), week).unwrap_err();
+        assert!(future.contains("in the future"), "{future}");
     }
 
     #[test]
@@ -279,7 +390,8 @@ mod tests {
             assert!(parse(text).unwrap_err().starts_with(expected), "{text}");
         }
         let edited = |from: &str, to: &str| parse(&PLAN.replace(from, to)).unwrap_err();
-        assert!(edited("\"version\":1", "\"version\":2").contains("version 2"));
+        assert!(edited("\"version\":2", "\"version\":1").contains("version 1 prune plan"));
+        assert!(edited("2026-11-30T12:00:00Z", "yesterday").contains("created 'yesterday'"));
         assert!(edited("123456789012", "12345").contains("'12345' is not an AWS account id"));
         assert!(edited("ami-00000001", "ami-zz").contains("images[0]"));
         assert!(edited(

@@ -16,8 +16,10 @@ use std::time::Duration;
 use time::OffsetDateTime;
 
 use crate::ec2::{ImageKey, LAUNCH_CONFIGURATION};
+use crate::ids::{AmiId, Region};
 use crate::image::{Image, ImageReference, ImageState};
 use crate::lineage::graph::parent_of;
+use crate::lineage::RecordedLineage;
 use crate::output::shown;
 
 /// EC2 reports lastLaunchedTime up to 24 hours late: a launch that recent may not show yet.
@@ -219,7 +221,10 @@ pub fn days(duration: Duration) -> String {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Row {
     pub image: Image,
+    /// The family's label, as the plan shows it.
     pub family: String,
+    /// What the image ranks in.
+    pub family_id: FamilyId,
     pub action: Action,
     /// The deciding reason first; for a kept image, every cheap rule that keeps it.
     pub reasons: Vec<Reason>,
@@ -237,20 +242,50 @@ impl Row {
     }
 }
 
+/// Which family an image ranks in. The kind of label is part of it, so that
+/// families of different kinds never meet: a hand-named `golden` is not one
+/// of the generated `golden-<seconds>-<random>` images, and an image without
+/// a tag is not in the family of an image whose tag's value looks like that
+/// fallback text.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum FamilyId {
+    /// Names amitools generated with this PREFIX.
+    Generated(String),
+    /// Exactly this (hand-given) name.
+    Named(String),
+    /// This value of the family tag.
+    Tagged(String),
+    /// Made from this source image.
+    From(AmiId),
+    /// No name, no tag or no source: the image is a family of its own.
+    Alone(AmiId),
+}
+
+/// An image's family: what it ranks in, and how the plan names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Family {
+    pub id: FamilyId,
+    pub label: String,
+}
+
 /// The family an image belongs to under `kind`.
-pub fn family_of(image: &Image, kind: &FamilyKind) -> String {
+pub fn family_of(image: &Image, kind: &FamilyKind) -> Family {
+    let alone = |label: String| Family { id: FamilyId::Alone(image.id.clone()), label };
     match kind {
         FamilyKind::Prefix => match &image.name {
-            Some(name) => generated_prefix(name).unwrap_or(name).to_string(),
-            None => image.id.to_string(),
+            Some(name) => match generated_prefix(name) {
+                Some(prefix) => Family { id: FamilyId::Generated(prefix.to_string()), label: prefix.to_string() },
+                None => Family { id: FamilyId::Named(name.clone()), label: name.clone() },
+            },
+            None => alone(image.id.to_string()),
         },
         FamilyKind::Tag(key) => match image.tags.get(key) {
-            Some(value) => value.clone(),
-            None => format!("{} (no tag {})", image.id, key),
+            Some(value) => Family { id: FamilyId::Tagged(value.clone()), label: value.clone() },
+            None => alone(format!("{} (no tag {})", image.id, key)),
         },
         FamilyKind::Source => match parent_of(image, false) {
-            Some(link) => format!("from {}", link.parent),
-            None => format!("{} (no source)", image.id),
+            Some(link) => Family { label: format!("from {}", link.parent), id: FamilyId::From(link.parent) },
+            None => alone(format!("{} (no source)", image.id)),
         },
     }
 }
@@ -272,17 +307,22 @@ fn deletable_state(state: &ImageState) -> bool {
     )
 }
 
-/// Per image, a pending image made from it (a create or copy in progress):
-/// such an image must be kept until its child is done.
-pub fn pending_children(images: &[Image]) -> HashMap<ImageKey, ImageKey> {
-    images
-        .iter()
-        .filter(|image| image.state == ImageState::Pending)
-        .filter_map(|image| {
-            let link = parent_of(image, false)?;
-            Some(((link.region, link.parent), (image.region.clone(), image.id.clone())))
-        })
-        .collect()
+/// Every image a pending image (a create or copy in progress) may be made
+/// from, by id: EC2's record (SourceImageId) and the `source_image` tag
+/// alike. The two can disagree — a copy made with `--copy-image-tags` carries
+/// its source's own `source_image` tag — and either may be the one the copy
+/// still reads, so each keeps the image it names. Keyed by id alone, in any
+/// region: a `source_region` tag may be wrong, and AMI ids do not repeat.
+pub fn pending_children(images: &[Image]) -> HashMap<AmiId, ImageKey> {
+    let mut sources = HashMap::new();
+    for image in images.iter().filter(|image| image.state == ImageState::Pending) {
+        let child = (image.region.clone(), image.id.clone());
+        let by_tag = RecordedLineage::from_tags(&image.tags).source_image;
+        for source in by_tag.into_iter().chain(image.source_image_id.clone()) {
+            sources.entry(source).or_insert_with(|| child.clone());
+        }
+    }
+    sources
 }
 
 /// The rules that make deleting an image unsafe at this moment, whatever
@@ -290,7 +330,7 @@ pub fn pending_children(images: &[Image]) -> HashMap<ImageKey, ImageKey> {
 /// child, a recent launch. `decide` and the re-check before each deletion share them.
 fn safety_reasons(
     image: &Image,
-    pending_children: &HashMap<ImageKey, ImageKey>,
+    pending_children: &HashMap<AmiId, ImageKey>,
     rules: &Rules,
     now: OffsetDateTime,
 ) -> Vec<Reason> {
@@ -301,7 +341,7 @@ fn safety_reasons(
     if !deletable_state(&image.state) {
         reasons.push(Reason::State(image.state.to_string()));
     }
-    if let Some(child) = pending_children.get(&(image.region.clone(), image.id.clone())) {
+    if let Some(child) = pending_children.get(&image.id) {
         reasons.push(Reason::SourceOfPending(child.clone()));
     }
     let unused_for = rules.unused_for + LAUNCH_REPORT_DELAY;
@@ -316,7 +356,7 @@ fn safety_reasons(
 pub fn recheck(
     image: &Image,
     account: &str,
-    pending_children: &HashMap<ImageKey, ImageKey>,
+    pending_children: &HashMap<AmiId, ImageKey>,
     uses: &Use,
     rules: &Rules,
     now: OffsetDateTime,
@@ -338,7 +378,7 @@ pub fn recheck(
 /// images need not be held twice.
 #[derive(Debug, Default)]
 pub struct Surroundings {
-    pub pending_children: HashMap<ImageKey, ImageKey>,
+    pub pending_children: HashMap<AmiId, ImageKey>,
     pub parents: HashMap<ImageKey, ImageKey>,
 }
 
@@ -357,17 +397,24 @@ impl Surroundings {
     }
 }
 
-/// Stage 1: the cheap rules, on the images in scope.
+/// Stage 1: the cheap rules, on the images in scope. An image listed twice
+/// (overlapping pages, a region named twice) is one image: ranks must not
+/// depend on how often EC2 showed it.
 pub fn decide(scope: Vec<Image>, around: &Surroundings, rules: &Rules, now: OffsetDateTime) -> Vec<Row> {
     let pending_children = &around.pending_children;
-    let scope: Vec<Image> = scope.into_iter().filter(|i| i.state != ImageState::Deregistered).collect();
+    let mut seen = HashSet::new();
+    let scope: Vec<Image> = scope
+        .into_iter()
+        .filter(|i| i.state != ImageState::Deregistered)
+        .filter(|i| seen.insert((i.region.clone(), i.id.clone())))
+        .collect();
     // Per region and family, the available images newest first: their rank.
-    let mut families: BTreeMap<(String, String), Vec<&Image>> = BTreeMap::new();
-    let family_names: Vec<String> = scope.iter().map(|image| family_of(image, &rules.family)).collect();
-    for (image, family) in scope.iter().zip(&family_names) {
+    let mut families: BTreeMap<(Region, FamilyId), Vec<&Image>> = BTreeMap::new();
+    let family_of_each: Vec<Family> = scope.iter().map(|image| family_of(image, &rules.family)).collect();
+    for (image, family) in scope.iter().zip(&family_of_each) {
         // An image without a date cannot be ranked (it is kept anyway).
         if image.state == ImageState::Available && image.creation_date.is_some() {
-            families.entry((image.region.to_string(), family.clone())).or_default().push(image);
+            families.entry((image.region.clone(), family.id.clone())).or_default().push(image);
         }
     }
     let mut rank: HashMap<ImageKey, usize> = HashMap::new();
@@ -379,7 +426,7 @@ pub fn decide(scope: Vec<Image>, around: &Surroundings, rules: &Rules, now: Offs
     }
     scope
         .into_iter()
-        .zip(family_names)
+        .zip(family_of_each)
         .map(|(image, family)| {
             let key = (image.region.clone(), image.id.clone());
             let mut reasons = safety_reasons(&image, pending_children, rules, now);
@@ -398,7 +445,16 @@ pub fn decide(scope: Vec<Image>, around: &Surroundings, rules: &Rules, now: Offs
             if reasons.is_empty() {
                 reasons.push(Reason::Unused);
             }
-            Row { image, family, action, reasons, copy_of, ends_ancestry_of: Vec::new(), recovery: None }
+            Row {
+                image,
+                family: family.label,
+                family_id: family.id,
+                action,
+                reasons,
+                copy_of,
+                ends_ancestry_of: Vec::new(),
+                recovery: None,
+            }
         })
         .collect()
 }
@@ -483,8 +539,8 @@ pub fn apply_lineage(rows: &mut [Row], around: &Surroundings, keep_ancestors: bo
 /// copy right after the image it was copied from when that is in the plan.
 pub fn order(mut rows: Vec<Row>) -> Vec<Row> {
     rows.sort_by(|a, b| {
-        (&a.family, &a.image.region)
-            .cmp(&(&b.family, &b.image.region))
+        (&a.family, &a.family_id, &a.image.region)
+            .cmp(&(&b.family, &b.family_id, &b.image.region))
             .then_with(|| b.image.creation_date.cmp(&a.image.creation_date))
             .then_with(|| a.image.id.cmp(&b.image.id))
     });
@@ -563,15 +619,16 @@ mod tests {
     #[test]
     fn families_from_generated_names_tags_and_sources() {
         let generated = web("ami-00000001", 20);
-        assert_eq!(family_of(&generated, &FamilyKind::Prefix), "web");
+        let label = |image: &Image, kind: &FamilyKind| family_of(image, kind).label;
+        assert_eq!(label(&generated, &FamilyKind::Prefix), "web");
         let mut hand = image("ami-00000002", "golden base", 20);
-        assert_eq!(family_of(&hand, &FamilyKind::Prefix), "golden base");
-        assert_eq!(family_of(&image("ami-00000003", "web-12-34", 1), &FamilyKind::Prefix), "web-12-34");
+        assert_eq!(label(&hand, &FamilyKind::Prefix), "golden base");
+        assert_eq!(label(&image("ami-00000003", "web-12-34", 1), &FamilyKind::Prefix), "web-12-34");
         hand.tags.insert("team".into(), "payments".into());
-        assert_eq!(family_of(&hand, &FamilyKind::Tag("team".into())), "payments");
-        assert_eq!(family_of(&generated, &FamilyKind::Tag("team".into())), "ami-00000001 (no tag team)");
+        assert_eq!(label(&hand, &FamilyKind::Tag("team".into())), "payments");
+        assert_eq!(label(&generated, &FamilyKind::Tag("team".into())), "ami-00000001 (no tag team)");
         hand.tags.insert("source_image".into(), "ami-0000000a".into());
-        assert_eq!(family_of(&hand, &FamilyKind::Source), "from ami-0000000a");
+        assert_eq!(label(&hand, &FamilyKind::Source), "from ami-0000000a");
         for good in ["prefix", "source", "tag:team"] {
             assert_eq!(good.parse::<FamilyKind>().unwrap().to_string(), good);
         }
@@ -669,6 +726,74 @@ mod tests {
             "launched 30 days ago (--unused-for 30d + 1d)"
         );
         assert_eq!(to_check(&rows), vec![key("us-east-1", "ami-00000004")]);
+    }
+
+    /// A copy in progress whose tags were copied from its source
+    /// (`copy-image --copy-image-tags`): its `source_image` tag names the
+    /// source's parent, EC2's record the source. Both are kept, wherever the
+    /// tags say they are.
+    #[test]
+    fn every_source_a_pending_image_names_is_kept() {
+        let parent = web("ami-00000001", 90);
+        let source = web("ami-00000002", 80);
+        let mut copy = web("ami-00000009", 0);
+        copy.region = region("eu-west-1");
+        copy.state = ImageState::Pending;
+        copy.source_image_id = Some(source.id.clone());
+        copy.source_image_region = Some(region("us-east-1"));
+        copy.tags.insert("source_image".into(), parent.id.to_string());
+        copy.tags.insert("source_region".into(), "ap-south-2".into()); // wrong, and it must not matter
+        let others: Vec<Image> = (3..=5).map(|n| web(&format!("ami-0000000{n}"), 20 + n as i64)).collect();
+        let mut scope = vec![parent, source];
+        scope.extend(others);
+        let mut all = scope.clone();
+        all.push(copy);
+        let rows = decide(scope, &Surroundings::of(&all), &rules(), NOW);
+        for id in ["ami-00000001", "ami-00000002"] {
+            assert_eq!(row(&rows, id).reasons[0], Reason::SourceOfPending(key("eu-west-1", "ami-00000009")), "{id}");
+        }
+        assert_eq!(to_check(&rows), vec![key("us-east-1", "ami-00000005")], "3 and 4 are the newest two");
+    }
+
+    /// The same six images listed twice (a region named twice, pages that
+    /// overlap): ranked once, so `keep 3` keeps three.
+    #[test]
+    fn an_image_listed_twice_is_ranked_once() {
+        let six: Vec<Image> = (1..=6).map(|n| web(&format!("ami-0000000{n}"), 100 - n as i64)).collect();
+        let twice: Vec<Image> = six.iter().chain(six.iter()).cloned().collect();
+        let mut rules = rules();
+        rules.keep = 3;
+        let rows = decide(twice.clone(), &Surroundings::of(&twice), &rules, NOW);
+        assert_eq!(rows.len(), 6);
+        let kept: Vec<&str> = rows.iter().filter(|r| r.action == Action::Keep).map(|r| r.image.id.as_str()).collect();
+        assert_eq!(kept, ["ami-00000004", "ami-00000005", "ami-00000006"]);
+    }
+
+    /// A hand-named `golden` is a family of its own, not the oldest of the
+    /// generated `golden-…` family; nor is an untagged image in the family of
+    /// a tag whose value reads like the untagged fallback.
+    #[test]
+    fn families_of_different_kinds_never_meet() {
+        let mut images: Vec<Image> = (1..=3)
+            .map(|n| image(&format!("ami-0000000{n}"), &format!("golden-{}-123456789012345", 1_700_000_000 + n), 30))
+            .collect();
+        images.push(image("ami-00000009", "golden", 400));
+        let mut rules = rules();
+        rules.keep = 3;
+        let rows = decide(images.clone(), &Surroundings::of(&images), &rules, NOW);
+        let hand = row(&rows, "ami-00000009");
+        assert_eq!((hand.action, hand.reasons[0].clone()), (Action::Keep, Reason::Newest { rank: 1, keep: 3 }));
+        assert_ne!(hand.family_id, row(&rows, "ami-00000001").family_id);
+
+        let mut untagged = web("ami-0000000a", 400);
+        untagged.tags.clear();
+        let mut mimic = web("ami-0000000b", 300);
+        mimic.tags.insert("team".into(), "ami-0000000a (no tag team)".into());
+        rules.keep = 1;
+        rules.family = FamilyKind::Tag("team".into());
+        let pair = vec![untagged, mimic];
+        let rows = decide(pair.clone(), &Surroundings::of(&pair), &rules, NOW);
+        assert!(rows.iter().all(|r| r.reasons[0] == Reason::Newest { rank: 1, keep: 1 }), "{rows:?}");
     }
 
     #[test]

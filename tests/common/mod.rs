@@ -244,3 +244,20 @@ pub fn credential_file(dir: &std::path::Path, name: &str, text: &str, mode: u32)
 pub fn ami(n: u64) -> String {
     format!("ami-{n:017x}")
 }
+
+/// An RFC 3339 date `days` days ago.
+pub fn days_ago(days: i64) -> String {
+    (time::OffsetDateTime::now_utc() - time::Duration::days(days))
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap()
+}
+
+/// A name `create -N family` generates, distinct per `n`.
+pub fn named(family: &str, n: u64) -> String {
+    format!("{family}-{}-{:015}", 1_700_000_000 + n, 100_000_000_000_000 + n)
+}
+
+/// An own image for `Sim::register`: generated name `n` of `family`, `days` old.
+pub fn generated_image(id: &str, family: &str, n: u64, days: i64) -> Value {
+    json!({ "ami_id": id, "name": named(family, n), "creation_date": days_ago(days) })
+}
