@@ -40,6 +40,7 @@ use crate::ids::{AmiId, InstanceId, Region};
 use crate::image::{
     AncestryEntry, Image, ImageReference, ImageState, ImageUsage, Instance, RetentionRule, SnapshotOutcome,
 };
+use crate::logging;
 
 /// Tags as amitools passes them around: sorted, so requests and output are stable.
 pub type Tags = BTreeMap<String, String>;
@@ -699,7 +700,18 @@ impl SdkEc2 {
         if let Some(profile) = &auth.profile {
             loader = loader.profile_name(profile);
         }
-        if let (true, Some(profile)) = (auth.profile_only, &auth.profile) {
+        let process = match &auth.credentials {
+            Some(_) => None,
+            None => own_credential_process(auth.profile.as_deref().unwrap_or("default")),
+        };
+        if let Some((profile, command)) = process {
+            // The profile's keys come from its credential_process: amitools runs
+            // it, bounded (see credential_process.rs), not the SDK.
+            let source = crate::credential_process::describe(&profile, &command);
+            log::info!("credentials: {source}");
+            let _ = CREDENTIAL_SOURCE.set(source);
+            loader = loader.credentials_provider(ProcessCredentials { command });
+        } else if let (true, Some(profile)) = (auth.profile_only, &auth.profile) {
             // --profile: that profile's credentials only, not keys the
             // environment still holds (the default chain would try those first).
             log::info!("credentials: profile '{profile}' (--profile)");
@@ -777,6 +789,52 @@ impl SdkEc2 {
         self.client(region); // registers the region's EndpointSeen
         let seen = self.endpoints_seen.borrow().get(region).cloned();
         EndpointName { seen, fallback }
+    }
+}
+
+/// The profile in use and its own credential_process, when its keys come
+/// from that alone (no role chain, SSO or static keys: see credential_process.rs).
+fn own_credential_process(profile: &str) -> Option<(String, String)> {
+    let home = std::env::var_os("HOME").map(std::path::PathBuf::from);
+    let file = |variable: &str, name: &str| {
+        let path = std::env::var_os(variable)
+            .filter(|v| !v.is_empty())
+            .map(std::path::PathBuf::from)
+            .or_else(|| home.as_ref().map(|h| h.join(".aws").join(name)))?;
+        // Checked before (regular file, at most 1 MiB) by credentials::check_profile_files.
+        std::fs::read_to_string(path).ok()
+    };
+    let config = file("AWS_CONFIG_FILE", "config");
+    let credentials = file("AWS_SHARED_CREDENTIALS_FILE", "credentials");
+    let command = crate::credential_process::command_of(profile, config.as_deref(), credentials.as_deref())?;
+    Some((profile.to_string(), command))
+}
+
+/// A profile's credential_process as a credentials provider.
+#[derive(Debug)]
+struct ProcessCredentials {
+    command: String,
+}
+
+impl aws_credential_types::provider::ProvideCredentials for ProcessCredentials {
+    fn provide_credentials<'a>(&'a self) -> aws_credential_types::provider::future::ProvideCredentials<'a>
+    where
+        Self: 'a,
+    {
+        use aws_credential_types::provider::error::CredentialsError as Cause;
+        // Blocking, bounded by the runner: nothing else can be sent without credentials anyway.
+        let answer = crate::credential_process::run(&self.command).map_err(Cause::provider_error);
+        aws_credential_types::provider::future::ProvideCredentials::ready(answer.map(|answer| {
+            let keys = answer.credentials;
+            logging::add_secrets(keys.secrets());
+            Credentials::new(
+                keys.access_key_id,
+                keys.secret_access_key,
+                keys.session_token,
+                answer.expires,
+                "amitools-credential-process",
+            )
+        }))
     }
 }
 

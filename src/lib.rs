@@ -6,6 +6,7 @@
 
 pub mod cli;
 pub mod commands;
+pub mod credential_process;
 pub mod credentials;
 pub mod ec2;
 pub mod error;

@@ -129,3 +129,39 @@ fn unsignable_process_credentials_are_refused_before_signing() {
     assert!(!err.contains("abc"), "{err}");
     assert_eq!(sim.total_calls(), 0);
 }
+
+/// credential_process runs bounded: endless output is cut at 64 KiB (the
+/// SDK read 300 MB into memory), a failure shows the first line of its
+/// stderr escaped; the error names the profile and program, exit 1, no call.
+#[test]
+fn credential_process_output_is_bounded_and_its_errors_escaped() {
+    let sim = Sim::start();
+    let home = tempfile::tempdir().unwrap();
+    let aws = home.path().join(".aws");
+    std::fs::create_dir(&aws).unwrap();
+    let cases = [
+        ("yes", "the credential_process of profile 'default' (yes) failed: printed more than 64 KiB"),
+        (
+            "printf 'token expired\\033[2J\\nsecond\\n' >&2; exit 3",
+            "(printf) failed: failed (exit status: 3): token expired\\u{1b}[2J)",
+        ),
+    ];
+    for (command, expected) in cases {
+        let config = credential_file(&aws, "config", &format!("[default]\ncredential_process = {command}\n"), 0o600);
+        let started = std::time::Instant::now();
+        let (code, out, err) = common::run(
+            sim.amitools()
+                .env_remove("AWS_ACCESS_KEY_ID")
+                .env_remove("AWS_SECRET_ACCESS_KEY")
+                .env("AWS_CONFIG_FILE", &config)
+                .env("AWS_SHARED_CREDENTIALS_FILE", aws.join("none"))
+                .args(["ancestors", "ami-12345678"]),
+        );
+        assert_eq!((code, out.as_str()), (1, ""), "{err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains(expected), "{expected}: {err}");
+        assert!(!err.contains('\u{1b}') && !err.contains("second"), "{err}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(10), "{:?}", started.elapsed());
+    }
+    assert_eq!(sim.total_calls(), 0);
+}
