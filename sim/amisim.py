@@ -116,7 +116,8 @@ class Config:
         # cut short after its first `…Set>` opening tag, or in the middle:
         # well-framed, closing tags missing), "control_code" (every request
         # fails with an error code holding a newline, U+009B and U+202E; on the
-        # JSON services, ESC sequences and BEL)
+        # JSON services, ESC sequences and BEL), "crowded_page" (a 12 MB
+        # DescribeImages answer of one image with 300,000 tags)
         "endpoint_fault": None,
         # DescribeRegions names every region twice
         "duplicate_regions": False,
@@ -755,6 +756,15 @@ class App:
             # XML 1.0 has no ESC or BEL, even as references: the SDK's parser refuses them.
             body = _error_xml("Evil\nCode\u009b31m\u202e", "the code steers the terminal")
             start_response("400 Bad Request", [("Content-Type", "text/xml"), ("Content-Length", str(len(body)))])
+            return [body]
+        if kind == "crowded_page":
+            # One image with 300,000 tiny tags: an answer no EC2 sends (50 tags an image).
+            tags = b"<item><key>a</key><value>b</value></item>" * 300_000
+            body = (b'<?xml version="1.0" encoding="UTF-8"?>\n<DescribeImagesResponse xmlns="' + ec2_images.XMLNS.encode()
+                    + b'"><requestId>r</requestId><imagesSet><item><imageId>ami-12345678</imageId>'
+                    + b"<imageState>available</imageState><tagSet>" + tags
+                    + b"</tagSet></item></imagesSet></DescribeImagesResponse>")
+            start_response("200 OK", [("Content-Type", "text/xml"), ("Content-Length", str(len(body)))])
             return [body]
         if kind == "silent":
             time.sleep(120)

@@ -451,6 +451,15 @@ impl Intercept for AttemptCounter {
 const RESPONSE_BYTES_MAX: u64 = 64 * 1024 * 1024;
 /// How much of a body's end is kept to check that the answer is whole.
 const TAIL_BYTES: usize = 256;
+/// The most list entries (`<item>`) one XML answer may hold. EC2's largest
+/// answers stay far below: a 1,000-image DescribeImages page with 50 tags
+/// (EC2's limit) and a few dozen block devices per image is about 100,000.
+/// What costs memory is entries, not bytes: the SDK builds a value per
+/// entry, and a 58 MiB page of 1.5 million tiny tags took 350 MB to hold
+/// (a page of long strings costs about 3× its size, bounded by
+/// RESPONSE_BYTES_MAX). Counted as the body streams in, before the SDK parses.
+const ANSWER_ENTRIES_MAX: usize = 250_000;
+const ENTRY: &[u8] = b"<item>";
 
 /// Puts every response body behind `GuardedBody` before the SDK reads it:
 /// at most `RESPONSE_BYTES_MAX` bytes, and a successful XML answer (EC2,
@@ -486,6 +495,7 @@ impl Intercept for ResponseGuard {
             remaining: RESPONSE_BYTES_MAX,
             expected_end,
             tail: Vec::with_capacity(2 * TAIL_BYTES),
+            entries: 0,
         });
         Ok(())
     }
@@ -499,12 +509,26 @@ struct GuardedBody {
     expected_end: Option<String>,
     /// The last bytes seen (at most 2 × TAIL_BYTES).
     tail: Vec<u8>,
+    /// `<item>` openings seen so far.
+    entries: usize,
 }
 
 impl GuardedBody {
-    fn remember(&mut self, data: &[u8]) {
+    /// Count the frame's entries (one split across frames too) and keep its end.
+    fn remember(&mut self, data: &[u8]) -> Result<(), BoxError> {
         if self.expected_end.is_none() {
-            return;
+            return Ok(());
+        }
+        // The previous frame's last bytes, then this frame: an entry split in two is seen once.
+        let carried = self.tail.len().min(ENTRY.len() - 1);
+        let mut joined = self.tail[self.tail.len() - carried..].to_vec();
+        joined.extend_from_slice(&data[..data.len().min(ENTRY.len() - 1)]);
+        self.entries += count(&joined, ENTRY) + count(data, ENTRY);
+        if self.entries > ANSWER_ENTRIES_MAX {
+            return Err(format!(
+                "the answer holds more than {ANSWER_ENTRIES_MAX} entries, which no EC2 answer does; stopped reading"
+            )
+            .into());
         }
         let data = &data[data.len().saturating_sub(TAIL_BYTES)..];
         if self.tail.len() + data.len() > 2 * TAIL_BYTES {
@@ -512,6 +536,7 @@ impl GuardedBody {
             self.tail.drain(..drop.min(self.tail.len()));
         }
         self.tail.extend_from_slice(data);
+        Ok(())
     }
 
     /// At the end of the body: an error unless it ends as the answer must.
@@ -521,6 +546,11 @@ impl GuardedBody {
         (!end.ends_with(expected.as_bytes()))
             .then(|| format!("the answer was cut short (it does not end with {expected}); not used").into())
     }
+}
+
+/// How often `needle` occurs in `haystack`.
+fn count(haystack: &[u8], needle: &[u8]) -> usize {
+    haystack.windows(needle.len()).filter(|window| *window == needle).count()
 }
 
 impl http_body::Body for GuardedBody {
@@ -546,7 +576,10 @@ impl http_body::Body for GuardedBody {
                 }
                 this.remaining -= size;
                 if let Some(data) = frame.data_ref() {
-                    this.remember(data);
+                    if let Err(error) = this.remember(data) {
+                        this.remaining = 0;
+                        return Poll::Ready(Some(Err(error)));
+                    }
                 }
                 Poll::Ready(Some(Ok(frame)))
             }
@@ -1761,6 +1794,34 @@ mod tests {
         .filter(|k| k.is_transient())
         .collect();
         assert_eq!(transient, vec![Throttled, Service, Network, Timeout]);
+    }
+
+    fn guarded() -> GuardedBody {
+        GuardedBody {
+            inner: Box::pin(SdkBody::empty()),
+            remaining: RESPONSE_BYTES_MAX,
+            expected_end: Some("</DescribeImagesResponse>".into()),
+            tail: Vec::new(),
+            entries: 0,
+        }
+    }
+
+    #[test]
+    fn entries_are_counted_across_frames_and_the_end_is_checked() {
+        let mut body = guarded();
+        for frame in ["<Describe", "ImagesResponse><imagesSet><it", "em>x</item><item>", "y</item></imagesSet>"] {
+            body.remember(frame.as_bytes()).unwrap();
+        }
+        assert_eq!(body.entries, 2, "one split across two frames, one whole");
+        assert!(body.check_end().unwrap().to_string().contains("cut short"));
+        body.remember(b"</DescribeImagesResponse>\n  ").unwrap();
+        assert!(body.check_end().is_none(), "trailing whitespace is fine");
+
+        let mut crowded = guarded();
+        let many = "<item>".repeat(ANSWER_ENTRIES_MAX);
+        crowded.remember(many.as_bytes()).unwrap();
+        let error = crowded.remember(b"<item>").unwrap_err().to_string();
+        assert!(error.starts_with("the answer holds more than 250000 entries"), "{error}");
     }
 
     #[test]

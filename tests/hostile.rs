@@ -471,3 +471,15 @@ fn control_characters_in_an_error_code_are_escaped() {
     assert!(recovery.contains("ListRules: Evil\\u{1b}[2J\\u{7}Code"), "{recovery:?}");
     assert!(!recovery.contains('\u{1b}') && !recovery.contains('\u{7}'), "{recovery:?}");
 }
+
+/// An answer of more list entries than EC2 ever sends (one image with
+/// 300,000 tags; EC2 allows 50) is refused as it streams in, before the SDK
+/// builds a value per entry (a 58 MiB page of such tags took 350 MB).
+#[test]
+fn an_answer_of_countless_entries_is_refused_while_read() {
+    let sim = Sim::start_with(json!({"endpoint_fault": "crowded_page", "fault_actions": ["DescribeImages"]}));
+    let (code, out, err) = run(sim.amitools().args(["children", "ami-12345678"]));
+    assert_eq!((code, out.as_str()), (1, ""), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("the answer holds more than 250000 entries, which no EC2 answer does"), "{err}");
+}
