@@ -8,7 +8,7 @@ use crate::ids::{AmiId, InstanceId, Region};
 use crate::image::{AncestryEntry, Image, ImageState};
 use crate::lineage::graph::{created_from, parent_of, Key, Link, Origin};
 use crate::lineage::{CreateTime, RecordedLineage};
-use crate::output::Table;
+use crate::output::{shown, Table};
 
 /// Shown in every other column of an image that could not be found.
 pub const NOT_FOUND: &str = "(not found)";
@@ -34,6 +34,10 @@ pub struct ImageRecord {
     pub create_timestamp: Option<i64>,
     pub source_image: Option<AmiId>,
     pub source_region: Option<Region>,
+    /// A `source_region` tag that is not a region (`Virginia`): the walk went
+    /// to `source_region` instead, and says so.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_region_tag_ignored: Option<String>,
     pub source_instance: Option<InstanceId>,
     /// Where the link to the parent came from: "tag", "ec2" or "ancestry".
     pub origin: Option<Origin>,
@@ -57,6 +61,7 @@ impl ImageRecord {
                 create_timestamp: None,
                 source_image: None,
                 source_region: None,
+                source_region_tag_ignored: None,
                 source_instance: None,
                 origin: None,
                 owner: None,
@@ -71,6 +76,13 @@ impl ImageRecord {
     pub fn found(image: &Image, link: Option<Link>) -> ImageRecord {
         let recorded = RecordedLineage::from_tags(&image.tags);
         let created = created_from(image, &recorded);
+        // The tag link's region fell back to the image's own: say what the tag said.
+        let source_region_tag_ignored = match (&link, image.tags.get(crate::lineage::SOURCE_REGION)) {
+            (Some(link), Some(raw)) if link.origin == Origin::Tag && recorded.source_region.is_none() => {
+                Some(raw.clone())
+            }
+            _ => None,
+        };
         ImageRecord {
             image_id: image.id.clone(),
             region: image.region.clone(),
@@ -82,6 +94,7 @@ impl ImageRecord {
             create_timestamp: created.map(CreateTime::timestamp),
             source_image: link.as_ref().map(|l| l.parent.clone()),
             source_region: link.as_ref().map(|l| l.region.clone()),
+            source_region_tag_ignored,
             source_instance: recorded.source_instance.or_else(|| image.source_instance_id.clone()),
             origin: link.map(|l| l.origin),
             owner: image.owner.clone(),
@@ -104,6 +117,7 @@ impl ImageRecord {
             create_timestamp: created.map(CreateTime::timestamp),
             source_image: link.as_ref().map(|l| l.parent.clone()),
             source_region: link.as_ref().map(|l| l.region.clone()),
+            source_region_tag_ignored: None,
             source_instance: None,
             origin: link.map(|l| l.origin),
             owner: entry.owner_alias.clone(),
@@ -138,7 +152,10 @@ impl ImageRecord {
             }
             Column::CreateTs => text(self.create_timestamp.map(|t| t.to_string())),
             Column::SourceInstance => text(self.source_instance.as_ref().map(ToString::to_string)),
-            Column::SourceRegion => text(self.source_region.as_ref().map(ToString::to_string)),
+            Column::SourceRegion => match (&self.source_region, &self.source_region_tag_ignored) {
+                (Some(region), Some(raw)) => format!("{region} (tag '{}' is not a region)", shown(raw)),
+                (region, _) => text(region.as_ref().map(ToString::to_string)),
+            },
             Column::Name => text(self.name.clone()),
             Column::State => text(self.state.as_ref().map(ToString::to_string)),
             Column::Owner => text(self.owner.clone()),
@@ -184,4 +201,25 @@ pub fn table<'a>(
         table.rows.push(row);
     }
     table
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{made, tagged};
+
+    /// A `source_region` tag that is no region: the walk stays in the image's
+    /// region, and the listing says so rather than showing it as the tag's.
+    #[test]
+    fn a_source_region_tag_that_is_no_region_is_shown_as_ignored() {
+        let mut image = tagged("us-east-1", 2, Some(("us-east-1", 1)));
+        image.tags.insert("source_region".into(), "Virginia".into());
+        let record = ImageRecord::new(&(image.region.clone(), image.id.clone()), Some(&image), false);
+        assert_eq!(record.cell(Column::SourceRegion), "us-east-1 (tag 'Virginia' is not a region)");
+        assert_eq!(serde_json::to_value(&record).unwrap()["source_region_tag_ignored"], "Virginia");
+        let plain = made("us-east-1", 3, Some(("eu-west-1", 1)));
+        let record = ImageRecord::new(&(plain.region.clone(), plain.id.clone()), Some(&plain), false);
+        assert_eq!(record.cell(Column::SourceRegion), "eu-west-1");
+        assert!(serde_json::to_value(&record).unwrap().get("source_region_tag_ignored").is_none());
+    }
 }
