@@ -738,8 +738,10 @@ class App:
             start_response("200 OK", [("Content-Type", "text/xml")])
 
             def endless():
-                yield b'<?xml version="1.0" encoding="UTF-8"?>\n<DescribeImagesResponse><imagesSet>'
-                chunk = b"<item><imageId>ami-12345678</imageId></item>" * 1000
+                yield (b'<?xml version="1.0" encoding="UTF-8"?>\n<DescribeImagesResponse><imagesSet>'
+                       b"<item><imageId>ami-12345678</imageId><description>")
+                # One description that never ends: what the byte cap is for (entries have their own cap).
+                chunk = b"x" * 44_000
                 deadline = time.monotonic() + 60
                 sent = 0
                 while sent < 1 << 30 and time.monotonic() < deadline:

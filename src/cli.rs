@@ -392,8 +392,8 @@ Examples:
   amitools prune --family tag:app --filter tag:env=staging --apply
   amitools prune --descendants-of ami-0123456789abcdef0 --keep-ancestors -o json
 
-Permissions: ec2:DescribeImages, ec2:DescribeImageReferences, ec2:DescribeRegions (--all-regions),
-autoscaling:DescribeLaunchConfigurations; to delete, ec2:DeregisterImage and ec2:DeleteSnapshot.")]
+Permissions: aws:DescribeImages, aws:DescribeImageReferences, aws:DescribeRegions (--all-regions),
+autoscaling:DescribeLaunchConfigurations; to delete, aws:DeregisterImage and aws:DeleteSnapshot.")]
 pub struct PruneArgs {
     /// Consider the images in these regions [default: the current region]
     #[arg(long, value_name = "REGIONS", value_delimiter = ',', conflicts_with = "all_regions")]

@@ -9,7 +9,7 @@
 //! past either, the whole group is killed. An error names the profile and the
 //! program, and shows at most the first line of its stderr, escaped and short.
 //!
-//! This module finds the command and runs it; `ec2` turns the answer into the
+//! This module finds the command and runs it; `aws::credentials` turns the answer into the
 //! SDK's credentials. No SDK types here.
 
 use std::io::Read;

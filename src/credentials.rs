@@ -9,7 +9,7 @@
 //! the credential file's `region`, the profile's region.
 //!
 //! Everything here is synchronous and free of SDK types; the profile's region
-//! (which needs aws-config) is looked up by `ec2` only when nothing else names one.
+//! (which needs aws-config) is looked up by `aws` only when nothing else names one.
 
 use std::fmt;
 use std::path::{Path, PathBuf};

@@ -1,8 +1,8 @@
 //! The crate's one error type and the exit codes it maps to. Errors are
 //! typed where they arise and rendered once, by `lib::run`.
 
+use crate::aws::{AwsError, AwsErrorKind};
 use crate::credentials::CredentialsError;
-use crate::ec2::{Ec2Error, Ec2ErrorKind};
 use crate::ids::{AmiId, Region};
 use crate::naming::NamingError;
 use crate::waiting::WaitError;
@@ -92,7 +92,7 @@ pub enum Error {
     #[error(transparent)]
     Credentials(#[from] CredentialsError),
     #[error(transparent)]
-    Ec2(#[from] Ec2Error),
+    Aws(#[from] AwsError),
     #[error(transparent)]
     Naming(#[from] NamingError),
     #[error(transparent)]
@@ -117,14 +117,14 @@ impl Error {
     pub fn exit_code(&self) -> ExitCode {
         match self {
             Error::Usage(_) | Error::Credentials(_) => ExitCode::Usage,
-            Error::Ec2(e) if e.kind == Ec2ErrorKind::UnusableCredentials => ExitCode::Usage,
-            Error::Ec2(_) | Error::Naming(_) | Error::Failed(_) | Error::Output(_) | Error::ImageNotFound { .. } => {
+            Error::Aws(e) if e.kind == AwsErrorKind::UnusableCredentials => ExitCode::Usage,
+            Error::Aws(_) | Error::Naming(_) | Error::Failed(_) | Error::Output(_) | Error::ImageNotFound { .. } => {
                 ExitCode::Failure
             }
             Error::Wait(WaitError::Unreachable { .. }) => ExitCode::Unreachable,
             Error::Wait(WaitError::TimedOut { .. }) => ExitCode::TimedOut,
             Error::Wait(WaitError::NotFound { .. }) => ExitCode::NotFound,
-            Error::Wait(WaitError::Ec2(_)) => ExitCode::Failure,
+            Error::Wait(WaitError::Aws(_)) => ExitCode::Failure,
             Error::AfterCreate { source, .. } => source.exit_code(),
         }
     }
@@ -132,10 +132,10 @@ impl Error {
     /// A suggestion to print after the error, where there is an obvious one.
     pub fn hint(&self) -> Option<&'static str> {
         match self {
-            Error::Ec2(e) if e.kind == Ec2ErrorKind::Denied && e.code.as_deref() == Some("UnauthorizedOperation") => {
+            Error::Aws(e) if e.kind == AwsErrorKind::Denied && e.code.as_deref() == Some("UnauthorizedOperation") => {
                 Some("the IAM identity in use lacks this permission")
             }
-            Error::Ec2(e) if matches!(e.kind, Ec2ErrorKind::Denied | Ec2ErrorKind::BadCredentials) => {
+            Error::Aws(e) if matches!(e.kind, AwsErrorKind::Denied | AwsErrorKind::BadCredentials) => {
                 Some("amitools -v shows where the credentials came from")
             }
             _ => None,

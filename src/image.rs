@@ -1,5 +1,5 @@
 //! What amitools knows about an image: its own domain types, independent of
-//! the SDK (ec2.rs converts), so lineage, waiting and output never see SDK types.
+//! the SDK (aws/ converts), so lineage, waiting and output never see SDK types.
 
 use std::collections::BTreeMap;
 use std::fmt;

@@ -2,13 +2,13 @@
 //! and walk their lineage. `run` is the whole program; `main` only calls it.
 //!
 //! Data flows one way: cli → commands → domain (lineage, naming, waiting)
-//! → ec2 → AWS. Rendering happens in `output`, errors are rendered once here.
+//! → aws (the SDK boundary) → AWS. Rendering happens in `output`, errors are rendered once here.
 
+pub mod aws;
 pub mod cli;
 pub mod commands;
 pub mod credential_process;
 pub mod credentials;
-pub mod ec2;
 pub mod error;
 pub mod generate;
 pub mod ids;
@@ -65,9 +65,9 @@ fn run_parsed(cli: Cli) -> ExitCode {
     let Cli { global, command } = cli;
     let result = commands::prepare(command)
         .and_then(|plan| {
-            let (ec2, region) = commands::connect(&global)?;
+            let (aws, region) = commands::connect(&global)?;
             let mut ctx = commands::Context {
-                ec2: &ec2,
+                aws: &aws,
                 region,
                 output: global.output,
                 out: &mut stdout,

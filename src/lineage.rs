@@ -12,7 +12,7 @@ use time::format_description::FormatItem;
 use time::macros::format_description;
 use time::{OffsetDateTime, PrimitiveDateTime, UtcOffset};
 
-use crate::ec2::Tags;
+use crate::aws::Tags;
 use crate::ids::{AmiId, InstanceId, Region};
 use crate::output::shown;
 

@@ -2,7 +2,7 @@
 //! and the retry when EC2 says a generated name is taken. `create` and
 //! `copy` share this, so both name and retry the same way.
 
-use crate::ec2::{Ec2Error, Ec2ErrorKind};
+use crate::aws::{AwsError, AwsErrorKind};
 use crate::ids::AmiId;
 use crate::output::shown;
 
@@ -83,7 +83,7 @@ pub struct NameSource<'a> {
 /// (Its id if so.) See `with_unique_name`.
 /// Given a name EC2 says is taken (and the image EC2 named as its holder, if
 /// it did), the image this run made under that name, if it is this run's.
-pub type Adopt<'a> = dyn FnMut(&str, Option<AmiId>) -> Result<Option<AmiId>, Ec2Error> + 'a;
+pub type Adopt<'a> = dyn FnMut(&str, Option<AmiId>) -> Result<Option<AmiId>, AwsError> + 'a;
 
 /// The tag that marks an image as made by one particular run, so that a run
 /// whose request was retried recognises its own image — and only its own:
@@ -113,7 +113,7 @@ pub enum NamingError {
     #[error("{GENERATED_NAME_TRIES} generated names in a row were already in use (last: '{0}'); try again or pass -n/--name")]
     Exhausted(String),
     #[error(transparent)]
-    Ec2(#[from] Ec2Error),
+    Aws(#[from] AwsError),
 }
 
 /// Run `make` (CreateImage or CopyImage) with a name, retrying with a fresh
@@ -128,7 +128,7 @@ pub enum NamingError {
 /// is never ours, however alike the images.
 pub fn with_unique_name(
     source: NameSource<'_>,
-    mut make: impl FnMut(&str) -> Result<AmiId, Ec2Error>,
+    mut make: impl FnMut(&str) -> Result<AmiId, AwsError>,
     adopt: &mut Adopt<'_>,
 ) -> Result<(AmiId, String), NamingError> {
     let tries = match source.naming {
@@ -143,7 +143,7 @@ pub fn with_unique_name(
         };
         match make(&name) {
             Ok(id) => return Ok((id, name)),
-            Err(e) if e.kind == Ec2ErrorKind::DuplicateName => {
+            Err(e) if e.kind == AwsErrorKind::DuplicateName => {
                 // Only a retried request can have met its own first attempt.
                 let ours = if e.attempts > 1 { adopt(&name, holder_named_in(&e.message))? } else { None };
                 if let Some(id) = ours {
@@ -216,10 +216,10 @@ mod tests {
         }
     }
 
-    fn duplicate() -> Ec2Error {
-        Ec2Error {
+    fn duplicate() -> AwsError {
+        AwsError {
             action: "CreateImage",
-            kind: Ec2ErrorKind::DuplicateName,
+            kind: AwsErrorKind::DuplicateName,
             code: Some("InvalidAMIName.Duplicate".into()),
             message: "taken".into(),
             endpoint: String::new(),
@@ -284,7 +284,7 @@ mod tests {
         let (id, _) = with_unique_name(
             NameSource { naming: &naming, now: &|| 1, random: &|| 2 },
             |_| {
-                Err(Ec2Error {
+                Err(AwsError {
                     attempts: 2,
                     message: "AMI name web-1 is already in use by AMI ami-0123456789abcdef0".into(),
                     ..duplicate()

@@ -12,7 +12,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use crate::ec2::{Ec2, Ec2Error, Ec2ErrorKind};
+use crate::aws::{Aws, AwsError, AwsErrorKind};
 use crate::ids::{AmiId, Region};
 use crate::image::{Image, ImageState};
 use crate::output::shown;
@@ -220,7 +220,7 @@ pub enum WaitError {
     #[error("image {id} {} (region {region})", if *seen { "no longer exists".to_string() } else if *waited < Duration::from_secs(1) { "does not exist".to_string() } else { format!("did not appear within {}", human(*waited)) })]
     NotFound { id: AmiId, region: Region, waited: Duration, seen: bool },
     #[error(transparent)]
-    Ec2(#[from] Ec2Error),
+    Aws(#[from] AwsError),
 }
 
 /// What a timed-out wait saw last: a state, "not found", or no answer at all.
@@ -255,7 +255,7 @@ pub fn human(duration: Duration) -> String {
 /// answered is a configuration problem, not an outage: the first network
 /// failure then ends the wait (after the SDK's own retries).
 pub fn wait_for(
-    ec2: &dyn Ec2,
+    aws: &dyn Aws,
     region: &Region,
     id: &AmiId,
     options: &WaitOptions,
@@ -272,13 +272,13 @@ pub fn wait_for(
     loop {
         let elapsed = clock.now();
         polls += 1;
-        let delay = match ec2.poll_image(region, id, options.timeout.saturating_sub(elapsed)) {
-            Err(error) if !answered && matches!(error.kind, Ec2ErrorKind::Network | Ec2ErrorKind::Timeout) => {
+        let delay = match aws.poll_image(region, id, options.timeout.saturating_sub(elapsed)) {
+            Err(error) if !answered && matches!(error.kind, AwsErrorKind::Network | AwsErrorKind::Timeout) => {
                 return Err(error.into())
             }
             Err(error) if error.kind.is_transient() => {
                 // Throttling or a 5xx is EC2 answering, just not with the image.
-                answered |= matches!(error.kind, Ec2ErrorKind::Throttled | Ec2ErrorKind::Service);
+                answered |= matches!(error.kind, AwsErrorKind::Throttled | AwsErrorKind::Service);
                 failures += 1;
                 log::warn!("polling {id}: {error} (will retry)");
                 last_error = Some(error.to_string());
@@ -413,7 +413,7 @@ fn parse_duration_up_to(value: &str, max_seconds: u64) -> Result<Duration, Strin
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::FakeEc2;
+    use crate::testing::FakeAws;
     use std::cell::{Cell, RefCell};
     use ImageState::*;
 
@@ -493,8 +493,8 @@ mod tests {
     }
 
     /// A fake whose image follows a script of (from time, observation).
-    fn scripted(clock: &FakeClock, script: Vec<(u64, Option<ImageState>)>) -> FakeEc2<'_> {
-        FakeEc2::with_describe(move |_| {
+    fn scripted(clock: &FakeClock, script: Vec<(u64, Option<ImageState>)>) -> FakeAws<'_> {
+        FakeAws::with_describe(move |_| {
             let t = clock.now().as_secs();
             let (_, state) = script.iter().rev().find(|(from, _)| *from <= t).cloned().unwrap_or((0, None));
             Ok(state.map(|s| {
@@ -509,15 +509,15 @@ mod tests {
         WaitOptions { target: Target::State(target), mode, ..WaitOptions::until_available() }
     }
 
-    fn run(ec2: &FakeEc2<'_>, clock: &FakeClock, options: &WaitOptions) -> Result<Image, WaitError> {
-        wait_for(ec2, &region(), &ami(), options, clock, &mut |_, _| {})
+    fn run(aws: &FakeAws<'_>, clock: &FakeClock, options: &WaitOptions) -> Result<Image, WaitError> {
+        wait_for(aws, &region(), &ami(), options, clock, &mut |_, _| {})
     }
 
     #[test]
     fn pending_then_available_is_seen_within_a_second_early_on() {
         let clock = FakeClock::new();
-        let ec2 = scripted(&clock, vec![(0, Some(Pending)), (5, Some(Available))]);
-        let image = run(&ec2, &clock, &opts(Available, Mode::Smart)).unwrap();
+        let aws = scripted(&clock, vec![(0, Some(Pending)), (5, Some(Available))]);
+        let image = run(&aws, &clock, &opts(Available, Mode::Smart)).unwrap();
         assert_eq!(image.state, Available);
         assert_eq!(clock.now(), Duration::from_secs(5));
         assert!(clock.sleeps.borrow().iter().all(|d| *d >= MIN_INTERVAL));
@@ -526,8 +526,8 @@ mod tests {
     #[test]
     fn failure_during_the_wait_is_noticed_on_the_next_poll() {
         let clock = FakeClock::new();
-        let ec2 = scripted(&clock, vec![(0, Some(Pending)), (30, Some(Failed))]);
-        let err = run(&ec2, &clock, &opts(Available, Mode::Smart)).unwrap_err();
+        let aws = scripted(&clock, vec![(0, Some(Pending)), (30, Some(Failed))]);
+        let err = run(&aws, &clock, &opts(Available, Mode::Smart)).unwrap_err();
         assert!(matches!(err, WaitError::Unreachable { current: Failed, .. }), "{err}");
         assert!(clock.now() <= Duration::from_secs(34), "{:?}", clock.now());
     }
@@ -535,15 +535,15 @@ mod tests {
     #[test]
     fn already_failed_stops_at_once_unless_dumb() {
         let clock = FakeClock::new();
-        let ec2 = scripted(&clock, vec![(0, Some(Failed))]);
-        assert!(matches!(run(&ec2, &clock, &opts(Available, Mode::Smart)), Err(WaitError::Unreachable { .. })));
+        let aws = scripted(&clock, vec![(0, Some(Failed))]);
+        assert!(matches!(run(&aws, &clock, &opts(Available, Mode::Smart)), Err(WaitError::Unreachable { .. })));
         assert_eq!(clock.now(), Duration::ZERO);
-        assert_eq!(ec2.describe_calls(), 1);
+        assert_eq!(aws.describe_calls(), 1);
 
         let clock = FakeClock::new();
-        let ec2 = scripted(&clock, vec![(0, Some(Failed))]);
+        let aws = scripted(&clock, vec![(0, Some(Failed))]);
         let options = WaitOptions { timeout: Duration::from_secs(600), ..opts(Available, Mode::Dumb) };
-        let err = run(&ec2, &clock, &options).unwrap_err();
+        let err = run(&aws, &clock, &options).unwrap_err();
         assert!(matches!(&err, WaitError::TimedOut { last: Some(Failed), .. }), "{err}");
         assert_eq!(clock.now(), Duration::from_secs(600));
         assert!(err.to_string().contains("10m"), "{err}");
@@ -552,30 +552,30 @@ mod tests {
     #[test]
     fn backoff_grows_to_the_cap_and_never_below_a_second() {
         let clock = FakeClock::new();
-        let ec2 = scripted(&clock, vec![(0, Some(Pending)), (3600, Some(Available))]);
+        let aws = scripted(&clock, vec![(0, Some(Pending)), (3600, Some(Available))]);
         let options = WaitOptions { timeout: Duration::from_secs(7200), ..opts(Available, Mode::Smart) };
-        run(&ec2, &clock, &options).unwrap();
+        run(&aws, &clock, &options).unwrap();
         let sleeps = clock.sleeps.borrow();
         assert!(sleeps.iter().all(|d| *d >= MIN_INTERVAL && *d <= DEFAULT_INTERVAL));
         assert!(sleeps.windows(2).all(|w| w[1] >= w[0]), "delays never shrink while pending");
         assert_eq!(*sleeps.last().unwrap(), DEFAULT_INTERVAL);
         // An hour at most 15 s apart after the first minutes: about 260 polls, not 3600.
-        assert!(ec2.describe_calls() < 300, "{}", ec2.describe_calls());
+        assert!(aws.describe_calls() < 300, "{}", aws.describe_calls());
     }
 
     #[test]
     fn an_image_not_visible_yet_is_waited_for() {
         let clock = FakeClock::new();
-        let ec2 = scripted(&clock, vec![(0, None), (4, Some(Pending)), (8, Some(Available))]);
-        assert!(run(&ec2, &clock, &opts(Available, Mode::Smart)).is_ok());
+        let aws = scripted(&clock, vec![(0, None), (4, Some(Pending)), (8, Some(Available))]);
+        assert!(run(&aws, &clock, &opts(Available, Mode::Smart)).is_ok());
     }
 
     #[test]
     fn not_found_gives_up_after_the_grace_period() {
         let clock = FakeClock::new();
-        let ec2 = scripted(&clock, vec![(0, None)]);
+        let aws = scripted(&clock, vec![(0, None)]);
         let options = WaitOptions { exist_timeout: Duration::from_secs(60), ..opts(Available, Mode::Smart) };
-        let err = run(&ec2, &clock, &options).unwrap_err();
+        let err = run(&aws, &clock, &options).unwrap_err();
         assert!(matches!(err, WaitError::NotFound { seen: false, .. }));
         assert!(clock.now() >= Duration::from_secs(60) && clock.now() < Duration::from_secs(70));
     }
@@ -583,93 +583,93 @@ mod tests {
     #[test]
     fn nowait_exist_gives_up_at_the_first_check() {
         let clock = FakeClock::new();
-        let ec2 = scripted(&clock, vec![(0, None)]);
+        let aws = scripted(&clock, vec![(0, None)]);
         let options = WaitOptions { nowait_exist: true, ..opts(Available, Mode::Smart) };
-        let err = run(&ec2, &clock, &options).unwrap_err();
+        let err = run(&aws, &clock, &options).unwrap_err();
         assert_eq!(err.to_string(), "image ami-12345678 does not exist (region us-east-1)");
-        assert_eq!(ec2.describe_calls(), 1);
+        assert_eq!(aws.describe_calls(), 1);
     }
 
     #[test]
     fn an_image_that_disappears_is_gone_in_smart_mode() {
         let clock = FakeClock::new();
-        let ec2 = scripted(&clock, vec![(0, Some(Pending)), (3, None)]);
-        let err = run(&ec2, &clock, &opts(Available, Mode::Smart)).unwrap_err();
+        let aws = scripted(&clock, vec![(0, Some(Pending)), (3, None)]);
+        let err = run(&aws, &clock, &opts(Available, Mode::Smart)).unwrap_err();
         assert!(matches!(err, WaitError::NotFound { seen: true, .. }), "{err}");
     }
 
     #[test]
     fn an_image_seen_and_then_gone_has_been_deregistered() {
         let clock = FakeClock::new();
-        let ec2 = scripted(&clock, vec![(0, Some(Available)), (5, Some(Deregistered)), (6, None)]);
-        let image = run(&ec2, &clock, &opts(Deregistered, Mode::Smart)).unwrap();
+        let aws = scripted(&clock, vec![(0, Some(Available)), (5, Some(Deregistered)), (6, None)]);
+        let image = run(&aws, &clock, &opts(Deregistered, Mode::Smart)).unwrap();
         assert_eq!(image.state, Deregistered);
         // Gone without the brief `deregistered` state being seen: still reached.
         let clock = FakeClock::new();
-        let ec2 = scripted(&clock, vec![(0, Some(Available)), (5, None)]);
-        assert_eq!(run(&ec2, &clock, &opts(Deregistered, Mode::Smart)).unwrap().state, Deregistered);
+        let aws = scripted(&clock, vec![(0, Some(Available)), (5, None)]);
+        assert_eq!(run(&aws, &clock, &opts(Deregistered, Mode::Smart)).unwrap().state, Deregistered);
         // Never seen at all: not found, as before.
         let clock = FakeClock::new();
-        let ec2 = scripted(&clock, vec![(0, None)]);
+        let aws = scripted(&clock, vec![(0, None)]);
         let options = WaitOptions { nowait_exist: true, ..opts(Deregistered, Mode::Smart) };
-        assert!(matches!(run(&ec2, &clock, &options), Err(WaitError::NotFound { seen: false, .. })));
+        assert!(matches!(run(&aws, &clock, &options), Err(WaitError::NotFound { seen: false, .. })));
     }
 
     #[test]
     fn a_disabled_image_enabled_again_becomes_available() {
         let clock = FakeClock::new();
-        let ec2 = scripted(&clock, vec![(0, Some(Disabled)), (20, Some(Available))]);
-        assert_eq!(run(&ec2, &clock, &opts(Available, Mode::Smart)).unwrap().state, Available);
+        let aws = scripted(&clock, vec![(0, Some(Disabled)), (20, Some(Available))]);
+        assert_eq!(run(&aws, &clock, &opts(Available, Mode::Smart)).unwrap().state, Available);
     }
 
     #[test]
     fn exists_is_reached_by_any_state() {
         let clock = FakeClock::new();
-        let ec2 = scripted(&clock, vec![(0, None), (2, Some(Failed))]);
+        let aws = scripted(&clock, vec![(0, None), (2, Some(Failed))]);
         let options = WaitOptions { target: Target::Exists, ..WaitOptions::until_available() };
-        assert_eq!(run(&ec2, &clock, &options).unwrap().state, Failed);
+        assert_eq!(run(&aws, &clock, &options).unwrap().state, Failed);
     }
 
     #[test]
     fn transient_errors_are_retried_and_others_end_the_wait() {
         let clock = FakeClock::new();
         let calls = Cell::new(0);
-        let ec2 = FakeEc2::with_describe(|_| {
+        let aws = FakeAws::with_describe(|_| {
             calls.set(calls.get() + 1);
             if calls.get() <= 3 {
-                Err(FakeEc2::error(Ec2ErrorKind::Throttled))
+                Err(FakeAws::error(AwsErrorKind::Throttled))
             } else {
                 let mut image = Image::new(ami(), region());
                 image.state = Available;
                 Ok(Some(image))
             }
         });
-        assert!(run(&ec2, &clock, &opts(Available, Mode::Smart)).is_ok());
+        assert!(run(&aws, &clock, &opts(Available, Mode::Smart)).is_ok());
         assert_eq!(
             *clock.sleeps.borrow(),
             vec![Duration::from_secs(1), Duration::from_secs(2), Duration::from_secs(4)]
         );
 
         let clock = FakeClock::new();
-        let ec2 = FakeEc2::with_describe(|_| Err(FakeEc2::error(Ec2ErrorKind::Denied)));
-        let err = run(&ec2, &clock, &opts(Available, Mode::Smart)).unwrap_err();
-        assert!(matches!(err, WaitError::Ec2(_)), "{err}");
+        let aws = FakeAws::with_describe(|_| Err(FakeAws::error(AwsErrorKind::Denied)));
+        let err = run(&aws, &clock, &opts(Available, Mode::Smart)).unwrap_err();
+        assert!(matches!(err, WaitError::Aws(_)), "{err}");
     }
 
     #[test]
     fn an_endpoint_that_goes_down_mid_wait_is_retried_until_the_timeout() {
         let clock = FakeClock::new();
-        let ec2 = FakeEc2::with_describe(|_| {
+        let aws = FakeAws::with_describe(|_| {
             if clock.now() < Duration::from_secs(10) {
                 let mut image = Image::new(ami(), region());
                 image.state = Pending;
                 Ok(Some(image))
             } else {
-                Err(FakeEc2::error(Ec2ErrorKind::Network))
+                Err(FakeAws::error(AwsErrorKind::Network))
             }
         });
         let options = WaitOptions { timeout: Duration::from_secs(120), ..opts(Available, Mode::Smart) };
-        let err = run(&ec2, &clock, &options).unwrap_err();
+        let err = run(&aws, &clock, &options).unwrap_err();
         assert!(matches!(&err, WaitError::TimedOut { last: Some(Pending), last_error: Some(_), .. }), "{err}");
         assert!(err.to_string().contains("last error: DescribeImages"), "{err}");
         assert_eq!(clock.now(), Duration::from_secs(120));
@@ -678,9 +678,9 @@ mod tests {
     #[test]
     fn an_endpoint_never_reached_ends_the_wait_at_once() {
         let clock = FakeClock::new();
-        let ec2 = FakeEc2::with_describe(|_| Err(FakeEc2::error(Ec2ErrorKind::Network)));
-        let err = run(&ec2, &clock, &opts(Available, Mode::Smart)).unwrap_err();
-        assert!(matches!(err, WaitError::Ec2(_)), "{err}");
+        let aws = FakeAws::with_describe(|_| Err(FakeAws::error(AwsErrorKind::Network)));
+        let err = run(&aws, &clock, &opts(Available, Mode::Smart)).unwrap_err();
+        assert!(matches!(err, WaitError::Aws(_)), "{err}");
         assert_eq!(clock.now(), Duration::ZERO);
     }
 

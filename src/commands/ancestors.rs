@@ -24,7 +24,7 @@ impl Plan {
     pub fn execute(self, ctx: &mut Context) -> Result<()> {
         let start = (ctx.region.clone(), self.image_id.clone());
         let tags_only = self.list.tags_only;
-        let found = fetch::ancestors(ctx.ec2, &start, self.max_depth, tags_only)?;
+        let found = fetch::ancestors(ctx.aws, &start, self.max_depth, tags_only)?;
         let chain = found.chain;
         if matches!(chain.ancestors.first(), Some(Ancestor::Missing { .. } | Ancestor::Recorded { .. })) {
             return Err(Error::ImageNotFound {

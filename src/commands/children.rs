@@ -155,7 +155,7 @@ impl Plan {
         let root = (ctx.region.clone(), self.image_id.clone());
         let regions = self.regions.resolve(ctx)?;
         let tags_only = self.list.tags_only;
-        let found = fetch::descendants(ctx.ec2, &root, &regions, self.depth, tags_only)?;
+        let found = fetch::descendants(ctx.aws, &root, &regions, self.depth, tags_only)?;
         let tree = found.tree;
         let root_node = tree.root();
         if root_node.image.is_none() && root_node.children.is_empty() && found.refused.is_empty() {

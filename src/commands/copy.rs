@@ -3,8 +3,8 @@
 
 use super::new_image::{dry_run_outcome, report_and_wait, report_dry_run, NewImageOptions, TAGS_PER_RESOURCE_MAX};
 use super::Context;
+use crate::aws::{ImageCopy, Tags};
 use crate::cli::CopyOptions;
-use crate::ec2::{ImageCopy, Tags};
 use crate::error::{Error, Result};
 use crate::ids::{AmiId, Region};
 use crate::image::Image;
@@ -96,7 +96,7 @@ impl Plan {
     pub fn execute(self, ctx: &mut Context) -> Result<()> {
         let source_region = self.source_region.clone().unwrap_or_else(|| ctx.region.clone());
         let dest_region = self.dest_region.clone().unwrap_or_else(|| ctx.region.clone());
-        let source = ctx.ec2.describe_image(&source_region, &self.source)?.ok_or_else(|| Error::ImageNotFound {
+        let source = ctx.aws.describe_image(&source_region, &self.source)?.ok_or_else(|| Error::ImageNotFound {
             what: "source image",
             id: self.source.clone(),
             region: source_region.clone(),
@@ -125,12 +125,12 @@ impl Plan {
         };
         if self.options.dry_run {
             let name = self.options.dry_run_name();
-            dry_run_outcome(ctx.ec2.copy_image(&request(&name, true)))?;
+            dry_run_outcome(ctx.aws.copy_image(&request(&name, true)))?;
             return report_dry_run(ctx, "CopyImage", &name, &dest_region, &tags);
         }
-        let ec2 = ctx.ec2;
+        let aws = ctx.aws;
         let (id, name) =
-            self.options.make(ec2, &dest_region, &tags, "CopyImage", |name| ec2.copy_image(&request(name, false)))?;
+            self.options.make(aws, &dest_region, &tags, "CopyImage", |name| aws.copy_image(&request(name, false)))?;
         log::info!("copied {} ({source_region}) to {id} ({dest_region}) named '{name}'", self.source);
         report_and_wait(ctx, &self.options, &id, &name, &dest_region, &tags)
     }

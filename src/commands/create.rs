@@ -3,8 +3,8 @@
 
 use super::new_image::{dry_run_outcome, report_and_wait, report_dry_run, NewImageOptions};
 use super::Context;
+use crate::aws::NewImage;
 use crate::cli::CreateArgs;
-use crate::ec2::NewImage;
 use crate::error::{Error, Result};
 use crate::ids::InstanceId;
 use crate::lineage::{CreateTime, Lineage};
@@ -27,7 +27,7 @@ pub fn prepare(args: CreateArgs) -> Result<Plan> {
 impl Plan {
     pub fn execute(self, ctx: &mut Context) -> Result<()> {
         let region = ctx.region.clone();
-        let instance = ctx.ec2.describe_instance(&region, &self.instance_id)?;
+        let instance = ctx.aws.describe_instance(&region, &self.instance_id)?;
         let source_image = instance.image_id.ok_or_else(|| {
             Error::Failed(format!("EC2 does not say which AMI instance {} was launched from", self.instance_id))
         })?;
@@ -49,13 +49,13 @@ impl Plan {
         };
         if self.options.dry_run {
             let name = self.options.dry_run_name();
-            dry_run_outcome(ctx.ec2.create_image(&region, &request(&name, true)))?;
+            dry_run_outcome(ctx.aws.create_image(&region, &request(&name, true)))?;
             return report_dry_run(ctx, "CreateImage", &name, &region, &tags);
         }
-        let ec2 = ctx.ec2;
+        let aws = ctx.aws;
         let (id, name) = self
             .options
-            .make(ec2, &region, &tags, "CreateImage", |name| ec2.create_image(&region, &request(name, false)))?;
+            .make(aws, &region, &tags, "CreateImage", |name| aws.create_image(&region, &request(name, false)))?;
         log::info!("created {id} named '{name}' from {}", self.instance_id);
         report_and_wait(ctx, &self.options, &id, &name, &region, &tags)
     }

@@ -2,8 +2,8 @@
 
 use serde::Serialize;
 
+use crate::aws::Tags;
 use crate::cli::Column;
-use crate::ec2::Tags;
 use crate::ids::{AmiId, InstanceId, Region};
 use crate::image::{AncestryEntry, Image, ImageState};
 use crate::lineage::graph::{created_from, parent_of, Key, Link, Origin};

@@ -24,9 +24,9 @@ use std::cell::RefCell;
 use std::fmt::Display;
 use std::io::Write;
 
+use crate::aws::{Aws, ConnectOptions, SdkAws};
 use crate::cli::{Command, GlobalArgs};
 use crate::credentials;
-use crate::ec2::{ConnectOptions, Ec2, SdkEc2};
 use crate::error::{Error, Result};
 use crate::ids::Region;
 use crate::logging;
@@ -34,7 +34,11 @@ use crate::output::OutputFormat;
 
 /// What a command runs with once arguments are valid and EC2 is connected.
 pub struct Context<'a> {
-    pub ec2: &'a dyn Ec2,
+    /// The AWS handle of the account the credentials belong to: every
+    /// question to AWS goes through it. Several accounts later are several
+    /// handles (each its own `SdkAws`, with its regions' clients and pacing)
+    /// beside this one; commands need not change to keep using it.
+    pub aws: &'a dyn Aws,
     /// The region in use (flag, environment, credential file or profile).
     pub region: Region,
     pub output: OutputFormat,
@@ -89,7 +93,7 @@ impl RegionChoice {
     pub fn resolve(&self, ctx: &Context) -> Result<Vec<Region>> {
         if self.all {
             // Each region once, whatever EC2's answer says.
-            let mut regions = ctx.ec2.regions(false)?;
+            let mut regions = ctx.aws.regions(false)?;
             regions.sort();
             regions.dedup();
             Ok(regions)
@@ -145,7 +149,7 @@ impl Plan {
 /// Resolve credentials, region and endpoints from the flags, the environment
 /// and the AWS files (checked first: bad input is exit 2 before any call),
 /// and build the EC2 client every command uses. Returns it with the region in use.
-pub fn connect(global: &GlobalArgs) -> Result<(SdkEc2, Region)> {
+pub fn connect(global: &GlobalArgs) -> Result<(SdkAws, Region)> {
     credentials::check_environment_is_text(|name| std::env::var_os(name))?;
     let env = |name: &str| std::env::var(name).ok();
     let auth = credentials::resolve(global.region.as_ref(), global.profile.as_deref(), env)?;
@@ -161,7 +165,7 @@ pub fn connect(global: &GlobalArgs) -> Result<(SdkEc2, Region)> {
             None => (None, false),
         },
     };
-    Ok(SdkEc2::connect(ConnectOptions {
+    Ok(SdkAws::connect(ConnectOptions {
         auth,
         endpoint_url: endpoint_url.as_deref(),
         endpoint_for_all_services,

@@ -6,8 +6,8 @@ use serde::Serialize;
 
 use super::waiton::wait_with_progress;
 use super::Context;
+use crate::aws::{Aws, AwsError, AwsErrorKind, Tags};
 use crate::cli::NewImageArgs;
-use crate::ec2::{Ec2, Ec2Error, Ec2ErrorKind, Tags};
 use crate::error::{Error, Result};
 use crate::ids::{AmiId, Region};
 use crate::lineage::{self, check_user_tags, merge_user_tags, CreateTime, Lineage};
@@ -112,11 +112,11 @@ impl NewImageOptions {
     /// is looked for again, with backoff, for up to about half a minute.
     pub fn make(
         &self,
-        ec2: &dyn Ec2,
+        aws: &dyn Aws,
         region: &Region,
         tags: &Tags,
         action: &'static str,
-        mut make: impl FnMut(&str) -> std::result::Result<AmiId, Ec2Error>,
+        mut make: impl FnMut(&str) -> std::result::Result<AmiId, AwsError>,
     ) -> Result<(AmiId, String)> {
         // From the moment a request is sent, an interrupt must say an image may exist.
         let make = |name: &str| {
@@ -141,8 +141,8 @@ impl NewImageOptions {
             let mut pauses = ADOPT_BACKOFF.iter().map(|s| std::time::Duration::from_secs(*s));
             loop {
                 let holder = match &named_by_ec2 {
-                    Some(id) => ec2.describe_image(region, id)?,
-                    None => ec2.own_image_named(region, name)?,
+                    Some(id) => aws.describe_image(region, id)?,
+                    None => aws.own_image_named(region, name)?,
                 };
                 if let Some(image) = holder {
                     return Ok(ours(&image).then_some(image.id));
@@ -169,9 +169,9 @@ struct NewImageReport<'a> {
 }
 
 /// The outcome of a DryRun request: "would succeed" is EC2's answer as an error.
-pub fn dry_run_outcome(result: std::result::Result<AmiId, Ec2Error>) -> Result<()> {
+pub fn dry_run_outcome(result: std::result::Result<AmiId, AwsError>) -> Result<()> {
     match result {
-        Err(e) if e.kind == Ec2ErrorKind::DryRunSucceeded => Ok(()),
+        Err(e) if e.kind == AwsErrorKind::DryRunSucceeded => Ok(()),
         Err(e) => Err(e.into()),
         Ok(id) => Err(Error::Failed(format!("EC2 ignored the dry run and made image {id}"))),
     }

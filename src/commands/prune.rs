@@ -107,9 +107,9 @@ impl Plan {
         apply: bool,
         plan_out: Option<&std::path::Path>,
     ) -> Result<()> {
-        let account = ctx.ec2.account_id()?;
+        let account = ctx.aws.account_id()?;
         let now = OffsetDateTime::now_utc();
-        let planned = gather::plan(ctx.ec2, &ctx.region, regions, scope, rules, now);
+        let planned = gather::plan(ctx.aws, &ctx.region, regions, scope, rules, now);
         let made = Made {
             account: &account,
             regions,
@@ -183,7 +183,7 @@ impl Plan {
                 )));
             }
         }
-        let account = ctx.ec2.account_id()?;
+        let account = ctx.aws.account_id()?;
         if account != plan.account {
             return Err(Error::Usage(format!(
                 "the plan is for account {}, and the credentials in use are for account {account}; nothing deleted",
@@ -209,7 +209,7 @@ impl Plan {
         mut write_error: Option<std::io::Error>,
     ) -> Result<()> {
         let table = ctx.output == OutputFormat::Table;
-        let current = match apply::Current::read(ctx.ec2, settings) {
+        let current = match apply::Current::read(ctx.aws, settings) {
             Ok(current) => current,
             Err((region, error)) => {
                 if !table {
@@ -237,7 +237,7 @@ impl Plan {
             if table && !self.no_header && !deletions.is_empty() {
                 emit(&columns.line("RESULT", "IMAGE", "REGION", "NAME", "DETAIL"));
             }
-            apply::apply(ctx.ec2, deletions, &current, settings, &mut |done| {
+            apply::apply(ctx.aws, deletions, &current, settings, &mut |done| {
                 if table {
                     emit(&result_line(&columns, done));
                 }
@@ -544,7 +544,7 @@ fn save(path: &std::path::Path, doc: &PlanDoc) -> Result<()> {
     Ok(())
 }
 
-fn unread_error(unread: &[(Region, crate::ec2::Ec2Error)]) -> Result<()> {
+fn unread_error(unread: &[(Region, crate::aws::AwsError)]) -> Result<()> {
     if unread.is_empty() {
         return Ok(());
     }

@@ -3,8 +3,8 @@
 use serde::Serialize;
 
 use super::Context;
+use crate::aws::{AwsErrorKind, Tags};
 use crate::cli::TagArgs;
-use crate::ec2::{Ec2ErrorKind, Tags};
 use crate::error::{Error, Result};
 use crate::ids::{AmiId, InstanceId, Region};
 use crate::image::Image;
@@ -129,7 +129,7 @@ impl Plan {
     pub fn execute(self, ctx: &mut Context) -> Result<()> {
         let region = ctx.region.clone();
         let lineage = if self.from_api {
-            let image = ctx.ec2.describe_image(&region, &self.image_id)?.ok_or_else(|| Error::ImageNotFound {
+            let image = ctx.aws.describe_image(&region, &self.image_id)?.ok_or_else(|| Error::ImageNotFound {
                 what: "image",
                 id: self.image_id.clone(),
                 region: region.clone(),
@@ -148,9 +148,9 @@ impl Plan {
             warn_if_unknown_region(ctx, &lineage.source_region);
         }
         let tags = lineage.to_tags();
-        match ctx.ec2.create_tags(&region, &self.image_id, &tags, self.dry_run) {
+        match ctx.aws.create_tags(&region, &self.image_id, &tags, self.dry_run) {
             Ok(()) => {}
-            Err(e) if self.dry_run && e.kind == Ec2ErrorKind::DryRunSucceeded => {
+            Err(e) if self.dry_run && e.kind == AwsErrorKind::DryRunSucceeded => {
                 ctx.note(format!("dry run: CreateTags would succeed; nothing was set on {}", self.image_id));
             }
             Err(e) => return Err(e.into()),
@@ -173,7 +173,7 @@ impl Plan {
 /// A well-formed region EC2 does not list (`us-east-7`) is accepted, since
 /// partitions differ, but a walk through the link will find nothing: say so.
 fn warn_if_unknown_region(ctx: &Context, region: &Region) {
-    match ctx.ec2.regions(true) {
+    match ctx.aws.regions(true) {
         Ok(known) if !known.contains(region) => ctx.note(format!(
             "warning: {region} is not a region EC2 lists; 'amitools ancestors' will show this link's parent as not found"
         )),

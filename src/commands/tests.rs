@@ -11,7 +11,7 @@ use super::{prepare, Context};
 use crate::cli::Cli;
 use crate::error::ExitCode;
 use crate::image::ImageReference;
-use crate::testing::{id, made, region, FakeEc2};
+use crate::testing::{id, made, region, FakeAws};
 
 /// What a run printed and how it ended.
 struct Ran {
@@ -20,12 +20,12 @@ struct Ran {
     err: String,
 }
 
-fn run(fake: &FakeEc2, args: &[&str]) -> Ran {
+fn run(fake: &FakeAws, args: &[&str]) -> Ran {
     let cli = Cli::try_parse_from(std::iter::once("amitools").chain(args.iter().copied())).expect("valid arguments");
     let (mut out, mut err) = (Vec::new(), Vec::new());
     let result = prepare(cli.command).and_then(|plan| {
         let mut ctx = Context {
-            ec2: fake,
+            aws: fake,
             region: region("us-east-1"),
             output: cli.global.output,
             out: &mut out,
@@ -46,8 +46,8 @@ fn run(fake: &FakeEc2, args: &[&str]) -> Ran {
 }
 
 /// 1 <- 2 <- 3 in us-east-1, as `create` leaves them; 1 has no parent.
-fn chain() -> FakeEc2<'static> {
-    FakeEc2::with_images([
+fn chain() -> FakeAws<'static> {
+    FakeAws::with_images([
         made("us-east-1", 1, None),
         made("us-east-1", 2, Some(("us-east-1", 1))),
         made("us-east-1", 3, Some(("us-east-1", 2))),
@@ -106,7 +106,7 @@ fn a_region_that_refuses_is_a_warning_even_with_q_and_exit_1() {
 }
 
 /// Old images of family web, one of them in a launch template.
-fn old_web_images() -> FakeEc2<'static> {
+fn old_web_images() -> FakeAws<'static> {
     let now = time::OffsetDateTime::now_utc();
     let images = (1..=4).map(|n| {
         let mut image = made("us-east-1", n, None);
@@ -116,7 +116,7 @@ fn old_web_images() -> FakeEc2<'static> {
         image.usage.protection = Some("disabled".into());
         image
     });
-    let mut fake = FakeEc2::with_images(images);
+    let mut fake = FakeAws::with_images(images);
     fake.references = vec![ImageReference {
         image_id: id(1),
         resource_type: "ec2:Instance".into(),
@@ -191,7 +191,7 @@ fn prune_apply_reports_each_deletion() {
 #[test]
 fn prune_keeps_what_it_cannot_check_and_exits_1() {
     let mut fake = old_web_images();
-    fake.references_error = Some(crate::ec2::Ec2ErrorKind::Denied);
+    fake.references_error = Some(crate::aws::AwsErrorKind::Denied);
     let ran = run(&fake, &["prune", "--keep", "1", "--apply"]);
     assert_eq!(ran.code, ExitCode::Failure);
     assert!(fake.deregistered.borrow().is_empty());
@@ -217,7 +217,7 @@ fn a_start_without_a_source_is_its_own_root() {
 
 #[test]
 fn a_missing_parent_is_the_last_row() {
-    let fake = FakeEc2::with_images([made("us-east-1", 2, Some(("us-east-1", 1)))]);
+    let fake = FakeAws::with_images([made("us-east-1", 2, Some(("us-east-1", 1)))]);
     let ran = run(&fake, &["ancestors", "-C", "image_id,name", "ami-00000002"]);
     assert_eq!(ran.code, ExitCode::Success);
     assert_eq!(ran.out, "IMAGE_ID       NAME\nami-00000002   -\nami-00000001   (not found)\n");
@@ -226,7 +226,7 @@ fn a_missing_parent_is_the_last_row() {
 
 #[test]
 fn a_lineage_loop_ends_with_exit_1() {
-    let fake = FakeEc2::with_images([
+    let fake = FakeAws::with_images([
         made("us-east-1", 1, Some(("us-east-1", 2))),
         made("us-east-1", 2, Some(("us-east-1", 1))),
     ]);
@@ -255,7 +255,7 @@ fn prune_descendants_of_considers_that_subtree_only() {
         image.creation_date = Some(now - time::Duration::days(100));
         image
     });
-    let fake = FakeEc2::with_images(images);
+    let fake = FakeAws::with_images(images);
     let ran = run(&fake, &["prune", "--descendants-of", "ami-00000002", "-o", "json"]);
     assert_eq!(ran.code, ExitCode::Success, "{}", ran.err);
     let plan: serde_json::Value = serde_json::from_str(&ran.out).unwrap();

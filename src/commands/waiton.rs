@@ -60,7 +60,7 @@ pub fn wait_with_progress(
         };
         line.show(&format!("{id}  {state}  (waiting for {target}, {})", human(elapsed)));
     };
-    let result = wait_for(ctx.ec2, region, id, options, &SystemClock::new(), &mut progress);
+    let result = wait_for(ctx.aws, region, id, options, &SystemClock::new(), &mut progress);
     line.clear();
     result
 }

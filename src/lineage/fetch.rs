@@ -16,7 +16,7 @@
 
 use std::collections::HashSet;
 
-use crate::ec2::{Ec2, Ec2Error, Ec2ErrorKind};
+use crate::aws::{Aws, AwsError, AwsErrorKind};
 use crate::ids::{AmiId, Region};
 use crate::image::AncestryEntry;
 use crate::lineage::graph::{descendants_tree, walk_ancestors, Chain, Index, Key, Tree, Walk};
@@ -37,15 +37,15 @@ const GENERATION_ROUNDS_MAX: u32 = 50;
 #[derive(Debug)]
 pub struct Ancestors {
     pub chain: Chain,
-    pub unreachable: Vec<(Region, Ec2Error)>,
+    pub unreachable: Vec<(Region, AwsError)>,
 }
 
 /// The ancestors of `start`, with EC2's ancestry record where EC2 has one.
 /// Only a failure in the start's own region is an error.
-pub fn ancestors(ec2: &dyn Ec2, start: &Key, max_depth: u32, tags_only: bool) -> Result<Ancestors, Ec2Error> {
+pub fn ancestors(aws: &dyn Aws, start: &Key, max_depth: u32, tags_only: bool) -> Result<Ancestors, AwsError> {
     let mut index = Index::default();
     let mut ancestry_available = true;
-    let mut unreachable: Vec<(Region, Ec2Error)> = Vec::new();
+    let mut unreachable: Vec<(Region, AwsError)> = Vec::new();
     loop {
         let (key, recorded) = match walk_ancestors(&index, start, max_depth, tags_only) {
             Walk::Done(chain) => return Ok(Ancestors { chain, unreachable }),
@@ -53,7 +53,7 @@ pub fn ancestors(ec2: &dyn Ec2, start: &Key, max_depth: u32, tags_only: bool) ->
         };
         let mut wanted = vec![key.clone()];
         if recorded && ancestry_available {
-            match recorded_chain(ec2, &key, max_depth as usize + 1) {
+            match recorded_chain(aws, &key, max_depth as usize + 1) {
                 Ok(entries) => {
                     for entry in entries {
                         wanted.push((entry.region.clone(), entry.id.clone()));
@@ -61,8 +61,8 @@ pub fn ancestors(ec2: &dyn Ec2, start: &Key, max_depth: u32, tags_only: bool) ->
                     }
                 }
                 // Not visible to you: DescribeImages will say the same.
-                Err(e) if e.kind == Ec2ErrorKind::NotFound => {}
-                Err(e) if matches!(e.kind, Ec2ErrorKind::Denied | Ec2ErrorKind::Unsupported) && key.0 == start.0 => {
+                Err(e) if e.kind == AwsErrorKind::NotFound => {}
+                Err(e) if matches!(e.kind, AwsErrorKind::Denied | AwsErrorKind::Unsupported) && key.0 == start.0 => {
                     log::info!("GetImageAncestry unavailable ({e}); following tags and SourceImageId image by image");
                     ancestry_available = false;
                 }
@@ -73,7 +73,7 @@ pub fn ancestors(ec2: &dyn Ec2, start: &Key, max_depth: u32, tags_only: bool) ->
         }
         wanted.retain(|k| !index.knows(k));
         wanted.dedup();
-        for (region, result) in ec2.find_images(&wanted) {
+        for (region, result) in aws.find_images(&wanted) {
             match result {
                 Ok(images) => images.into_iter().for_each(|image| index.insert(image)),
                 Err(error) if region == start.0 => return Err(error),
@@ -92,8 +92,8 @@ pub fn ancestors(ec2: &dyn Ec2, start: &Key, max_depth: u32, tags_only: bool) ->
 
 /// EC2's ancestry of `key`, continued past GetImageAncestry's 50 entries
 /// until `limit` entries, the root, or an answer that adds nothing new.
-fn recorded_chain(ec2: &dyn Ec2, key: &Key, limit: usize) -> Result<Vec<AncestryEntry>, Ec2Error> {
-    let mut entries: Vec<AncestryEntry> = ec2.image_ancestry(&key.0, &key.1)?;
+fn recorded_chain(aws: &dyn Aws, key: &Key, limit: usize) -> Result<Vec<AncestryEntry>, AwsError> {
+    let mut entries: Vec<AncestryEntry> = aws.image_ancestry(&key.0, &key.1)?;
     let mut seen: HashSet<AmiId> = entries.iter().map(|e| e.id.clone()).collect();
     while entries.len() >= ANCESTRY_MAX && entries.len() < limit {
         let Some(last) = entries.last() else { break };
@@ -102,10 +102,10 @@ fn recorded_chain(ec2: &dyn Ec2, key: &Key, limit: usize) -> Result<Vec<Ancestry
             break;
         }
         let region = last.source_image_region.clone().unwrap_or_else(|| last.region.clone());
-        let more = match ec2.image_ancestry(&region, &parent) {
+        let more = match aws.image_ancestry(&region, &parent) {
             Ok(more) => more,
             // The 51st image is gone or hidden: the walk shows it as such.
-            Err(e) if e.kind == Ec2ErrorKind::NotFound => break,
+            Err(e) if e.kind == AwsErrorKind::NotFound => break,
             Err(e) => return Err(e),
         };
         let before = entries.len();
@@ -121,19 +121,19 @@ fn recorded_chain(ec2: &dyn Ec2, key: &Key, limit: usize) -> Result<Vec<Ancestry
 #[derive(Debug)]
 pub struct Descendants {
     pub tree: Tree,
-    pub refused: Vec<(Region, Ec2Error)>,
+    pub refused: Vec<(Region, AwsError)>,
 }
 
 /// The descendants of `root` in `regions` (the root's region is always
 /// searched, and must answer; another region that refuses is skipped and
 /// reported in `refused`).
 pub fn descendants(
-    ec2: &dyn Ec2,
+    aws: &dyn Aws,
     root: &Key,
     regions: &[Region],
     depth: Option<u32>,
     tags_only: bool,
-) -> Result<Descendants, Ec2Error> {
+) -> Result<Descendants, AwsError> {
     let mut searched: Vec<Region> = vec![root.0.clone()];
     for region in regions {
         if !searched.contains(region) {
@@ -141,10 +141,10 @@ pub fn descendants(
         }
     }
     let mut index = Index::default();
-    let mut refused: Vec<(Region, Ec2Error)> = Vec::new();
+    let mut refused: Vec<(Region, AwsError)> = Vec::new();
     // Regions whose own images do not fit in one page: asked generation by generation.
     let mut large: Vec<Region> = Vec::new();
-    for (region, result) in ec2.own_images_in_one_page(&searched) {
+    for (region, result) in aws.own_images_in_one_page(&searched) {
         match result {
             Ok(Some(images)) => images.into_iter().for_each(|image| index.insert(image)),
             Ok(None) => large.push(region),
@@ -154,12 +154,12 @@ pub fn descendants(
     }
     // The root is often not the account's own (a public base image): look it up.
     if index.get(root).is_none() {
-        for (_, result) in ec2.find_images(std::slice::from_ref(root)) {
+        for (_, result) in aws.find_images(std::slice::from_ref(root)) {
             result?.into_iter().for_each(|image| index.insert(image));
         }
     }
     if !large.is_empty() {
-        walk_generations(ec2, &mut index, root, &mut large, &mut refused, depth, tags_only)?;
+        walk_generations(aws, &mut index, root, &mut large, &mut refused, depth, tags_only)?;
     }
     Ok(Descendants { tree: descendants_tree(&index, root, depth, tags_only), refused })
 }
@@ -167,21 +167,21 @@ pub fn descendants(
 /// Breadth-first from `root`: each round asks the `large` regions for the
 /// images made from the current generation, wherever that generation lives.
 fn walk_generations(
-    ec2: &dyn Ec2,
+    aws: &dyn Aws,
     index: &mut Index,
     root: &Key,
     large: &mut Vec<Region>,
-    refused: &mut Vec<(Region, Ec2Error)>,
+    refused: &mut Vec<(Region, AwsError)>,
     depth: Option<u32>,
     tags_only: bool,
-) -> Result<(), Ec2Error> {
+) -> Result<(), AwsError> {
     let mut placed: HashSet<Key> = HashSet::from([root.clone()]);
     let mut generation: Vec<Key> = vec![root.clone()];
     let mut level = 0u32;
     while !generation.is_empty() && depth.is_none_or(|d| level < d) && !large.is_empty() {
         if level >= GENERATION_ROUNDS_MAX {
             // A deep lineage: the rest costs less by reading these regions whole.
-            for (region, result) in ec2.own_images(large) {
+            for (region, result) in aws.own_images(large) {
                 match result {
                     Ok(images) => images.into_iter().for_each(|image| index.insert(image)),
                     Err(error) if region == root.0 => return Err(error),
@@ -193,7 +193,7 @@ fn walk_generations(
         let mut ids: Vec<AmiId> = generation.iter().map(|(_, id)| id.clone()).collect();
         ids.sort();
         ids.dedup();
-        for (region, result) in ec2.own_images_made_from(large, &ids, SOURCE_IMAGE, tags_only) {
+        for (region, result) in aws.own_images_made_from(large, &ids, SOURCE_IMAGE, tags_only) {
             match result {
                 Ok(images) => images.into_iter().for_each(|image| index.insert(image)),
                 Err(error) if region == root.0 => return Err(error),
@@ -226,7 +226,7 @@ mod tests {
     use super::*;
     use crate::image::Image;
     use crate::lineage::graph::{Ancestor, ChainEnd, Origin};
-    use crate::testing::{id, key, made, region, tagged, FakeEc2};
+    use crate::testing::{id, key, made, region, tagged, FakeAws};
 
     fn ids(chain: &Chain) -> Vec<String> {
         chain.ancestors.iter().map(|a| a.id().to_string()).collect()
@@ -255,70 +255,70 @@ mod tests {
 
     #[test]
     fn ancestors_cost_follows_the_chain_not_the_account() {
-        let ec2 = FakeEc2::with_images(deep_account());
-        let chain = ancestors(&ec2, &key("eu-west-1", 60), 1000, false).unwrap().chain;
+        let aws = FakeAws::with_images(deep_account());
+        let chain = ancestors(&aws, &key("eu-west-1", 60), 1000, false).unwrap().chain;
         assert_eq!(chain.ancestors.len(), 60);
         assert_eq!(chain.end, ChainEnd::Root);
         // Two ancestry calls (50 + 10 entries), one details round over both regions.
-        assert_eq!(ec2.ancestry_calls.get(), 2);
-        assert_eq!(ec2.bulk_calls.get(), 2);
-        assert_eq!(ec2.images_returned.get(), 60);
+        assert_eq!(aws.ancestry_calls.get(), 2);
+        assert_eq!(aws.bulk_calls.get(), 2);
+        assert_eq!(aws.images_returned.get(), 60);
         let Ancestor::Found { link: Some(link), .. } = &chain.ancestors[0] else { panic!() };
         assert_eq!(link.origin, Origin::Tag);
     }
 
     #[test]
     fn without_getimageancestry_parents_are_looked_up_by_id() {
-        for kind in [Ec2ErrorKind::Denied, Ec2ErrorKind::Unsupported] {
-            let mut ec2 = FakeEc2::with_images(deep_account());
-            ec2.ancestry_error = Some(kind);
+        for kind in [AwsErrorKind::Denied, AwsErrorKind::Unsupported] {
+            let mut aws = FakeAws::with_images(deep_account());
+            aws.ancestry_error = Some(kind);
             let with =
-                ancestors(&FakeEc2::with_images(deep_account()), &key("eu-west-1", 60), 1000, false).unwrap().chain;
-            let chain = ancestors(&ec2, &key("eu-west-1", 60), 1000, false).unwrap().chain;
+                ancestors(&FakeAws::with_images(deep_account()), &key("eu-west-1", 60), 1000, false).unwrap().chain;
+            let chain = ancestors(&aws, &key("eu-west-1", 60), 1000, false).unwrap().chain;
             assert_eq!(chain, with, "{kind:?}: the same rows");
-            assert_eq!(ec2.ancestry_calls.get(), 1, "{kind:?}: asked once, then not again");
-            assert_eq!(ec2.images_returned.get(), 60, "{kind:?}: never the account");
+            assert_eq!(aws.ancestry_calls.get(), 1, "{kind:?}: asked once, then not again");
+            assert_eq!(aws.images_returned.get(), 60, "{kind:?}: never the account");
         }
-        let mut ec2 = FakeEc2::with_images(deep_account());
-        ec2.ancestry_error = Some(Ec2ErrorKind::Service);
-        assert!(ancestors(&ec2, &key("eu-west-1", 60), 1000, false).is_err(), "other failures are failures");
+        let mut aws = FakeAws::with_images(deep_account());
+        aws.ancestry_error = Some(AwsErrorKind::Service);
+        assert!(ancestors(&aws, &key("eu-west-1", 60), 1000, false).is_err(), "other failures are failures");
     }
 
     #[test]
     fn a_parent_in_a_region_that_does_not_answer_ends_the_chain_as_not_found() {
-        let mut ec2 = FakeEc2::with_images(vec![
+        let mut aws = FakeAws::with_images(vec![
             made("us-east-1", 2, Some(("us-east-1", 1))),
             tagged("us-east-1", 3, Some(("us-east-7", 2))),
         ]);
-        ec2.refuse_regions = vec![region("us-east-7")];
-        let found = ancestors(&ec2, &key("us-east-1", 3), 1000, false).unwrap();
+        aws.refuse_regions = vec![region("us-east-7")];
+        let found = ancestors(&aws, &key("us-east-1", 3), 1000, false).unwrap();
         assert_eq!(ids(&found.chain), ["ami-00000003", "ami-00000002"]);
         assert_eq!(found.chain.end, ChainEnd::Missing);
         assert_eq!(found.unreachable.len(), 1);
         assert_eq!(found.unreachable[0].0, region("us-east-7"));
-        ec2.refuse_regions = vec![region("us-east-1")];
-        assert!(ancestors(&ec2, &key("us-east-1", 3), 1000, false).is_err(), "the start's region must answer");
+        aws.refuse_regions = vec![region("us-east-1")];
+        assert!(ancestors(&aws, &key("us-east-1", 3), 1000, false).is_err(), "the start's region must answer");
     }
 
     #[test]
     fn a_tag_that_disagrees_with_ec2_wins_and_the_walk_goes_on_from_it() {
         let mut retagged = made("us-east-1", 5, Some(("us-east-1", 3)));
         retagged.source_image_id = Some(id(4));
-        let ec2 = FakeEc2::with_images(vec![
+        let aws = FakeAws::with_images(vec![
             made("us-east-1", 1, None),
             made("us-east-1", 2, Some(("us-east-1", 1))),
             made("us-east-1", 3, Some(("us-east-1", 2))),
             made("us-east-1", 4, Some(("us-east-1", 1))),
             retagged,
         ]);
-        let chain = ancestors(&ec2, &key("us-east-1", 5), 1000, false).unwrap().chain;
+        let chain = ancestors(&aws, &key("us-east-1", 5), 1000, false).unwrap().chain;
         assert_eq!(ids(&chain), ["ami-00000005", "ami-00000003", "ami-00000002", "ami-00000001"]);
-        assert_eq!(ec2.ancestry_calls.get(), 2);
+        assert_eq!(aws.ancestry_calls.get(), 2);
     }
 
     #[test]
     fn descendants_form_a_tree_across_regions() {
-        let ec2 = FakeEc2::with_images(vec![
+        let aws = FakeAws::with_images(vec![
             made("us-east-1", 1, None),
             made("us-east-1", 2, Some(("us-east-1", 1))),
             made("us-east-1", 3, Some(("us-east-1", 1))),
@@ -337,22 +337,22 @@ mod tests {
         ]
         .map(|(d, s)| (d, s.to_string()));
         let regions = [region("us-east-1"), region("eu-west-1")];
-        let found = descendants(&ec2, &key("us-east-1", 1), &regions, None, false).unwrap();
+        let found = descendants(&aws, &key("us-east-1", 1), &regions, None, false).unwrap();
         assert_eq!(tree_ids(&found.tree), expected);
-        assert_eq!(ec2.bulk_calls.get(), 2, "small regions: one page each, the root among them");
+        assert_eq!(aws.bulk_calls.get(), 2, "small regions: one page each, the root among them");
 
         // The same account, too large for one page: generation by generation.
-        let mut ec2 = FakeEc2::with_images(ec2.images.borrow().values().cloned());
-        ec2.page_size = 1;
-        let found = descendants(&ec2, &key("us-east-1", 1), &regions, None, false).unwrap();
+        let mut aws = FakeAws::with_images(aws.images.borrow().values().cloned());
+        aws.page_size = 1;
+        let found = descendants(&aws, &key("us-east-1", 1), &regions, None, false).unwrap();
         assert_eq!(tree_ids(&found.tree), expected);
         // 2 first pages, the root's look-up, then 4 generations (the last
         // finds nothing) x 2 regions x 2 filters.
-        assert_eq!(ec2.bulk_calls.get(), 2 + 1 + 4 * 2 * 2);
+        assert_eq!(aws.bulk_calls.get(), 2 + 1 + 4 * 2 * 2);
 
-        let shallow = descendants(&ec2, &key("us-east-1", 1), &regions, Some(1), false).unwrap();
+        let shallow = descendants(&aws, &key("us-east-1", 1), &regions, Some(1), false).unwrap();
         assert_eq!(shallow.tree.count(), 3);
-        let only_here = descendants(&ec2, &key("us-east-1", 1), &regions[..1], None, false).unwrap();
+        let only_here = descendants(&aws, &key("us-east-1", 1), &regions[..1], None, false).unwrap();
         assert_eq!(only_here.tree.count(), 4);
     }
 
@@ -362,13 +362,13 @@ mod tests {
         for n in 2..=7_501 {
             images.push(made("us-east-1", n, Some(("us-east-1", n - 1))));
         }
-        let mut ec2 = FakeEc2::with_images(images);
-        ec2.page_size = 100;
-        let found = descendants(&ec2, &key("us-east-1", 1), &[region("us-east-1")], None, false).unwrap();
+        let mut aws = FakeAws::with_images(images);
+        aws.page_size = 100;
+        let found = descendants(&aws, &key("us-east-1", 1), &[region("us-east-1")], None, false).unwrap();
         assert_eq!(found.tree.count(), 7_501);
         // A first page, the root's look-up, 50 rounds of 2 queries, then 8
         // pages of the whole region: not 2 x 7,500 generation queries.
-        assert_eq!(ec2.bulk_calls.get(), 1 + 1 + 50 * 2 + 8);
+        assert_eq!(aws.bulk_calls.get(), 1 + 1 + 50 * 2 + 8);
     }
 
     #[test]
@@ -376,32 +376,32 @@ mod tests {
         let mut copy = tagged("us-east-1", 2, None);
         copy.source_image_id = Some(id(1));
         for page_size in [1000, 0] {
-            let mut ec2 = FakeEc2::with_images(vec![tagged("us-east-1", 1, None), copy.clone()]);
-            ec2.page_size = page_size;
+            let mut aws = FakeAws::with_images(vec![tagged("us-east-1", 1, None), copy.clone()]);
+            aws.page_size = page_size;
             let regions = [region("us-east-1")];
-            let tree = descendants(&ec2, &key("us-east-1", 1), &regions, None, false).unwrap().tree;
+            let tree = descendants(&aws, &key("us-east-1", 1), &regions, None, false).unwrap().tree;
             assert_eq!(tree.children_of(tree.root()).next().unwrap().origin, Some(Origin::Ec2));
-            assert_eq!(descendants(&ec2, &key("us-east-1", 1), &regions, None, true).unwrap().tree.count(), 1);
+            assert_eq!(descendants(&aws, &key("us-east-1", 1), &regions, None, true).unwrap().tree.count(), 1);
         }
     }
 
     #[test]
     fn a_refusing_region_is_skipped_and_reported_unless_it_is_the_roots() {
-        let mut ec2 =
-            FakeEc2::with_images(vec![made("us-east-1", 1, None), made("us-east-1", 2, Some(("us-east-1", 1)))]);
-        ec2.refuse_regions = vec![region("ap-south-1")];
+        let mut aws =
+            FakeAws::with_images(vec![made("us-east-1", 1, None), made("us-east-1", 2, Some(("us-east-1", 1)))]);
+        aws.refuse_regions = vec![region("ap-south-1")];
         let regions = [region("us-east-1"), region("ap-south-1")];
-        let found = descendants(&ec2, &key("us-east-1", 1), &regions, None, false).unwrap();
+        let found = descendants(&aws, &key("us-east-1", 1), &regions, None, false).unwrap();
         assert_eq!(found.tree.count(), 2);
         assert_eq!(found.refused.len(), 1);
         assert_eq!(found.refused[0].0, region("ap-south-1"));
-        assert!(descendants(&ec2, &key("ap-south-1", 1), &regions, None, false).is_err());
+        assert!(descendants(&aws, &key("ap-south-1", 1), &regions, None, false).is_err());
     }
 
     #[test]
     fn a_missing_root_still_shows_its_children() {
-        let ec2 = FakeEc2::with_images(vec![made("us-east-1", 2, Some(("us-east-1", 1)))]);
-        let found = descendants(&ec2, &key("us-east-1", 1), &[region("us-east-1")], None, false).unwrap();
+        let aws = FakeAws::with_images(vec![made("us-east-1", 2, Some(("us-east-1", 1)))]);
+        let found = descendants(&aws, &key("us-east-1", 1), &[region("us-east-1")], None, false).unwrap();
         assert!(found.tree.root().image.is_none());
         assert_eq!(found.tree.count(), 2);
     }

@@ -8,7 +8,7 @@ use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 
-pub use crate::ec2::ImageKey as Key;
+pub use crate::aws::ImageKey as Key;
 use crate::ids::{AmiId, Region};
 use crate::image::{AncestryEntry, Image};
 use crate::lineage::{CreateTime, RecordedLineage};
@@ -336,7 +336,7 @@ pub fn created_from(image: &Image, recorded: &RecordedLineage) -> Option<CreateT
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ec2::Tags;
+    use crate::aws::Tags;
     use crate::testing::{id, key, region, tagged};
 
     fn ids(chain: &Chain) -> Vec<String> {

@@ -23,7 +23,7 @@ use time::OffsetDateTime;
 
 use super::gather::{cheap_rows, uses_of, Scope};
 use super::rules::{self, Action, Reason, Rules, Use};
-use crate::ec2::{Ec2, Ec2Error, Ec2ErrorKind, ImageKey};
+use crate::aws::{Aws, AwsError, AwsErrorKind, ImageKey};
 use crate::ids::Region;
 use crate::image::{Image, SnapshotOutcome};
 
@@ -128,9 +128,9 @@ pub struct Current {
 impl Current {
     /// List the plan's regions' own images and decide on them again. An
     /// error in any region is the error: the family rule cannot be checked.
-    pub fn read(ec2: &dyn Ec2, settings: &Settings) -> Result<Current, (Region, Ec2Error)> {
+    pub fn read(aws: &dyn Aws, settings: &Settings) -> Result<Current, (Region, AwsError)> {
         let mut all_own: Vec<Image> = Vec::new();
-        for (region, result) in ec2.own_images(&with_deletion_regions(settings.regions, &[])) {
+        for (region, result) in aws.own_images(&with_deletion_regions(settings.regions, &[])) {
             all_own.extend(result.map_err(|error| (region, error))?);
         }
         let names = all_own.iter().map(|i| ((i.region.clone(), i.id.clone()), i.name.clone())).collect();
@@ -168,7 +168,7 @@ fn with_deletion_regions(regions: &[Region], deletions: &[Deletion]) -> Vec<Regi
 /// Delete `deletions` (in order), reporting each as it is done. Stops early
 /// when `settings.stop` says so: the deletions not in the result were not started.
 pub fn apply(
-    ec2: &dyn Ec2,
+    aws: &dyn Aws,
     deletions: &[Deletion],
     current: &Current,
     settings: &Settings,
@@ -185,7 +185,7 @@ pub fn apply(
             }
             let mut stopped = false;
             let outcomes =
-                group_outcomes(ec2, region, &regions, group, current, settings, &mut deregistered_before, &mut stopped);
+                group_outcomes(aws, region, &regions, group, current, settings, &mut deregistered_before, &mut stopped);
             for finished in outcomes {
                 report(&finished);
                 done.push(finished);
@@ -202,7 +202,7 @@ pub fn apply(
 /// (and returns the outcomes so far) when asked to stop between two deletions.
 #[allow(clippy::too_many_arguments)]
 fn group_outcomes(
-    ec2: &dyn Ec2,
+    aws: &dyn Aws,
     region: &Region,
     regions: &[Region],
     group: &[&Deletion],
@@ -221,14 +221,14 @@ fn group_outcomes(
         group.iter().map(|d| finished(d, current.name(&d.key), Outcome::Failed { error: why.clone() })).collect()
     };
     let mut now_seen: HashMap<ImageKey, Image> = HashMap::new();
-    for (_, result) in ec2.find_images(&keys) {
+    for (_, result) in aws.find_images(&keys) {
         match result {
             Ok(images) => now_seen.extend(images.into_iter().map(|i| ((i.region.clone(), i.id.clone()), i))),
             Err(error) => return failed_all(format!("not deleted, the image could not be re-checked: {error}")),
         }
     }
     let mut pending: Vec<Image> = Vec::new();
-    for (pending_region, result) in ec2.own_pending_images(regions) {
+    for (pending_region, result) in aws.own_pending_images(regions) {
         match result {
             Ok(images) => pending.extend(images),
             Err(error) => {
@@ -243,7 +243,7 @@ fn group_outcomes(
         .filter(|k| now_seen.contains_key(*k) && matches!(current.verdicts.get(*k), Some(None)))
         .cloned()
         .collect();
-    let uses = if to_ask.is_empty() { HashMap::new() } else { uses_of(ec2, &to_ask) };
+    let uses = if to_ask.is_empty() { HashMap::new() } else { uses_of(aws, &to_ask) };
     let now = (settings.now)();
     let mut outcomes = Vec::with_capacity(group.len());
     for deletion in group {
@@ -292,7 +292,7 @@ fn group_outcomes(
             return outcomes;
         }
         *deregistered_before = true;
-        let outcome = deregister(ec2, region, image, settings.keep_snapshots);
+        let outcome = deregister(aws, region, image, settings.keep_snapshots);
         outcomes.push(finished(deletion, name, outcome));
     }
     outcomes
@@ -303,10 +303,10 @@ fn group_outcomes(
 /// SDK retried was deregistered by this run's first attempt, whose answer —
 /// with each snapshot's result — was lost: this run's deletion, snapshots'
 /// fate unknown. Not found at the first attempt: someone else's.
-fn deregister(ec2: &dyn Ec2, region: &Region, image: &Image, keep_snapshots: bool) -> Outcome {
-    match ec2.deregister_image(region, &image.id, !keep_snapshots) {
+fn deregister(aws: &dyn Aws, region: &Region, image: &Image, keep_snapshots: bool) -> Outcome {
+    match aws.deregister_image(region, &image.id, !keep_snapshots) {
         Ok(snapshots) => Outcome::Deleted { snapshots, answer_lost: false },
-        Err(error) if error.kind == Ec2ErrorKind::NotFound && error.attempts > 1 => Outcome::Deleted {
+        Err(error) if error.kind == AwsErrorKind::NotFound && error.attempts > 1 => Outcome::Deleted {
             snapshots: if keep_snapshots {
                 Vec::new()
             } else {
@@ -319,7 +319,7 @@ fn deregister(ec2: &dyn Ec2, region: &Region, image: &Image, keep_snapshots: boo
             },
             answer_lost: true,
         },
-        Err(error) if error.kind == Ec2ErrorKind::NotFound => Outcome::Gone,
+        Err(error) if error.kind == AwsErrorKind::NotFound => Outcome::Gone,
         Err(error) => Outcome::Failed { error: error.to_string() },
     }
 }
@@ -327,10 +327,10 @@ fn deregister(ec2: &dyn Ec2, region: &Region, image: &Image, keep_snapshots: boo
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ec2::Ec2ErrorKind;
+    use crate::aws::AwsErrorKind;
     use crate::image::ImageReference;
     use crate::prune::rules::FamilyKind;
-    use crate::testing::{key, made, FakeEc2, OWN_ACCOUNT};
+    use crate::testing::{key, made, FakeAws, OWN_ACCOUNT};
     use std::cell::{Cell, RefCell};
     use time::macros::datetime;
 
@@ -360,11 +360,11 @@ mod tests {
     }
 
     /// The fake with images 1..=n and the newest one (100) that the family rule keeps.
-    fn fake_with(images: impl IntoIterator<Item = u32>) -> FakeEc2<'static> {
-        FakeEc2::with_images(images.into_iter().chain([100]).map(image))
+    fn fake_with(images: impl IntoIterator<Item = u32>) -> FakeAws<'static> {
+        FakeAws::with_images(images.into_iter().chain([100]).map(image))
     }
 
-    fn run_stopping(fake: &FakeEc2, deletions: &[Deletion], stop_after: usize) -> (Vec<Done>, usize) {
+    fn run_stopping(fake: &FakeAws, deletions: &[Deletion], stop_after: usize) -> (Vec<Done>, usize) {
         let rules = rules();
         let pauses = RefCell::new(0);
         let regions = [crate::testing::region("us-east-1"), crate::testing::region("eu-west-1")];
@@ -393,7 +393,7 @@ mod tests {
         (done, pauses)
     }
 
-    fn run(fake: &FakeEc2, deletions: &[Deletion]) -> (Vec<Done>, usize) {
+    fn run(fake: &FakeAws, deletions: &[Deletion]) -> (Vec<Done>, usize) {
         run_stopping(fake, deletions, usize::MAX)
     }
 
@@ -442,7 +442,7 @@ mod tests {
     /// and so does an image that is too young today.
     #[test]
     fn the_family_and_age_rules_are_checked_again() {
-        let mut fake = FakeEc2::with_images((1..=3).map(image));
+        let mut fake = FakeAws::with_images((1..=3).map(image));
         let mut young = image(4);
         young.name = Some("db-1700000004-123456789012345".into());
         young.creation_date = Some(NOW - time::Duration::hours(2));
@@ -492,7 +492,7 @@ mod tests {
     #[test]
     fn unknown_uses_fail_and_delete_nothing() {
         let mut fake = fake_with(1..=3);
-        fake.references_error = Some(Ec2ErrorKind::Denied);
+        fake.references_error = Some(AwsErrorKind::Denied);
         let (done, _) = run(&fake, &[deletion(1), deletion(2)]);
         assert!(done.iter().all(Done::failed));
         assert!(fake.deregistered.borrow().is_empty());

@@ -9,7 +9,7 @@ use time::OffsetDateTime;
 
 use super::recycle::{recovery_of, Recovery};
 use super::rules::{self, Action, Row, Rules, Surroundings, Use};
-use crate::ec2::{Ec2, Ec2Error, ImageKey};
+use crate::aws::{Aws, AwsError, ImageKey};
 use crate::ids::{AmiId, Region};
 use crate::image::{Image, ImageReference};
 use crate::lineage::graph::{descendants_tree, Index};
@@ -46,12 +46,12 @@ pub struct Planned {
     /// Regions whose images could not be listed: nothing in them was
     /// considered, and no image anywhere was deleted (a pending copy there
     /// could come from any of them).
-    pub unread: Vec<(Region, Ec2Error)>,
+    pub unread: Vec<(Region, AwsError)>,
 }
 
 /// Make the plan for `regions`; `home` is the region in use (where --descendants-of's image is).
 pub fn plan(
-    ec2: &dyn Ec2,
+    aws: &dyn Aws,
     home: &Region,
     regions: &[Region],
     scope: &Scope,
@@ -60,7 +60,7 @@ pub fn plan(
 ) -> Planned {
     let mut all_own: Vec<Image> = Vec::new();
     let mut unread = Vec::new();
-    for (region, result) in ec2.own_images(regions) {
+    for (region, result) in aws.own_images(regions) {
         match result {
             Ok(images) => all_own.extend(images),
             Err(error) => unread.push((region, error)),
@@ -75,11 +75,11 @@ pub fn plan(
             let why = format!("{region} could not be read, pending copies there are unknown: {error}");
             candidates.into_iter().map(|key| (key, Use::Unchecked(why.clone()))).collect()
         }
-        None => uses_of(ec2, &candidates),
+        None => uses_of(aws, &candidates),
     };
     rules::apply_uses(&mut rows, &uses);
     rules::apply_lineage(&mut rows, &around, rules.keep_ancestors);
-    add_recovery(ec2, &mut rows);
+    add_recovery(aws, &mut rows);
     Planned { rows: rules::order(rows), unread }
 }
 
@@ -116,13 +116,13 @@ pub fn cheap_rows(
 /// For each deletion, whether the Recycle Bin will hold the image: the
 /// rules of each region with deletions, read once. Only informs the plan:
 /// unreadable rules make the recovery "unknown", they keep nothing.
-fn add_recovery(ec2: &dyn Ec2, rows: &mut [Row]) {
+fn add_recovery(aws: &dyn Aws, rows: &mut [Row]) {
     let mut regions: Vec<Region> =
         rows.iter().filter(|r| r.action == Action::Delete).map(|r| r.image.region.clone()).collect();
     regions.sort();
     regions.dedup();
     for region in regions {
-        let rules = ec2.recycle_bin_rules(&region);
+        let rules = aws.recycle_bin_rules(&region);
         for row in rows.iter_mut().filter(|r| r.action == Action::Delete && r.image.region == region) {
             row.recovery = Some(match &rules {
                 Ok(rules) => recovery_of(&row.image, rules),
@@ -134,15 +134,15 @@ fn add_recovery(ec2: &dyn Ec2, rows: &mut [Row]) {
 
 /// What uses each of `keys`: DescribeImageReferences and the region's launch
 /// configurations. A failed answer makes its images `Unchecked`.
-pub fn uses_of(ec2: &dyn Ec2, keys: &[ImageKey]) -> HashMap<ImageKey, Use> {
+pub fn uses_of(aws: &dyn Aws, keys: &[ImageKey]) -> HashMap<ImageKey, Use> {
     let mut by_region: BTreeMap<&Region, Vec<AmiId>> = BTreeMap::new();
     for (region, id) in keys {
         by_region.entry(region).or_default().push(id.clone());
     }
     let mut uses = HashMap::new();
     for (region, ids) in by_region {
-        let configurations = ec2.launch_configuration_images(region);
-        for (group, answer) in ec2.image_references(region, &ids) {
+        let configurations = aws.launch_configuration_images(region);
+        for (group, answer) in aws.image_references(region, &ids) {
             for id in group {
                 let key = (region.clone(), id.clone());
                 let found = match (&configurations, &answer) {

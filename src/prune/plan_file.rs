@@ -16,7 +16,7 @@ use time::OffsetDateTime;
 use super::apply::Deletion;
 use super::gather::Scope;
 use super::rules::{days, Action, FamilyKind, Row, Rules};
-use crate::ec2::{Ec2Error, ImageKey};
+use crate::aws::{AwsError, ImageKey};
 use crate::ids::{AmiId, Region};
 use crate::output::shown;
 
@@ -130,7 +130,7 @@ pub struct Made<'a> {
     pub home: &'a Region,
     pub keep_snapshots: bool,
     pub now: OffsetDateTime,
-    pub unread: &'a [(Region, Ec2Error)],
+    pub unread: &'a [(Region, AwsError)],
 }
 
 pub fn document(rows: &[Row], made: &Made) -> PlanDoc {

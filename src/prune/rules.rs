@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use time::OffsetDateTime;
 
-use crate::ec2::{ImageKey, LAUNCH_CONFIGURATION};
+use crate::aws::{ImageKey, LAUNCH_CONFIGURATION};
 use crate::ids::{AmiId, Region};
 use crate::image::{Image, ImageReference, ImageState};
 use crate::lineage::graph::parent_of;

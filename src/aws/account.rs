@@ -1,0 +1,70 @@
+//! The account (the `Account` trait, through the SDK): who the credentials
+//! belong to (STS GetCallerIdentity) and the Recycle Bin's retention rules.
+
+use aws_sdk_ec2::config::Region as SdkRegion;
+
+use super::guards::ResponseGuard;
+use super::paging::Tokens;
+use super::{Account, AwsError, AwsErrorKind, SdkAws};
+use crate::ids::Region;
+use crate::image::RetentionRule;
+
+impl Account for SdkAws {
+    fn account_id(&self) -> Result<String, AwsError> {
+        const ACTION: &str = "GetCallerIdentity";
+        let (seen, endpoint) = self.other_service_endpoint("sts", &self.home_region);
+        let config = aws_sdk_sts::config::Builder::from(&self.config)
+            .region(SdkRegion::new(self.home_region.to_string()))
+            .interceptor(ResponseGuard)
+            .interceptor(seen)
+            .build();
+        let out =
+            self.wait_for(ACTION, &endpoint, aws_sdk_sts::Client::from_conf(config).get_caller_identity().send())?;
+        out.account().filter(|a| a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit())).map(str::to_string).ok_or_else(
+            || AwsError::new(ACTION, AwsErrorKind::Other, "STS returned no valid account id", &endpoint.name()),
+        )
+    }
+
+    fn recycle_bin_rules(&self, region: &Region) -> Result<Vec<RetentionRule>, AwsError> {
+        use aws_sdk_rbin::types::{ResourceType as RbinType, RetentionPeriodUnit, RuleStatus};
+        let (client, endpoint) = self.recycle_bin(region);
+        let mut ids = Vec::new();
+        let mut token: Option<String> = None;
+        let mut tokens = Tokens::default();
+        loop {
+            let page = self.wait_for(
+                "ListRules",
+                &endpoint,
+                client.list_rules().resource_type(RbinType::Ec2Image).set_next_token(token.take()).send(),
+            )?;
+            ids.extend(page.rules().iter().filter_map(|r| r.identifier().map(str::to_string)));
+            match tokens.next("ListRules", page.next_token(), &endpoint)? {
+                Some(next) => token = Some(next),
+                None => break,
+            }
+        }
+        let tags = |list: &[aws_sdk_rbin::types::ResourceTag]| {
+            list.iter()
+                .map(|t| (t.resource_tag_key().to_string(), t.resource_tag_value().map(str::to_string)))
+                .collect()
+        };
+        let mut rules = Vec::with_capacity(ids.len());
+        for id in ids {
+            let rule = self.wait_for("GetRule", &endpoint, client.get_rule().identifier(&id).send())?;
+            // A period in a unit amitools does not know cannot be stated: leave the rule out.
+            let Some(period) =
+                rule.retention_period().filter(|p| p.retention_period_unit() == &RetentionPeriodUnit::Days)
+            else {
+                continue;
+            };
+            rules.push(RetentionRule {
+                id,
+                retention_days: period.retention_period_value().max(0) as u32,
+                resource_tags: tags(rule.resource_tags()),
+                exclude_tags: tags(rule.exclude_resource_tags()),
+                active: rule.status() == Some(&RuleStatus::Available),
+            });
+        }
+        Ok(rules)
+    }
+}

@@ -1,0 +1,149 @@
+//! What amitools asks of AWS, as traits in amitools' own types: the SDK
+//! implementation (`SdkAws`, the other files of this folder) and the
+//! in-memory fake (`fake.rs`) share these and nothing else. One trait per
+//! kind of question, each implemented in the file named for it; `Aws` joins
+//! them into the one handle commands and the domain see (one per account,
+//! once there are several).
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use super::AwsError;
+use crate::ids::{AmiId, InstanceId, Region};
+use crate::image::{AncestryEntry, Image, ImageReference, Instance, RetentionRule, SnapshotOutcome};
+
+/// Tags as amitools passes them around: sorted, so requests and output are stable.
+pub type Tags = BTreeMap<String, String>;
+
+/// The Auto Scaling resource type amitools reports launch configurations as
+/// (EC2's DescribeImageReferences does not cover them).
+pub const LAUNCH_CONFIGURATION: &str = "autoscaling:LaunchConfiguration";
+
+/// A CreateImage request, in amitools' terms.
+#[derive(Debug, Clone)]
+pub struct NewImage {
+    pub instance_id: InstanceId,
+    pub name: String,
+    pub description: Option<String>,
+    pub no_reboot: bool,
+    /// Put on the image and its snapshots in the CreateImage call itself.
+    pub tags: Tags,
+    /// Put on the image only: the run's marker (see naming::RUN_MARKER).
+    pub image_tags: Tags,
+    pub dry_run: bool,
+}
+
+/// A CopyImage request, in amitools' terms. The copy is made in `dest_region`.
+#[derive(Debug, Clone)]
+pub struct ImageCopy {
+    pub source_image_id: AmiId,
+    pub source_region: Region,
+    pub dest_region: Region,
+    pub name: String,
+    pub description: Option<String>,
+    pub encrypted: bool,
+    pub kms_key_id: Option<String>,
+    /// Put on the copy (and its snapshots) in the CopyImage call itself.
+    pub tags: Tags,
+    /// Put on the copy only: the run's marker (see naming::RUN_MARKER).
+    pub image_tags: Tags,
+    pub dry_run: bool,
+}
+
+/// An image's place: its region and id (a copy has a new id in its own region).
+pub type ImageKey = (Region, AmiId);
+
+/// One region's answer to a query asked of several regions at once: a region
+/// that refuses (a policy denying it, an opt-in region) must not hide the others.
+pub type RegionResult<T> = (Region, Result<T, AwsError>);
+
+/// One DescribeImageReferences answer: the images asked about (at most 10)
+/// and what uses them, or why that is unknown.
+pub type ReferencesAnswer = (Vec<AmiId>, Result<Vec<ImageReference>, AwsError>);
+
+/// Reading images and where they came from: DescribeImages, GetImageAncestry,
+/// DescribeInstances and DescribeRegions (EC2). Implemented in `images.rs`.
+pub trait Images {
+    /// The image with this id, or None when EC2 says there is no such image.
+    fn describe_image(&self, region: &Region, id: &AmiId) -> Result<Option<Image>, AwsError>;
+    /// One poll of an image during a wait: like `describe_image`, but bounded
+    /// by `within` and with at most one quick retry, since the wait loop
+    /// retries (and keeps to its own deadline) itself.
+    fn poll_image(&self, region: &Region, id: &AmiId, within: Duration) -> Result<Option<Image>, AwsError>;
+    /// Per region, the images among `keys` that exist and are visible to
+    /// you, deprecated and disabled ones included; the others are simply
+    /// absent. Regions are asked concurrently, up to 200 ids per DescribeImages.
+    fn find_images(&self, keys: &[ImageKey]) -> Vec<RegionResult<Vec<Image>>>;
+    /// EC2's recorded ancestry of an image (GetImageAncestry): the image
+    /// itself first, then its source, and so on; at most 50 entries.
+    fn image_ancestry(&self, region: &Region, id: &AmiId) -> Result<Vec<AncestryEntry>, AwsError>;
+    /// Per region, all of the account's own images (deprecated and disabled
+    /// included) when one small DescribeImages page holds them, else None.
+    fn own_images_in_one_page(&self, regions: &[Region]) -> Vec<RegionResult<Option<Vec<Image>>>>;
+    /// Per region, every one of the account's own images (deprecated and
+    /// disabled included), paginated.
+    fn own_images(&self, regions: &[Region]) -> Vec<RegionResult<Vec<Image>>>;
+    /// Per region, the account's own images (deprecated and disabled included)
+    /// whose tag `tag_key` names one of `parents`, and unless `tags_only`
+    /// those EC2 records as made from one of them (SourceImageId).
+    fn own_images_made_from(
+        &self,
+        regions: &[Region],
+        parents: &[AmiId],
+        tag_key: &str,
+        tags_only: bool,
+    ) -> Vec<RegionResult<Vec<Image>>>;
+    /// The account's own image with this name in the region, if any.
+    fn own_image_named(&self, region: &Region, name: &str) -> Result<Option<Image>, AwsError>;
+    /// Per region, the account's own images that are `pending` (creates and
+    /// copies in progress).
+    fn own_pending_images(&self, regions: &[Region]) -> Vec<RegionResult<Vec<Image>>>;
+    fn describe_instance(&self, region: &Region, id: &InstanceId) -> Result<Instance, AwsError>;
+    /// The regions enabled for the account; with `all`, every region EC2
+    /// lists, opt-in ones not enabled included.
+    fn regions(&self, all: bool) -> Result<Vec<Region>, AwsError>;
+}
+
+/// Making and changing images: CreateImage, CopyImage, CreateTags and
+/// DeregisterImage (EC2). Implemented in `changes.rs`.
+pub trait ImageChanges {
+    fn create_image(&self, region: &Region, request: &NewImage) -> Result<AmiId, AwsError>;
+    fn copy_image(&self, request: &ImageCopy) -> Result<AmiId, AwsError>;
+    /// One CreateTags call; other tags on the image are left alone.
+    fn create_tags(&self, region: &Region, id: &AmiId, tags: &Tags, dry_run: bool) -> Result<(), AwsError>;
+    /// DeregisterImage; with `delete_snapshots`, EC2 also deletes the image's
+    /// snapshots no other image uses (DeleteAssociatedSnapshots) and reports each.
+    fn deregister_image(
+        &self,
+        region: &Region,
+        id: &AmiId,
+        delete_snapshots: bool,
+    ) -> Result<Vec<SnapshotOutcome>, AwsError>;
+}
+
+/// What uses an image: DescribeImageReferences (EC2) and launch
+/// configurations (Auto Scaling). Implemented in `uses.rs`.
+pub trait ImageUses {
+    /// What uses these images, per DescribeImageReferences: instances in any
+    /// state, launch templates with all their versions, SSM parameters, Image
+    /// Builder recipes. Asked 10 ids a call, a few calls at once; each group
+    /// of ids comes back with its own answer, so one failure hides nothing else.
+    fn image_references(&self, region: &Region, ids: &[AmiId]) -> Vec<ReferencesAnswer>;
+    /// The images the region's Auto Scaling launch configurations name
+    /// (resource type `LAUNCH_CONFIGURATION`, resource the configuration's name).
+    fn launch_configuration_images(&self, region: &Region) -> Result<Vec<ImageReference>, AwsError>;
+}
+
+/// The account itself: who the credentials belong to (STS) and its Recycle
+/// Bin rules. Implemented in `account.rs`.
+pub trait Account {
+    /// The AWS account the credentials belong to (STS GetCallerIdentity).
+    fn account_id(&self) -> Result<String, AwsError>;
+    /// The region's Recycle Bin retention rules for images (ListRules, then GetRule for each).
+    fn recycle_bin_rules(&self, region: &Region) -> Result<Vec<RetentionRule>, AwsError>;
+}
+
+/// Everything amitools asks of AWS for one account: the handle commands see.
+pub trait Aws: Images + ImageChanges + ImageUses + Account {}
+
+impl<T: Images + ImageChanges + ImageUses + Account> Aws for T {}

@@ -1,0 +1,303 @@
+//! The in-memory `Aws` for unit tests of the domain logic (waiting, lineage,
+//! prune) and of the commands in-process: images held in a map, call counts,
+//! and switches for the failures tests need. It implements the same traits as
+//! `SdkAws` and shares nothing else with it.
+
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
+
+use crate::aws::{
+    Account, AwsError, AwsErrorKind, ImageChanges, ImageCopy, ImageKey, ImageUses, Images, NewImage, ReferencesAnswer,
+    RegionResult, Tags,
+};
+use crate::ids::{AmiId, InstanceId, Region};
+use crate::image::{AncestryEntry, Image, ImageReference, ImageState, Instance, RetentionRule, SnapshotOutcome};
+
+type Describe<'a> = Box<dyn Fn(&AmiId) -> Result<Option<Image>, AwsError> + 'a>;
+
+/// The fake's own account; other owners' images are public or shared ones.
+pub const OWN_ACCOUNT: &str = "123456789012";
+
+/// Images held in memory, with per-operation call counts.
+#[derive(Default)]
+pub struct FakeAws<'a> {
+    describe: Option<Describe<'a>>,
+    pub images: RefCell<BTreeMap<AmiId, Image>>,
+    pub describe_calls: Cell<usize>,
+    /// DescribeImages calls made by the lineage queries (one per region, chunk and filter).
+    pub bulk_calls: Cell<usize>,
+    /// Images those calls returned.
+    pub images_returned: Cell<usize>,
+    /// GetImageAncestry calls.
+    pub ancestry_calls: Cell<usize>,
+    /// The largest "one page" `own_images_in_one_page` answers with.
+    pub page_size: usize,
+    /// Regions whose lineage queries fail, and GetImageAncestry's failure kind.
+    pub refuse_regions: Vec<Region>,
+    pub ancestry_error: Option<AwsErrorKind>,
+    /// What DescribeImageReferences reports, and its failure kind; calls made.
+    pub references: Vec<ImageReference>,
+    pub reference_calls: Cell<usize>,
+    pub references_error: Option<AwsErrorKind>,
+    /// What the launch configurations name.
+    pub launch_configurations: Vec<ImageReference>,
+    /// DeregisterImage calls, in order.
+    pub deregistered: RefCell<Vec<AmiId>>,
+    /// The next N DeregisterImage calls take effect, but their answers are
+    /// lost: the SDK's retry then meets InvalidAMIID.NotFound (2 attempts).
+    pub lose_deregister_answers: Cell<usize>,
+}
+
+impl<'a> FakeAws<'a> {
+    pub fn with_images(images: impl IntoIterator<Item = Image>) -> FakeAws<'a> {
+        let fake = FakeAws { page_size: 1000, ..FakeAws::default() };
+        fake.images.borrow_mut().extend(images.into_iter().map(|i| (i.id.clone(), i)));
+        fake
+    }
+
+    /// A fake whose describe_image answers are computed by `describe`.
+    pub fn with_describe(describe: impl Fn(&AmiId) -> Result<Option<Image>, AwsError> + 'a) -> FakeAws<'a> {
+        FakeAws { describe: Some(Box::new(describe)), ..FakeAws::default() }
+    }
+
+    pub fn describe_calls(&self) -> usize {
+        self.describe_calls.get()
+    }
+
+    pub fn error(kind: AwsErrorKind) -> AwsError {
+        AwsError {
+            action: "DescribeImages",
+            kind,
+            code: None,
+            message: format!("{kind:?}"),
+            endpoint: "fake".into(),
+            attempts: 1,
+        }
+    }
+}
+
+impl FakeAws<'_> {
+    fn count(&self, calls: usize, images: usize) {
+        self.bulk_calls.set(self.bulk_calls.get() + calls);
+        self.images_returned.set(self.images_returned.get() + images);
+    }
+
+    /// Per region: a refused region's error, else what `answer` gives.
+    fn per_region<T>(&self, regions: &[Region], answer: impl Fn(&Region) -> T) -> Vec<RegionResult<T>> {
+        regions
+            .iter()
+            .map(|region| {
+                if self.refuse_regions.contains(region) {
+                    return (region.clone(), Err(FakeAws::error(AwsErrorKind::Denied)));
+                }
+                (region.clone(), Ok(answer(region)))
+            })
+            .collect()
+    }
+
+    /// The account's own images in `region` that `keep` accepts.
+    fn own_in(&self, region: &Region, keep: impl Fn(&Image) -> bool) -> Vec<Image> {
+        let images = self.images.borrow();
+        images
+            .values()
+            .filter(|i| &i.region == region && i.owner.as_deref() == Some(OWN_ACCOUNT) && keep(i))
+            .cloned()
+            .collect()
+    }
+}
+
+impl Images for FakeAws<'_> {
+    fn describe_image(&self, _region: &Region, id: &AmiId) -> Result<Option<Image>, AwsError> {
+        self.describe_calls.set(self.describe_calls.get() + 1);
+        match &self.describe {
+            Some(describe) => describe(id),
+            None => Ok(self.images.borrow().get(id).cloned()),
+        }
+    }
+
+    fn poll_image(&self, region: &Region, id: &AmiId, _within: std::time::Duration) -> Result<Option<Image>, AwsError> {
+        self.describe_image(region, id)
+    }
+
+    fn find_images(&self, keys: &[ImageKey]) -> Vec<RegionResult<Vec<Image>>> {
+        let mut regions: Vec<Region> = keys.iter().map(|(r, _)| r.clone()).collect();
+        regions.sort();
+        regions.dedup();
+        self.count(regions.len(), 0);
+        let images = self.images.borrow();
+        self.per_region(&regions, |region| {
+            let found: Vec<Image> = keys
+                .iter()
+                .filter(|(r, _)| r == region)
+                .filter_map(|(r, id)| images.get(id).filter(|i| &i.region == r))
+                .cloned()
+                .collect();
+            self.count(0, found.len());
+            found
+        })
+    }
+
+    /// The recorded chain from the images' SourceImageId, as EC2 keeps it.
+    fn image_ancestry(&self, region: &Region, id: &AmiId) -> Result<Vec<AncestryEntry>, AwsError> {
+        self.ancestry_calls.set(self.ancestry_calls.get() + 1);
+        if let Some(kind) = self.ancestry_error {
+            return Err(FakeAws::error(kind));
+        }
+        let images = self.images.borrow();
+        let mut entries = Vec::new();
+        let mut current = images.get(id).filter(|i| &i.region == region);
+        if current.is_none() {
+            return Err(FakeAws::error(AwsErrorKind::NotFound));
+        }
+        while let Some(image) = current {
+            if entries.len() == 50 {
+                break;
+            }
+            let owner_alias = (image.owner.as_deref() == Some("amazon")).then(|| "amazon".to_string());
+            entries.push(AncestryEntry {
+                id: image.id.clone(),
+                region: image.region.clone(),
+                source_image_id: image.source_image_id.clone(),
+                source_image_region: image.source_image_region.clone(),
+                creation_date: image.creation_date,
+                owner_alias: owner_alias.clone(),
+            });
+            if owner_alias.is_some() {
+                break;
+            }
+            current = image.source_image_id.as_ref().and_then(|s| images.get(s));
+        }
+        Ok(entries)
+    }
+
+    fn own_images_in_one_page(&self, regions: &[Region]) -> Vec<RegionResult<Option<Vec<Image>>>> {
+        self.count(regions.len(), 0);
+        self.per_region(regions, |region| {
+            let own = self.own_in(region, |_| true);
+            if own.len() > self.page_size {
+                self.count(0, self.page_size);
+                None
+            } else {
+                self.count(0, own.len());
+                Some(own)
+            }
+        })
+    }
+
+    fn own_images(&self, regions: &[Region]) -> Vec<RegionResult<Vec<Image>>> {
+        self.per_region(regions, |region| {
+            let own = self.own_in(region, |_| true);
+            self.count(own.len().div_ceil(1000).max(1), own.len());
+            own
+        })
+    }
+
+    fn own_images_made_from(
+        &self,
+        regions: &[Region],
+        parents: &[AmiId],
+        tag_key: &str,
+        tags_only: bool,
+    ) -> Vec<RegionResult<Vec<Image>>> {
+        let queries_per_region = parents.len().div_ceil(200) * if tags_only { 1 } else { 2 };
+        self.count(regions.len() * queries_per_region, 0);
+        self.per_region(regions, |region| {
+            let by_tag =
+                self.own_in(region, |i| i.tags.get(tag_key).is_some_and(|v| parents.iter().any(|p| p.as_str() == v)));
+            let by_record = if tags_only {
+                Vec::new()
+            } else {
+                self.own_in(region, |i| i.source_image_id.as_ref().is_some_and(|s| parents.contains(s)))
+            };
+            self.count(0, by_tag.len() + by_record.len());
+            by_tag.into_iter().chain(by_record).collect()
+        })
+    }
+
+    fn own_image_named(&self, region: &Region, name: &str) -> Result<Option<Image>, AwsError> {
+        let images = self.images.borrow();
+        Ok(images.values().find(|i| &i.region == region && i.name.as_deref() == Some(name)).cloned())
+    }
+
+    fn own_pending_images(&self, regions: &[Region]) -> Vec<RegionResult<Vec<Image>>> {
+        self.per_region(regions, |region| self.own_in(region, |i| i.state == ImageState::Pending))
+    }
+
+    fn describe_instance(&self, _region: &Region, id: &InstanceId) -> Result<Instance, AwsError> {
+        Ok(Instance { id: id.clone(), image_id: None })
+    }
+
+    fn regions(&self, _all: bool) -> Result<Vec<Region>, AwsError> {
+        let mut regions: Vec<Region> = self.images.borrow().values().map(|i| i.region.clone()).collect();
+        regions.sort();
+        regions.dedup();
+        Ok(regions)
+    }
+}
+
+impl ImageChanges for FakeAws<'_> {
+    fn create_image(&self, _region: &Region, _request: &NewImage) -> Result<AmiId, AwsError> {
+        Err(FakeAws::error(AwsErrorKind::Other))
+    }
+
+    fn copy_image(&self, _request: &ImageCopy) -> Result<AmiId, AwsError> {
+        Err(FakeAws::error(AwsErrorKind::Other))
+    }
+
+    fn create_tags(&self, _region: &Region, _id: &AmiId, _tags: &Tags, _dry_run: bool) -> Result<(), AwsError> {
+        Ok(())
+    }
+
+    fn deregister_image(
+        &self,
+        _region: &Region,
+        id: &AmiId,
+        delete_snapshots: bool,
+    ) -> Result<Vec<SnapshotOutcome>, AwsError> {
+        let image = self.images.borrow_mut().remove(id).ok_or_else(|| FakeAws::error(AwsErrorKind::NotFound))?;
+        self.deregistered.borrow_mut().push(id.clone());
+        if self.lose_deregister_answers.get() > 0 {
+            self.lose_deregister_answers.set(self.lose_deregister_answers.get() - 1);
+            return Err(AwsError { attempts: 2, ..FakeAws::error(AwsErrorKind::NotFound) });
+        }
+        Ok(if delete_snapshots {
+            image
+                .usage
+                .snapshots
+                .into_iter()
+                .map(|snapshot_id| SnapshotOutcome { snapshot_id, result: "success".into() })
+                .collect()
+        } else {
+            Vec::new()
+        })
+    }
+}
+
+impl ImageUses for FakeAws<'_> {
+    fn image_references(&self, _region: &Region, ids: &[AmiId]) -> Vec<ReferencesAnswer> {
+        ids.chunks(10)
+            .map(|group| {
+                self.reference_calls.set(self.reference_calls.get() + 1);
+                let answer = match self.references_error {
+                    Some(kind) => Err(FakeAws::error(kind)),
+                    None => Ok(self.references.iter().filter(|r| group.contains(&r.image_id)).cloned().collect()),
+                };
+                (group.to_vec(), answer)
+            })
+            .collect()
+    }
+
+    fn launch_configuration_images(&self, _region: &Region) -> Result<Vec<ImageReference>, AwsError> {
+        Ok(self.launch_configurations.clone())
+    }
+}
+
+impl Account for FakeAws<'_> {
+    fn account_id(&self) -> Result<String, AwsError> {
+        Ok(OWN_ACCOUNT.to_string())
+    }
+
+    fn recycle_bin_rules(&self, _region: &Region) -> Result<Vec<RetentionRule>, AwsError> {
+        Ok(Vec::new())
+    }
+}

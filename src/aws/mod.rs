@@ -1,0 +1,44 @@
+//! The AWS boundary: the only code that touches the AWS SDK.
+//!
+//! Commands and the domain see the `Aws` handle (`api.rs`) and amitools'
+//! own types (`Image`, `AmiId`, `AwsError`); here those questions become SDK
+//! requests, blocking on a current-thread runtime. One file per concern:
+//!
+//! - `api.rs`: the traits (`Images`, `ImageChanges`, `ImageUses`, `Account`,
+//!   joined as `Aws`) and amitools-side request types;
+//! - `connect.rs`: configuration, credentials and region, timeouts, retries,
+//!   the HTTPS client, a client per region and service (`SdkAws`);
+//! - `credentials.rs`: every provider's credentials checked before signing,
+//!   a profile's credential_process run bounded;
+//! - `guards.rs`: what every request and answer passes through (attempts,
+//!   answer size, entries and completeness, the endpoint used);
+//! - `error.rs`: how a failure is classified and told;
+//! - `runtime.rs`: blocking on one request or many, with bounded concurrency;
+//! - `paging.rs`: NextToken checks and listing bounds;
+//! - `images.rs`, `changes.rs`, `uses.rs`, `account.rs`: each trait through the SDK;
+//! - `fake.rs` (tests only): the in-memory implementation of the same traits.
+//!
+//! More than one account later means more than one `SdkAws` (each with its
+//! own credentials, clients and, with the rate-limits issue, pacing), each an
+//! `Aws` handle: commands already reach AWS only through one.
+
+mod account;
+mod api;
+mod changes;
+mod connect;
+mod credentials;
+mod error;
+#[cfg(test)]
+pub mod fake;
+mod guards;
+mod images;
+mod paging;
+mod runtime;
+mod uses;
+
+pub use api::{
+    Account, Aws, ImageChanges, ImageCopy, ImageKey, ImageUses, Images, NewImage, ReferencesAnswer, RegionResult, Tags,
+    LAUNCH_CONFIGURATION,
+};
+pub use connect::{ConnectOptions, SdkAws};
+pub use error::{classify, AwsError, AwsErrorKind, Failure};
