@@ -46,6 +46,7 @@ from moto.moto_server.werkzeug_app import (  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import images as ec2_images  # noqa: E402
+import ratelimits  # noqa: E402
 import rbin  # noqa: E402
 import usage  # noqa: E402
 from moto.autoscaling.models import autoscaling_backends  # noqa: E402
@@ -121,6 +122,10 @@ class Config:
         "endpoint_fault": None,
         # DescribeRegions names every region twice
         "duplicate_regions": False,
+        # EC2's request throttling (sim/ratelimits.py): null (off), true (the
+        # documented token buckets), or {"capacity_scale", "refill_scale",
+        # "actions": {Action: [capacity, refill]}}
+        "rate_limits": None,
         "seed": None,
     }
 
@@ -151,6 +156,9 @@ class Sim:
         self.stats: Counter = Counter()
         self.stats_by_region: dict[str, Counter] = defaultdict(Counter)
         self.faults = 0
+        # EC2's request throttling: the buckets (the account's state) and the requests refused
+        self.rate_limits = ratelimits.RateLimits()
+        self.throttled: Counter = Counter()
         # image id -> (region, monotonic time it becomes available)
         self.pending: dict[str, tuple[str, float]] = {}
         # image id -> (region, monotonic time it becomes visible)
@@ -478,6 +486,16 @@ def _error_xml(code: str, message: str) -> bytes:
     ).encode()
 
 
+# How each service refuses a request over its rate: EC2's RequestLimitExceeded
+# (the developer guide), Auto Scaling's RateExceeded (its API reference), and
+# the Throttling codes STS and Recycle Bin answer with.
+THROTTLED_ANSWERS = {
+    "ec2": ("503 Service Unavailable", "RequestLimitExceeded", "Request limit exceeded."),
+    "autoscaling": ("400 Bad Request", "RateExceeded", "Rate exceeded"),
+    "sts": ("400 Bad Request", "Throttling", "Rate exceeded"),
+    "rbin": ("400 Bad Request", "ThrottlingException", "Rate exceeded"),
+}
+
 # endpoint_fault kinds that change a real answer rather than replace it.
 ANSWER_FAULTS = {"repeat_next_token", "fresh_next_token", "truncated"}
 
@@ -573,6 +591,11 @@ class App:
             # No such region: signed for it, a real endpoint refuses the signature.
             return self.fault(start_response, "401 Unauthorized", "AuthFailure",
                               f"Credential should be scoped to a valid region, not '{region}'.")
+        if not SIM.rate_limits.take(config.rate_limits, ACCOUNT, region, service, action, params):
+            with SIM.lock:
+                SIM.throttled[action] += 1
+            status, code, message = THROTTLED_ANSWERS.get(service, THROTTLED_ANSWERS["ec2"])
+            return self.fault(start_response, status, code, message)
         hostile = config.endpoint_fault if faultable else None
         if hostile and hostile not in ANSWER_FAULTS:
             return self.hostile(hostile, start_response)
@@ -827,6 +850,7 @@ class App:
                     SIM.images_returned.clear()
                     SIM.access_keys.clear()
                     SIM.imds_requests.clear()
+                    SIM.throttled.clear()
                     SIM.faults = 0
                 return _json(start_response, "200 OK", {
                     "total": sum(SIM.stats.values()),
@@ -836,10 +860,13 @@ class App:
                     "imds": dict(SIM.imds_requests),
                     "regions": {r: dict(c) for r, c in SIM.stats_by_region.items()},
                     "faults": SIM.faults,
+                    "throttled": dict(SIM.throttled),
                 })
             if route == "config":
                 if method == "POST":
                     SIM.config.update(payload)
+                    if "rate_limits" in payload:
+                        SIM.rate_limits.reset()  # new limits start with full buckets
                 return _json(start_response, "200 OK", SIM.config.as_dict())
             if route != "health" and method == "POST":
                 SIM.changed()

@@ -17,9 +17,11 @@ impl Account for SdkAws {
             .region(SdkRegion::new(self.home_region.to_string()))
             .interceptor(ResponseGuard)
             .interceptor(seen)
+            .interceptor(self.pace_observer(&self.home_region, "sts"))
+            .retry_partition(self.retry_partition.clone())
             .build();
-        let out =
-            self.wait_for(ACTION, &endpoint, aws_sdk_sts::Client::from_conf(config).get_caller_identity().send())?;
+        let client = aws_sdk_sts::Client::from_conf(config);
+        let out = self.wait_for(&self.home_region, "sts", ACTION, &endpoint, || client.get_caller_identity().send())?;
         out.account().filter(|a| a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit())).map(str::to_string).ok_or_else(
             || AwsError::new(ACTION, AwsErrorKind::Other, "STS returned no valid account id", &endpoint.name()),
         )
@@ -32,11 +34,10 @@ impl Account for SdkAws {
         let mut token: Option<String> = None;
         let mut tokens = Tokens::default();
         loop {
-            let page = self.wait_for(
-                "ListRules",
-                &endpoint,
-                client.list_rules().resource_type(RbinType::Ec2Image).set_next_token(token.take()).send(),
-            )?;
+            let next = token.take();
+            let page = self.wait_for(region, "rbin", "ListRules", &endpoint, || {
+                client.list_rules().resource_type(RbinType::Ec2Image).set_next_token(next.clone()).send()
+            })?;
             ids.extend(page.rules().iter().filter_map(|r| r.identifier().map(str::to_string)));
             match tokens.next("ListRules", page.next_token(), &endpoint)? {
                 Some(next) => token = Some(next),
@@ -50,7 +51,8 @@ impl Account for SdkAws {
         };
         let mut rules = Vec::with_capacity(ids.len());
         for id in ids {
-            let rule = self.wait_for("GetRule", &endpoint, client.get_rule().identifier(&id).send())?;
+            let rule =
+                self.wait_for(region, "rbin", "GetRule", &endpoint, || client.get_rule().identifier(&id).send())?;
             // A period in a unit amitools does not know cannot be stated: leave the rule out.
             let Some(period) =
                 rule.retention_period().filter(|p| p.retention_period_unit() == &RetentionPeriodUnit::Days)

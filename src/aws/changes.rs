@@ -49,7 +49,7 @@ impl ImageChanges for SdkAws {
                 .interceptor(counter.clone())
                 .send()
         };
-        let out = self.send(region, "CreateImage", call).map_err(|e| counter.annotate(e))?;
+        let out = self.send_once(region, "CreateImage", call).map_err(|e| counter.annotate(e))?;
         returned_image_id("CreateImage", out.image_id(), &self.endpoint(region).name())
     }
 
@@ -70,7 +70,7 @@ impl ImageChanges for SdkAws {
                 .interceptor(counter.clone())
                 .send()
         };
-        let out = self.send(&request.dest_region, "CopyImage", call).map_err(|e| counter.annotate(e))?;
+        let out = self.send_once(&request.dest_region, "CopyImage", call).map_err(|e| counter.annotate(e))?;
         returned_image_id("CopyImage", out.image_id(), &self.endpoint(&request.dest_region).name())
     }
 
@@ -88,7 +88,8 @@ impl ImageChanges for SdkAws {
         delete_snapshots: bool,
     ) -> Result<Vec<SnapshotOutcome>, AwsError> {
         // The attempts tell a retry that met the image gone (this run's first
-        // attempt took effect, its answer was lost) from someone else's deletion.
+        // attempt took effect, its answer was lost) from someone else's deletion;
+        // one counter across amitools' own resends of a throttled request, too.
         let counter = AttemptCounter::default();
         let out = self
             .send(region, "DeregisterImage", |c| {

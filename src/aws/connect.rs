@@ -5,17 +5,20 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use aws_config::meta::region::ProvideRegion;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, SdkConfig};
+use aws_sdk_ec2::config::retry::{RetryPartition, TokenBucket};
 use aws_sdk_ec2::config::{Credentials, Region as SdkRegion};
 use aws_sdk_ec2::Client;
 
 use super::credentials::{own_credential_process, with_checked_credentials, ProcessCredentials, CREDENTIAL_SOURCE};
-use super::guards::{EndpointName, EndpointSeen, ResponseGuard};
+use super::guards::{EndpointName, EndpointSeen, PaceObserver, ResponseGuard};
+use super::pacing::Pacer;
 use crate::credentials::{AuthSettings, CredentialsError, RegionSource};
 use crate::ids::Region;
 
@@ -45,6 +48,18 @@ pub struct SdkAws {
     pub(super) endpoints_seen: RefCell<HashMap<Region, EndpointSeen>>,
     /// The region in use, where account-wide questions (DescribeRegions) are asked.
     pub(super) home_region: Region,
+    /// This account's request pacing, per region and action (pacing.rs).
+    pub(super) pacer: Arc<Pacer>,
+    /// One retry quota for every client, which throttled retries do not spend.
+    pub(super) retry_partition: RetryPartition,
+}
+
+/// The SDK's retry quota (a bucket of 500, 5 a retry) is there so that an
+/// outage does not become a retry storm. Throttling is not an outage: a big
+/// backlog meets it for minutes, paced, and must not drain the quota that
+/// makes a dead endpoint fail within seconds — throttled retries cost nothing.
+fn retry_partition() -> RetryPartition {
+    RetryPartition::custom("amitools").token_bucket(TokenBucket::builder().throttling_retry_cost(0).build()).build()
 }
 
 /// The SDK's own retries absorb throttling and transient faults.
@@ -150,6 +165,8 @@ impl SdkAws {
             endpoint_for_all_services: options.endpoint_for_all_services,
             endpoints_seen: RefCell::new(HashMap::new()),
             home_region: region.clone(),
+            pacer: Arc::new(Pacer::default()),
+            retry_partition: retry_partition(),
         };
         Ok((ec2, region))
     }
@@ -164,7 +181,9 @@ impl SdkAws {
                 let mut config = aws_sdk_ec2::config::Builder::from(&self.config)
                     .region(SdkRegion::new(region.to_string()))
                     .interceptor(ResponseGuard)
-                    .interceptor(seen);
+                    .interceptor(seen)
+                    .interceptor(self.pace_observer(region, "ec2"))
+                    .retry_partition(self.retry_partition.clone());
                 if let Some(url) = self.region_endpoints.get(region).or(self.endpoint_url.as_ref()) {
                     config = config.endpoint_url(url);
                 }
@@ -200,6 +219,8 @@ impl SdkAws {
             .region(SdkRegion::new(region.to_string()))
             .interceptor(ResponseGuard)
             .interceptor(seen)
+            .interceptor(self.pace_observer(region, "autoscaling"))
+            .retry_partition(self.retry_partition.clone())
             .build();
         (aws_sdk_autoscaling::Client::from_conf(config), endpoint)
     }
@@ -211,8 +232,15 @@ impl SdkAws {
             .region(SdkRegion::new(region.to_string()))
             .interceptor(ResponseGuard)
             .interceptor(seen)
+            .interceptor(self.pace_observer(region, "rbin"))
+            .retry_partition(self.retry_partition.clone())
             .build();
         (aws_sdk_rbin::Client::from_conf(config), endpoint)
+    }
+
+    /// The interceptor that tells the pacer how `service`'s answers in `region` went.
+    pub(super) fn pace_observer(&self, region: &Region, service: &'static str) -> PaceObserver {
+        PaceObserver { pacer: self.pacer.clone(), region: region.clone(), service }
     }
 
     /// How messages name another service's endpoint: the one a request went

@@ -74,6 +74,8 @@ pub fn classify(failure: Failure, code: Option<&str>, status: Option<u16>) -> Aw
         "InvalidAMIID.Unavailable" => AwsErrorKind::NotFound,
         "InvalidAMIName.Duplicate" => AwsErrorKind::DuplicateName,
         "RequestLimitExceeded"
+        // Auto Scaling's throttling code (its API reference, "API request rate").
+        | "RateExceeded"
         | "Throttling"
         | "ThrottlingException"
         | "TooManyRequestsException"
@@ -228,6 +230,7 @@ mod tests {
             (Failure::Response, Some("InvalidAMIName.Duplicate"), Some(400), DuplicateName),
             (Failure::Response, Some("RequestLimitExceeded"), Some(503), Throttled),
             (Failure::Response, Some("Throttling"), Some(400), Throttled),
+            (Failure::Response, Some("RateExceeded"), Some(400), Throttled),
             (Failure::Response, None, Some(503), Throttled),
             (Failure::Response, Some("UnauthorizedOperation"), Some(403), Denied),
             (Failure::Response, Some("AuthFailure"), Some(401), BadCredentials),

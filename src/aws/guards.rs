@@ -10,14 +10,16 @@ use std::sync::Arc;
 
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::context::{
-    BeforeDeserializationInterceptorContextMut, BeforeTransmitInterceptorContextRef,
+    BeforeDeserializationInterceptorContextMut, BeforeTransmitInterceptorContextRef, FinalizerInterceptorContextRef,
 };
 use aws_smithy_runtime_api::client::interceptors::Intercept;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::body::SdkBody;
 use aws_smithy_types::config_bag::ConfigBag;
 
+use super::pacing::Pacer;
 use super::AwsError;
+use crate::ids::Region;
 
 /// Counts the SDK's attempts at one operation (retries included).
 #[derive(Debug, Clone, Default)]
@@ -262,6 +264,65 @@ impl Intercept for EndpointSeen {
     }
 }
 
+/// Tells the pacer how each attempt was answered — the SDK's own retries
+/// included, which amitools does not see otherwise: throttled (503, or a
+/// throttling code in the body or the error-type header), or not.
+#[derive(Debug)]
+pub(super) struct PaceObserver {
+    pub(super) pacer: Arc<Pacer>,
+    pub(super) region: Region,
+    pub(super) service: &'static str,
+}
+
+/// The codes AWS services throttle with.
+const THROTTLING_CODES: [&str; 6] = [
+    "RequestLimitExceeded",
+    "Throttling",
+    "ThrottlingException",
+    "RateExceeded",
+    "TooManyRequestsException",
+    "SlowDown",
+];
+
+/// Whether an answer is a throttling error: its status, its error-type header
+/// (JSON services), or a code in its (already read) body.
+fn is_throttling(status: u16, error_type: Option<&str>, body: Option<&[u8]>) -> bool {
+    if status == 503 || status == 429 {
+        return true;
+    }
+    if (200..300).contains(&status) {
+        return false;
+    }
+    let named = |text: &str| THROTTLING_CODES.iter().any(|code| text.contains(code));
+    error_type.is_some_and(named) || body.is_some_and(|b| named(&String::from_utf8_lossy(&b[..b.len().min(4096)])))
+}
+
+impl Intercept for PaceObserver {
+    fn name(&self) -> &'static str {
+        "amitools::PaceObserver"
+    }
+
+    fn read_after_attempt(
+        &self,
+        context: &FinalizerInterceptorContextRef<'_>,
+        _components: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        use aws_smithy_runtime_api::client::orchestrator::Metadata;
+        let (Some(response), Some(metadata)) = (context.response(), cfg.load::<Metadata>()) else {
+            return Ok(()); // no answer at all: a network failure, not the pacer's business
+        };
+        let error_type = response.headers().get("x-amzn-errortype");
+        let now = std::time::Instant::now();
+        if is_throttling(response.status().as_u16(), error_type, response.body().bytes()) {
+            self.pacer.throttled(&self.region, self.service, metadata.name(), now);
+        } else {
+            self.pacer.answered(&self.region, self.service, metadata.name(), now);
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -274,6 +335,17 @@ mod tests {
             tail: Vec::new(),
             entries: 0,
         }
+    }
+
+    #[test]
+    fn throttling_answers_are_told_from_others() {
+        assert!(is_throttling(503, None, None));
+        assert!(is_throttling(400, None, Some(b"<Error><Code>Throttling</Code></Error>")));
+        assert!(is_throttling(400, Some("RateExceeded"), None));
+        assert!(is_throttling(400, None, Some(b"<Code>RateExceeded</Code>")), "Auto Scaling's code");
+        assert!(!is_throttling(400, None, Some(b"<Code>InvalidAMIID.NotFound</Code>")));
+        assert!(!is_throttling(200, None, Some(b"<Description>Throttling</Description>")), "a name is not a code");
+        assert!(!is_throttling(500, None, None));
     }
 
     #[test]

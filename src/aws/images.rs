@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, HashSet};
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::time::Duration;
 
 use aws_config::retry::RetryConfig;
@@ -16,7 +17,9 @@ use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use super::guards::EndpointName;
+use super::pacing::Pacer;
 use super::paging::{Tokens, LISTING_IMAGES_MAX};
+use super::runtime::Gate;
 use super::{AwsError, AwsErrorKind, ImageKey, Images, RegionResult, SdkAws};
 use crate::ids::{AmiId, InstanceId, Region};
 use crate::image::{AncestryEntry, Image, ImageState, ImageUsage, Instance};
@@ -69,16 +72,23 @@ async fn describe_all(
     client: Client,
     region: Region,
     endpoint: EndpointName,
+    pacer: Arc<Pacer>,
     query: impl Fn(DescribeImagesFluentBuilder) -> DescribeImagesFluentBuilder,
 ) -> Result<Vec<Image>, AwsError> {
+    let gate = Gate { pacer: &pacer, region: &region, service: "ec2", action: "DescribeImages" };
     let mut images = Vec::new();
     // Pages that overlap (an endpoint that repeats itself) must not list an image twice.
     let mut seen: HashSet<AmiId> = HashSet::new();
     let mut token: Option<String> = None;
     let mut tokens = Tokens::default();
     loop {
-        let request = query(client.describe_images()).max_results(PAGE_SIZE).set_next_token(token.take());
-        let page = request.send().await.map_err(|e| AwsError::from_sdk("DescribeImages", &endpoint.name(), e))?;
+        let next = token.take();
+        let page = gate
+            .patiently(|| async {
+                let request = query(client.describe_images()).max_results(PAGE_SIZE).set_next_token(next.clone());
+                request.send().await.map_err(|e| AwsError::from_sdk("DescribeImages", &endpoint.name(), e))
+            })
+            .await?;
         // Converted page by page: the SDK's page is dropped before the next is read.
         images.extend(page.images().iter().filter_map(|i| to_image(&region, i)).filter(|i| seen.insert(i.id.clone())));
         log::debug!("DescribeImages {region}: page of {} images", page.images().len());
@@ -118,6 +128,9 @@ impl SdkAws {
         let endpoint = self.endpoint(region);
         // include_disabled: `disabled` is a state a user may wait for.
         let request = client.describe_images().image_ids(id.as_str()).include_disabled(true);
+        let gate = Gate { pacer: &self.pacer, region, service: "ec2", action: "DescribeImages" };
+        // Paced, not resent: a wait polls again at its own pace.
+        self.runtime.block_on(gate.wait_turn());
         let result = match poll_within {
             None => self.runtime.block_on(request.send()),
             Some(within) => {
@@ -157,9 +170,13 @@ impl SdkAws {
         region: &Region,
         query: impl Fn(DescribeImagesFluentBuilder) -> DescribeImagesFluentBuilder + Send + Sync + 'static,
     ) -> ImagesQuery {
-        Box::pin(describe_all(self.client(region), region.clone(), self.endpoint(region), move |q| {
-            query(q).include_deprecated(true).include_disabled(true)
-        }))
+        Box::pin(describe_all(
+            self.client(region),
+            region.clone(),
+            self.endpoint(region),
+            self.pacer.clone(),
+            move |q| query(q).include_deprecated(true).include_disabled(true),
+        ))
     }
 }
 
@@ -227,16 +244,22 @@ impl Images for SdkAws {
                 let client = self.client(region);
                 let endpoint = self.endpoint(region);
                 let region = region.clone();
+                let pacer = self.pacer.clone();
                 let page = async move {
-                    let page = client
-                        .describe_images()
-                        .owners("self")
-                        .include_deprecated(true)
-                        .include_disabled(true)
-                        .max_results(SMALL_ACCOUNT_PAGE)
-                        .send()
-                        .await
-                        .map_err(|e| AwsError::from_sdk("DescribeImages", &endpoint.name(), e))?;
+                    let gate = Gate { pacer: &pacer, region: &region, service: "ec2", action: "DescribeImages" };
+                    let page = gate
+                        .patiently(|| async {
+                            client
+                                .describe_images()
+                                .owners("self")
+                                .include_deprecated(true)
+                                .include_disabled(true)
+                                .max_results(SMALL_ACCOUNT_PAGE)
+                                .send()
+                                .await
+                                .map_err(|e| AwsError::from_sdk("DescribeImages", &endpoint.name(), e))
+                        })
+                        .await?;
                     if page.next_token().is_some_and(|t| !t.is_empty()) {
                         return Ok(None);
                     }
@@ -291,9 +314,10 @@ impl Images for SdkAws {
 
     fn own_image_named(&self, region: &Region, name: &str) -> Result<Option<Image>, AwsError> {
         let filter = Filter::builder().name("name").values(name).build();
-        let query = describe_all(self.client(region), region.clone(), self.endpoint(region), move |q| {
-            q.owners("self").filters(filter.clone())
-        });
+        let query =
+            describe_all(self.client(region), region.clone(), self.endpoint(region), self.pacer.clone(), move |q| {
+                q.owners("self").filters(filter.clone())
+            });
         Ok(self.runtime.block_on(query)?.into_iter().find(|image| image.name.as_deref() == Some(name)))
     }
 

@@ -13,7 +13,10 @@
 //! - `guards.rs`: what every request and answer passes through (attempts,
 //!   answer size, entries and completeness, the endpoint used);
 //! - `error.rs`: how a failure is classified and told;
-//! - `runtime.rs`: blocking on one request or many, with bounded concurrency;
+//! - `pacing.rs`: amitools' own request rate per region and action, inside
+//!   EC2's documented buckets, adapting when throttled;
+//! - `runtime.rs`: blocking on one request or many, with bounded concurrency,
+//!   each request paced and a throttled one sent again while time allows;
 //! - `paging.rs`: NextToken checks and listing bounds;
 //! - `images.rs`, `changes.rs`, `uses.rs`, `account.rs`: each trait through the SDK;
 //! - `fake.rs` (tests only): the in-memory implementation of the same traits.
@@ -32,6 +35,7 @@ mod error;
 pub mod fake;
 mod guards;
 mod images;
+mod pacing;
 mod paging;
 mod runtime;
 mod uses;

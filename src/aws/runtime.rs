@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
+use std::time::{Duration, Instant};
 
 use aws_sdk_ec2::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_ec2::Client;
@@ -13,6 +14,7 @@ use aws_sdk_ec2::Client;
 use super::error::HasStatus;
 use super::guards::EndpointName;
 use super::images::ImagesQuery;
+use super::pacing::Pacer;
 use super::{AwsError, AwsErrorKind, RegionResult, SdkAws};
 use crate::ids::Region;
 use crate::image::Image;
@@ -24,6 +26,28 @@ impl SdkAws {
         &self,
         region: &Region,
         action: &'static str,
+        request: impl Fn(Client) -> F,
+    ) -> Result<T, AwsError>
+    where
+        F: Future<Output = Result<T, SdkError<E, R>>>,
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+        R: fmt::Debug + HasStatus + 'static,
+    {
+        let endpoint = self.endpoint(region);
+        let client = self.client(region);
+        let gate = Gate { pacer: &self.pacer, region, service: "ec2", action };
+        self.runtime.block_on(gate.patiently(|| async {
+            request(client.clone()).await.map_err(|e| AwsError::from_sdk(action, &endpoint.name(), e))
+        }))
+    }
+
+    /// `send` for a request that must not be sent again by amitools once the
+    /// SDK gave up on it (CreateImage, CopyImage: the duplicate-name logic
+    /// owns their retries): paced, but sent once.
+    pub(super) fn send_once<T, E, R, F>(
+        &self,
+        region: &Region,
+        action: &'static str,
         request: impl FnOnce(Client) -> F,
     ) -> Result<T, AwsError>
     where
@@ -32,30 +56,42 @@ impl SdkAws {
         R: fmt::Debug + HasStatus + 'static,
     {
         let endpoint = self.endpoint(region);
-        self.wait_for(action, &endpoint, request(self.client(region)))
+        let client = self.client(region);
+        let gate = Gate { pacer: &self.pacer, region, service: "ec2", action };
+        self.runtime.block_on(async {
+            gate.wait_turn().await;
+            request(client).await.map_err(|e| AwsError::from_sdk(action, &endpoint.name(), e))
+        })
     }
 
-    /// Wait for one SDK request, of any service; a failure names the action and endpoint.
-    pub(super) fn wait_for<T, E, R>(
+    /// Wait for one request of another service (`service` as the pacer knows
+    /// it), paced and patient like `send`; a failure names the action and endpoint.
+    pub(super) fn wait_for<T, E, R, F>(
         &self,
+        region: &Region,
+        service: &'static str,
         action: &'static str,
         endpoint: &EndpointName,
-        request: impl Future<Output = Result<T, SdkError<E, R>>>,
+        request: impl Fn() -> F,
     ) -> Result<T, AwsError>
     where
+        F: Future<Output = Result<T, SdkError<E, R>>>,
         E: ProvideErrorMetadata + std::error::Error + 'static,
         R: fmt::Debug + HasStatus + 'static,
     {
-        self.runtime.block_on(request).map_err(|e| AwsError::from_sdk(action, &endpoint.name(), e))
+        let gate = Gate { pacer: &self.pacer, region, service, action };
+        self.runtime.block_on(
+            gate.patiently(|| async { request().await.map_err(|e| AwsError::from_sdk(action, &endpoint.name(), e)) }),
+        )
     }
 
-    /// Run futures concurrently on the runtime; their results in input order.
-    /// A task that panicked has no result (None).
+    /// Run futures concurrently on the runtime, at most `QUERIES_IN_FLIGHT`
+    /// at once; their results in input order. A task that panicked has no result (None).
     pub(super) fn run_all<T: Send + 'static>(
         &self,
         futures: Vec<Pin<Box<dyn Future<Output = T> + Send>>>,
     ) -> Vec<Option<T>> {
-        self.run_at_most(futures, usize::MAX)
+        self.run_at_most(futures, QUERIES_IN_FLIGHT)
     }
 
     /// `run_all` with at most `limit` futures in flight: the next starts as
@@ -118,5 +154,54 @@ impl SdkAws {
                 (region, result)
             })
             .collect()
+    }
+}
+
+/// How long a request that EC2 keeps throttling is sent again before it is a
+/// failure: a big backlog may wait minutes behind EC2's refill. Throttling is
+/// not an outage: an endpoint that is down fails as fast as before (the
+/// SDK's retries, whose quota throttling does not spend: see connect.rs).
+/// Queries in flight at once (a generation of `children` across every
+/// region, say): enough to hide round trips, few enough that the pacer, not a
+/// burst, decides when each is sent.
+const QUERIES_IN_FLIGHT: usize = 16;
+
+pub(super) const THROTTLED_PATIENCE: Duration = Duration::from_secs(600);
+
+/// One action's place in the pacer.
+pub(super) struct Gate<'a> {
+    pub(super) pacer: &'a Pacer,
+    pub(super) region: &'a Region,
+    pub(super) service: &'static str,
+    pub(super) action: &'static str,
+}
+
+impl Gate<'_> {
+    /// Wait for this request's slot.
+    pub(super) async fn wait_turn(&self) {
+        let wait = self.pacer.reserve(self.region, self.service, self.action, Instant::now());
+        if !wait.is_zero() {
+            log::debug!("{} {}: waiting {wait:?} for the request rate", self.region, self.action);
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// Send (`make` builds the request afresh each time) in turn; while EC2
+    /// throttles it after the SDK's retries, wait for a new turn and send again,
+    /// up to THROTTLED_PATIENCE. Any other outcome is returned at once.
+    pub(super) async fn patiently<T, F>(&self, make: impl Fn() -> F) -> Result<T, AwsError>
+    where
+        F: Future<Output = Result<T, AwsError>>,
+    {
+        let started = Instant::now();
+        loop {
+            self.wait_turn().await;
+            match make().await {
+                Err(error) if error.kind == AwsErrorKind::Throttled && started.elapsed() < THROTTLED_PATIENCE => {
+                    log::info!("{} {}: still throttled; waiting for the request rate", self.region, self.action);
+                }
+                other => return other,
+            }
+        }
     }
 }

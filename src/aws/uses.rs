@@ -4,12 +4,15 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 
 use aws_sdk_ec2::types;
 use aws_sdk_ec2::Client;
 
 use super::guards::EndpointName;
+use super::pacing::Pacer;
 use super::paging::Tokens;
+use super::runtime::Gate;
 use super::{AwsError, AwsErrorKind, ImageUses, ReferencesAnswer, SdkAws, LAUNCH_CONFIGURATION};
 use crate::ids::{AmiId, Region};
 use crate::image::ImageReference;
@@ -28,7 +31,9 @@ const LAUNCH_TEMPLATE_VERSION_DEPTH: &str = "10000";
 /// Every page of DescribeImageReferences for at most 10 images.
 async fn references_of(
     client: Client,
+    region: Region,
     endpoint: EndpointName,
+    pacer: Arc<Pacer>,
     ids: Vec<AmiId>,
 ) -> Result<Vec<ImageReference>, AwsError> {
     use types::{ImageReferenceOptionName, ImageReferenceResourceType, ResourceTypeOption, ResourceTypeRequest};
@@ -46,16 +51,22 @@ async fn references_of(
     let mut found = Vec::new();
     let mut token: Option<String> = None;
     let mut tokens = Tokens::default();
+    let gate = Gate { pacer: &pacer, region: &region, service: "ec2", action: ACTION };
     loop {
-        let page = client
-            .describe_image_references()
-            .set_image_ids(Some(ids.iter().map(ToString::to_string).collect()))
-            .include_all_resource_types(true)
-            .resource_types(templates.clone())
-            .set_next_token(token.take())
-            .send()
-            .await
-            .map_err(|e| AwsError::from_sdk(ACTION, &endpoint.name(), e))?;
+        let next = token.take();
+        let page = gate
+            .patiently(|| async {
+                client
+                    .describe_image_references()
+                    .set_image_ids(Some(ids.iter().map(ToString::to_string).collect()))
+                    .include_all_resource_types(true)
+                    .resource_types(templates.clone())
+                    .set_next_token(next.clone())
+                    .send()
+                    .await
+                    .map_err(|e| AwsError::from_sdk(ACTION, &endpoint.name(), e))
+            })
+            .await?;
         for reference in page.image_references() {
             // A reference amitools cannot attribute to one of the asked images
             // makes the whole answer unusable: deciding on it could delete an image in use.
@@ -90,8 +101,13 @@ impl ImageUses for SdkAws {
         let futures: Vec<Pin<Box<dyn Future<Output = Answer> + Send>>> = groups
             .iter()
             .map(|group| {
-                Box::pin(references_of(client.clone(), endpoint.clone(), group.clone()))
-                    as Pin<Box<dyn Future<Output = Answer> + Send>>
+                Box::pin(references_of(
+                    client.clone(),
+                    region.clone(),
+                    endpoint.clone(),
+                    self.pacer.clone(),
+                    group.clone(),
+                )) as Pin<Box<dyn Future<Output = Answer> + Send>>
             })
             .collect();
         // A few at a time: thousands of images must not become a thousand requests at once.
@@ -120,11 +136,10 @@ impl ImageUses for SdkAws {
         let mut token: Option<String> = None;
         let mut tokens = Tokens::default();
         loop {
-            let page = self.wait_for(
-                ACTION,
-                &endpoint,
-                client.describe_launch_configurations().max_records(100).set_next_token(token.take()).send(),
-            )?;
+            let next = token.take();
+            let page = self.wait_for(region, "autoscaling", ACTION, &endpoint, || {
+                client.describe_launch_configurations().max_records(100).set_next_token(next.clone()).send()
+            })?;
             for configuration in page.launch_configurations() {
                 if let Some(image_id) = configuration.image_id().and_then(|v| v.parse::<AmiId>().ok()) {
                     found.push(ImageReference {
