@@ -726,16 +726,18 @@ class App:
             return usage.image_references_xml(page, token)
         image_id = (params.get("ImageId") or [""])[0]
         if action == "DeregisterImage":
-            image = usage.deregister_checks(backend, image_id)
+            image = usage.deregister_checks(backend, image_id, ACCOUNT)
             results = None
             if ec2_images.flag(params, "DeleteAssociatedSnapshots"):
                 results = usage.delete_snapshots(backend, image, "DeleteSnapshot" not in SIM.config.deny_actions)
             SIM.deregister(region, image_id)
             return usage.deregister_xml(results)
+        ec2_images.check_image_id(image_id)
         image = backend.amis.get(image_id)
         if image is None or image.state == "deregistered":
             raise ec2_images.Ec2Fault("400 Bad Request", "InvalidAMIID.NotFound",
                                       f"The image id '[{image_id}]' does not exist")
+        usage.not_yours(image, ACCOUNT)
         enable = action == "EnableImageDeregistrationProtection"
         usage.set_protection(image, enable, ec2_images.flag(params, "WithCooldown"), now)
         return usage.protection_xml(action)
@@ -803,6 +805,7 @@ class App:
         if not image_id:
             raise ec2_images.Ec2Fault("400 Bad Request", "MissingParameter",
                                       "The request must contain the parameter ImageId")
+        ec2_images.check_image_id(image_id)
         image = amis.get(image_id)
         if image is None or image_id in hidden or not ec2_images.ImageView(
                 image, ACCOUNT, datetime.now(timezone.utc)).available_to_caller():
@@ -827,7 +830,8 @@ class App:
         """Recycle Bin's ListRules and GetRule, from the rules seeded with POST recycle-bin-rule."""
         try:
             with SIM.lock:
-                answer = rbin.answer(action, path, body, SIM.rbin_rules[region], region, ACCOUNT)
+                answer = rbin.answer(action, path, body, SIM.rbin_rules[region], region, ACCOUNT,
+                                     int(SIM.config.page_size))
         except ec2_images.Ec2Fault as fault:
             return self.fault(start_response, fault.status, fault.code, fault.message)
         data = json.dumps(answer).encode()

@@ -239,17 +239,18 @@ def describe_images(amis: dict, index: Index, params: dict, account: str, page_s
 
     if image_ids:
         for image_id in image_ids:
-            if not image_id.startswith("ami-") or len(image_id) not in (12, 21):
-                raise Ec2Fault("400 Bad Request", "InvalidAMIID.Malformed", f'Invalid id: "{image_id}"')
-        selected = []
+            check_image_id(image_id)
+        selected, missing = [], []
         for image_id in image_ids:
             image = amis.get(image_id)
             view = ImageView(image, account, now) if image is not None and image_id not in hidden else None
             # Named images show even when deprecated; disabled ones need IncludeDisabled.
             if view is None or not view.available_to_caller() or (view.disabled and not include_disabled):
-                raise Ec2Fault("400 Bad Request", "InvalidAMIID.NotFound",
-                               f"The image id '[{image_id}]' does not exist")
-            selected.append(image)
+                missing.append(image_id)
+            else:
+                selected.append(image)
+        if missing:
+            raise not_found(missing)
         candidate_ids = None
         images = selected
     else:
@@ -381,6 +382,25 @@ def describe_images_xml(images: list, next_token: str | None, account: str) -> b
     return (f'<?xml version="1.0" encoding="UTF-8"?>\n<DescribeImagesResponse xmlns="{XMLNS}">'
             f"<requestId>{uuid.uuid4()}</requestId><imagesSet>{items}</imagesSet>{token}"
             "</DescribeImagesResponse>").encode()
+
+
+def check_image_id(image_id: str) -> None:
+    """An AMI id is `ami-` and 8 or 17 hexadecimal digits; anything else is
+    InvalidAMIID.Malformed, on every image action, as on EC2."""
+    digits = image_id[4:]
+    if (not image_id.startswith("ami-") or len(digits) not in (8, 17)
+            or any(c not in "0123456789abcdef" for c in digits)):
+        raise Ec2Fault("400 Bad Request", "InvalidAMIID.Malformed", f'Invalid id: "{image_id}"')
+
+
+def not_found(image_ids: list[str]) -> Ec2Fault:
+    """InvalidAMIID.NotFound naming every missing id in one message, as EC2's
+    does ("The image ids '[ami-1, ami-2]' do not exist"; the plural wording is
+    the simulator's reading of EC2's answers)."""
+    if len(image_ids) == 1:
+        return Ec2Fault("400 Bad Request", "InvalidAMIID.NotFound", f"The image id '[{image_ids[0]}]' does not exist")
+    return Ec2Fault("400 Bad Request", "InvalidAMIID.NotFound",
+                    f"The image ids '[{', '.join(image_ids)}]' do not exist")
 
 
 # --- GetImageAncestry ---------------------------------------------------------------------

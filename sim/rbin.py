@@ -40,14 +40,33 @@ def rule(payload: dict, region: str, account: str) -> dict:
     }
 
 
-def answer(action: str, path: str, body: bytes, rules: list[dict], region: str, account: str) -> dict:
+def answer(action: str, path: str, body: bytes, rules: list[dict], region: str, account: str,
+           page_size: int = 1000) -> dict:
     if action == "ListRules":
         request = json.loads(body or b"{}")
         if request.get("ResourceType") not in {"EC2_IMAGE", "EBS_SNAPSHOT", "EBS_VOLUME"}:
             raise Ec2Fault("400 Bad Request", "ValidationException", "ResourceType is required")
         chosen = [r for r in rules if r["ResourceType"] == request["ResourceType"]]
-        return {"Rules": [{k: r[k] for k in ("Identifier", "Description", "RetentionPeriod", "LockState", "RuleArn")}
-                          for r in chosen]}
+        # Paginated as the API reference says (MaxResults 1 to 1000, NextToken);
+        # `page_size` caps a page, as it does DescribeImages'.
+        size = page_size
+        if "MaxResults" in request:
+            size = int(request["MaxResults"])
+            if not 1 <= size <= 1000:
+                raise Ec2Fault("400 Bad Request", "ValidationException", "MaxResults must be between 1 and 1000")
+            size = min(size, page_size)
+        offset = 0
+        if request.get("NextToken"):
+            try:
+                offset = int(str(request["NextToken"]).removeprefix("amisim-rules-"))
+            except ValueError:
+                raise Ec2Fault("400 Bad Request", "ValidationException", "Invalid NextToken") from None
+        page = chosen[offset:offset + max(1, size)]
+        listed = {"Rules": [{k: r[k] for k in ("Identifier", "Description", "RetentionPeriod", "LockState", "RuleArn")}
+                            for r in page]}
+        if offset + len(page) < len(chosen):
+            listed["NextToken"] = f"amisim-rules-{offset + len(page)}"
+        return listed
     if action == "GetRule":
         identifier = path.rsplit("/", 1)[-1]
         for r in rules:

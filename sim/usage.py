@@ -22,7 +22,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta, timezone
 
-from images import Ec2Fault, XMLNS, _text, bad_parameter, flag, numbered, protection
+from images import check_image_id, Ec2Fault, XMLNS, _text, bad_parameter, flag, numbered, protection
 
 REFERENCE_IDS_MAX = 10
 VERSION_DEPTH_DEFAULT = 10
@@ -76,6 +76,14 @@ def image_references(ec2, ssm, region: str, account: str, params: dict, page_siz
     ids = numbered(params, "ImageId")
     if not ids:
         raise Ec2Fault("400 Bad Request", "MissingParameter", "The request must contain the parameter ImageId")
+    for image_id in ids:
+        check_image_id(image_id)
+    if params.get("MaxResults"):
+        # The model's range (botocore: min 5, max 1000); the Rust SDK does not check it.
+        asked_size = int(params["MaxResults"][0])
+        if not 5 <= asked_size <= 1000:
+            raise bad_parameter(f"Value ({asked_size}) for parameter MaxResults is invalid. "
+                                "Expecting a value between 5 and 1000.")
     if len(ids) > REFERENCE_IDS_MAX:
         raise bad_parameter(f"ImageId: at most {REFERENCE_IDS_MAX} image IDs, got {len(ids)}")
     for image_id in ids:
@@ -167,14 +175,25 @@ def snapshot_users(ec2, snapshot_id: str, except_image: str) -> list[str]:
             and getattr(getattr(i, "ebs_snapshot", None), "id", None) == snapshot_id]
 
 
-def deregister_checks(ec2, image_id: str):
+def not_yours(image, account: str) -> None:
+    """Changing another account's image (DeregisterImage, deregistration
+    protection, ModifyImageAttribute) is AuthFailure, "Not authorized for
+    image:ami-…", even where you may launch it (the HTTP status, 400, is the
+    simulator's choice: EC2's error reference gives the code alone)."""
+    if getattr(image, "owner_id", account) != account:
+        raise Ec2Fault("400 Bad Request", "AuthFailure", f"Not authorized for image:{image.id}")
+
+
+def deregister_checks(ec2, image_id: str, account: str):
     """The image DeregisterImage would act on, or EC2's refusal. An image
     deregistered a moment ago (still shown as `deregistered`) is
     InvalidAMIID.Unavailable, EC2's "the specified AMI has been deregistered
     and is no longer available"; once it is gone, InvalidAMIID.NotFound."""
+    check_image_id(image_id)
     image = ec2.amis.get(image_id)
     if image is None:
         raise _not_found(image_id)
+    not_yours(image, account)
     if image.state == "deregistered":
         raise Ec2Fault("400 Bad Request", "InvalidAMIID.Unavailable",
                        f"The image id '[{image_id}]' is no longer available")

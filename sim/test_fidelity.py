@@ -1,0 +1,132 @@
+"""The simulator against EC2's documented behaviour, asked with boto3 (the
+pinned botocore that comes with moto), as an AWS SDK asks. Each test is a row
+of sim/README.md's table. Run by scripts/test; alone:
+
+    sim/.venv/bin/python -m unittest discover -s sim -p 'test_*.py'
+"""
+
+import json
+import os
+import subprocess
+import sys
+import unittest
+import urllib.request
+from pathlib import Path
+
+import boto3
+import botocore.config
+import botocore.exceptions
+
+SIM = Path(__file__).with_name("amisim.py")
+REGION = "us-east-1"
+
+
+class Simulator:
+    def __init__(self, **config) -> None:
+        self.proc = subprocess.Popen([sys.executable, str(SIM), "--port", "0", "--config", json.dumps(config)],
+                                     stdout=subprocess.PIPE, text=True)
+        self.url = self.proc.stdout.readline().split()[-1]
+        self.proc.stdout.close()
+
+    def ctl(self, route: str, payload: dict | None = None) -> dict:
+        data = json.dumps(payload).encode() if payload is not None else None
+        request = urllib.request.Request(f"{self.url}/_sim/{route}", data=data, method="POST" if data else "GET",
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return json.load(response)
+
+    def client(self, service: str = "ec2", validate: bool = True):
+        """boto3 for this simulator; `validate=False` sends what botocore would
+        refuse itself (the Rust SDK checks less)."""
+        config = botocore.config.Config(retries={"max_attempts": 1}, parameter_validation=validate)
+        return boto3.client(service, region_name=REGION, endpoint_url=self.url, aws_access_key_id="AKIDFIDELITY",
+                            aws_secret_access_key="fidelity", config=config)
+
+    def stop(self) -> None:
+        self.proc.kill()
+        self.proc.wait()
+
+
+def code_of(error: botocore.exceptions.ClientError) -> str:
+    return error.response["Error"]["Code"]
+
+
+class Fidelity(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls) -> None:
+        cls.sim = Simulator()
+        cls.ec2 = cls.sim.client()
+        cls.sim.ctl("images", {"region": REGION, "images": [
+            {"ami_id": "ami-00000000000000001", "name": "mine"},
+            {"ami_id": "ami-00000000000000002", "name": "theirs", "owner_id": "210987654321", "public": True},
+        ]})
+
+    @classmethod
+    def tearDownClass(cls) -> None:
+        cls.sim.stop()
+
+    def refused(self, code: str, call, **kwargs) -> str:
+        with self.assertRaises(botocore.exceptions.ClientError) as caught:
+            call(**kwargs)
+        self.assertEqual(code_of(caught.exception), code, caught.exception)
+        return caught.exception.response["Error"]["Message"]
+
+    def test_another_accounts_image_cannot_be_changed(self):
+        theirs = "ami-00000000000000002"
+        for call in (self.ec2.deregister_image, self.ec2.enable_image_deregistration_protection,
+                     self.ec2.disable_image_deregistration_protection):
+            message = self.refused("AuthFailure", call, ImageId=theirs)
+            self.assertEqual(message, f"Not authorized for image:{theirs}")
+        # Still there, and still launchable by you (public).
+        self.assertEqual(len(self.ec2.describe_images(ImageIds=[theirs])["Images"]), 1)
+
+    def test_malformed_ids_are_refused_by_every_image_action(self):
+        for bad in ("ami-zzzzzzzz", "ami-123", "image-12345678"):
+            for call, kwargs in (
+                (self.ec2.describe_images, {"ImageIds": [bad]}),
+                (self.ec2.deregister_image, {"ImageId": bad}),
+                (self.ec2.get_image_ancestry, {"ImageId": bad}),
+                (self.ec2.describe_image_references, {"ImageIds": [bad], "IncludeAllResourceTypes": True}),
+                (self.ec2.enable_image_deregistration_protection, {"ImageId": bad}),
+            ):
+                self.refused("InvalidAMIID.Malformed", call, **kwargs)
+
+    def test_missing_ids_are_named_in_one_error(self):
+        message = self.refused("InvalidAMIID.NotFound", self.ec2.describe_images,
+                               ImageIds=["ami-00000000000000001", "ami-0000000000000000a", "ami-0000000000000000b"])
+        self.assertEqual(message, "The image ids '[ami-0000000000000000a, ami-0000000000000000b]' do not exist")
+
+    def test_describe_image_references_max_results_is_5_to_1000(self):
+        unchecked = self.sim.client(validate=False)
+        for size in (4, 1001):
+            self.refused("InvalidParameterValue", unchecked.describe_image_references,
+                         ImageIds=["ami-00000000000000001"], IncludeAllResourceTypes=True, MaxResults=size)
+        answer = self.ec2.describe_image_references(ImageIds=["ami-00000000000000001"], IncludeAllResourceTypes=True,
+                                                    MaxResults=5)
+        self.assertEqual(answer["ImageReferences"], [])
+
+
+class RecycleBinPages(unittest.TestCase):
+    def test_list_rules_is_paginated(self):
+        sim = Simulator(page_size=2)
+        try:
+            for days in (1, 2, 3, 4, 5):
+                sim.ctl("recycle-bin-rule", {"region": REGION, "retention_days": days})
+            rbin = sim.client("rbin")
+            first = rbin.list_rules(ResourceType="EC2_IMAGE")
+            self.assertEqual(len(first["Rules"]), 2)
+            seen = [r["Identifier"] for r in first["Rules"]]
+            token = first.get("NextToken")
+            while token:
+                page = rbin.list_rules(ResourceType="EC2_IMAGE", NextToken=token, MaxResults=1)
+                self.assertEqual(len(page["Rules"]), 1)
+                seen += [r["Identifier"] for r in page["Rules"]]
+                token = page.get("NextToken")
+            self.assertEqual(len(set(seen)), 5)
+        finally:
+            sim.stop()
+
+
+if __name__ == "__main__":
+    os.chdir(Path(__file__).parent)
+    unittest.main()
