@@ -225,6 +225,10 @@ impl Plan {
         };
         let columns = ResultColumns::fitting(deletions, &current);
         let interrupts = crate::progress::defer_interrupts();
+        // On a terminal: how far the deletions are, cleared before each result line.
+        let mut status = crate::progress::StatusLine::stderr(ctx.quiet);
+        let started = std::time::Instant::now();
+        let mut finished = 0;
         let done = {
             let out = &mut *ctx.out;
             let mut emit = |line: &str| {
@@ -238,11 +242,15 @@ impl Plan {
                 emit(&columns.line("RESULT", "IMAGE", "REGION", "NAME", "DETAIL"));
             }
             apply::apply(ctx.aws, deletions, &current, settings, &mut |done| {
+                status.clear();
                 if table {
                     emit(&result_line(&columns, done));
                 }
+                finished += 1;
+                status.show(&apply_status(finished, deletions.len(), started.elapsed()));
             })
         };
+        status.clear();
         let interrupted = crate::progress::interrupted();
         let not_done: Vec<&Deletion> = deletions.iter().skip(done.len()).collect();
         if !table && write_error.is_none() {
@@ -329,6 +337,17 @@ fn real_time<'a>(
         pause: &std::thread::sleep,
         stop: &|| crate::progress::interrupted().is_some(),
     }
+}
+
+/// The status line of an apply: "deleting: 37 of 500 done, 4.9 a second, about 1m36s left".
+fn apply_status(done: usize, total: usize, elapsed: std::time::Duration) -> String {
+    let seconds = elapsed.as_secs_f64();
+    if done == 0 || seconds < 1.0 {
+        return format!("deleting: {done} of {total} done");
+    }
+    let rate = done as f64 / seconds;
+    let left = std::time::Duration::from_secs_f64((total - done.min(total)) as f64 / rate);
+    format!("deleting: {done} of {total} done, {rate:.1} a second, about {} left", crate::waiting::human(left))
 }
 
 /// What the apply did, in one line (stderr, whatever -q says: scripts and
@@ -578,4 +597,23 @@ fn finish(done: &[Done]) -> Result<()> {
         return Ok(());
     }
     Err(Error::Failed(format!("{} deletion(s) failed: {}", failed.len(), failed.join(" "))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::apply_status;
+    use std::time::Duration;
+
+    #[test]
+    fn the_apply_status_line_says_how_far_and_how_long() {
+        assert_eq!(apply_status(0, 500, Duration::ZERO), "deleting: 0 of 500 done");
+        assert_eq!(
+            apply_status(37, 500, Duration::from_secs_f64(7.5)),
+            "deleting: 37 of 500 done, 4.9 a second, about 1m34s left"
+        );
+        assert_eq!(
+            apply_status(500, 500, Duration::from_secs(100)),
+            "deleting: 500 of 500 done, 5.0 a second, about 0s left"
+        );
+    }
 }
