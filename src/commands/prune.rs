@@ -334,7 +334,6 @@ fn real_time<'a>(
         rules,
         keep_snapshots,
         now: &OffsetDateTime::now_utc,
-        pause: &std::thread::sleep,
         stop: &|| crate::progress::interrupted().is_some(),
     }
 }

@@ -10,13 +10,13 @@
 //! time: per group, the images as EC2 describes them now, their uses
 //! (DescribeImageReferences, launch configurations) and the pending images
 //! of every region in the plan are read, and the ones still unused are
-//! deregistered, at most `DELETES_PER_SECOND` a second (throttling beyond
+//! deregistered at the pace the AWS layer keeps for DeregisterImage (inside
+//! EC2's bucket for it: 100, then 5 a second; throttling beyond
 //! that is ridden out by the SDK's retries). Between two deletions, an
 //! interrupt ends the run: the deletion in flight is finished, the rest is
 //! not started.
 
 use std::collections::HashMap;
-use std::time::Duration;
 
 use serde::Serialize;
 use time::OffsetDateTime;
@@ -27,8 +27,6 @@ use crate::aws::{Aws, AwsError, AwsErrorKind, ImageKey};
 use crate::ids::Region;
 use crate::image::{Image, SnapshotOutcome};
 
-/// DeregisterImage calls per second, at most.
-pub const DELETES_PER_SECOND: u32 = 5;
 /// Images re-checked together: DescribeImageReferences' limit per call.
 const GROUP: usize = 10;
 /// What a snapshot's result is when EC2's answer with the results was lost.
@@ -112,7 +110,6 @@ pub struct Settings<'a> {
     pub rules: &'a Rules,
     pub keep_snapshots: bool,
     pub now: &'a dyn Fn() -> OffsetDateTime,
-    pub pause: &'a dyn Fn(Duration),
     /// True once the run has been asked to stop (SIGINT, SIGTERM).
     pub stop: &'a dyn Fn() -> bool,
 }
@@ -176,7 +173,6 @@ pub fn apply(
 ) -> Vec<Done> {
     let regions = with_deletion_regions(settings.regions, deletions);
     let mut done = Vec::with_capacity(deletions.len());
-    let mut deregistered_before = false;
     for region in &regions {
         let here: Vec<&Deletion> = deletions.iter().filter(|d| &d.key.0 == region).collect();
         for group in here.chunks(GROUP) {
@@ -184,8 +180,7 @@ pub fn apply(
                 return done;
             }
             let mut stopped = false;
-            let outcomes =
-                group_outcomes(aws, region, &regions, group, current, settings, &mut deregistered_before, &mut stopped);
+            let outcomes = group_outcomes(aws, region, &regions, group, current, settings, &mut stopped);
             for finished in outcomes {
                 report(&finished);
                 done.push(finished);
@@ -208,7 +203,6 @@ fn group_outcomes(
     group: &[&Deletion],
     current: &Current,
     settings: &Settings,
-    deregistered_before: &mut bool,
     stopped: &mut bool,
 ) -> Vec<Done> {
     let keys: Vec<ImageKey> = group.iter().map(|d| d.key.clone()).collect();
@@ -280,18 +274,10 @@ fn group_outcomes(
             outcomes.push(finished(deletion, name, Outcome::Kept { reason: text(first) }));
             continue;
         }
-        if *deregistered_before {
-            if (settings.stop)() {
-                *stopped = true;
-                return outcomes;
-            }
-            (settings.pause)(Duration::from_secs(1) / DELETES_PER_SECOND);
-        }
         if (settings.stop)() {
             *stopped = true;
             return outcomes;
         }
-        *deregistered_before = true;
         let outcome = deregister(aws, region, image, settings.keep_snapshots);
         outcomes.push(finished(deletion, name, outcome));
     }
@@ -331,7 +317,8 @@ mod tests {
     use crate::image::ImageReference;
     use crate::prune::rules::FamilyKind;
     use crate::testing::{key, made, FakeAws, OWN_ACCOUNT};
-    use std::cell::{Cell, RefCell};
+    use std::cell::Cell;
+    use std::time::Duration;
     use time::macros::datetime;
 
     const NOW: OffsetDateTime = datetime!(2026-11-30 12:00 UTC);
@@ -364,9 +351,8 @@ mod tests {
         FakeAws::with_images(images.into_iter().chain([100]).map(image))
     }
 
-    fn run_stopping(fake: &FakeAws, deletions: &[Deletion], stop_after: usize) -> (Vec<Done>, usize) {
+    fn run_stopping(fake: &FakeAws, deletions: &[Deletion], stop_after: usize) -> Vec<Done> {
         let rules = rules();
-        let pauses = RefCell::new(0);
         let regions = [crate::testing::region("us-east-1"), crate::testing::region("eu-west-1")];
         let scope = Scope::default();
         let deleted = Cell::new(0);
@@ -378,10 +364,6 @@ mod tests {
             rules: &rules,
             keep_snapshots: false,
             now: &|| NOW,
-            pause: &|pause| {
-                assert_eq!(pause, Duration::from_millis(200));
-                *pauses.borrow_mut() += 1;
-            },
             stop: &|| fake.deregistered.borrow().len() >= stop_after,
         };
         let current = Current::read(fake, &settings).unwrap();
@@ -389,11 +371,10 @@ mod tests {
         let done = apply(fake, deletions, &current, &settings, &mut |_| reported += 1);
         deleted.set(fake.deregistered.borrow().len());
         assert_eq!(reported, done.len());
-        let pauses = *pauses.borrow();
-        (done, pauses)
+        done
     }
 
-    fn run(fake: &FakeAws, deletions: &[Deletion]) -> (Vec<Done>, usize) {
+    fn run(fake: &FakeAws, deletions: &[Deletion]) -> Vec<Done> {
         run_stopping(fake, deletions, usize::MAX)
     }
 
@@ -412,7 +393,7 @@ mod tests {
         child.state = crate::image::ImageState::Pending;
         fake.images.borrow_mut().insert(child.id.clone(), child);
         let deletions: Vec<Deletion> = [1, 2, 3, 5, 7].into_iter().map(deletion).collect();
-        let (done, pauses) = run(&fake, &deletions);
+        let done = run(&fake, &deletions);
         let outcomes: Vec<(u32, &str)> =
             done.iter().zip([1, 2, 3, 5, 7]).map(|(d, n)| (n, d.outcome.label())).collect();
         assert_eq!(outcomes, vec![(1, "deleted"), (2, "kept"), (3, "kept"), (5, "kept"), (7, "gone")]);
@@ -434,7 +415,6 @@ mod tests {
             Outcome::Kept { reason: "deregistration protection (enabled-without-cooldown) (rules re-checked)".into() }
         );
         assert_eq!(*fake.deregistered.borrow(), vec![crate::testing::id(1)]);
-        assert_eq!(pauses, 0, "one deletion: no pause");
         assert!(done.iter().all(|d| !d.failed()));
     }
 
@@ -451,7 +431,7 @@ mod tests {
         older_db.creation_date = Some(NOW - time::Duration::days(300));
         fake.images.get_mut().extend([(young.id.clone(), young), (older_db.id.clone(), older_db)]);
         let deletions: Vec<Deletion> = (1..=4).map(deletion).collect();
-        let (done, _) = run(&fake, &deletions);
+        let done = run(&fake, &deletions);
         let outcomes: Vec<&str> = done.iter().map(|d| d.outcome.label()).collect();
         assert_eq!(outcomes, ["deleted", "deleted", "kept", "kept"]);
         assert_eq!(done[2].outcome, Outcome::Kept { reason: "newest 1 of 1 in family web (rules re-checked)".into() });
@@ -468,7 +448,7 @@ mod tests {
     fn a_lost_answer_is_this_runs_deletion() {
         let fake = fake_with(1..=2);
         fake.lose_deregister_answers.set(1);
-        let (done, _) = run(&fake, &[deletion(1)]);
+        let done = run(&fake, &[deletion(1)]);
         assert_eq!(
             done[0].outcome,
             Outcome::Deleted {
@@ -483,7 +463,7 @@ mod tests {
     fn a_stop_ends_the_run_between_two_deletions() {
         let fake = fake_with(1..=25);
         let deletions: Vec<Deletion> = (1..=25).map(deletion).collect();
-        let (done, _) = run_stopping(&fake, &deletions, 12);
+        let done = run_stopping(&fake, &deletions, 12);
         assert_eq!(done.len(), 12, "the twelfth deletion finished, the thirteenth never started");
         assert!(done.iter().all(|d| d.outcome.label() == "deleted"));
         assert_eq!(fake.deregistered.borrow().len(), 12);
@@ -493,7 +473,7 @@ mod tests {
     fn unknown_uses_fail_and_delete_nothing() {
         let mut fake = fake_with(1..=3);
         fake.references_error = Some(AwsErrorKind::Denied);
-        let (done, _) = run(&fake, &[deletion(1), deletion(2)]);
+        let done = run(&fake, &[deletion(1), deletion(2)]);
         assert!(done.iter().all(Done::failed));
         assert!(fake.deregistered.borrow().is_empty());
         match &done[0].outcome {
@@ -503,13 +483,12 @@ mod tests {
     }
 
     #[test]
-    fn deletions_are_paced_and_grouped_by_ten() {
+    fn deletions_are_grouped_by_ten() {
         let fake = fake_with(1..=25);
         let deletions: Vec<Deletion> = (1..=25).map(deletion).collect();
         let listed = fake.bulk_calls.get();
-        let (done, pauses) = run(&fake, &deletions);
+        let done = run(&fake, &deletions);
         assert_eq!(done.iter().filter(|d| d.outcome.label() == "deleted").count(), 25);
-        assert_eq!(pauses, 24, "a pause between every two DeregisterImage calls");
         assert_eq!(fake.bulk_calls.get() - listed, 2 + 3, "the regions' images once, find_images once per group of 10");
     }
 }
