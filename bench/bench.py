@@ -8,7 +8,8 @@ the issues set: EC2 calls and images returned (ancestors at depth 25: at most
 tree, at every account size) and waiton's detection lag (median <= 1.5 s).
 
 BENCH_CASES=prune runs only the prune planning case (10,000 images) and
-rewrites only its part of BENCHMARKS.md.
+rewrites only its part of BENCHMARKS.md; BENCH_CASES=apply only the deleting
+case (500 deletions under EC2's buckets, and again with 20% of answers lost).
 
 BENCH_CASES=scale runs only the account-size axis (the same ancestors and
 children cases with 0, 10,000 and 50,000 background images in the region, with
@@ -506,6 +507,67 @@ calls in flight.
 """
 
 
+# Deleting under EC2's DeregisterImage bucket (100, then 5 a second).
+APPLY_DELETIONS = 500
+APPLY_START = "<!-- apply: written by BENCH_CASES=apply scripts/bench -->"
+APPLY_END = "<!-- /apply -->"
+
+
+def apply_case(env_for) -> str:
+    """`amitools prune --keep 1 --apply` deleting 500 images under EC2's
+    documented buckets, then the same with 20% of DeregisterImage answers
+    lost (the SDK's retry then meets the image gone)."""
+    rows = []
+    for lost in (0.0, 0.2):
+        sim = Sim(rate_limits=True)
+        try:
+            env = env_for(sim)
+            now = int(time.time())
+            batch = []
+            for i in range(APPLY_DELETIONS + 1):
+                created = now - (600 - i) * 86400
+                batch.append({"ami_id": ami(0x3_0000_0000 + i), "name": f"apply-{created}-{100_000_000_000_000 + i}",
+                              "creation_date": datetime.datetime.fromtimestamp(created, datetime.timezone.utc)
+                              .strftime("%Y-%m-%dT%H:%M:%SZ")})
+            sim.ctl("images", {"region": REGION, "images": batch})
+            if lost:
+                sim.ctl("config", {"lost_response_rate": lost, "fault_actions": ["DeregisterImage"],
+                                   "deregistered_seconds": 5, "seed": 3})
+            sim.ctl("config", {"rate_limits": True})
+            sim.reset()
+            print(f"apply: {APPLY_DELETIONS} deletions, {lost:.0%} of answers lost", flush=True)
+            wall, out = run_once([str(AMITOOLS), "prune", "--keep", "1", "--apply", "-o", "json"], env)
+            applied = json.loads(out)
+            stats = sim.ctl("stats")
+            calls = stats["actions"].get("DeregisterImage", 0)
+            results = [r["result"] for r in applied["results"]]
+            row = {"lost": lost, "wall": wall, "deleted": results.count("deleted"), "failed": len(applied["failed"]),
+                   "answer_lost": sum(1 for r in applied["results"] if r.get("answer_lost")), "calls": calls,
+                   "throttled": sum(stats.get("throttled", {}).values()), "floor": max(0, calls - 100) / 5}
+            print(f"  {wall:.1f}s  deleted {row['deleted']}  failed {row['failed']}  calls {calls}  "
+                  f"floor {row['floor']:.1f}s", flush=True)
+            rows.append(row)
+        finally:
+            sim.stop()
+    lines = [f"| answers lost | wall | deleted | failed | reported lost, deleted | DeregisterImage calls | throttled "
+             f"| floor | ratio |", "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in rows:
+        lines.append(f"| {r['lost']:.0%} | {r['wall']:.1f} s | {r['deleted']} | {r['failed']} | {r['answer_lost']} "
+                     f"| {r['calls']} | {r['throttled']} | {r['floor']:.1f} s | {r['wall'] / r['floor']:.2f}x |")
+    table_text = "\n".join(lines)
+    return f"""{APPLY_START}
+## Prune: deleting {APPLY_DELETIONS} images, EC2's rate limits on
+
+`amitools prune --keep 1 --apply` deleting {APPLY_DELETIONS} images (and their snapshots) with
+{LATENCY_MS} ms per request and EC2's documented buckets: DeregisterImage 100, then 5 a
+second. The floor is what the bucket allows for the calls made — past the
+first 100, 5 a second; each lost answer costs a second call. One run each.
+
+{table_text}
+{APPLY_END}
+"""
+
+
 def replace_section(text: str, start: str, end: str) -> None:
     """Rewrite one marked part of BENCHMARKS.md (or add it at the end)."""
     path = ROOT / "BENCHMARKS.md"
@@ -558,6 +620,11 @@ def main() -> int:
         replace_section(text, PRUNE_START, PRUNE_END)
         print(text)
         return 0
+    if os.environ.get("BENCH_CASES") == "apply":
+        text = apply_case(lambda sim: environment(sim, home))
+        replace_section(text, APPLY_START, APPLY_END)
+        print(text)
+        return 0
     if os.environ.get("BENCH_CASES") == "scale":
         text, failures, _ = scale_cases(lambda sim: environment(sim, home))
         replace_section(text, SCALE_START, SCALE_END)
@@ -579,6 +646,7 @@ def main() -> int:
         sim.stop()
     scale_text, scale_failures, _ = scale_cases(lambda scale_sim: environment(scale_sim, home))
     prune_text = prune_case(lambda prune_sim: environment(prune_sim, home))
+    apply_text = apply_case(lambda apply_sim: environment(apply_sim, home))
     cases = [ancestors, children, create, waiton, startup]
     size_mib = AMITOOLS.stat().st_size / 1024 / 1024
 
@@ -620,7 +688,8 @@ Pass/fail bounds (the exit status of `scripts/bench`):
 {chr(10).join("- FAILED: " + f for f in failures) if failures else "- all met: ancestors ≤ 3 EC2 calls at depth 25; ancestors and children ≤ 3 images returned per image shown, at every account size; waiton lag median ≤ 1.5 s"}
 
 {scale_text}
-{prune_text}"""
+{prune_text}
+{apply_text}"""
     print()
     print(report)
     (ROOT / "BENCHMARKS.md").write_text(report)
