@@ -122,6 +122,9 @@ class Config:
         "endpoint_fault": None,
         # DescribeRegions names every region twice
         "duplicate_regions": False,
+        # seconds a deregistered image's name stays taken (InvalidAMIName.Duplicate);
+        # EC2 documents no duration: 0, off, unless a test asks
+        "name_reserved_seconds": 0.0,
         # EC2's request throttling (sim/ratelimits.py): null (off), true (the
         # documented token buckets), or {"capacity_scale", "refill_scale",
         # "actions": {Action: [capacity, refill]}}
@@ -156,6 +159,8 @@ class Sim:
         self.stats: Counter = Counter()
         self.stats_by_region: dict[str, Counter] = defaultdict(Counter)
         self.faults = 0
+        # (region, name) -> (deregistered image id, until when the name stays taken)
+        self.reserved_names: dict[tuple[str, str], tuple[str, float]] = {}
         # EC2's request throttling: the buckets (the account's state) and the requests refused
         self.rate_limits = ratelimits.RateLimits()
         self.throttled: Counter = Counter()
@@ -224,6 +229,9 @@ class Sim:
         if image is None or image.state == "deregistered":
             return False
         image.state = "deregistered"
+        if self.config.name_reserved_seconds and image.name:
+            self.reserved_names[(region, image.name)] = (
+                image_id, time.monotonic() + float(self.config.name_reserved_seconds))
         self.pending.pop(image_id, None)
         self.deregistering[image_id] = (region, time.monotonic() + float(self.config.deregistered_seconds))
         self.changed()
@@ -276,6 +284,9 @@ def _check_name_free(backend, name: str | None) -> None:
                    if name is not None and image.name == name and image.state != "deregistered"), None)
     if holder is not None:
         raise EC2ClientError("InvalidAMIName.Duplicate", f"AMI name {name} is already in use by AMI {holder.id}")
+    reserved = SIM.reserved_names.get((getattr(backend, "region_name", ""), name)) if name else None
+    if reserved is not None and time.monotonic() < reserved[1]:
+        raise EC2ClientError("InvalidAMIName.Duplicate", f"AMI name {name} is already in use by AMI {reserved[0]}")
     if SIM.take_forced_duplicate():
         raise EC2ClientError("InvalidAMIName.Duplicate", f"AMI name {name} is already in use by AMI in this region")
 
@@ -610,6 +621,12 @@ class App:
                               f"The action {action} is not valid for this web service.")
         if service == "rbin":
             return self.recycle_bin(action, region, environ.get("PATH_INFO", ""), body, start_response)
+        if action == "ModifyImageAttribute":
+            # Another account's image: AuthFailure, as for DeregisterImage (moto would change it).
+            target = SIM.backend(region).amis.get((params.get("ImageId") or [""])[0])
+            if target is not None and getattr(target, "owner_id", ACCOUNT) != ACCOUNT:
+                return self.fault(start_response, "400 Bad Request", "AuthFailure",
+                                  f"Not authorized for image:{target.id}")
         if action in OWN_ACTIONS:
             return self.own_action(action, region, params, start_response, faultable and lose_roll < config.lost_response_rate)
         environ["wsgi.input"] = _Body(body)

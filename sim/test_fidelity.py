@@ -77,6 +77,9 @@ class Fidelity(unittest.TestCase):
                      self.ec2.disable_image_deregistration_protection):
             message = self.refused("AuthFailure", call, ImageId=theirs)
             self.assertEqual(message, f"Not authorized for image:{theirs}")
+        message = self.refused("AuthFailure", self.ec2.modify_image_attribute, ImageId=theirs,
+                               Description={"Value": "mine now"})
+        self.assertEqual(message, f"Not authorized for image:{theirs}")
         # Still there, and still launchable by you (public).
         self.assertEqual(len(self.ec2.describe_images(ImageIds=[theirs])["Images"]), 1)
 
@@ -104,6 +107,24 @@ class Fidelity(unittest.TestCase):
         answer = self.ec2.describe_image_references(ImageIds=["ami-00000000000000001"], IncludeAllResourceTypes=True,
                                                     MaxResults=5)
         self.assertEqual(answer["ImageReferences"], [])
+
+
+class NamesAfterDeregistration(unittest.TestCase):
+    def test_a_deregistered_images_name_stays_taken_for_a_while(self):
+        sim = Simulator(name_reserved_seconds=2, pending_seconds=0)
+        try:
+            ec2 = sim.client()
+            instance = sim.ctl("run-instance", {"region": REGION})["instance_id"]
+            first = ec2.create_image(InstanceId=instance, Name="nightly")["ImageId"]
+            ec2.deregister_image(ImageId=first)
+            message = self.assertRaisesRegex(botocore.exceptions.ClientError, "InvalidAMIName.Duplicate")
+            with message:
+                ec2.create_image(InstanceId=instance, Name="nightly")
+            import time
+            time.sleep(2.2)
+            self.assertTrue(ec2.create_image(InstanceId=instance, Name="nightly")["ImageId"].startswith("ami-"))
+        finally:
+            sim.stop()
 
 
 class RecycleBinPages(unittest.TestCase):
