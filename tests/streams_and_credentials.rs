@@ -103,6 +103,20 @@ fn unsignable_profile_credentials_are_refused_by_line() {
     assert_eq!(sim.total_calls(), 0);
 }
 
+/// `ancestors` with no keys in the environment, the default profile's keys
+/// coming from `credential_process = COMMAND` (a config file in `aws`).
+fn with_credential_process(sim: &Sim, aws: &std::path::Path, command: &str) -> (i32, String, String) {
+    let config = credential_file(aws, "config", &format!("[default]\ncredential_process = {command}\n"), 0o600);
+    common::run(
+        sim.amitools()
+            .env_remove("AWS_ACCESS_KEY_ID")
+            .env_remove("AWS_SECRET_ACCESS_KEY")
+            .env("AWS_CONFIG_FILE", &config)
+            .env("AWS_SHARED_CREDENTIALS_FILE", aws.join("none"))
+            .args(["ancestors", "ami-12345678"]),
+    )
+}
+
 /// A credential_process that hands out a secret with a control character:
 /// refused before signing (the SDK's signer panicked), exit 2, naming where
 /// the credentials came from and which part is bad.
@@ -118,18 +132,8 @@ fn unsignable_process_credentials_are_refused_before_signing() {
         "#!/bin/sh\nprintf '{\"Version\":1,\"AccessKeyId\":\"AKIDEXAMPLEFAKE\",\"SecretAccessKey\":\"abc\\\\u0001def\"}'\n",
     )
     .unwrap();
-    std::os::unix::fs::PermissionsExt::set_mode(&mut std::fs::metadata(&script).unwrap().permissions(), 0o700);
     Process::new("chmod").arg("700").arg(&script).status().unwrap();
-    let config =
-        credential_file(&aws, "config", &format!("[default]\ncredential_process = {}\n", script.display()), 0o600);
-    let (code, out, err) = common::run(
-        sim.amitools()
-            .env_remove("AWS_ACCESS_KEY_ID")
-            .env_remove("AWS_SECRET_ACCESS_KEY")
-            .env("AWS_CONFIG_FILE", &config)
-            .env("AWS_SHARED_CREDENTIALS_FILE", aws.join("none"))
-            .args(["ancestors", "ami-12345678"]),
-    );
+    let (code, out, err) = with_credential_process(&sim, &aws, &script.display().to_string());
     assert_eq!((code, out.as_str()), (2, ""), "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.contains("unusable AWS credentials from"), "{err}");
@@ -155,16 +159,8 @@ fn credential_process_output_is_bounded_and_its_errors_escaped() {
         ),
     ];
     for (command, expected) in cases {
-        let config = credential_file(&aws, "config", &format!("[default]\ncredential_process = {command}\n"), 0o600);
         let started = std::time::Instant::now();
-        let (code, out, err) = common::run(
-            sim.amitools()
-                .env_remove("AWS_ACCESS_KEY_ID")
-                .env_remove("AWS_SECRET_ACCESS_KEY")
-                .env("AWS_CONFIG_FILE", &config)
-                .env("AWS_SHARED_CREDENTIALS_FILE", aws.join("none"))
-                .args(["ancestors", "ami-12345678"]),
-        );
+        let (code, out, err) = with_credential_process(&sim, &aws, command);
         assert_eq!((code, out.as_str()), (1, ""), "{err}");
         assert_eq!(err.lines().count(), 1, "{err}");
         assert!(err.contains(expected), "{expected}: {err}");

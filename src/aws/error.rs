@@ -59,6 +59,19 @@ pub enum Failure {
     Construction,
 }
 
+/// The codes AWS services throttle with: EC2's RequestLimitExceeded, Auto
+/// Scaling's RateExceeded (its API reference, "API request rate"), and the
+/// others'. Classification and the pacer (guards.rs) both read this list.
+pub(super) const THROTTLING_CODES: [&str; 7] = [
+    "RequestLimitExceeded",
+    "RateExceeded",
+    "Throttling",
+    "ThrottlingException",
+    "TooManyRequestsException",
+    "RequestThrottled",
+    "SlowDown",
+];
+
 /// Classify an EC2 failure. Pure, so the table is unit-tested.
 pub fn classify(failure: Failure, code: Option<&str>, status: Option<u16>) -> AwsErrorKind {
     match failure {
@@ -73,14 +86,7 @@ pub fn classify(failure: Failure, code: Option<&str>, status: Option<u16>) -> Aw
         // is. Not the 5xx `Unavailable`, which means EC2 itself is.
         "InvalidAMIID.Unavailable" => AwsErrorKind::NotFound,
         "InvalidAMIName.Duplicate" => AwsErrorKind::DuplicateName,
-        "RequestLimitExceeded"
-        // Auto Scaling's throttling code (its API reference, "API request rate").
-        | "RateExceeded"
-        | "Throttling"
-        | "ThrottlingException"
-        | "TooManyRequestsException"
-        | "RequestThrottled"
-        | "SlowDown" => AwsErrorKind::Throttled,
+        code if THROTTLING_CODES.contains(&code) => AwsErrorKind::Throttled,
         "UnauthorizedOperation" | "OptInRequired" | "Blocked" | "AccessDenied" => AwsErrorKind::Denied,
         "AuthFailure"
         | "InvalidClientTokenId"

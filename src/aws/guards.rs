@@ -17,6 +17,7 @@ use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::body::SdkBody;
 use aws_smithy_types::config_bag::ConfigBag;
 
+use super::error::THROTTLING_CODES;
 use super::pacing::Pacer;
 use super::AwsError;
 use crate::ids::Region;
@@ -273,16 +274,6 @@ pub(super) struct PaceObserver {
     pub(super) region: Region,
     pub(super) service: &'static str,
 }
-
-/// The codes AWS services throttle with.
-const THROTTLING_CODES: [&str; 6] = [
-    "RequestLimitExceeded",
-    "Throttling",
-    "ThrottlingException",
-    "RateExceeded",
-    "TooManyRequestsException",
-    "SlowDown",
-];
 
 /// Whether an answer is a throttling error: its status, its error-type header
 /// (JSON services), or a code in its (already read) body.

@@ -33,12 +33,7 @@ impl SdkAws {
         E: ProvideErrorMetadata + std::error::Error + 'static,
         R: fmt::Debug + HasStatus + 'static,
     {
-        let endpoint = self.endpoint(region);
-        let client = self.client(region);
-        let gate = Gate { pacer: &self.pacer, region, service: "ec2", action };
-        self.runtime.block_on(gate.patiently(|| async {
-            request(client.clone()).await.map_err(|e| AwsError::from_sdk(action, &endpoint.name(), e))
-        }))
+        self.send_within(region, action, THROTTLED_PATIENCE, request)
     }
 
     /// `send` for a request that must not be sent again by amitools once the
@@ -48,7 +43,23 @@ impl SdkAws {
         &self,
         region: &Region,
         action: &'static str,
-        request: impl FnOnce(Client) -> F,
+        request: impl Fn(Client) -> F,
+    ) -> Result<T, AwsError>
+    where
+        F: Future<Output = Result<T, SdkError<E, R>>>,
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+        R: fmt::Debug + HasStatus + 'static,
+    {
+        self.send_within(region, action, Duration::ZERO, request)
+    }
+
+    /// One EC2 request in its turn, sent again while throttled for up to `patience`.
+    fn send_within<T, E, R, F>(
+        &self,
+        region: &Region,
+        action: &'static str,
+        patience: Duration,
+        request: impl Fn(Client) -> F,
     ) -> Result<T, AwsError>
     where
         F: Future<Output = Result<T, SdkError<E, R>>>,
@@ -58,10 +69,9 @@ impl SdkAws {
         let endpoint = self.endpoint(region);
         let client = self.client(region);
         let gate = Gate { pacer: &self.pacer, region, service: "ec2", action };
-        self.runtime.block_on(async {
-            gate.wait_turn().await;
-            request(client).await.map_err(|e| AwsError::from_sdk(action, &endpoint.name(), e))
-        })
+        self.runtime.block_on(gate.within(patience, || async {
+            request(client.clone()).await.map_err(|e| AwsError::from_sdk(action, &endpoint.name(), e))
+        }))
     }
 
     /// Wait for one request of another service (`service` as the pacer knows
@@ -193,11 +203,19 @@ impl Gate<'_> {
     where
         F: Future<Output = Result<T, AwsError>>,
     {
+        self.within(THROTTLED_PATIENCE, make).await
+    }
+
+    /// `patiently`, sending again for up to `patience` (zero: once).
+    pub(super) async fn within<T, F>(&self, patience: Duration, make: impl Fn() -> F) -> Result<T, AwsError>
+    where
+        F: Future<Output = Result<T, AwsError>>,
+    {
         let started = Instant::now();
         loop {
             self.wait_turn().await;
             match make().await {
-                Err(error) if error.kind == AwsErrorKind::Throttled && started.elapsed() < THROTTLED_PATIENCE => {
+                Err(error) if error.kind == AwsErrorKind::Throttled && started.elapsed() < patience => {
                     log::info!("{} {}: still throttled; waiting for the request rate", self.region, self.action);
                 }
                 other => return other,

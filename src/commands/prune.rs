@@ -132,7 +132,7 @@ impl Plan {
             .rows
             .iter()
             .filter(|row| row.action == Action::Delete)
-            .map(|row| Deletion { key: row.key(), name: row.image.name.clone(), family: row.family.clone() })
+            .map(|row| Deletion { key: row.key(), family: row.family.clone() })
             .collect();
         if !apply {
             self.print_plan(ctx, &doc)?;

@@ -36,8 +36,6 @@ pub const SNAPSHOT_UNKNOWN: &str = "unknown";
 #[derive(Debug, Clone, PartialEq)]
 pub struct Deletion {
     pub key: ImageKey,
-    /// The name the plan gives it (informs only: results show EC2's).
-    pub name: Option<String>,
     pub family: String,
 }
 
@@ -343,7 +341,7 @@ mod tests {
     }
 
     fn deletion(n: u32) -> Deletion {
-        Deletion { key: key("us-east-1", n), name: Some("named by the plan".into()), family: "web".into() }
+        Deletion { key: key("us-east-1", n), family: "web".into() }
     }
 
     /// The fake with images 1..=n and the newest one (100) that the family rule keeps.
@@ -404,7 +402,7 @@ mod tests {
                 answer_lost: false,
             }
         );
-        assert_eq!(done[0].name.as_deref(), Some("web-1700000001-123456789012345"), "EC2's name, not the plan's");
+        assert_eq!(done[0].name.as_deref(), Some("web-1700000001-123456789012345"), "the name EC2 gives it now");
         assert_eq!(done[1].outcome, Outcome::Kept { reason: "in use by launch template lt-0abc".into() });
         assert_eq!(
             done[2].outcome,

@@ -84,8 +84,8 @@ pub fn plan(
 }
 
 /// The cheap rules (stage 1) on the scanned regions' own images: the rows of
-/// the images in `scope`, and what all of them tell about each other. Each
-/// image counts once, however often it was listed. The plan starts from
+/// the images in `scope`, and what all of them tell about each other (each
+/// image ranked once, however often it was listed: see `decide`). The plan starts from
 /// this, and `--apply`/`--apply-plan` run it again on the images as they
 /// are when deleting starts.
 pub fn cheap_rows(
@@ -95,9 +95,6 @@ pub fn cheap_rows(
     rules: &Rules,
     now: OffsetDateTime,
 ) -> (Vec<Row>, Surroundings) {
-    let mut seen = HashSet::new();
-    let all_own: Vec<Image> =
-        all_own.into_iter().filter(|image| seen.insert((image.region.clone(), image.id.clone()))).collect();
     let in_subtree = scope.descendants_of.as_ref().map(|id| {
         let mut index = Index::default();
         all_own.iter().cloned().for_each(|image| index.insert(image));

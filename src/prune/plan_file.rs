@@ -222,7 +222,6 @@ struct RawPlan {
 struct RawImage {
     region: String,
     image_id: String,
-    name: Option<String>,
     family: String,
     action: Action,
 }
@@ -326,7 +325,7 @@ pub fn parse(text: &str) -> Result<LoadedPlan, String> {
         if !regions.contains(&region) {
             return Err(entry(format!("region {region} is not one of the plan's regions")));
         }
-        deletions.push(Deletion { key: (region, id), name: image.name, family: image.family });
+        deletions.push(Deletion { key: (region, id), family: image.family });
     }
     Ok(LoadedPlan {
         account: raw.account,
