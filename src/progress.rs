@@ -131,6 +131,8 @@ pub fn install_interrupt_handler() {
 pub struct StatusLine<W: Write> {
     out: W,
     enabled: bool,
+    /// Whether this line is on screen (`LINE_SHOWN` is the process's).
+    shown: bool,
 }
 
 impl StatusLine<std::io::Stderr> {
@@ -138,25 +140,28 @@ impl StatusLine<std::io::Stderr> {
     pub fn stderr(quiet: bool) -> Self {
         let stderr = std::io::stderr();
         let enabled = !quiet && stderr.is_terminal();
-        StatusLine { out: stderr, enabled }
+        StatusLine { out: stderr, enabled, shown: false }
     }
 }
 
 impl<W: Write> StatusLine<W> {
     pub fn new(out: W, enabled: bool) -> Self {
-        StatusLine { out, enabled }
+        StatusLine { out, enabled, shown: false }
     }
 
     pub fn show(&mut self, text: &str) {
         if self.enabled {
             let _ = write!(self.out, "{CLEAR_LINE}{text}");
             let _ = self.out.flush();
+            self.shown = true;
             LINE_SHOWN.store(true, Ordering::SeqCst);
         }
     }
 
     pub fn clear(&mut self) {
-        if self.enabled && LINE_SHOWN.swap(false, Ordering::SeqCst) {
+        if self.enabled && self.shown {
+            self.shown = false;
+            LINE_SHOWN.store(false, Ordering::SeqCst);
             let _ = write!(self.out, "{CLEAR_LINE}");
             let _ = self.out.flush();
         }
@@ -166,6 +171,53 @@ impl<W: Write> StatusLine<W> {
 impl<W: Write> Drop for StatusLine<W> {
     fn drop(&mut self) {
         self.clear();
+    }
+}
+
+/// How often a `Ticker` redraws its line.
+const TICK: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// A status line drawn by a thread of its own while the calling thread blocks
+/// on long work (one call into the AWS boundary that sends hundreds of
+/// requests): every quarter second it shows what `render` says, read from
+/// shared counters. The first draw waits one tick, so quick work shows
+/// nothing; dropping the ticker stops the thread and clears the line.
+pub struct Ticker {
+    stop: Option<std::sync::mpsc::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Ticker {
+    /// A ticker on stderr; no thread at all with `quiet` or off a terminal.
+    pub fn start(quiet: bool, render: impl FnMut() -> String + Send + 'static) -> Ticker {
+        Ticker::on(StatusLine::stderr(quiet), render)
+    }
+
+    fn on<W: Write + Send + 'static>(
+        mut line: StatusLine<W>,
+        mut render: impl FnMut() -> String + Send + 'static,
+    ) -> Ticker {
+        if !line.enabled {
+            return Ticker { stop: None, thread: None };
+        }
+        let (stop, stopped) = std::sync::mpsc::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            use std::sync::mpsc::RecvTimeoutError;
+            while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(TICK) {
+                line.show(&render());
+            }
+            line.clear();
+        });
+        Ticker { stop: Some(stop), thread: Some(thread) }
+    }
+}
+
+impl Drop for Ticker {
+    fn drop(&mut self) {
+        drop(self.stop.take());
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
     }
 }
 
@@ -192,5 +244,40 @@ mod tests {
             line.show("b");
         }
         assert_eq!(String::from_utf8(buf).unwrap(), format!("{CLEAR_LINE}a{CLEAR_LINE}b{CLEAR_LINE}"));
+    }
+
+    /// A writer the test can read while the ticker's thread holds it.
+    #[derive(Clone, Default)]
+    struct Shared(std::sync::Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Shared {
+        fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(data);
+            Ok(data.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_ticker_redraws_from_its_own_thread_and_clears_when_dropped() {
+        let screen = Shared::default();
+        let count = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0));
+        let seen = count.clone();
+        let ticker = Ticker::on(StatusLine::new(screen.clone(), true), move || {
+            format!("asked {}", seen.fetch_add(1, Ordering::SeqCst))
+        });
+        std::thread::sleep(TICK * 3);
+        drop(ticker);
+        let text = String::from_utf8(screen.0.lock().unwrap().clone()).unwrap();
+        assert!(text.starts_with(&format!("{CLEAR_LINE}asked 0{CLEAR_LINE}asked 1")), "{text:?}");
+        assert!(text.ends_with(CLEAR_LINE), "{text:?}");
+
+        let quick = Shared::default();
+        drop(Ticker::on(StatusLine::new(quick.clone(), true), || "never".into()));
+        assert!(quick.0.lock().unwrap().is_empty(), "work shorter than a tick shows nothing");
+        let disabled = Ticker::on(StatusLine::new(Shared::default(), false), || "never".into());
+        assert!(disabled.thread.is_none(), "no thread when there is no line");
     }
 }

@@ -264,3 +264,18 @@ fn a_copy_to_another_region_goes_to_that_regions_endpoint() {
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("CopyImage: cannot reach EC2 at http://127.0.0.1:9"), "{err}");
 }
+
+/// `copy --wait` on a terminal shows waiton's line for the copy until it is
+/// available, then clears it; the copy's id is printed before the wait.
+#[test]
+fn copy_wait_shows_the_copy_pending_on_a_terminal() {
+    let sim = Sim::start();
+    let (source, _) = source_image(&sim, REGION);
+    sim.configure(json!({"pending_seconds": 2}));
+    let (ok, screen) = sim.on_terminal(&format!("copy -R eu-west-1 --wait {source}"));
+    assert!(ok, "{screen:?}");
+    let copy = screen.lines().next().unwrap().trim().to_string();
+    assert!(copy.starts_with("ami-") && copy != source, "{screen:?}");
+    assert!(screen.contains(&format!("\r\x1b[2K{copy}  pending  (waiting for available, ")), "{screen:?}");
+    assert!(screen.ends_with("\r\x1b[2K"), "the line is cleared at the end: {screen:?}");
+}

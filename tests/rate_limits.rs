@@ -77,3 +77,49 @@ fn documented_buckets_change_no_call_count() {
     assert!(children_calls <= 3, "{:?}", sim.stats());
     assert_eq!(sim.control("stats", None)["throttled"], json!({}));
 }
+
+/// On a terminal, a plan slowed by throttling says where it is: the stage,
+/// how far, and that EC2 is throttling; the line is gone before the plan is
+/// printed, and -q shows none (not a terminal: none either, as every other
+/// test here reads a clean stderr).
+#[test]
+fn a_long_plan_shows_its_stage_and_the_throttling_on_a_terminal() {
+    let sim = Sim::start();
+    let images: Vec<Value> = (0..200).map(|n| generated_image(&ami(0x4000 + n), "web", n, 400 - n as i64)).collect();
+    sim.register(US, json!(images));
+    sim.configure(json!({"rate_limits": {"actions": {"DescribeImageReferences": [2, 5]}}}));
+    let (ok, screen) = sim.on_terminal("prune --keep 1 -o json");
+    assert!(ok, "{screen:?}");
+    assert!(screen.contains("\r\x1b[2Kchecking uses: "), "{screen:?}");
+    assert!(screen.contains(" of 199 images"), "{screen:?}");
+    assert!(screen.contains("throttled answer"), "{screen:?}");
+    // The line is cleared, then the plan (stdout), then prune's note (stderr).
+    let (_, after) = screen.rsplit_once("\r\x1b[2K").unwrap();
+    let (json, note) = after.split_once("amitools: ").expect("prune's closing note");
+    assert_eq!(note, "200 image(s): keep 1, delete 199; nothing was deleted (--apply deletes)\r\n");
+    let plan: Value = serde_json::from_str(json).expect("the plan follows the cleared line");
+    assert_eq!(plan["summary"], json!({"keep": 1, "delete": 199}));
+
+    let (ok, screen) = sim.on_terminal("-q prune --keep 1 -o json");
+    assert!(ok);
+    assert!(!screen.contains("checking uses"), "-q shows no status line: {screen:?}");
+}
+
+/// `children` across regions says which generation it is asking about and
+/// how many regions have answered.
+#[test]
+fn a_search_across_regions_shows_its_generation_on_a_terminal() {
+    let sim = Sim::start();
+    let root = ami(0x5000);
+    let mut images = vec![json!({"ami_id": root, "name": "root"})];
+    // More than one small page of own images: searched generation by generation.
+    images.extend((1..=150).map(|n| common::tagged(&ami(0x5000 + n), &root, US, 1_700_000_000 + n as i64)));
+    sim.register(US, json!(images));
+    sim.configure(json!({"rate_limits": {"actions": {"DescribeImages": [1, 2]}}}));
+    let (ok, screen) = sim.on_terminal(&format!("children --regions us-east-1,eu-west-1 --ids {root}"));
+    assert!(ok, "{screen:?}");
+    assert!(screen.contains("\r\x1b[2Kgeneration 0: "), "{screen:?}");
+    assert!(screen.contains(" of 1 region(s) answered"), "{screen:?}");
+    let ids = screen.lines().filter(|l| l.trim().starts_with("ami-") || l.contains("\x1b[2Kami-")).count();
+    assert!(ids >= 150, "{screen:?}");
+}

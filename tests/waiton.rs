@@ -120,25 +120,17 @@ fn an_authorisation_error_ends_the_wait() {
     assert!(err.contains("UnauthorizedOperation"), "{err}");
 }
 
-/// Run amitools on a pseudo-terminal (util-linux `script`); returns (success, what the terminal got).
-fn on_terminal(sim: &Sim, args: &str) -> (bool, String) {
-    let binary = assert_cmd::cargo::cargo_bin("amitools");
-    let output =
-        sim.process_of("script").args(["-qec", &format!("{} {args}", binary.display()), "/dev/null"]).output().unwrap();
-    (output.status.success(), String::from_utf8_lossy(&output.stdout).into_owned())
-}
-
 #[test]
 fn the_progress_line_appears_only_on_a_terminal() {
     let sim = Sim::start_with(json!({"pending_seconds": 3}));
     let id = new_image(&sim);
-    let (ok, screen) = on_terminal(&sim, &format!("waiton {id}"));
+    let (ok, screen) = sim.on_terminal(&format!("waiton {id}"));
     assert!(ok, "{screen:?}");
     assert!(screen.contains(&format!("{id}  pending  (waiting for available")), "{screen:?}");
     assert!(screen.ends_with("\r\x1b[2K"), "the line is cleared at the end: {screen:?}");
 
     let id = new_image(&sim);
-    let (ok, screen) = on_terminal(&sim, &format!("-q waiton {id}"));
+    let (ok, screen) = sim.on_terminal(&format!("-q waiton {id}"));
     assert!(ok);
     assert_eq!(screen, "", "-q shows no progress");
     // Not a terminal: nothing either (asserted in pending_then_available_is_seen_within_about_a_second).

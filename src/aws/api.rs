@@ -6,9 +6,10 @@
 //! once there are several).
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Duration;
 
-use super::AwsError;
+use super::{Activity, AwsError};
 use crate::ids::{AmiId, InstanceId, Region};
 use crate::image::{AncestryEntry, Image, ImageReference, Instance, RetentionRule, SnapshotOutcome};
 
@@ -143,7 +144,13 @@ pub trait Account {
     fn recycle_bin_rules(&self, region: &Region) -> Result<Vec<RetentionRule>, AwsError>;
 }
 
-/// Everything amitools asks of AWS for one account: the handle commands see.
-pub trait Aws: Images + ImageChanges + ImageUses + Account {}
+/// What the handle has done so far: counts a status line reads from another
+/// thread while the work blocks. Implemented in `activity.rs`.
+pub trait Metered {
+    fn activity(&self) -> Arc<Activity>;
+}
 
-impl<T: Images + ImageChanges + ImageUses + Account> Aws for T {}
+/// Everything amitools asks of AWS for one account: the handle commands see.
+pub trait Aws: Images + ImageChanges + ImageUses + Account + Metered {}
+
+impl<T: Images + ImageChanges + ImageUses + Account + Metered> Aws for T {}

@@ -16,6 +16,7 @@ use aws_sdk_ec2::config::retry::{RetryPartition, TokenBucket};
 use aws_sdk_ec2::config::{Credentials, Region as SdkRegion};
 use aws_sdk_ec2::Client;
 
+use super::activity::Activity;
 use super::credentials::{own_credential_process, with_checked_credentials, ProcessCredentials, CREDENTIAL_SOURCE};
 use super::guards::{EndpointName, EndpointSeen, PaceObserver, ResponseGuard};
 use super::pacing::Pacer;
@@ -50,6 +51,8 @@ pub struct SdkAws {
     pub(super) home_region: Region,
     /// This account's request pacing, per region and action (pacing.rs).
     pub(super) pacer: Arc<Pacer>,
+    /// What has been asked and answered so far (activity.rs).
+    pub(super) activity: Arc<Activity>,
     /// One retry quota for every client, which throttled retries do not spend.
     pub(super) retry_partition: RetryPartition,
 }
@@ -166,6 +169,7 @@ impl SdkAws {
             endpoints_seen: RefCell::new(HashMap::new()),
             home_region: region.clone(),
             pacer: Arc::new(Pacer::default()),
+            activity: Arc::new(Activity::default()),
             retry_partition: retry_partition(),
         };
         Ok((ec2, region))
@@ -240,7 +244,7 @@ impl SdkAws {
 
     /// The interceptor that tells the pacer how `service`'s answers in `region` went.
     pub(super) fn pace_observer(&self, region: &Region, service: &'static str) -> PaceObserver {
-        PaceObserver { pacer: self.pacer.clone(), region: region.clone(), service }
+        PaceObserver { pacer: self.pacer.clone(), activity: self.activity.clone(), region: region.clone(), service }
     }
 
     /// How messages name another service's endpoint: the one a request went

@@ -5,10 +5,11 @@
 
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use crate::aws::{
-    Account, AwsError, AwsErrorKind, ImageChanges, ImageCopy, ImageKey, ImageUses, Images, NewImage, ReferencesAnswer,
-    RegionResult, Tags,
+    Account, Activity, AwsError, AwsErrorKind, ImageChanges, ImageCopy, ImageKey, ImageUses, Images, Metered, NewImage,
+    ReferencesAnswer, RegionResult, Tags,
 };
 use crate::ids::{AmiId, InstanceId, Region};
 use crate::image::{AncestryEntry, Image, ImageReference, ImageState, Instance, RetentionRule, SnapshotOutcome};
@@ -46,6 +47,8 @@ pub struct FakeAws<'a> {
     /// The next N DeregisterImage calls take effect, but their answers are
     /// lost: the SDK's retry then meets InvalidAMIID.NotFound (2 attempts).
     pub lose_deregister_answers: Cell<usize>,
+    /// Counts what status lines read; only images checked are counted here.
+    pub activity: Arc<Activity>,
 }
 
 impl<'a> FakeAws<'a> {
@@ -282,6 +285,7 @@ impl ImageUses for FakeAws<'_> {
                     Some(kind) => Err(FakeAws::error(kind)),
                     None => Ok(self.references.iter().filter(|r| group.contains(&r.image_id)).cloned().collect()),
                 };
+                self.activity.checked(group.len());
                 (group.to_vec(), answer)
             })
             .collect()
@@ -299,5 +303,11 @@ impl Account for FakeAws<'_> {
 
     fn recycle_bin_rules(&self, _region: &Region) -> Result<Vec<RetentionRule>, AwsError> {
         Ok(Vec::new())
+    }
+}
+
+impl Metered for FakeAws<'_> {
+    fn activity(&self) -> Arc<Activity> {
+        self.activity.clone()
     }
 }

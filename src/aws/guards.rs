@@ -17,6 +17,7 @@ use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::body::SdkBody;
 use aws_smithy_types::config_bag::ConfigBag;
 
+use super::activity::Activity;
 use super::error::THROTTLING_CODES;
 use super::pacing::Pacer;
 use super::AwsError;
@@ -271,6 +272,8 @@ impl Intercept for EndpointSeen {
 #[derive(Debug)]
 pub(super) struct PaceObserver {
     pub(super) pacer: Arc<Pacer>,
+    /// Counts every answer and throttled answer too, for status lines.
+    pub(super) activity: Arc<Activity>,
     pub(super) region: Region,
     pub(super) service: &'static str,
 }
@@ -305,7 +308,9 @@ impl Intercept for PaceObserver {
         };
         let error_type = response.headers().get("x-amzn-errortype");
         let now = std::time::Instant::now();
-        if is_throttling(response.status().as_u16(), error_type, response.body().bytes()) {
+        let throttled = is_throttling(response.status().as_u16(), error_type, response.body().bytes());
+        self.activity.answered(throttled);
+        if throttled {
             self.pacer.throttled(&self.region, self.service, metadata.name(), now);
         } else {
             self.pacer.answered(&self.region, self.service, metadata.name(), now);

@@ -16,6 +16,7 @@ use aws_sdk_ec2::Client;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
+use super::activity::Activity;
 use super::guards::EndpointName;
 use super::pacing::Pacer;
 use super::paging::{Tokens, LISTING_IMAGES_MAX};
@@ -73,6 +74,7 @@ async fn describe_all(
     region: Region,
     endpoint: EndpointName,
     pacer: Arc<Pacer>,
+    activity: Arc<Activity>,
     query: impl Fn(DescribeImagesFluentBuilder) -> DescribeImagesFluentBuilder,
 ) -> Result<Vec<Image>, AwsError> {
     let gate = Gate { pacer: &pacer, region: &region, service: "ec2", action: "DescribeImages" };
@@ -89,6 +91,7 @@ async fn describe_all(
                 request.send().await.map_err(|e| AwsError::from_sdk("DescribeImages", &endpoint.name(), e))
             })
             .await?;
+        activity.listed(page.images().len());
         // Converted page by page: the SDK's page is dropped before the next is read.
         images.extend(page.images().iter().filter_map(|i| to_image(&region, i)).filter(|i| seen.insert(i.id.clone())));
         log::debug!("DescribeImages {region}: page of {} images", page.images().len());
@@ -175,6 +178,7 @@ impl SdkAws {
             region.clone(),
             self.endpoint(region),
             self.pacer.clone(),
+            self.activity.clone(),
             move |q| query(q).include_deprecated(true).include_disabled(true),
         ))
     }
@@ -245,6 +249,7 @@ impl Images for SdkAws {
                 let endpoint = self.endpoint(region);
                 let region = region.clone();
                 let pacer = self.pacer.clone();
+                let activity = self.activity.clone();
                 let page = async move {
                     let gate = Gate { pacer: &pacer, region: &region, service: "ec2", action: "DescribeImages" };
                     let page = gate
@@ -259,7 +264,10 @@ impl Images for SdkAws {
                                 .await
                                 .map_err(|e| AwsError::from_sdk("DescribeImages", &endpoint.name(), e))
                         })
-                        .await?;
+                        .await;
+                    activity.region_answered();
+                    let page = page?;
+                    activity.listed(page.images().len());
                     if page.next_token().is_some_and(|t| !t.is_empty()) {
                         return Ok(None);
                     }
@@ -314,10 +322,14 @@ impl Images for SdkAws {
 
     fn own_image_named(&self, region: &Region, name: &str) -> Result<Option<Image>, AwsError> {
         let filter = Filter::builder().name("name").values(name).build();
-        let query =
-            describe_all(self.client(region), region.clone(), self.endpoint(region), self.pacer.clone(), move |q| {
-                q.owners("self").filters(filter.clone())
-            });
+        let query = describe_all(
+            self.client(region),
+            region.clone(),
+            self.endpoint(region),
+            self.pacer.clone(),
+            self.activity.clone(),
+            move |q| q.owners("self").filters(filter.clone()),
+        );
         Ok(self.runtime.block_on(query)?.into_iter().find(|image| image.name.as_deref() == Some(name)))
     }
 

@@ -5,7 +5,9 @@
 //! requests, blocking on a current-thread runtime. One file per concern:
 //!
 //! - `api.rs`: the traits (`Images`, `ImageChanges`, `ImageUses`, `Account`,
-//!   joined as `Aws`) and amitools-side request types;
+//!   `Metered`, joined as `Aws`) and amitools-side request types;
+//! - `activity.rs`: counts of what has been asked and answered so far, for
+//!   status lines;
 //! - `connect.rs`: configuration, credentials and region, timeouts, retries,
 //!   the HTTPS client, a client per region and service (`SdkAws`);
 //! - `credentials.rs`: every provider's credentials checked before signing,
@@ -26,6 +28,7 @@
 //! `Aws` handle: commands already reach AWS only through one.
 
 mod account;
+mod activity;
 mod api;
 mod changes;
 mod connect;
@@ -40,9 +43,10 @@ mod paging;
 mod runtime;
 mod uses;
 
+pub use activity::{Activity, ActivityCount};
 pub use api::{
-    Account, Aws, ImageChanges, ImageCopy, ImageKey, ImageUses, Images, NewImage, ReferencesAnswer, RegionResult, Tags,
-    LAUNCH_CONFIGURATION,
+    Account, Aws, ImageChanges, ImageCopy, ImageKey, ImageUses, Images, Metered, NewImage, ReferencesAnswer,
+    RegionResult, Tags, LAUNCH_CONFIGURATION,
 };
 pub use connect::{ConnectOptions, SdkAws};
 pub use error::{classify, AwsError, AwsErrorKind, Failure};

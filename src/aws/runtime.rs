@@ -6,6 +6,8 @@ use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use aws_sdk_ec2::error::{ProvideErrorMetadata, SdkError};
@@ -134,7 +136,27 @@ impl SdkAws {
     /// Run queries concurrently; per region (in the order regions first
     /// appear), the images of all its queries or its first error.
     pub(super) fn run_by_region(&self, queries: Vec<(Region, ImagesQuery)>) -> Vec<RegionResult<Vec<Image>>> {
-        let (regions, futures): (Vec<Region>, Vec<ImagesQuery>) = queries.into_iter().unzip();
+        // Each query counts down its region's queries left; the last one done
+        // counts the region as answered (for status lines).
+        let mut left: HashMap<Region, Arc<AtomicUsize>> = HashMap::new();
+        for (region, _) in &queries {
+            left.entry(region.clone()).or_default().fetch_add(1, Ordering::Relaxed);
+        }
+        let (regions, futures): (Vec<Region>, Vec<ImagesQuery>) = queries
+            .into_iter()
+            .map(|(region, query)| {
+                let left = left[&region].clone();
+                let activity = self.activity.clone();
+                let counted: ImagesQuery = Box::pin(async move {
+                    let result = query.await;
+                    if left.fetch_sub(1, Ordering::Relaxed) == 1 {
+                        activity.region_answered();
+                    }
+                    result
+                });
+                (region, counted)
+            })
+            .unzip();
         let results = self.run_all(futures);
         let mut order: Vec<Region> = Vec::new();
         let mut by_region: HashMap<Region, Result<Vec<Image>, AwsError>> = HashMap::new();

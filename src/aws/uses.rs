@@ -9,6 +9,7 @@ use std::sync::Arc;
 use aws_sdk_ec2::types;
 use aws_sdk_ec2::Client;
 
+use super::activity::Activity;
 use super::guards::EndpointName;
 use super::pacing::Pacer;
 use super::paging::Tokens;
@@ -34,7 +35,21 @@ async fn references_of(
     region: Region,
     endpoint: EndpointName,
     pacer: Arc<Pacer>,
+    activity: Arc<Activity>,
     ids: Vec<AmiId>,
+) -> Result<Vec<ImageReference>, AwsError> {
+    let answer = all_references_of(client, region, endpoint, pacer, &ids).await;
+    activity.checked(ids.len());
+    answer
+}
+
+/// The pages of `references_of`.
+async fn all_references_of(
+    client: Client,
+    region: Region,
+    endpoint: EndpointName,
+    pacer: Arc<Pacer>,
+    ids: &[AmiId],
 ) -> Result<Vec<ImageReference>, AwsError> {
     use types::{ImageReferenceOptionName, ImageReferenceResourceType, ResourceTypeOption, ResourceTypeRequest};
     const ACTION: &str = "DescribeImageReferences";
@@ -106,6 +121,7 @@ impl ImageUses for SdkAws {
                     region.clone(),
                     endpoint.clone(),
                     self.pacer.clone(),
+                    self.activity.clone(),
                     group.clone(),
                 )) as Pin<Box<dyn Future<Output = Answer> + Send>>
             })

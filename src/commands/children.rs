@@ -6,11 +6,12 @@ use std::io::Write;
 use serde::Serialize;
 
 use super::listing::{table, ImageRecord, NOT_FOUND};
+use super::staged::{throttled_so_far, Progress, Staged};
 use super::{Context, RegionChoice};
 use crate::cli::{ChildrenArgs, Column, ListArgs};
 use crate::error::{Error, Result};
 use crate::ids::{AmiId, Region};
-use crate::lineage::fetch;
+use crate::lineage::fetch::{self, Round};
 use crate::lineage::graph::{Tree, TreeNode};
 use crate::output::{escape_untrusted, write_json, OutputFormat};
 
@@ -155,7 +156,10 @@ impl Plan {
         let root = (ctx.region.clone(), self.image_id.clone());
         let regions = self.regions.resolve(ctx)?;
         let tags_only = self.list.tags_only;
-        let found = fetch::descendants(ctx.aws, &root, &regions, self.depth, tags_only)?;
+        let found = {
+            let status = Staged::start(ctx.quiet, ctx.aws.activity(), search_status);
+            fetch::descendants(ctx.aws, &root, &regions, self.depth, tags_only, &mut |round| status.enter(round))?
+        };
         let tree = found.tree;
         let root_node = tree.root();
         if root_node.image.is_none() && root_node.children.is_empty() && found.refused.is_empty() {
@@ -206,6 +210,52 @@ impl Plan {
     }
 }
 
+/// The status line of a search: "generation 3: 4 of 17 regions answered (5s)".
+fn search_status(progress: &Progress<Round>) -> String {
+    let answered = progress.in_stage.regions_answered;
+    let (throttled, elapsed) = (throttled_so_far(&progress.overall), crate::waiting::human(progress.elapsed));
+    match progress.stage {
+        Round::FirstLook { regions } => {
+            format!("looking at {regions} region(s): {} answered{throttled} ({elapsed})", answered.min(regions as u64))
+        }
+        Round::Generation { generation, regions } => format!(
+            "generation {generation}: {} of {regions} region(s) answered{throttled} ({elapsed})",
+            answered.min(regions as u64)
+        ),
+        Round::ReadingWhole { regions } => format!(
+            "a deep lineage: reading {regions} region(s) whole, {} images read{throttled} ({elapsed})",
+            progress.in_stage.images_listed
+        ),
+    }
+}
+
 fn regions_text(regions: &[Region]) -> String {
     regions.iter().map(Region::as_str).collect::<Vec<_>>().join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::search_status;
+    use crate::aws::ActivityCount;
+    use crate::commands::staged::Progress;
+    use crate::lineage::fetch::Round;
+    use std::time::Duration;
+
+    #[test]
+    fn the_search_status_line_says_the_generation_and_the_regions_answered() {
+        let line = |stage, regions_answered, throttled| {
+            let in_stage = ActivityCount { regions_answered, images_listed: 2500, ..ActivityCount::default() };
+            let overall = ActivityCount { throttled, ..in_stage };
+            search_status(&Progress { stage, in_stage, overall, elapsed: Duration::from_secs(5) })
+        };
+        assert_eq!(line(Round::FirstLook { regions: 17 }, 4, 0), "looking at 17 region(s): 4 answered (5s)");
+        assert_eq!(
+            line(Round::Generation { generation: 3, regions: 17 }, 18, 2),
+            "generation 3: 17 of 17 region(s) answered, 2 throttled answers so far (sent again, paced) (5s)"
+        );
+        assert_eq!(
+            line(Round::ReadingWhole { regions: 2 }, 0, 0),
+            "a deep lineage: reading 2 region(s) whole, 2500 images read (5s)"
+        );
+    }
 }

@@ -15,6 +15,7 @@ mod create;
 mod listing;
 mod new_image;
 mod prune;
+mod staged;
 mod tag;
 #[cfg(test)]
 mod tests;

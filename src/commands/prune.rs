@@ -6,13 +6,14 @@ use std::path::PathBuf;
 use serde::Serialize;
 use time::OffsetDateTime;
 
+use super::staged::{throttled_so_far, Progress, Staged};
 use super::{Context, RegionChoice};
 use crate::cli::PruneArgs;
 use crate::error::{Error, Result};
 use crate::ids::{AmiId, Region};
 use crate::output::{shown, write_json, OutputFormat, Table};
 use crate::prune::apply::{self, Deletion, Done, Outcome};
-use crate::prune::gather::{self, Scope};
+use crate::prune::gather::{self, Scope, Stage};
 use crate::prune::plan_file::{self, ImageDoc, LoadedPlan, Made, PlanDoc};
 use crate::prune::rules::{Action, Rules};
 
@@ -109,7 +110,10 @@ impl Plan {
     ) -> Result<()> {
         let account = ctx.aws.account_id()?;
         let now = OffsetDateTime::now_utc();
-        let planned = gather::plan(ctx.aws, &ctx.region, regions, scope, rules, now);
+        let planned = {
+            let status = Staged::start(ctx.quiet, ctx.aws.activity(), gathering_status);
+            gather::plan(ctx.aws, &ctx.region, regions, scope, rules, now, &mut |stage| status.enter(stage))
+        };
         let made = Made {
             account: &account,
             regions,
@@ -335,6 +339,27 @@ fn real_time<'a>(
         keep_snapshots,
         now: &OffsetDateTime::now_utc,
         stop: &|| crate::progress::interrupted().is_some(),
+    }
+}
+
+/// The status line while a plan is made: "checking uses: 340 of 8600
+/// images, 12 throttled answers so far (sent again, paced) (20s)".
+fn gathering_status(progress: &Progress<Stage>) -> String {
+    let (done, throttled) = (&progress.in_stage, throttled_so_far(&progress.overall));
+    let elapsed = crate::waiting::human(progress.elapsed);
+    match progress.stage {
+        Stage::Listing { regions } => format!(
+            "listing own images: {} read, {} of {regions} region(s) done{throttled} ({elapsed})",
+            done.images_listed,
+            done.regions_answered.min(regions as u64)
+        ),
+        Stage::CheckingUses { images } => format!(
+            "checking uses: {} of {images} images{throttled} ({elapsed})",
+            done.images_checked.min(images as u64)
+        ),
+        Stage::ReadingRecycleBin { regions } => {
+            format!("reading Recycle Bin rules in {regions} region(s){throttled} ({elapsed})")
+        }
     }
 }
 
@@ -600,8 +625,37 @@ fn finish(done: &[Done]) -> Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use super::apply_status;
+    use super::{apply_status, gathering_status};
+    use crate::aws::ActivityCount;
+    use crate::commands::staged::Progress;
+    use crate::prune::gather::Stage;
     use std::time::Duration;
+
+    #[test]
+    fn the_gathering_status_line_says_the_stage_how_far_and_what_was_throttled() {
+        let counts = |images_listed, images_checked, regions_answered, throttled| ActivityCount {
+            images_listed,
+            images_checked,
+            regions_answered,
+            throttled,
+            answers: 0,
+        };
+        let line = |stage, in_stage, overall, seconds| {
+            gathering_status(&Progress { stage, in_stage, overall, elapsed: Duration::from_secs(seconds) })
+        };
+        assert_eq!(
+            line(Stage::Listing { regions: 3 }, counts(4200, 0, 1, 0), counts(4200, 0, 1, 0), 12),
+            "listing own images: 4200 read, 1 of 3 region(s) done (12s)"
+        );
+        assert_eq!(
+            line(Stage::CheckingUses { images: 8600 }, counts(0, 340, 0, 0), counts(10000, 340, 1, 12), 20),
+            "checking uses: 340 of 8600 images, 12 throttled answers so far (sent again, paced) (20s)"
+        );
+        assert_eq!(
+            line(Stage::ReadingRecycleBin { regions: 1 }, counts(0, 0, 0, 0), counts(0, 0, 0, 1), 65),
+            "reading Recycle Bin rules in 1 region(s), 1 throttled answer so far (sent again, paced) (1m5s)"
+        );
+    }
 
     #[test]
     fn the_apply_status_line_says_how_far_and_how_long() {

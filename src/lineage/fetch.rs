@@ -124,15 +124,29 @@ pub struct Descendants {
     pub refused: Vec<(Region, AwsError)>,
 }
 
+/// One round of the search, as it starts: told to `descendants`' observer
+/// (a status line).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Round {
+    /// The first look: each region's own images, if one small page holds them.
+    FirstLook { regions: usize },
+    /// The images made from generation `generation` (the root is 0), asked of
+    /// the regions too large to read whole.
+    Generation { generation: u32, regions: usize },
+    /// A lineage deeper than GENERATION_ROUNDS_MAX: the large regions read whole.
+    ReadingWhole { regions: usize },
+}
+
 /// The descendants of `root` in `regions` (the root's region is always
 /// searched, and must answer; another region that refuses is skipped and
-/// reported in `refused`).
+/// reported in `refused`). `on_round` is told each round as it starts.
 pub fn descendants(
     aws: &dyn Aws,
     root: &Key,
     regions: &[Region],
     depth: Option<u32>,
     tags_only: bool,
+    on_round: &mut dyn FnMut(Round),
 ) -> Result<Descendants, AwsError> {
     let mut searched: Vec<Region> = vec![root.0.clone()];
     for region in regions {
@@ -144,6 +158,7 @@ pub fn descendants(
     let mut refused: Vec<(Region, AwsError)> = Vec::new();
     // Regions whose own images do not fit in one page: asked generation by generation.
     let mut large: Vec<Region> = Vec::new();
+    on_round(Round::FirstLook { regions: searched.len() });
     for (region, result) in aws.own_images_in_one_page(&searched) {
         match result {
             Ok(Some(images)) => images.into_iter().for_each(|image| index.insert(image)),
@@ -159,13 +174,14 @@ pub fn descendants(
         }
     }
     if !large.is_empty() {
-        walk_generations(aws, &mut index, root, &mut large, &mut refused, depth, tags_only)?;
+        walk_generations(aws, &mut index, root, &mut large, &mut refused, depth, tags_only, on_round)?;
     }
     Ok(Descendants { tree: descendants_tree(&index, root, depth, tags_only), refused })
 }
 
 /// Breadth-first from `root`: each round asks the `large` regions for the
 /// images made from the current generation, wherever that generation lives.
+#[allow(clippy::too_many_arguments)] // descendants' own arguments, passed on
 fn walk_generations(
     aws: &dyn Aws,
     index: &mut Index,
@@ -174,6 +190,7 @@ fn walk_generations(
     refused: &mut Vec<(Region, AwsError)>,
     depth: Option<u32>,
     tags_only: bool,
+    on_round: &mut dyn FnMut(Round),
 ) -> Result<(), AwsError> {
     let mut placed: HashSet<Key> = HashSet::from([root.clone()]);
     let mut generation: Vec<Key> = vec![root.clone()];
@@ -181,6 +198,7 @@ fn walk_generations(
     while !generation.is_empty() && depth.is_none_or(|d| level < d) && !large.is_empty() {
         if level >= GENERATION_ROUNDS_MAX {
             // A deep lineage: the rest costs less by reading these regions whole.
+            on_round(Round::ReadingWhole { regions: large.len() });
             for (region, result) in aws.own_images(large) {
                 match result {
                     Ok(images) => images.into_iter().for_each(|image| index.insert(image)),
@@ -193,6 +211,7 @@ fn walk_generations(
         let mut ids: Vec<AmiId> = generation.iter().map(|(_, id)| id.clone()).collect();
         ids.sort();
         ids.dedup();
+        on_round(Round::Generation { generation: level, regions: large.len() });
         for (region, result) in aws.own_images_made_from(large, &ids, SOURCE_IMAGE, tags_only) {
             match result {
                 Ok(images) => images.into_iter().for_each(|image| index.insert(image)),
@@ -337,22 +356,22 @@ mod tests {
         ]
         .map(|(d, s)| (d, s.to_string()));
         let regions = [region("us-east-1"), region("eu-west-1")];
-        let found = descendants(&aws, &key("us-east-1", 1), &regions, None, false).unwrap();
+        let found = descendants(&aws, &key("us-east-1", 1), &regions, None, false, &mut |_| {}).unwrap();
         assert_eq!(tree_ids(&found.tree), expected);
         assert_eq!(aws.bulk_calls.get(), 2, "small regions: one page each, the root among them");
 
         // The same account, too large for one page: generation by generation.
         let mut aws = FakeAws::with_images(aws.images.borrow().values().cloned());
         aws.page_size = 1;
-        let found = descendants(&aws, &key("us-east-1", 1), &regions, None, false).unwrap();
+        let found = descendants(&aws, &key("us-east-1", 1), &regions, None, false, &mut |_| {}).unwrap();
         assert_eq!(tree_ids(&found.tree), expected);
         // 2 first pages, the root's look-up, then 4 generations (the last
         // finds nothing) x 2 regions x 2 filters.
         assert_eq!(aws.bulk_calls.get(), 2 + 1 + 4 * 2 * 2);
 
-        let shallow = descendants(&aws, &key("us-east-1", 1), &regions, Some(1), false).unwrap();
+        let shallow = descendants(&aws, &key("us-east-1", 1), &regions, Some(1), false, &mut |_| {}).unwrap();
         assert_eq!(shallow.tree.count(), 3);
-        let only_here = descendants(&aws, &key("us-east-1", 1), &regions[..1], None, false).unwrap();
+        let only_here = descendants(&aws, &key("us-east-1", 1), &regions[..1], None, false, &mut |_| {}).unwrap();
         assert_eq!(only_here.tree.count(), 4);
     }
 
@@ -364,7 +383,7 @@ mod tests {
         }
         let mut aws = FakeAws::with_images(images);
         aws.page_size = 100;
-        let found = descendants(&aws, &key("us-east-1", 1), &[region("us-east-1")], None, false).unwrap();
+        let found = descendants(&aws, &key("us-east-1", 1), &[region("us-east-1")], None, false, &mut |_| {}).unwrap();
         assert_eq!(found.tree.count(), 7_501);
         // A first page, the root's look-up, 50 rounds of 2 queries, then 8
         // pages of the whole region: not 2 x 7,500 generation queries.
@@ -379,9 +398,12 @@ mod tests {
             let mut aws = FakeAws::with_images(vec![tagged("us-east-1", 1, None), copy.clone()]);
             aws.page_size = page_size;
             let regions = [region("us-east-1")];
-            let tree = descendants(&aws, &key("us-east-1", 1), &regions, None, false).unwrap().tree;
+            let tree = descendants(&aws, &key("us-east-1", 1), &regions, None, false, &mut |_| {}).unwrap().tree;
             assert_eq!(tree.children_of(tree.root()).next().unwrap().origin, Some(Origin::Ec2));
-            assert_eq!(descendants(&aws, &key("us-east-1", 1), &regions, None, true).unwrap().tree.count(), 1);
+            assert_eq!(
+                descendants(&aws, &key("us-east-1", 1), &regions, None, true, &mut |_| {}).unwrap().tree.count(),
+                1
+            );
         }
     }
 
@@ -391,17 +413,17 @@ mod tests {
             FakeAws::with_images(vec![made("us-east-1", 1, None), made("us-east-1", 2, Some(("us-east-1", 1)))]);
         aws.refuse_regions = vec![region("ap-south-1")];
         let regions = [region("us-east-1"), region("ap-south-1")];
-        let found = descendants(&aws, &key("us-east-1", 1), &regions, None, false).unwrap();
+        let found = descendants(&aws, &key("us-east-1", 1), &regions, None, false, &mut |_| {}).unwrap();
         assert_eq!(found.tree.count(), 2);
         assert_eq!(found.refused.len(), 1);
         assert_eq!(found.refused[0].0, region("ap-south-1"));
-        assert!(descendants(&aws, &key("ap-south-1", 1), &regions, None, false).is_err());
+        assert!(descendants(&aws, &key("ap-south-1", 1), &regions, None, false, &mut |_| {}).is_err());
     }
 
     #[test]
     fn a_missing_root_still_shows_its_children() {
         let aws = FakeAws::with_images(vec![made("us-east-1", 2, Some(("us-east-1", 1)))]);
-        let found = descendants(&aws, &key("us-east-1", 1), &[region("us-east-1")], None, false).unwrap();
+        let found = descendants(&aws, &key("us-east-1", 1), &[region("us-east-1")], None, false, &mut |_| {}).unwrap();
         assert!(found.tree.root().image.is_none());
         assert_eq!(found.tree.count(), 2);
     }

@@ -49,7 +49,19 @@ pub struct Planned {
     pub unread: Vec<(Region, AwsError)>,
 }
 
-/// Make the plan for `regions`; `home` is the region in use (where --descendants-of's image is).
+/// A stage of gathering, told to `plan`'s observer (a status line) as it starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// Each region's own images, paginated.
+    Listing { regions: usize },
+    /// DescribeImageReferences for the images the cheap rules would delete.
+    CheckingUses { images: usize },
+    /// The Recycle Bin rules of the regions with deletions.
+    ReadingRecycleBin { regions: usize },
+}
+
+/// Make the plan for `regions`; `home` is the region in use (where
+/// --descendants-of's image is). `on_stage` is told each stage as it starts.
 pub fn plan(
     aws: &dyn Aws,
     home: &Region,
@@ -57,7 +69,9 @@ pub fn plan(
     scope: &Scope,
     rules: &Rules,
     now: OffsetDateTime,
+    on_stage: &mut dyn FnMut(Stage),
 ) -> Planned {
+    on_stage(Stage::Listing { regions: regions.len() });
     let mut all_own: Vec<Image> = Vec::new();
     let mut unread = Vec::new();
     for (region, result) in aws.own_images(regions) {
@@ -75,11 +89,14 @@ pub fn plan(
             let why = format!("{region} could not be read, pending copies there are unknown: {error}");
             candidates.into_iter().map(|key| (key, Use::Unchecked(why.clone()))).collect()
         }
-        None => uses_of(aws, &candidates),
+        None => {
+            on_stage(Stage::CheckingUses { images: candidates.len() });
+            uses_of(aws, &candidates)
+        }
     };
     rules::apply_uses(&mut rows, &uses);
     rules::apply_lineage(&mut rows, &around, rules.keep_ancestors);
-    add_recovery(aws, &mut rows);
+    add_recovery(aws, &mut rows, on_stage);
     Planned { rows: rules::order(rows), unread }
 }
 
@@ -113,11 +130,14 @@ pub fn cheap_rows(
 /// For each deletion, whether the Recycle Bin will hold the image: the
 /// rules of each region with deletions, read once. Only informs the plan:
 /// unreadable rules make the recovery "unknown", they keep nothing.
-fn add_recovery(aws: &dyn Aws, rows: &mut [Row]) {
+fn add_recovery(aws: &dyn Aws, rows: &mut [Row], on_stage: &mut dyn FnMut(Stage)) {
     let mut regions: Vec<Region> =
         rows.iter().filter(|r| r.action == Action::Delete).map(|r| r.image.region.clone()).collect();
     regions.sort();
     regions.dedup();
+    if !regions.is_empty() {
+        on_stage(Stage::ReadingRecycleBin { regions: regions.len() });
+    }
     for region in regions {
         let rules = aws.recycle_bin_rules(&region);
         for row in rows.iter_mut().filter(|r| r.action == Action::Delete && r.image.region == region) {

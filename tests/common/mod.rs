@@ -159,6 +159,15 @@ impl Sim {
 }
 
 impl Sim {
+    /// Run amitools on a pseudo-terminal (util-linux `script`); returns
+    /// (success, what the terminal got: stdout and stderr together).
+    pub fn on_terminal(&self, args: &str) -> (bool, String) {
+        let binary = assert_cmd::cargo::cargo_bin("amitools");
+        let command = format!("{} {args}", binary.display());
+        let output = self.process_of("script").args(["-qec", &command, "/dev/null"]).output().unwrap();
+        (output.status.success(), String::from_utf8_lossy(&output.stdout).into_owned())
+    }
+
     /// Stop the simulator now (an endpoint that goes away).
     pub fn stop(&mut self) {
         let _ = self.child.kill();
