@@ -86,6 +86,11 @@ class Config:
         "duplicate_names": 0,
         # seconds a deregistered image is still shown, as `deregistered`, before it is gone
         "deregistered_seconds": 0.0,
+        # once gone, seconds DescribeImages naming it in ImageIds answers an empty
+        # list (HTTP 200) before InvalidAMIID.NotFound — and never NotFound while an
+        # instance launched from it is not terminated (botocore's DescribeImages
+        # documentation); EC2 documents no duration: 0 unless a test asks
+        "deregistered_empty_seconds": 0.0,
         # the largest DescribeImages page, whatever MaxResults asks (EC2 may return fewer)
         "page_size": 1000,
         # added per image a DescribeImages answer carries: on EC2 a 1,000-image page is not free
@@ -184,6 +189,9 @@ class Sim:
         self.hidden_now: list = []
         # image id -> (region, monotonic time it is gone): deregistered, still shown
         self.deregistering: dict[str, tuple[str, float]] = {}
+        # image id -> (region, monotonic time before which it is not NotFound):
+        # gone, and named in ImageIds answered with an empty list
+        self.gone_quietly: dict[str, tuple[str, float]] = {}
         # region -> Recycle Bin retention rules (see sim/rbin.py)
         self.rbin_rules: dict[str, list[dict]] = defaultdict(list)
 
@@ -220,7 +228,17 @@ class Sim:
             if now >= gone_at:
                 self.backend(region).amis.pop(image_id, None)
                 del self.deregistering[image_id]
+                self.gone_quietly[image_id] = (region, gone_at + float(self.config.deregistered_empty_seconds))
                 self.changed()
+        for image_id, (region, not_found_at) in list(self.gone_quietly.items()):
+            if now >= not_found_at and not self.launched_and_not_terminated(region, image_id):
+                del self.gone_quietly[image_id]
+
+    def launched_and_not_terminated(self, region: str, image_id: str) -> bool:
+        """Whether an instance launched from the image still exists (not terminated)."""
+        return any(instance.image_id == image_id and instance.state != "terminated"
+                   for reservation in self.backend(region).reservations.values()
+                   for instance in reservation.instances)
 
     def deregister(self, region: str, image_id: str) -> bool:
         """Deregister as EC2 does: shown as `deregistered` for a while, then
@@ -702,6 +720,7 @@ class App:
                 SIM.advance()
                 amis = SIM.backend(region).amis
                 hidden = {i for i, (r, _) in SIM.invisible.items() if r == region}
+                quiet = {i for i, (r, _) in SIM.gone_quietly.items() if r == region}
                 if action == "DescribeImages":
                     faultable = not config.fault_actions or action in config.fault_actions
                     endless = config.endpoint_fault in ("repeat_next_token", "fresh_next_token") and faultable
@@ -709,7 +728,7 @@ class App:
                     if endless:
                         params = {k: v for k, v in params.items() if k != "NextToken"}
                     found, token = ec2_images.describe_images(
-                        amis, SIM.index(region), params, ACCOUNT, config.page_size, hidden)
+                        amis, SIM.index(region), params, ACCOUNT, config.page_size, hidden, quiet)
                     if endless:
                         token = ("amisim-same-token-every-time" if config.endpoint_fault == "repeat_next_token"
                                  else f"amisim-fresh-{uuid.uuid4().hex}")

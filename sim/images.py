@@ -213,8 +213,11 @@ def _decode_token(token: str, query_key: str) -> int:
 
 
 def describe_images(amis: dict, index: Index, params: dict, account: str, page_size: int,
-                    hidden: set[str]) -> tuple[list, str | None]:
-    """The images one DescribeImages request returns, and the next token."""
+                    hidden: set[str], quiet: frozenset[str] | set[str] = frozenset()) -> tuple[list, str | None]:
+    """The images one DescribeImages request returns, and the next token.
+    `hidden`: new images not visible yet (named in ImageIds: NotFound);
+    `quiet`: deregistered images gone from the results but not yet NotFound
+    (named in ImageIds: left out of an answer that is not an error)."""
     image_ids = numbered(params, "ImageId")
     owners = numbered(params, "Owner")
     executable_by = numbered(params, "ExecutableBy")
@@ -242,6 +245,8 @@ def describe_images(amis: dict, index: Index, params: dict, account: str, page_s
             check_image_id(image_id)
         selected, missing = [], []
         for image_id in image_ids:
+            if image_id in quiet:
+                continue
             image = amis.get(image_id)
             view = ImageView(image, account, now) if image is not None and image_id not in hidden else None
             # Named images show even when deprecated; disabled ones need IncludeDisabled.

@@ -127,6 +127,40 @@ class NamesAfterDeregistration(unittest.TestCase):
             sim.stop()
 
 
+class DeregisteredImagesFade(unittest.TestCase):
+    """botocore's DescribeImages documentation: 'Recently deregistered images
+    appear in the returned results for a short interval and then return empty
+    results. After all instances that reference a deregistered AMI are
+    terminated, specifying the ID of the image will eventually return an error
+    indicating that the AMI ID cannot be found.'"""
+
+    def test_shown_then_an_empty_answer_then_not_found_once_its_instances_are_gone(self):
+        import time
+        sim = Simulator(deregistered_seconds=1, deregistered_empty_seconds=1, pending_seconds=0)
+        try:
+            ec2 = sim.client()
+            builder = sim.ctl("run-instance", {"region": REGION})["instance_id"]
+            image = ec2.create_image(InstanceId=builder, Name="fading")["ImageId"]
+            launched = sim.ctl("run-instance", {"region": REGION, "image_id": image})["instance_id"]
+            ec2.deregister_image(ImageId=image)
+            shown = ec2.describe_images(ImageIds=[image])["Images"]
+            self.assertEqual([(i["ImageId"], i["State"]) for i in shown], [(image, "deregistered")])
+            time.sleep(1.2)
+            self.assertEqual(ec2.describe_images(ImageIds=[image])["Images"], [], "gone: an empty answer")
+            time.sleep(1.2)
+            self.assertEqual(ec2.describe_images(ImageIds=[image])["Images"], [],
+                             "not NotFound while an instance launched from it is not terminated")
+            ec2.terminate_instances(InstanceIds=[launched])
+            self.refused_not_found(ec2, image)
+        finally:
+            sim.stop()
+
+    def refused_not_found(self, ec2, image: str) -> None:
+        with self.assertRaises(botocore.exceptions.ClientError) as caught:
+            ec2.describe_images(ImageIds=[image])
+        self.assertEqual(code_of(caught.exception), "InvalidAMIID.NotFound")
+
+
 class RecycleBinPages(unittest.TestCase):
     def test_list_rules_is_paginated(self):
         sim = Simulator(page_size=2)

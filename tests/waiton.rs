@@ -180,7 +180,16 @@ fn ctrl_c_stops_a_shell_loop_over_waiton() {
 #[test]
 fn waiting_for_deregistered_across_a_deregistration() {
     // Before: the wait saw the image, then "not found", and exited 5.
-    let sim = Sim::start_with(json!({"pending_seconds": 0, "deregistered_seconds": 0}));
+    // Once gone, EC2 first answers an empty list, NotFound only later: both are "gone".
+    for empty_seconds in [0, 600] {
+        waiting_for_deregistered_with(json!({"deregistered_empty_seconds": empty_seconds}));
+    }
+}
+
+fn waiting_for_deregistered_with(mut config: Value) {
+    config["pending_seconds"] = json!(0);
+    config["deregistered_seconds"] = json!(0);
+    let sim = Sim::start_with(config);
     let id = new_image(&sim);
     let child = sim.process().args(["waiton", &id, "deregistered"]).stderr(Stdio::piped()).spawn().unwrap();
     std::thread::sleep(Duration::from_secs(2));
