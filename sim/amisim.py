@@ -91,6 +91,12 @@ class Config:
         # instance launched from it is not terminated (botocore's DescribeImages
         # documentation); EC2 documents no duration: 0 unless a test asks
         "deregistered_empty_seconds": 0.0,
+        # seconds before a launch shows in the image's lastLaunchedTime: EC2
+        # reports it up to 24 hours late; 0 (at once) unless a test asks
+        "last_launched_delay_seconds": 0.0,
+        # seconds a terminated instance stays visible (DescribeInstances,
+        # DescribeImageReferences): "approximately one hour" (TerminateInstances)
+        "terminated_visible_seconds": 3600.0,
         # the largest DescribeImages page, whatever MaxResults asks (EC2 may return fewer)
         "page_size": 1000,
         # added per image a DescribeImages answer carries: on EC2 a 1,000-image page is not free
@@ -192,6 +198,10 @@ class Sim:
         # image id -> (region, monotonic time before which it is not NotFound):
         # gone, and named in ImageIds answered with an empty list
         self.gone_quietly: dict[str, tuple[str, float]] = {}
+        # launches not yet in their image's lastLaunchedTime: (image, time, monotonic time reported)
+        self.launch_reports: list[tuple[Ami, datetime, float]] = []
+        # instance id -> (region, monotonic time terminated): visible for a while, then gone
+        self.terminated: dict[str, tuple[str, float]] = {}
         # region -> Recycle Bin retention rules (see sim/rbin.py)
         self.rbin_rules: dict[str, list[dict]] = defaultdict(list)
 
@@ -230,6 +240,19 @@ class Sim:
                 del self.deregistering[image_id]
                 self.gone_quietly[image_id] = (region, gone_at + float(self.config.deregistered_empty_seconds))
                 self.changed()
+        due = [report for report in self.launch_reports if now >= report[2]]
+        self.launch_reports = [report for report in self.launch_reports if now < report[2]]
+        for image, launched_at, _ in due:
+            reported = getattr(image, "last_launched_time", None)
+            image.last_launched_time = max(reported, launched_at) if reported else launched_at
+        for instance_id, (region, terminated_at) in list(self.terminated.items()):
+            if now - terminated_at >= float(self.config.terminated_visible_seconds):
+                del self.terminated[instance_id]
+                reservations = self.backend(region).reservations
+                for reservation_id, reservation in list(reservations.items()):
+                    reservation.instances = [i for i in reservation.instances if i.id != instance_id]
+                    if not reservation.instances:
+                        del reservations[reservation_id]
         for image_id, (region, not_found_at) in list(self.gone_quietly.items()):
             if now >= not_found_at and not self.launched_and_not_terminated(region, image_id):
                 del self.gone_quietly[image_id]
@@ -1012,15 +1035,34 @@ _moto_run_instances = InstanceBackend.run_instances
 
 def run_instances_recording_launch(self, image_id, *args, **kwargs):
     """moto's RunInstances, and EC2's lastLaunchedTime on the image (EC2
-    reports it up to a day late; the simulator at once)."""
+    reports it up to a day late; the simulator after last_launched_delay_seconds)."""
     reservation = _moto_run_instances(self, image_id, *args, **kwargs)
     image = self.amis.get(image_id)
     if image is not None:
-        image.last_launched_time = usage.utcnow()
+        delay = float(SIM.config.last_launched_delay_seconds)
+        with SIM.lock:
+            SIM.launch_reports.append((image, usage.utcnow(), time.monotonic() + delay))
+            SIM.advance()
     return reservation
 
 
 InstanceBackend.run_instances = run_instances_recording_launch
+
+_moto_terminate_instances = InstanceBackend.terminate_instances
+
+
+def terminate_instances_leaving_them_visible(self, instance_ids):
+    """moto's TerminateInstances; the instances stay visible for
+    terminated_visible_seconds, then are gone, as on EC2."""
+    terminated = _moto_terminate_instances(self, instance_ids)
+    with SIM.lock:
+        for instance, _ in terminated:
+            SIM.terminated.setdefault(instance.id, (self.region_name, time.monotonic()))
+        SIM.advance()
+    return terminated
+
+
+InstanceBackend.terminate_instances = terminate_instances_leaving_them_visible
 
 
 def launch_template(payload: dict) -> dict:

@@ -161,6 +161,42 @@ class DeregisteredImagesFade(unittest.TestCase):
         self.assertEqual(code_of(caught.exception), "InvalidAMIID.NotFound")
 
 
+class LaunchesAndTerminations(unittest.TestCase):
+    def test_last_launched_time_is_reported_late(self):
+        import time
+        sim = Simulator(last_launched_delay_seconds=1, pending_seconds=0)
+        try:
+            ec2 = sim.client()
+            builder = sim.ctl("run-instance", {"region": REGION})["instance_id"]
+            image = ec2.create_image(InstanceId=builder, Name="launched")["ImageId"]
+            ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1)
+            self.assertNotIn("LastLaunchedTime", ec2.describe_images(ImageIds=[image])["Images"][0], "not yet")
+            time.sleep(1.2)
+            self.assertIn("LastLaunchedTime", ec2.describe_images(ImageIds=[image])["Images"][0])
+        finally:
+            sim.stop()
+
+    def test_a_terminated_instance_stays_visible_for_a_while_then_is_gone(self):
+        """TerminateInstances: 'Terminated instances remain visible after
+        termination (for approximately one hour).'"""
+        import time
+        sim = Simulator(terminated_visible_seconds=1)
+        try:
+            ec2 = sim.client()
+            launched = sim.ctl("run-instance", {"region": REGION})
+            ec2.terminate_instances(InstanceIds=[launched["instance_id"]])
+            states = [i["State"]["Name"] for r in ec2.describe_instances()["Reservations"] for i in r["Instances"]]
+            self.assertEqual(states, ["terminated"])
+            uses = ec2.describe_image_references(ImageIds=[launched["image_id"]], IncludeAllResourceTypes=True)
+            self.assertEqual(len(uses["ImageReferences"]), 1, "a terminated instance is still a reference")
+            time.sleep(1.2)
+            self.assertEqual(ec2.describe_instances()["Reservations"], [])
+            uses = ec2.describe_image_references(ImageIds=[launched["image_id"]], IncludeAllResourceTypes=True)
+            self.assertEqual(uses["ImageReferences"], [])
+        finally:
+            sim.stop()
+
+
 class RecycleBinPages(unittest.TestCase):
     def test_list_rules_is_paginated(self):
         sim = Simulator(page_size=2)

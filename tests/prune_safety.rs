@@ -350,3 +350,40 @@ fn plan_out_never_writes_through_a_link() {
         .collect();
     assert!(left.is_empty(), "temporary files left: {left:?}");
 }
+
+/// EC2 reports lastLaunchedTime up to a day late, and a terminated instance
+/// is gone from DescribeImageReferences within about an hour. An image whose
+/// short-lived instance was launched a moment ago and is already gone still
+/// shows its previous launch, 7.5 days ago: with `--unused-for 7d` only the
+/// day prune adds keeps it. One whose last launch was 8.5 days ago goes.
+#[test]
+fn the_day_added_to_unused_for_keeps_an_image_whose_launch_is_not_reported_yet() {
+    let sim = Sim::start_with(json!({"last_launched_delay_seconds": 172_800, "terminated_visible_seconds": 0}));
+    let (a, b, c) = (ami(0x7001), ami(0x7002), ami(0x7003));
+    sim.register(
+        US,
+        json!([
+            generated_image(&a, "web", 1, 20),
+            generated_image(&b, "web", 2, 19),
+            generated_image(&c, "web", 3, 18),
+        ]),
+    );
+    let hours_ago = |hours: i64| {
+        (time::OffsetDateTime::now_utc() - time::Duration::hours(hours))
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap()
+    };
+    sim.control("last-launched", Some(json!({"region": US, "image_id": a, "time": hours_ago(180)})));
+    sim.control("last-launched", Some(json!({"region": US, "image_id": b, "time": hours_ago(204)})));
+    // A CI smoke test: launched from A just now, terminated at once.
+    sim.control("run-instance", Some(json!({"region": US, "image_id": a, "state": "terminated"})));
+    let (code, out, err) = run(sim.amitools().args(["prune", "--keep", "1", "--unused-for", "7d", "-o", "json"]));
+    assert_eq!(code, 0, "{err}");
+    let plan: Value = serde_json::from_str(&out).unwrap();
+    let row = |id: &str| plan["images"].as_array().unwrap().iter().find(|i| i["image_id"] == id).unwrap().clone();
+    assert_eq!(row(&c)["action"], "keep");
+    assert_eq!(row(&a)["action"], "keep", "{}", row(&a));
+    // Not "launched 0 days ago": the launch a moment ago is not reported yet.
+    assert_eq!(row(&a)["reason"], "launched 7 days ago (--unused-for 7d + 1d)");
+    assert_eq!(row(&b)["action"], "delete", "{}", row(&b));
+}
