@@ -764,6 +764,8 @@ class App:
                     body = self.usage_action(action, region, params)
         except ec2_images.Ec2Fault as fault:
             return self.fault(start_response, fault.status, fault.code, fault.message)
+        except ec2_images.NotSimulated as missing:
+            return self.fault(start_response, "501 Not Implemented", "amisim.NotSimulated", str(missing))
         if returned and config.image_latency_ms:
             time.sleep(returned * float(config.image_latency_ms) / 1000)
         if lose_response:

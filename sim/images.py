@@ -13,9 +13,11 @@ actions itself, from moto's image store, with EC2's documented rules:
 - pagination: MaxResults (1..1000) and NextToken; a page is never larger than
   the `page_size` setting (EC2 may return fewer than MaxResults); MaxResults
   together with ImageIds is refused, as on EC2;
-- filters through indexes (tag:KEY, tag-key, image-id, name, state, owner-id,
-  source-image-id, source-image-region, is-public), so a query's cost follows
-  what it returns, not the size of the account;
+- filters: EC2's documented names only (a nameless or unknown one is
+  InvalidParameterValue), at most 200 values in one call (FilterLimitExceeded);
+  through indexes where amitools and the AWS CLI filter (tag:KEY, tag-key,
+  image-id, name, owner-id, source-image-id, source-image-region), so a
+  query's cost follows what it returns, not the size of the account;
 - GetImageAncestry: the recorded chain from an image to its root, up to 50
   entries, through parents that were deregistered or that you cannot see.
 
@@ -68,7 +70,35 @@ def numbered(params: dict, prefix: str) -> list[str]:
     return [value for _, value in sorted(found)]
 
 
+# DescribeImages' filter names, as its API reference lists them (aws-sdk-ec2
+# 1.274's DescribeImagesInput documentation), besides `tag:KEY`. Names the
+# simulator models are in `_FILTER_GETTERS`; the others are refused as not
+# simulated, never answered wrongly.
+DOCUMENTED_FILTERS = frozenset({
+    "architecture", "block-device-mapping.delete-on-termination", "block-device-mapping.device-name",
+    "block-device-mapping.snapshot-id", "block-device-mapping.volume-size", "block-device-mapping.volume-type",
+    "block-device-mapping.encrypted", "creation-date", "description", "ena-support", "free-tier-eligible",
+    "hypervisor", "image-allowed", "image-id", "image-watermark.source-image-creation-time",
+    "image-watermark.source-image-id", "image-watermark.source-image-region",
+    "image-watermark.watermark-creation-time", "image-watermark.watermark-key", "image-type", "is-public",
+    "kernel-id", "manifest-location", "name", "owner-alias", "owner-id", "platform", "product-code",
+    "product-code.type", "public-ssm-parameter-name", "ramdisk-id", "root-device-name", "root-device-type",
+    "scan-result.critical-fix-available-since", "scan-result.finding-scan-date",
+    "scan-result.high-fix-available-since", "scan-result.highest-finding-severity-label",
+    "scan-result.informational-fix-available-since", "scan-result.low-fix-available-since",
+    "scan-result.medium-fix-available-since", "source-image-id", "source-image-region", "source-instance-id",
+    "state", "state-reason-code", "state-reason-message", "sriov-net-support", "tag-key", "virtualization-type",
+})
+
+
+class NotSimulated(Exception):
+    """A documented part of EC2 the simulator does not model: answered as
+    an error of its own (501), so that no test passes on a wrong answer."""
+
+
 def filters_of(params: dict) -> list[tuple[str, list[str]]]:
+    """The request's filters, checked as EC2 checks them: every filter named,
+    every name one EC2 documents, at most 200 values in the whole call."""
     names: dict[int, str] = {}
     values: dict[int, list[tuple[int, str]]] = defaultdict(list)
     for key, vals in params.items():
@@ -80,12 +110,20 @@ def filters_of(params: dict) -> list[tuple[str, list[str]]]:
             names[n] = vals[0]
         elif parts[2] == "Value" and len(parts) == 4 and parts[3].isdigit():
             values[n].append((int(parts[3]), vals[0]))
+    if sum(len(v) for v in values.values()) > FILTER_VALUES_MAX:
+        raise Ec2Fault("400 Bad Request", "FilterLimitExceeded",
+                       f"The maximum number of filter values specified on a single call is {FILTER_VALUES_MAX}")
     result = []
-    for n in sorted(names):
-        vals = [v for _, v in sorted(values[n])]
-        if len(vals) > FILTER_VALUES_MAX:
-            raise bad_parameter(f"The filter '{names[n]}' has more than {FILTER_VALUES_MAX} values")
-        result.append((names[n], vals))
+    for n in sorted(set(names) | set(values)):
+        name = names.get(n)
+        if not name:
+            # EC2's wording for a nameless filter is not documented; the simulator's choice.
+            raise bad_parameter("The filter 'null' is invalid")
+        if not (name.startswith("tag:") and len(name) > 4) and name not in DOCUMENTED_FILTERS:
+            raise bad_parameter(f"The filter '{name}' is invalid")
+        if not name.startswith("tag:") and name not in ("tag-key",) and name not in _FILTER_GETTERS:
+            raise NotSimulated(f"amisim does not simulate the DescribeImages filter '{name}'")
+        result.append((name, [v for _, v in sorted(values[n])]))
     return result
 
 
@@ -174,26 +212,55 @@ def _value_matches(actual, patterns: list[str]) -> bool:
     return any(fnmatch.fnmatchcase(str(actual), p) for p in patterns)
 
 
+def _snapshot_id(image) -> str | None:
+    snapshot = getattr(image, "ebs_snapshot", None)
+    return snapshot.id if snapshot is not None else None
+
+
+# What each modelled filter compares, as `image_xml` shows it (a list: any
+# value may match). Watermarks are not modelled yet: no image has one.
+_FILTER_GETTERS: dict[str, Callable] = {
+    "architecture": lambda i: i.architecture or "x86_64",
+    "block-device-mapping.device-name": lambda i: i.root_device_name if _snapshot_id(i) else None,
+    "block-device-mapping.snapshot-id": _snapshot_id,
+    "block-device-mapping.volume-size": lambda i: "15" if _snapshot_id(i) else None,
+    "block-device-mapping.volume-type": lambda i: "standard" if _snapshot_id(i) else None,
+    "block-device-mapping.delete-on-termination": lambda i: "false" if _snapshot_id(i) else None,
+    "creation-date": lambda i: iso(i.creation_date),
+    "description": lambda i: i.description,
+    "hypervisor": lambda i: "xen",
+    "image-id": lambda i: i.id,
+    "image-type": lambda i: i.image_type,
+    "image-watermark.source-image-creation-time": lambda i: None,
+    "image-watermark.source-image-id": lambda i: None,
+    "image-watermark.source-image-region": lambda i: None,
+    "image-watermark.watermark-creation-time": lambda i: None,
+    "image-watermark.watermark-key": lambda i: None,
+    "is-public": lambda i: "true" if i.is_public else "false",
+    "kernel-id": lambda i: i.kernel_id,
+    "manifest-location": lambda i: i.image_location or f"{i.owner_id}/{i.name}",
+    "name": lambda i: i.name,
+    "owner-alias": lambda i: i.owner_alias,
+    "owner-id": lambda i: i.owner_id,
+    "platform": lambda i: i.platform,
+    "ramdisk-id": lambda i: getattr(i, "ramdisk_id", None),
+    "root-device-name": lambda i: i.root_device_name,
+    "root-device-type": lambda i: "ebs",
+    "source-image-id": lambda i: getattr(i, "source_image_id", None),
+    "source-image-region": lambda i: getattr(i, "source_image_region", None),
+    "source-instance-id": lambda i: getattr(i, "source_instance_id", None),
+    "state": lambda i: i.state,
+    "virtualization-type": lambda i: i.virtualization_type or "hvm",
+}
+
+
 def filter_matches(image, name: str, values: list[str], account: str) -> bool:
+    """Whether the image passes one filter (names are checked in filters_of)."""
     if name.startswith("tag:"):
         return _value_matches(tags_for_caller(image, account).get(name[4:]), values)
     if name == "tag-key":
         return any(_value_matches(k, values) for k in tags_for_caller(image, account))
-    getter: dict[str, Callable] = {
-        "image-id": lambda i: i.id,
-        "name": lambda i: i.name,
-        "state": lambda i: i.state,
-        "owner-id": lambda i: i.owner_id,
-        "owner-alias": lambda i: i.owner_alias,
-        "source-image-id": lambda i: getattr(i, "source_image_id", None),
-        "source-image-region": lambda i: getattr(i, "source_image_region", None),
-        "is-public": lambda i: "true" if i.is_public else "false",
-        "description": lambda i: i.description,
-        "architecture": lambda i: i.architecture,
-    }
-    if name not in getter:
-        raise bad_parameter(f"The filter '{name}' is invalid")
-    return _value_matches(getter[name](image), values)
+    return _value_matches(_FILTER_GETTERS[name](image), values)
 
 
 # --- DescribeImages --------------------------------------------------------------------

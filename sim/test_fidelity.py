@@ -99,6 +99,37 @@ class Fidelity(unittest.TestCase):
                                ImageIds=["ami-00000000000000001", "ami-0000000000000000a", "ami-0000000000000000b"])
         self.assertEqual(message, "The image ids '[ami-0000000000000000a, ami-0000000000000000b]' do not exist")
 
+    def test_describe_images_answers_its_documented_filters(self):
+        mine = "ami-00000000000000001"
+        image = self.ec2.describe_images(ImageIds=[mine])["Images"][0]
+        snapshot = image["BlockDeviceMappings"][0]["Ebs"]["SnapshotId"]
+        day = image["CreationDate"][:10]
+        for name, value in (("creation-date", f"{day}T*"), ("is-public", "false"), ("state", "available"),
+                            ("image-type", "machine"), ("block-device-mapping.snapshot-id", snapshot),
+                            ("root-device-type", "ebs"), ("virtualization-type", "hvm")):
+            found = self.ec2.describe_images(Owners=["self"], Filters=[{"Name": name, "Values": [value]}])
+            self.assertIn(mine, [i["ImageId"] for i in found["Images"]], name)
+        for name, value in (("creation-date", "1999-01-01T*"), ("is-public", "true"), ("platform", "windows"),
+                            ("source-instance-id", "i-0123456789abcdef0")):
+            found = self.ec2.describe_images(Owners=["self"], Filters=[{"Name": name, "Values": [value]}])
+            self.assertNotIn(mine, [i["ImageId"] for i in found["Images"]], name)
+
+    def test_unknown_and_nameless_filters_are_refused_even_with_nothing_to_match(self):
+        message = self.refused("InvalidParameterValue", self.ec2.describe_images, Owners=["123456789099"],
+                               Filters=[{"Name": "image-name", "Values": ["x"]}])
+        self.assertEqual(message, "The filter 'image-name' is invalid")
+        unchecked = self.sim.client(validate=False)
+        self.refused("InvalidParameterValue", unchecked.describe_images, Filters=[{"Values": ["x"]}])
+        self.refused("InvalidParameterValue", self.ec2.describe_images, ImageIds=["ami-00000000000000001"],
+                     Filters=[{"Name": "tag:", "Values": ["x"]}])
+
+    def test_at_most_200_filter_values_in_one_call(self):
+        ids = [f"ami-{n:017x}" for n in range(150)]
+        message = self.refused("FilterLimitExceeded", self.ec2.describe_images,
+                               Filters=[{"Name": "image-id", "Values": ids}, {"Name": "name", "Values": ids[:51]}])
+        self.assertEqual(message, "The maximum number of filter values specified on a single call is 200")
+        self.ec2.describe_images(Filters=[{"Name": "image-id", "Values": ids}, {"Name": "name", "Values": ids[:50]}])
+
     def test_describe_image_references_max_results_is_5_to_1000(self):
         unchecked = self.sim.client(validate=False)
         for size in (4, 1001):
