@@ -169,6 +169,9 @@ class Sim:
         self.lock = threading.RLock()
         self.stats: Counter = Counter()
         self.stats_by_region: dict[str, Counter] = defaultdict(Counter)
+        # requests being answered now, and the most at once, per region (every service)
+        self.in_flight: Counter = Counter()
+        self.in_flight_max: Counter = Counter()
         self.faults = 0
         # (region, name) -> (deregistered image id, until when the name stays taken)
         self.reserved_names: dict[tuple[str, str], tuple[str, float]] = {}
@@ -588,7 +591,15 @@ class App:
                 return self.control(path[len("/_sim/"):], environ, start_response)
             except (KeyError, ValueError, TypeError) as exc:
                 return _json(start_response, "400 Bad Request", {"error": repr(exc)})
-        return self.ec2(environ, start_response)
+        region = _region_of(environ)
+        with SIM.lock:
+            SIM.in_flight[region] += 1
+            SIM.in_flight_max[region] = max(SIM.in_flight_max[region], SIM.in_flight[region])
+        try:
+            return self.ec2(environ, start_response)
+        finally:
+            with SIM.lock:
+                SIM.in_flight[region] -= 1
 
     # --- EC2 requests ---------------------------------------------------
     def ec2(self, environ, start_response):
@@ -916,6 +927,7 @@ class App:
                     SIM.access_keys.clear()
                     SIM.imds_requests.clear()
                     SIM.throttled.clear()
+                    SIM.in_flight_max.clear()
                     SIM.faults = 0
                 return _json(start_response, "200 OK", {
                     "total": sum(SIM.stats.values()),
@@ -926,6 +938,7 @@ class App:
                     "regions": {r: dict(c) for r, c in SIM.stats_by_region.items()},
                     "faults": SIM.faults,
                     "throttled": dict(SIM.throttled),
+                    "in_flight_max": dict(SIM.in_flight_max),
                 })
             if route == "config":
                 if method == "POST":

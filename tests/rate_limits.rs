@@ -123,3 +123,29 @@ fn a_search_across_regions_shows_its_generation_on_a_terminal() {
     let ids = screen.lines().filter(|l| l.trim().starts_with("ami-") || l.contains("\x1b[2Kami-")).count();
     assert!(ids >= 150, "{screen:?}");
 }
+
+/// However much work there is, each region sees a bounded number of requests
+/// at once (16 queries, 8 DescribeImageReferences calls), far inside every
+/// bucket's burst, and more than one: the bound is what limits them.
+#[test]
+fn requests_in_flight_per_region_stay_bounded() {
+    let sim = Sim::start_with(json!({"latency_ms": 30}));
+    let images: Vec<Value> = (0..300).map(|n| generated_image(&ami(0x6000 + n), "web", n, 400 - n as i64)).collect();
+    sim.register(US, json!(images));
+    let in_flight = |sim: &Sim| -> Vec<(String, u64)> {
+        let stats = sim.control("stats", None)["in_flight_max"].clone();
+        stats.as_object().unwrap().iter().map(|(r, n)| (r.clone(), n.as_u64().unwrap())).collect()
+    };
+    sim.reset_stats();
+    let (code, _, err) = run(sim.amitools().args(["prune", "--keep", "1", "-o", "json"]));
+    assert_eq!(code, 0, "{err}");
+    let most = in_flight(&sim).into_iter().find(|(r, _)| r == US).unwrap().1;
+    assert!((2..=16).contains(&most), "{most} requests at once in {US}");
+
+    sim.reset_stats();
+    let (code, _, err) = run(sim.amitools().args(["children", "--all-regions", &ami(0x6000)]));
+    assert_eq!(code, 0, "{err}");
+    let regions = in_flight(&sim);
+    assert!(regions.len() > 10, "{regions:?}");
+    assert!(regions.iter().all(|(_, n)| *n <= 16), "{regions:?}");
+}
