@@ -53,7 +53,11 @@ pub fn parent_of(image: &Image, tags_only: bool) -> Option<Link> {
 /// `parent_of`, with the image's tags already read.
 pub fn link_of(image: &Image, recorded: &RecordedLineage, tags_only: bool) -> Option<Link> {
     if let Some(parent) = recorded.source_image.clone() {
-        let region = recorded.source_region.clone().unwrap_or_else(|| image.region.clone());
+        // No usable source_region tag (absent, or not a region): where EC2
+        // recorded this same parent, else the image's own region.
+        let recorded_by_ec2 =
+            image.source_image_region.clone().filter(|_| image.source_image_id.as_ref() == Some(&parent));
+        let region = recorded.source_region.clone().or(recorded_by_ec2).unwrap_or_else(|| image.region.clone());
         return Some(Link { parent, region, origin: Origin::Tag });
     }
     if tags_only {
@@ -341,6 +345,20 @@ mod tests {
 
     fn ids(chain: &Chain) -> Vec<String> {
         chain.ancestors.iter().map(|a| a.id().to_string()).collect()
+    }
+
+    #[test]
+    fn a_source_region_tag_that_is_no_region_falls_back_to_ec2s_record_of_the_same_parent() {
+        // A copy in eu-west-1 of image 1 in us-east-1, whose source_region tag was mangled.
+        let mut copy = tagged("eu-west-1", 2, Some(("us-east-1", 1)));
+        copy.tags.insert(crate::lineage::SOURCE_REGION.into(), "Virginia".into());
+        copy.source_image_id = Some(id(1));
+        copy.source_image_region = Some(region("us-east-1"));
+        let link = parent_of(&copy, false).unwrap();
+        assert_eq!((link.parent, link.region, link.origin), (id(1), region("us-east-1"), Origin::Tag));
+        // EC2 recorded another parent: its region says nothing about the tag's parent.
+        copy.source_image_id = Some(id(9));
+        assert_eq!(parent_of(&copy, false).unwrap().region, region("eu-west-1"));
     }
 
     fn done(walk: Walk) -> Chain {
