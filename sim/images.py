@@ -121,7 +121,7 @@ def filters_of(params: dict) -> list[tuple[str, list[str]]]:
             raise bad_parameter("The filter 'null' is invalid")
         if not (name.startswith("tag:") and len(name) > 4) and name not in DOCUMENTED_FILTERS:
             raise bad_parameter(f"The filter '{name}' is invalid")
-        if not name.startswith("tag:") and name not in ("tag-key",) and name not in _FILTER_GETTERS:
+        if not name.startswith("tag:") and name != "tag-key" and name not in _FILTER_GETTERS:
             raise NotSimulated(f"amisim does not simulate the DescribeImages filter '{name}'")
         result.append((name, [v for _, v in sorted(values[n])]))
     return result

@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 import unittest
 import urllib.request
 from pathlib import Path
@@ -49,6 +50,12 @@ class Simulator:
 
 def code_of(error: botocore.exceptions.ClientError) -> str:
     return error.response["Error"]["Code"]
+
+
+def image_of_an_instance(sim: Simulator, ec2, name: str) -> str:
+    """CreateImage from a fresh instance: the image's id."""
+    builder = sim.ctl("run-instance", {"region": REGION})["instance_id"]
+    return ec2.create_image(InstanceId=builder, Name=name)["ImageId"]
 
 
 class Fidelity(unittest.TestCase):
@@ -151,7 +158,6 @@ class NamesAfterDeregistration(unittest.TestCase):
             message = self.assertRaisesRegex(botocore.exceptions.ClientError, "InvalidAMIName.Duplicate")
             with message:
                 ec2.create_image(InstanceId=instance, Name="nightly")
-            import time
             time.sleep(2.2)
             self.assertTrue(ec2.create_image(InstanceId=instance, Name="nightly")["ImageId"].startswith("ami-"))
         finally:
@@ -166,12 +172,10 @@ class DeregisteredImagesFade(unittest.TestCase):
     indicating that the AMI ID cannot be found.'"""
 
     def test_shown_then_an_empty_answer_then_not_found_once_its_instances_are_gone(self):
-        import time
         sim = Simulator(deregistered_seconds=1, deregistered_empty_seconds=1, pending_seconds=0)
         try:
             ec2 = sim.client()
-            builder = sim.ctl("run-instance", {"region": REGION})["instance_id"]
-            image = ec2.create_image(InstanceId=builder, Name="fading")["ImageId"]
+            image = image_of_an_instance(sim, ec2, "fading")
             launched = sim.ctl("run-instance", {"region": REGION, "image_id": image})["instance_id"]
             ec2.deregister_image(ImageId=image)
             shown = ec2.describe_images(ImageIds=[image])["Images"]
@@ -194,12 +198,10 @@ class DeregisteredImagesFade(unittest.TestCase):
 
 class LaunchesAndTerminations(unittest.TestCase):
     def test_last_launched_time_is_reported_late(self):
-        import time
         sim = Simulator(last_launched_delay_seconds=1, pending_seconds=0)
         try:
             ec2 = sim.client()
-            builder = sim.ctl("run-instance", {"region": REGION})["instance_id"]
-            image = ec2.create_image(InstanceId=builder, Name="launched")["ImageId"]
+            image = image_of_an_instance(sim, ec2, "launched")
             ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1)
             self.assertNotIn("LastLaunchedTime", ec2.describe_images(ImageIds=[image])["Images"][0], "not yet")
             time.sleep(1.2)
@@ -210,7 +212,6 @@ class LaunchesAndTerminations(unittest.TestCase):
     def test_a_terminated_instance_stays_visible_for_a_while_then_is_gone(self):
         """TerminateInstances: 'Terminated instances remain visible after
         termination (for approximately one hour).'"""
-        import time
         sim = Simulator(terminated_visible_seconds=1)
         try:
             ec2 = sim.client()

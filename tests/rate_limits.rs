@@ -11,6 +11,14 @@ use serde_json::{json, Value};
 
 const US: &str = "us-east-1";
 
+/// `count` images of family "web" in us-east-1, ids from `first`, the
+/// oldest `oldest_days` old and each next one a day younger.
+fn one_family(sim: &Sim, first: u64, count: u64, oldest_days: i64) {
+    let images: Vec<Value> =
+        (0..count).map(|n| generated_image(&ami(first + n), "web", n, oldest_days - n as i64)).collect();
+    sim.register(US, json!(images));
+}
+
 fn throttled(sim: &Sim, action: &str) -> u64 {
     sim.control("stats", None)["throttled"][action].as_u64().unwrap_or(0)
 }
@@ -22,8 +30,7 @@ fn throttled(sim: &Sim, action: &str) -> u64 {
 #[test]
 fn a_plan_rides_out_a_tight_bucket_and_decides_every_image() {
     let sim = Sim::start();
-    let images: Vec<Value> = (0..1000).map(|n| generated_image(&ami(0x1000 + n), "web", n, 1400 - n as i64)).collect();
-    sim.register(US, json!(images));
+    one_family(&sim, 0x1000, 1000, 1400);
     sim.configure(json!({"rate_limits": {"actions": {"DescribeImageReferences": [5, 10]}}}));
     sim.reset_stats();
     let started = Instant::now();
@@ -42,8 +49,7 @@ fn a_plan_rides_out_a_tight_bucket_and_decides_every_image() {
 #[test]
 fn an_apply_rides_out_a_tight_bucket() {
     let sim = Sim::start();
-    let images: Vec<Value> = (0..21).map(|n| generated_image(&ami(0x2000 + n), "web", n, 400 - n as i64)).collect();
-    sim.register(US, json!(images));
+    one_family(&sim, 0x2000, 21, 400);
     sim.configure(json!({"rate_limits": {"actions": {"DeregisterImage": [3, 2]}}}));
     sim.reset_stats();
     let (code, out, err) = run(sim.amitools().args(["prune", "--keep", "1", "--apply", "-o", "json"]));
@@ -85,8 +91,7 @@ fn documented_buckets_change_no_call_count() {
 #[test]
 fn a_long_plan_shows_its_stage_and_the_throttling_on_a_terminal() {
     let sim = Sim::start();
-    let images: Vec<Value> = (0..200).map(|n| generated_image(&ami(0x4000 + n), "web", n, 400 - n as i64)).collect();
-    sim.register(US, json!(images));
+    one_family(&sim, 0x4000, 200, 400);
     sim.configure(json!({"rate_limits": {"actions": {"DescribeImageReferences": [2, 5]}}}));
     let (ok, screen) = sim.on_terminal("prune --keep 1 -o json");
     assert!(ok, "{screen:?}");
@@ -130,8 +135,7 @@ fn a_search_across_regions_shows_its_generation_on_a_terminal() {
 #[test]
 fn requests_in_flight_per_region_stay_bounded() {
     let sim = Sim::start_with(json!({"latency_ms": 30}));
-    let images: Vec<Value> = (0..300).map(|n| generated_image(&ami(0x6000 + n), "web", n, 400 - n as i64)).collect();
-    sim.register(US, json!(images));
+    one_family(&sim, 0x6000, 300, 400);
     let in_flight = |sim: &Sim| -> Vec<(String, u64)> {
         let stats = sim.control("stats", None)["in_flight_max"].clone();
         stats.as_object().unwrap().iter().map(|(r, n)| (r.clone(), n.as_u64().unwrap())).collect()

@@ -12,7 +12,6 @@ use super::{Metered, SdkAws};
 /// The live counters. Relaxed atomics: a status line needs no ordering.
 #[derive(Debug, Default)]
 pub struct Activity {
-    answers: AtomicU64,
     throttled: AtomicU64,
     images_listed: AtomicU64,
     images_checked: AtomicU64,
@@ -22,8 +21,6 @@ pub struct Activity {
 /// The counters at one moment.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct ActivityCount {
-    /// Answers of any kind (throttled ones included), every service.
-    pub answers: u64,
     /// Answers that were throttling errors (each is sent again, paced).
     pub throttled: u64,
     /// Images read from DescribeImages pages.
@@ -38,7 +35,6 @@ impl Activity {
     pub fn now(&self) -> ActivityCount {
         let read = |counter: &AtomicU64| counter.load(Ordering::Relaxed);
         ActivityCount {
-            answers: read(&self.answers),
             throttled: read(&self.throttled),
             images_listed: read(&self.images_listed),
             images_checked: read(&self.images_checked),
@@ -46,11 +42,8 @@ impl Activity {
         }
     }
 
-    pub(crate) fn answered(&self, throttled: bool) {
-        self.answers.fetch_add(1, Ordering::Relaxed);
-        if throttled {
-            self.throttled.fetch_add(1, Ordering::Relaxed);
-        }
+    pub(crate) fn throttled(&self) {
+        self.throttled.fetch_add(1, Ordering::Relaxed);
     }
 
     pub(crate) fn listed(&self, images: usize) {
@@ -78,7 +71,6 @@ impl Sub for ActivityCount {
     /// What happened between two readings (`later - earlier`).
     fn sub(self, earlier: ActivityCount) -> ActivityCount {
         ActivityCount {
-            answers: self.answers.saturating_sub(earlier.answers),
             throttled: self.throttled.saturating_sub(earlier.throttled),
             images_listed: self.images_listed.saturating_sub(earlier.images_listed),
             images_checked: self.images_checked.saturating_sub(earlier.images_checked),
@@ -94,17 +86,16 @@ mod tests {
     #[test]
     fn readings_are_subtracted_to_tell_what_one_stage_did() {
         let activity = Activity::default();
-        activity.answered(false);
+        activity.throttled();
         let before = activity.now();
-        activity.answered(true);
-        activity.answered(false);
+        activity.throttled();
         activity.listed(1000);
         activity.checked(10);
         activity.region_answered();
         let during = activity.now() - before;
         assert_eq!(
             during,
-            ActivityCount { answers: 2, throttled: 1, images_listed: 1000, images_checked: 10, regions_answered: 1 }
+            ActivityCount { throttled: 1, images_listed: 1000, images_checked: 10, regions_answered: 1 }
         );
         assert_eq!(before - activity.now(), ActivityCount::default(), "never negative");
     }

@@ -272,7 +272,7 @@ impl Intercept for EndpointSeen {
 #[derive(Debug)]
 pub(super) struct PaceObserver {
     pub(super) pacer: Arc<Pacer>,
-    /// Counts every answer and throttled answer too, for status lines.
+    /// Counts throttled answers too, for status lines.
     pub(super) activity: Arc<Activity>,
     pub(super) region: Region,
     pub(super) service: &'static str,
@@ -308,9 +308,8 @@ impl Intercept for PaceObserver {
         };
         let error_type = response.headers().get("x-amzn-errortype");
         let now = std::time::Instant::now();
-        let throttled = is_throttling(response.status().as_u16(), error_type, response.body().bytes());
-        self.activity.answered(throttled);
-        if throttled {
+        if is_throttling(response.status().as_u16(), error_type, response.body().bytes()) {
+            self.activity.throttled();
             self.pacer.throttled(&self.region, self.service, metadata.name(), now);
         } else {
             self.pacer.answered(&self.region, self.service, metadata.name(), now);

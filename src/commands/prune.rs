@@ -638,7 +638,6 @@ mod tests {
             images_checked,
             regions_answered,
             throttled,
-            answers: 0,
         };
         let line = |stage, in_stage, overall, seconds| {
             gathering_status(&Progress { stage, in_stage, overall, elapsed: Duration::from_secs(seconds) })
