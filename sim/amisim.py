@@ -48,6 +48,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import images as ec2_images  # noqa: E402
 import ratelimits  # noqa: E402
 import rbin  # noqa: E402
+import sharing  # noqa: E402
 import usage  # noqa: E402
 from moto.autoscaling.models import autoscaling_backends  # noqa: E402
 from moto.ec2.models.instances import InstanceBackend  # noqa: E402
@@ -140,6 +141,10 @@ class Config:
         # documented token buckets), or {"capacity_scale", "refill_scale",
         # "actions": {Action: [capacity, refill]}}
         "rate_limits": None,
+        # the account's image block public access in every region: "unblocked"
+        # or "block-new-sharing" (GetImageBlockPublicAccessState; EC2's default
+        # for accounts is unblocked, new regions may start blocked)
+        "image_block_public_access": "unblocked",
         "seed": None,
     }
 
@@ -180,6 +185,8 @@ class Sim:
         self.throttled: Counter = Counter()
         # image id -> (region, monotonic time it becomes available)
         self.pending: dict[str, tuple[str, float]] = {}
+        # ARNs of the AWS managed keys (aws/ebs) snapshots are encrypted with: EC2 refuses to share them
+        self.managed_keys: set[str] = set()
         # image id -> (region, monotonic time it becomes visible)
         self.invisible: dict[str, tuple[str, float]] = {}
         # images returned per action (DescribeImages payload), beside the request counts
@@ -679,7 +686,15 @@ class App:
             if target is not None and getattr(target, "owner_id", ACCOUNT) != ACCOUNT:
                 return self.fault(start_response, "400 Bad Request", "AuthFailure",
                                   f"Not authorized for image:{target.id}")
-        if action in OWN_ACTIONS:
+            if target is not None and not ec2_images.flag(params, "DryRun"):
+                try:
+                    with SIM.lock:
+                        sharing.check_image_sharing(target, params, SIM.managed_keys,
+                                                    config.image_block_public_access == "block-new-sharing")
+                except ec2_images.Ec2Fault as fault:
+                    return self.fault(start_response, fault.status, fault.code, fault.message)
+        if action in OWN_ACTIONS or (action == "DescribeImageAttribute"
+                                     and (params.get("Attribute") or [""])[0] == "launchPermission"):
             return self.own_action(action, region, params, start_response, faultable and lose_roll < config.lost_response_rate)
         environ["wsgi.input"] = _Body(body)
         with SIM.lock:
@@ -743,7 +758,8 @@ class App:
         return answer("404 Not Found", "")
 
     def own_action(self, action, region, params, start_response, lose_response):
-        """DescribeImages and GetImageAncestry, answered by sim/images.py."""
+        """DescribeImages and GetImageAncestry, answered by sim/images.py;
+        DescribeImageAttribute launchPermission by sim/sharing.py; the rest by sim/usage.py."""
         config = SIM.config
         returned = 0
         try:
@@ -771,6 +787,13 @@ class App:
                     SIM.images_returned[action] += returned
                 elif action == "GetImageAncestry":
                     body = self.image_ancestry(amis, params, hidden)
+                elif action == "DescribeImageAttribute":
+                    body = sharing.describe_image_attribute(amis, params, ACCOUNT, hidden)
+                elif action == "ModifySnapshotAttribute":
+                    body = sharing.modify_snapshot_attribute(SIM.backend(region).snapshots, params, ACCOUNT,
+                                                             SIM.managed_keys)
+                elif action == "GetImageBlockPublicAccessState":
+                    body = sharing.block_public_access_xml(config.image_block_public_access)
                 else:
                     body = self.usage_action(action, region, params)
         except ec2_images.Ec2Fault as fault:
@@ -965,6 +988,13 @@ class App:
                 return _json(start_response, "200 OK", deregister(payload))
             if route == "image":
                 return _json(start_response, "200 OK", describe_for_test(payload))
+            if route == "launch-permissions":
+                image = SIM.backend(payload.get("region", "us-east-1")).amis[payload["image_id"]]
+                sharing.add_permissions(image, payload.get("add", []))
+                for permission in payload.get("remove", []):
+                    if permission in image.launch_permissions:
+                        image.launch_permissions.remove(permission)
+                return _json(start_response, "200 OK", {"launch_permissions": image.launch_permissions})
             if route == "last-launched":
                 image = SIM.backend(payload.get("region", "us-east-1")).amis[payload["image_id"]]
                 image.last_launched_time = datetime.fromisoformat(payload["time"].replace("Z", "+00:00"))
@@ -987,7 +1017,8 @@ class App:
 
 # Actions answered by sim/images.py rather than moto.
 OWN_ACTIONS = {"DescribeImages", "GetImageAncestry", "DescribeImageReferences", "DeregisterImage",
-               "EnableImageDeregistrationProtection", "DisableImageDeregistrationProtection"}
+               "EnableImageDeregistrationProtection", "DisableImageDeregistrationProtection",
+               "ModifySnapshotAttribute", "GetImageBlockPublicAccessState"}
 
 
 class _Body:
@@ -1120,7 +1151,9 @@ def register_images(payload: dict) -> list[str]:
     """Seed images directly (no EC2 request is counted): lineage chains and trees for tests.
 
     Each item: ami_id?, name?, description?, state?, tags{}, owner_id?, owner_alias?,
-    public?, shared? (launch permission for this account), deprecation_time?,
+    encrypted? ("aws-managed" or a customer key's ARN: the snapshot's encryption),
+    public?, shared? (launch permission for this account), launch_permissions?
+    ([{"UserId" | "Group" | "OrganizationArn" | "OrganizationalUnitArn": value}]), deprecation_time?,
     creation_date?, source_image_id?, source_image_region?, source_instance_id?,
     deregistration_protection? (EC2's value), last_launched_time?, snapshot_of? (an
     image id whose snapshot this image shares),
@@ -1145,6 +1178,16 @@ def register_images(payload: dict) -> list[str]:
             image.launch_permissions.append({"Group": "all"})
         if item.get("shared"):
             image.launch_permissions.append({"UserId": ACCOUNT})
+        sharing.add_permissions(image, item.get("launch_permissions", []))
+        if item.get("encrypted"):
+            # "aws-managed": the account's AWS managed key for EBS (aws/ebs); else a customer key's ARN.
+            snapshot = image.ebs_snapshot
+            snapshot.encrypted = True
+            if item["encrypted"] == "aws-managed":
+                snapshot.kms_key_id = backend._create_default_encryption_key()
+                SIM.managed_keys.add(snapshot.kms_key_id)
+            else:
+                snapshot.kms_key_id = item["encrypted"]
         if item.get("deprecation_time"):
             image.deprecation_time = datetime.fromisoformat(item["deprecation_time"].replace("Z", "+00:00"))
         for key in ("source_image_id", "source_image_region"):

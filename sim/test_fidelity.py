@@ -147,6 +147,131 @@ class Fidelity(unittest.TestCase):
         self.assertEqual(answer["ImageReferences"], [])
 
 
+class LaunchPermissions(unittest.TestCase):
+    """DescribeImageAttribute launchPermission: every kind of permission, for the owner only."""
+
+    ORG = "arn:aws:organizations::111122223333:organization/o-abcdef1234"
+    OU = "arn:aws:organizations::111122223333:ou/o-abcdef1234/ou-ab12-cdefgh34"
+
+    @classmethod
+    def setUpClass(cls) -> None:
+        cls.sim = Simulator()
+        cls.ec2 = cls.sim.client()
+        cls.sim.ctl("images", {"region": REGION, "images": [
+            {"ami_id": "ami-00000000000000011", "name": "shared-widely", "launch_permissions": [
+                {"UserId": "210987654321"}, {"OrganizationArn": cls.ORG}, {"OrganizationalUnitArn": cls.OU}]},
+            {"ami_id": "ami-00000000000000012", "name": "private"},
+            {"ami_id": "ami-00000000000000013", "name": "theirs", "owner_id": "210987654321", "public": True},
+        ]})
+
+    @classmethod
+    def tearDownClass(cls) -> None:
+        cls.sim.stop()
+
+    def permissions(self, image_id: str) -> list[dict]:
+        answer = self.ec2.describe_image_attribute(ImageId=image_id, Attribute="launchPermission")
+        self.assertEqual(answer["ImageId"], image_id)
+        return answer["LaunchPermissions"]
+
+    def test_every_kind_of_permission_reads_back(self):
+        self.assertEqual(self.permissions("ami-00000000000000011"), [
+            {"UserId": "210987654321"}, {"OrganizationArn": self.ORG}, {"OrganizationalUnitArn": self.OU}])
+        self.assertEqual(self.permissions("ami-00000000000000012"), [])
+        self.sim.ctl("launch-permissions", {"region": REGION, "image_id": "ami-00000000000000012",
+                                            "add": [{"Group": "all"}]})
+        self.assertEqual(self.permissions("ami-00000000000000012"), [{"Group": "all"}])
+        image = self.ec2.describe_images(ImageIds=["ami-00000000000000012"])["Images"][0]
+        self.assertTrue(image["Public"])
+        self.sim.ctl("launch-permissions", {"region": REGION, "image_id": "ami-00000000000000012",
+                                            "remove": [{"Group": "all"}]})
+        self.assertEqual(self.permissions("ami-00000000000000012"), [])
+
+    def test_only_the_owner_may_read_them(self):
+        with self.assertRaises(botocore.exceptions.ClientError) as caught:
+            self.permissions("ami-00000000000000013")
+        self.assertEqual(code_of(caught.exception), "AuthFailure")
+        self.assertEqual(caught.exception.response["Error"]["Message"], "Not authorized for image:ami-00000000000000013")
+
+    def test_unknown_and_malformed_ids_are_refused(self):
+        for image_id, code in (("ami-0000000000000ffff", "InvalidAMIID.NotFound"),
+                               ("ami-zzzzzzzz", "InvalidAMIID.Malformed")):
+            with self.assertRaises(botocore.exceptions.ClientError) as caught:
+                self.permissions(image_id)
+            self.assertEqual(code_of(caught.exception), code)
+
+
+class SharingRefusals(unittest.TestCase):
+    """What EC2 refuses to share: the AWS managed key, encrypted public, block public access."""
+
+    KEY = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
+    def setUp(self) -> None:
+        self.sim = Simulator()
+        self.ec2 = self.sim.client()
+        self.sim.ctl("images", {"region": REGION, "images": [
+            {"ami_id": "ami-00000000000000021", "name": "managed", "encrypted": "aws-managed"},
+            {"ami_id": "ami-00000000000000022", "name": "customer", "encrypted": self.KEY},
+            {"ami_id": "ami-00000000000000023", "name": "plain"},
+        ]})
+
+    def tearDown(self) -> None:
+        self.sim.stop()
+
+    def snapshot_of(self, image_id: str) -> dict:
+        image = self.ec2.describe_images(ImageIds=[image_id])["Images"][0]
+        snapshot_id = image["BlockDeviceMappings"][0]["Ebs"]["SnapshotId"]
+        return self.ec2.describe_snapshots(SnapshotIds=[snapshot_id])["Snapshots"][0]
+
+    def refused(self, code: str, call, **kwargs) -> str:
+        with self.assertRaises(botocore.exceptions.ClientError) as caught:
+            call(**kwargs)
+        self.assertEqual(code_of(caught.exception), code, caught.exception)
+        return caught.exception.response["Error"]["Message"]
+
+    def test_the_aws_managed_key_cannot_be_shared(self):
+        snapshot = self.snapshot_of("ami-00000000000000021")
+        self.assertTrue(snapshot["Encrypted"])
+        message = self.refused("OperationNotPermitted", self.ec2.modify_snapshot_attribute,
+                               SnapshotId=snapshot["SnapshotId"], Attribute="createVolumePermission",
+                               CreateVolumePermission={"Add": [{"UserId": "210987654321"}]})
+        self.assertEqual(message, "Encrypted snapshots with EBS default key cannot be shared")
+        message = self.refused("InvalidParameter", self.ec2.modify_image_attribute, ImageId="ami-00000000000000021",
+                               LaunchPermission={"Add": [{"UserId": "210987654321"}]})
+        self.assertIn("AWS Managed CMK", message)
+        self.assertEqual(self.ec2.describe_image_attribute(ImageId="ami-00000000000000021",
+                                                           Attribute="launchPermission")["LaunchPermissions"], [])
+
+    def test_a_customer_key_can_be_shared_with_accounts_not_made_public(self):
+        snapshot = self.snapshot_of("ami-00000000000000022")
+        self.assertEqual(snapshot["KmsKeyId"], self.KEY)
+        for form in ({"CreateVolumePermission": {"Add": [{"UserId": "210987654321"}]}},
+                     {"OperationType": "add", "UserIds": ["333344445555"]}):
+            self.ec2.modify_snapshot_attribute(SnapshotId=snapshot["SnapshotId"], Attribute="createVolumePermission",
+                                               **form)
+        permissions = self.ec2.describe_snapshot_attribute(SnapshotId=snapshot["SnapshotId"],
+                                                           Attribute="createVolumePermission")
+        self.assertEqual(sorted(p["UserId"] for p in permissions["CreateVolumePermissions"]),
+                         ["210987654321", "333344445555"])
+        self.refused("InvalidParameter", self.ec2.modify_snapshot_attribute, SnapshotId=snapshot["SnapshotId"],
+                     Attribute="createVolumePermission", CreateVolumePermission={"Add": [{"Group": "all"}]})
+        self.refused("InvalidParameter", self.ec2.modify_image_attribute, ImageId="ami-00000000000000022",
+                     LaunchPermission={"Add": [{"Group": "all"}]})
+
+    def test_block_public_access_refuses_public_sharing_only(self):
+        state = self.ec2.get_image_block_public_access_state()
+        self.assertEqual(state["ImageBlockPublicAccessState"], "unblocked")
+        self.sim.ctl("config", {"image_block_public_access": "block-new-sharing"})
+        self.assertEqual(self.ec2.get_image_block_public_access_state()["ImageBlockPublicAccessState"],
+                         "block-new-sharing")
+        message = self.refused("OperationNotPermitted", self.ec2.modify_image_attribute,
+                               ImageId="ami-00000000000000023", LaunchPermission={"Add": [{"Group": "all"}]})
+        self.assertIn("block public access for AMIs is enabled", message)
+        self.ec2.modify_image_attribute(ImageId="ami-00000000000000023",
+                                        LaunchPermission={"Add": [{"UserId": "210987654321"}]})
+        self.refused("InvalidParameterValue", self.ec2.modify_image_attribute, ImageId="ami-00000000000000023",
+                     LaunchPermission={"Add": [{"OrganizationArn": "arn:aws:organizations::1:organization/o-x"}]})
+
+
 class NamesAfterDeregistration(unittest.TestCase):
     def test_a_deregistered_images_name_stays_taken_for_a_while(self):
         sim = Simulator(name_reserved_seconds=2, pending_seconds=0)

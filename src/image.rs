@@ -126,6 +126,8 @@ pub struct ImageUsage {
     pub protection: Option<String>,
     /// When an instance was last launched from the image (EC2 reports it up to a day late).
     pub last_launched: Option<OffsetDateTime>,
+    /// DescribeImages' `Public`: anyone may launch it (None: not reported).
+    pub public: Option<bool>,
 }
 
 impl ImageUsage {
@@ -154,6 +156,85 @@ impl Image {
             usage: ImageUsage::default(),
         }
     }
+}
+
+/// Who besides its owner may launch an image: DescribeImageAttribute's
+/// `launchPermission`, which only the owner may read.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Sharing {
+    /// The `all` group: the image is public.
+    pub public: bool,
+    /// Account ids, as EC2 gives them.
+    pub accounts: Vec<String>,
+    /// Organization ARNs (`arn:aws:organizations::…:organization/o-…`).
+    pub organizations: Vec<String>,
+    /// Organizational unit ARNs (`arn:aws:organizations::…:ou/o-…/ou-…`).
+    pub organizational_units: Vec<String>,
+}
+
+impl Sharing {
+    /// Whether anyone but the owner may launch the image.
+    pub fn is_shared(&self) -> bool {
+        self.public
+            || !self.accounts.is_empty()
+            || !self.organizations.is_empty()
+            || !self.organizational_units.is_empty()
+    }
+
+    /// The same, each list sorted and without repeats: stable output.
+    pub fn normalized(&self) -> Sharing {
+        let sorted = |list: &[String]| {
+            let mut list = list.to_vec();
+            list.sort();
+            list.dedup();
+            list
+        };
+        Sharing {
+            public: self.public,
+            accounts: sorted(&self.accounts),
+            organizations: sorted(&self.organizations),
+            organizational_units: sorted(&self.organizational_units),
+        }
+    }
+
+    /// Everyone it is shared with, as the plan's `shared_with` lists them:
+    /// `all` when public, then accounts, organizations and OUs, each sorted.
+    pub fn with(&self) -> Vec<String> {
+        let sharing = self.normalized();
+        let mut all = Vec::new();
+        if sharing.public {
+            all.push("all".to_string());
+        }
+        all.extend(sharing.accounts);
+        all.extend(sharing.organizations);
+        all.extend(sharing.organizational_units);
+        all
+    }
+}
+
+/// Who an image is shared with.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Grantee {
+    /// Everyone: the image (and its snapshots) public.
+    Public,
+    /// An AWS account id (12 digits).
+    Account(String),
+    /// An organization's ARN (`arn:aws:organizations::MGMT:organization/o-…`).
+    Organization(String),
+    /// An organizational unit's ARN (`arn:aws:organizations::MGMT:ou/o-…/ou-…`).
+    OrganizationalUnit(String),
+}
+
+/// A snapshot of the image, as EC2 describes it (DescribeSnapshots,
+/// DescribeSnapshotAttribute `createVolumePermission`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SnapshotSharing {
+    pub snapshot_id: String,
+    pub encrypted: bool,
+    /// The KMS key, for an encrypted snapshot (an ARN, as EC2 gives it).
+    pub kms_key_id: Option<String>,
+    /// Who may create volumes from it: `Public` or accounts.
+    pub volume_permissions: Vec<Grantee>,
 }
 
 /// EC2's CreationDate as RFC 3339, as EC2 itself writes it.

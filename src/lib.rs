@@ -19,6 +19,7 @@ pub mod naming;
 pub mod output;
 pub mod progress;
 pub mod prune;
+pub mod sharing;
 pub mod waiting;
 
 #[cfg(test)]

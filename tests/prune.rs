@@ -170,6 +170,7 @@ fn the_plan_names_every_use_and_changes_nothing() {
     // Nothing changed; the uses were asked only about the three candidates.
     assert_eq!(sim.calls("DeregisterImage"), 0);
     assert_eq!(sim.calls("DescribeImageReferences"), 1, "W8 and W9 and A0: one call of at most 10 ids");
+    assert_eq!(sim.calls("DescribeImageAttribute"), 3, "who may launch each of the three unused ones");
     assert_eq!(sim.calls_in(US, "DescribeLaunchConfigurations"), 1);
     assert_eq!(sim.calls_in(EU, "DescribeLaunchConfigurations"), 0, "no candidate there");
     assert_eq!(sim.calls("DescribeImages"), 2, "each region's own images, once");
@@ -188,9 +189,9 @@ fn the_plan_names_every_use_and_changes_nothing() {
     let cells: Vec<&str> = w2.split("   ").map(str::trim).filter(|c| !c.is_empty()).collect();
     assert_eq!(
         cells[2..],
-        [id("W2").as_str(), "us-east-1", &named("web", 2), "web", "95 days", "60 days ago", cells[8], "-"]
+        [id("W2").as_str(), "us-east-1", &named("web", 2), "web", "95 days", "60 days ago", "-", cells[9], "-"]
     );
-    assert!(cells[8].starts_with("snap-"), "{w2}");
+    assert!(cells[9].starts_with("snap-"), "{w2}");
 }
 
 #[test]
@@ -290,8 +291,10 @@ fn without_describe_image_references_nothing_is_deleted() {
         );
     }
     let ids: Vec<String> = unknown.iter().map(|name| id(name)).collect();
-    let expected =
-        format!("9 image(s) kept because what uses them could not be checked (see REASON): {}", ids.join(" "));
+    let expected = format!(
+        "9 image(s) kept because what uses them, or who may launch them, could not be checked (see REASON): {}",
+        ids.join(" ")
+    );
     assert!(err.contains(&expected), "{err}");
     let (code, _, _) = prune(sim, &["--apply"]);
     assert_eq!(code, 1);

@@ -11,7 +11,9 @@ use std::time::Duration;
 
 use super::{Activity, AwsError};
 use crate::ids::{AmiId, InstanceId, Region};
-use crate::image::{AncestryEntry, Image, ImageReference, Instance, RetentionRule, SnapshotOutcome};
+use crate::image::{
+    AncestryEntry, Grantee, Image, ImageReference, Instance, RetentionRule, Sharing, SnapshotOutcome, SnapshotSharing,
+};
 
 /// Tags as amitools passes them around: sorted, so requests and output are stable.
 pub type Tags = BTreeMap<String, String>;
@@ -135,6 +137,41 @@ pub trait ImageUses {
     fn launch_configuration_images(&self, region: &Region) -> Result<Vec<ImageReference>, AwsError>;
 }
 
+/// One image's launch permissions, or why they are unknown.
+pub type SharingAnswer = (AmiId, Result<Sharing, AwsError>);
+
+/// Who may launch an image besides its owner, and copy it: launch
+/// permissions (Describe/ModifyImageAttribute), the snapshots'
+/// create-volume permissions (DescribeSnapshots, Describe/ModifySnapshotAttribute)
+/// and image block public access (EC2). Implemented in `sharing.rs`.
+pub trait ImageSharing {
+    /// Each image's launch permissions: one call an image (EC2 takes one id),
+    /// a few at once, paced; each image comes back with its own answer.
+    /// Only the owner may ask: another account's image is an error.
+    fn launch_permissions(&self, region: &Region, ids: &[AmiId]) -> Vec<SharingAnswer>;
+    /// Add (or, `add` false, remove) launch permissions: one ModifyImageAttribute.
+    fn change_launch_permissions(
+        &self,
+        region: &Region,
+        id: &AmiId,
+        add: bool,
+        grantees: &[Grantee],
+    ) -> Result<(), AwsError>;
+    /// The snapshots, their encryption and who may create volumes from each.
+    fn snapshot_sharing(&self, region: &Region, snapshot_ids: &[String]) -> Result<Vec<SnapshotSharing>, AwsError>;
+    /// Add (or remove) create-volume permissions on a snapshot (accounts or
+    /// `Public` only): one ModifySnapshotAttribute.
+    fn change_volume_permissions(
+        &self,
+        region: &Region,
+        snapshot_id: &str,
+        add: bool,
+        grantees: &[Grantee],
+    ) -> Result<(), AwsError>;
+    /// Whether image block public access is on in the region (GetImageBlockPublicAccessState).
+    fn public_sharing_blocked(&self, region: &Region) -> Result<bool, AwsError>;
+}
+
 /// The account itself: who the credentials belong to (STS) and its Recycle
 /// Bin rules. Implemented in `account.rs`.
 pub trait Account {
@@ -151,6 +188,6 @@ pub trait Metered {
 }
 
 /// Everything amitools asks of AWS for one account: the handle commands see.
-pub trait Aws: Images + ImageChanges + ImageUses + Account + Metered {}
+pub trait Aws: Images + ImageChanges + ImageUses + ImageSharing + Account + Metered {}
 
-impl<T: Images + ImageChanges + ImageUses + Account + Metered> Aws for T {}
+impl<T: Images + ImageChanges + ImageUses + ImageSharing + Account + Metered> Aws for T {}

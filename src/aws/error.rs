@@ -88,6 +88,10 @@ pub fn classify(failure: Failure, code: Option<&str>, status: Option<u16>) -> Aw
         "InvalidAMIName.Duplicate" => AwsErrorKind::DuplicateName,
         code if THROTTLING_CODES.contains(&code) => AwsErrorKind::Throttled,
         "UnauthorizedOperation" | "OptInRequired" | "Blocked" | "AccessDenied" => AwsErrorKind::Denied,
+        // EC2 refuses credentials with AuthFailure and 401; the same code
+        // without 401 is about a resource ("Not authorized for image:ami-…",
+        // another account's image): refused, the credentials are fine.
+        "AuthFailure" if status.is_some_and(|s| s != 401) => AwsErrorKind::Denied,
         "AuthFailure"
         | "InvalidClientTokenId"
         | "SignatureDoesNotMatch"
@@ -240,6 +244,8 @@ mod tests {
             (Failure::Response, None, Some(503), Throttled),
             (Failure::Response, Some("UnauthorizedOperation"), Some(403), Denied),
             (Failure::Response, Some("AuthFailure"), Some(401), BadCredentials),
+            (Failure::Response, Some("AuthFailure"), None, BadCredentials),
+            (Failure::Response, Some("AuthFailure"), Some(400), Denied),
             (Failure::Response, Some("ExpiredToken"), Some(400), BadCredentials),
             (Failure::Response, Some("RequestExpired"), Some(400), BadCredentials),
             (Failure::Response, Some("DryRunOperation"), Some(412), DryRunSucceeded),

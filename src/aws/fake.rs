@@ -8,11 +8,14 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::aws::{
-    Account, Activity, AwsError, AwsErrorKind, ImageChanges, ImageCopy, ImageKey, ImageUses, Images, Metered, NewImage,
-    ReferencesAnswer, RegionResult, Tags,
+    Account, Activity, AwsError, AwsErrorKind, ImageChanges, ImageCopy, ImageKey, ImageSharing, ImageUses, Images,
+    Metered, NewImage, ReferencesAnswer, RegionResult, SharingAnswer, Tags,
 };
 use crate::ids::{AmiId, InstanceId, Region};
-use crate::image::{AncestryEntry, Image, ImageReference, ImageState, Instance, RetentionRule, SnapshotOutcome};
+use crate::image::{
+    AncestryEntry, Grantee, Image, ImageReference, ImageState, Instance, RetentionRule, Sharing, SnapshotOutcome,
+    SnapshotSharing,
+};
 
 type Describe<'a> = Box<dyn Fn(&AmiId) -> Result<Option<Image>, AwsError> + 'a>;
 
@@ -42,6 +45,17 @@ pub struct FakeAws<'a> {
     pub references_error: Option<AwsErrorKind>,
     /// What the launch configurations name.
     pub launch_configurations: Vec<ImageReference>,
+    /// Launch permissions by image (absent: shared with nobody), the
+    /// images whose permissions cannot be read, and the calls made.
+    pub sharing: RefCell<BTreeMap<AmiId, Sharing>>,
+    pub sharing_refused: Vec<AmiId>,
+    pub sharing_calls: Cell<usize>,
+    /// Snapshots by id (absent: not found), whether public sharing is
+    /// blocked, the snapshot whose changes fail, and every change made, in order.
+    pub snapshots: RefCell<BTreeMap<String, SnapshotSharing>>,
+    pub public_blocked: bool,
+    pub refuse_snapshot_change: Option<String>,
+    pub sharing_changes: RefCell<Vec<String>>,
     /// DeregisterImage calls, in order.
     pub deregistered: RefCell<Vec<AmiId>>,
     /// The next N DeregisterImage calls take effect, but their answers are
@@ -293,6 +307,99 @@ impl ImageUses for FakeAws<'_> {
 
     fn launch_configuration_images(&self, _region: &Region) -> Result<Vec<ImageReference>, AwsError> {
         Ok(self.launch_configurations.clone())
+    }
+}
+
+impl ImageSharing for FakeAws<'_> {
+    fn launch_permissions(&self, _region: &Region, ids: &[AmiId]) -> Vec<SharingAnswer> {
+        ids.iter()
+            .map(|id| {
+                self.sharing_calls.set(self.sharing_calls.get() + 1);
+                self.activity.checked(1);
+                let answer = if self.sharing_refused.contains(id) {
+                    Err(FakeAws::error(AwsErrorKind::Denied))
+                } else {
+                    Ok(self.sharing.borrow().get(id).cloned().unwrap_or_default())
+                };
+                (id.clone(), answer)
+            })
+            .collect()
+    }
+
+    fn change_launch_permissions(
+        &self,
+        _region: &Region,
+        id: &AmiId,
+        add: bool,
+        grantees: &[Grantee],
+    ) -> Result<(), AwsError> {
+        let names: Vec<&str> = grantees.iter().map(Grantee::as_str).collect();
+        self.record(format!("{} launch {id} {}", if add { "add" } else { "remove" }, names.join(",")));
+        self.change_sharing(id, add, grantees);
+        Ok(())
+    }
+
+    fn snapshot_sharing(&self, _region: &Region, snapshot_ids: &[String]) -> Result<Vec<SnapshotSharing>, AwsError> {
+        let snapshots = self.snapshots.borrow();
+        snapshot_ids
+            .iter()
+            .map(|id| snapshots.get(id).cloned().ok_or_else(|| FakeAws::error(AwsErrorKind::NotFound)))
+            .collect()
+    }
+
+    fn change_volume_permissions(
+        &self,
+        _region: &Region,
+        snapshot_id: &str,
+        add: bool,
+        grantees: &[Grantee],
+    ) -> Result<(), AwsError> {
+        if self.refuse_snapshot_change.as_deref() == Some(snapshot_id) {
+            return Err(FakeAws::error(AwsErrorKind::Other));
+        }
+        let names: Vec<&str> = grantees.iter().map(Grantee::as_str).collect();
+        self.record(format!("{} create-volume {snapshot_id} {}", if add { "add" } else { "remove" }, names.join(",")));
+        let mut snapshots = self.snapshots.borrow_mut();
+        let snapshot = snapshots.get_mut(snapshot_id).ok_or_else(|| FakeAws::error(AwsErrorKind::NotFound))?;
+        for grantee in grantees {
+            snapshot.volume_permissions.retain(|g| g != grantee);
+            if add {
+                snapshot.volume_permissions.push(grantee.clone());
+            }
+        }
+        Ok(())
+    }
+
+    fn public_sharing_blocked(&self, _region: &Region) -> Result<bool, AwsError> {
+        Ok(self.public_blocked)
+    }
+}
+
+impl FakeAws<'_> {
+    fn record(&self, what: String) {
+        self.sharing_changes.borrow_mut().push(what);
+    }
+}
+
+fn toggle(list: &mut Vec<String>, value: &str, add: bool) {
+    list.retain(|v| v != value);
+    if add {
+        list.push(value.to_string());
+    }
+}
+
+impl FakeAws<'_> {
+    pub fn change_sharing(&self, id: &AmiId, add: bool, grantees: &[Grantee]) {
+        let mut all = self.sharing.borrow_mut();
+        let sharing = all.entry(id.clone()).or_default();
+        for grantee in grantees {
+            match grantee {
+                Grantee::Public => sharing.public = add,
+                Grantee::Account(a) => toggle(&mut sharing.accounts, a, add),
+                Grantee::Organization(o) => toggle(&mut sharing.organizations, o, add),
+                Grantee::OrganizationalUnit(u) => toggle(&mut sharing.organizational_units, u, add),
+            }
+        }
     }
 }
 

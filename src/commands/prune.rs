@@ -357,6 +357,10 @@ fn gathering_status(progress: &Progress<Stage>) -> String {
             "checking uses: {} of {images} images{throttled} ({elapsed})",
             done.images_checked.min(images as u64)
         ),
+        Stage::CheckingSharing { images } => format!(
+            "checking who may launch them: {} of {images} images{throttled} ({elapsed})",
+            done.images_checked.min(images as u64)
+        ),
         Stage::ReadingRecycleBin { regions } => {
             format!("reading Recycle Bin rules in {regions} region(s){throttled} ({elapsed})")
         }
@@ -402,7 +406,7 @@ fn plan_table(doc: &PlanDoc) -> Table {
     if regions {
         header.push("REGION");
     }
-    header.extend(["NAME", "FAMILY", "AGE", "LAST LAUNCHED", "SNAPSHOTS", "RECOVERY"]);
+    header.extend(["NAME", "FAMILY", "AGE", "LAST LAUNCHED", "SHARED", "SNAPSHOTS", "RECOVERY"]);
     if notes {
         header.push("NOTES");
     }
@@ -430,6 +434,7 @@ fn plan_table(doc: &PlanDoc) -> Table {
                 Some(_) => format!("{} ago", since(&image.last_launched)),
                 None => "never".to_string(),
             },
+            shared_column(image),
             if image.snapshots.is_empty() { "-".to_string() } else { image.snapshots.join(",") },
             image.recovery.clone().unwrap_or_else(|| "-".into()),
         ]);
@@ -439,6 +444,30 @@ fn plan_table(doc: &PlanDoc) -> Table {
         table.rows.push(row);
     }
     table
+}
+
+/// The SHARED column: "public", "2 accounts, 1 organization", "no" (asked:
+/// nobody else), or "-" (not asked: another rule keeps the image).
+fn shared_column(image: &ImageDoc) -> String {
+    if image.public == Some(true) {
+        return "public".to_string();
+    }
+    let Some(with) = &image.shared_with else { return "-".to_string() };
+    let count = |test: fn(&str) -> bool| with.iter().filter(|w| test(w)).count();
+    let parts: Vec<String> = [
+        (count(|w| w.bytes().all(|b| b.is_ascii_digit())), "account", "accounts"),
+        (count(|w| w.contains(":organization/")), "organization", "organizations"),
+        (count(|w| w.contains(":ou/")), "organizational unit", "organizational units"),
+    ]
+    .into_iter()
+    .filter(|(n, _, _)| *n > 0)
+    .map(|(n, one, many)| format!("{n} {}", if n == 1 { one } else { many }))
+    .collect();
+    if parts.is_empty() {
+        "no".to_string()
+    } else {
+        parts.join(", ")
+    }
 }
 
 fn notes_of(image: &ImageDoc) -> String {
@@ -608,7 +637,7 @@ fn unchecked_error(doc: &PlanDoc) -> Result<()> {
         return Ok(());
     }
     Err(Error::Failed(format!(
-        "{} image(s) kept because what uses them could not be checked (see REASON): {}",
+        "{} image(s) kept because what uses them, or who may launch them, could not be checked (see REASON): {}",
         unchecked.len(),
         unchecked.join(" ")
     )))

@@ -142,10 +142,11 @@ fn prune_plans_and_changes_nothing() {
             ("keep", "in use by instance i-0abc", "ami-00000001"),
         ]
     );
-    assert_eq!(rows[2][7..], ["snap-3", "permanent"]);
+    assert_eq!(rows[2][7..], ["no", "snap-3", "permanent"]);
     assert_eq!(ran.err, "amitools: 4 image(s): keep 2, delete 2; nothing was deleted (--apply deletes)\n");
     assert!(fake.deregistered.borrow().is_empty());
     assert_eq!(fake.reference_calls.get(), 1, "the three candidates, in one call");
+    assert_eq!(fake.sharing_calls.get(), 2, "who may launch the two unused ones");
 }
 
 #[test]
@@ -198,7 +199,7 @@ fn prune_keeps_what_it_cannot_check_and_exits_1() {
     assert!(ran.out.contains("keep     use unknown, kept: DescribeImages: Denied"), "{}", ran.out);
     assert!(
         ran.err.ends_with(
-            "amitools: error: 3 image(s) kept because what uses them could not be checked (see REASON): ami-00000003 ami-00000002 ami-00000001\n"
+            "amitools: error: 3 image(s) kept because what uses them, or who may launch them, could not be checked (see REASON): ami-00000003 ami-00000002 ami-00000001\n"
         ),
         "{}",
         ran.err

@@ -8,8 +8,9 @@
 //! (a plan that would delete a family's newest), one too young, protected or
 //! a pending image's source is kept, whatever the plan says. Then ten at a
 //! time: per group, the images as EC2 describes them now, their uses
-//! (DescribeImageReferences, launch configurations) and the pending images
-//! of every region in the plan are read, and the ones still unused are
+//! (DescribeImageReferences, launch configurations), who may launch them
+//! (DescribeImageAttribute: shared since the plan, it stays) and the pending
+//! images of every region in the plan are read, and the ones still unused are
 //! deregistered at the pace the AWS layer keeps for DeregisterImage (inside
 //! EC2's bucket for it: 100, then 5 a second; throttling beyond
 //! that is ridden out by the SDK's retries). Between two deletions, an
@@ -21,11 +22,11 @@ use std::collections::HashMap;
 use serde::Serialize;
 use time::OffsetDateTime;
 
-use super::gather::{cheap_rows, uses_of, Scope};
+use super::gather::{cheap_rows, launchers_of, uses_of, Scope};
 use super::rules::{self, Action, Reason, Rules, Use};
 use crate::aws::{Aws, AwsError, AwsErrorKind, ImageKey};
 use crate::ids::Region;
-use crate::image::{Image, SnapshotOutcome};
+use crate::image::{Image, Sharing, SnapshotOutcome};
 
 /// Images re-checked together: DescribeImageReferences' limit per call.
 const GROUP: usize = 10;
@@ -236,6 +237,12 @@ fn group_outcomes(
         .cloned()
         .collect();
     let uses = if to_ask.is_empty() { HashMap::new() } else { uses_of(aws, &to_ask) };
+    // Who may launch them: only those nothing in this account uses.
+    let unused: Vec<ImageKey> = to_ask
+        .into_iter()
+        .filter(|k| matches!(uses.get(k), Some(Use::Checked(references)) if references.is_empty()))
+        .collect();
+    let launchers = if unused.is_empty() { HashMap::new() } else { launchers_of(aws, &unused) };
     let now = (settings.now)();
     let mut outcomes = Vec::with_capacity(group.len());
     for deletion in group {
@@ -261,7 +268,13 @@ fn group_outcomes(
             Some(None) => {}
         }
         let use_now = uses.get(&deletion.key).cloned().unwrap_or_else(|| Use::Unchecked("not checked".into()));
-        let reasons = rules::recheck(image, settings.account, &pending_children, &use_now, settings.rules, now);
+        let launchers_now = launchers.get(&deletion.key).cloned().unwrap_or_else(|| match &use_now {
+            Use::Checked(references) if references.is_empty() => Err("not checked".into()),
+            // Not asked: its uses keep it (or leave it unknown) anyway.
+            _ => Ok(Sharing::default()),
+        });
+        let reasons =
+            rules::recheck(image, settings.account, &pending_children, &use_now, &launchers_now, settings.rules, now);
         let text = |reason: &Reason| reason.describe(image, &deletion.family, settings.rules, now);
         if let Some(unknown) = reasons.iter().find(|r| matches!(r, Reason::Unchecked(_))) {
             let error = format!("not deleted: {}", text(unknown));

@@ -1,14 +1,16 @@
 //! The facts `prune`'s rules decide on, asked of EC2 in as few calls as the
 //! question allows: each region's own images once (paginated), then — only
 //! for the images the cheap rules would delete — DescribeImageReferences (10
-//! images a call) and the region's launch configurations (once).
+//! images a call) and the region's launch configurations (once), then — only
+//! for the images still deleted — who may launch each (DescribeImageAttribute,
+//! one image a call).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use time::OffsetDateTime;
 
 use super::recycle::{recovery_of, Recovery};
-use super::rules::{self, Action, Row, Rules, Surroundings, Use};
+use super::rules::{self, Action, Launchers, Row, Rules, Surroundings, Use};
 use crate::aws::{Aws, AwsError, ImageKey};
 use crate::ids::{AmiId, Region};
 use crate::image::{Image, ImageReference};
@@ -56,6 +58,8 @@ pub enum Stage {
     Listing { regions: usize },
     /// DescribeImageReferences for the images the cheap rules would delete.
     CheckingUses { images: usize },
+    /// DescribeImageAttribute for the images still deleted.
+    CheckingSharing { images: usize },
     /// The Recycle Bin rules of the regions with deletions.
     ReadingRecycleBin { regions: usize },
 }
@@ -95,6 +99,11 @@ pub fn plan(
         }
     };
     rules::apply_uses(&mut rows, &uses);
+    let still_deleted = rules::to_check(&rows);
+    if !still_deleted.is_empty() {
+        on_stage(Stage::CheckingSharing { images: still_deleted.len() });
+        rules::apply_sharing(&mut rows, &launchers_of(aws, &still_deleted));
+    }
     rules::apply_lineage(&mut rows, &around, rules.keep_ancestors);
     add_recovery(aws, &mut rows, on_stage);
     Planned { rows: rules::order(rows), unread }
@@ -149,15 +158,32 @@ fn add_recovery(aws: &dyn Aws, rows: &mut [Row], on_stage: &mut dyn FnMut(Stage)
     }
 }
 
-/// What uses each of `keys`: DescribeImageReferences and the region's launch
-/// configurations. A failed answer makes its images `Unchecked`.
-pub fn uses_of(aws: &dyn Aws, keys: &[ImageKey]) -> HashMap<ImageKey, Use> {
+/// `keys`' ids by region.
+fn by_region(keys: &[ImageKey]) -> BTreeMap<&Region, Vec<AmiId>> {
     let mut by_region: BTreeMap<&Region, Vec<AmiId>> = BTreeMap::new();
     for (region, id) in keys {
         by_region.entry(region).or_default().push(id.clone());
     }
+    by_region
+}
+
+/// Who may launch each of `keys` (DescribeImageAttribute, one call an
+/// image). A failed answer makes its image unknown, and so kept.
+pub fn launchers_of(aws: &dyn Aws, keys: &[ImageKey]) -> HashMap<ImageKey, Launchers> {
+    let mut launchers = HashMap::new();
+    for (region, ids) in by_region(keys) {
+        for (id, answer) in aws.launch_permissions(region, &ids) {
+            launchers.insert((region.clone(), id), answer.map_err(|error| error.to_string()));
+        }
+    }
+    launchers
+}
+
+/// What uses each of `keys`: DescribeImageReferences and the region's launch
+/// configurations. A failed answer makes its images `Unchecked`.
+pub fn uses_of(aws: &dyn Aws, keys: &[ImageKey]) -> HashMap<ImageKey, Use> {
     let mut uses = HashMap::new();
-    for (region, ids) in by_region {
+    for (region, ids) in by_region(keys) {
         let configurations = aws.launch_configuration_images(region);
         for (group, answer) in aws.image_references(region, &ids) {
             for id in group {

@@ -114,6 +114,12 @@ pub struct ImageDoc {
     pub ends_ancestry_of: Vec<KeyDoc>,
     /// For a deletion: `permanent`, `recoverable until DATE (Recycle Bin rule ID)` or `unknown (…)`.
     pub recovery: Option<String>,
+    /// Whether anyone may launch it (DescribeImages' Public; null: not reported).
+    pub public: Option<bool>,
+    /// Who else may launch it: `all`, account ids, organization and OU ARNs
+    /// (DescribeImageAttribute); null where it was not asked — only images
+    /// every other rule would delete are.
+    pub shared_with: Option<Vec<String>>,
 }
 
 fn rfc3339(moment: Option<OffsetDateTime>) -> Option<String> {
@@ -155,6 +161,11 @@ pub fn document(rows: &[Row], made: &Made) -> PlanDoc {
                 copy_of: row.copy_of.as_ref().map(KeyDoc::from),
                 ends_ancestry_of: row.ends_ancestry_of.iter().map(KeyDoc::from).collect(),
                 recovery: row.recovery.as_ref().map(|r| r.text(made.now)),
+                public: match &row.sharing {
+                    Some(sharing) if sharing.public => Some(true),
+                    _ => row.image.usage.public,
+                },
+                shared_with: row.sharing.as_ref().map(|s| s.with()),
             }
         })
         .collect();

@@ -4,8 +4,10 @@
 //! The decision runs in stages so that the expensive facts (what uses an
 //! image) are asked only about images the cheap rules would delete:
 //! `decide` (family ranks, ages, protection, state, pending children, last
-//! launch) → `apply_uses` (DescribeImageReferences, launch configurations)
-//! → `apply_lineage` (--keep-ancestors, broken ancestor walks) → `order`.
+//! launch, public) → `apply_uses` (DescribeImageReferences, launch
+//! configurations) → `apply_sharing` (launch permissions: other accounts'
+//! uses are invisible from this one) → `apply_lineage` (--keep-ancestors,
+//! broken ancestor walks) → `order`.
 //! Every stage fails closed: missing information means keep.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -17,7 +19,7 @@ use time::OffsetDateTime;
 
 use crate::aws::{ImageKey, LAUNCH_CONFIGURATION};
 use crate::ids::{AmiId, Region};
-use crate::image::{Image, ImageReference, ImageState};
+use crate::image::{Image, ImageReference, ImageState, Sharing};
 use crate::lineage::graph::parent_of;
 use crate::lineage::RecordedLineage;
 use crate::output::shown;
@@ -115,6 +117,10 @@ pub enum Reason {
         at: OffsetDateTime,
     },
     InUse(ImageReference),
+    /// Anyone may launch it (DescribeImages' Public, or the `all` group).
+    Public,
+    /// Other accounts may launch it: their uses are not visible from this account.
+    Shared(Sharing),
     /// What uses the image could not be found out: kept (fail closed).
     Unchecked(String),
     /// --keep-ancestors: an ancestor of this kept image.
@@ -134,6 +140,8 @@ impl Reason {
             Reason::NoCreationDate => "no-creation-date",
             Reason::LaunchedRecently { .. } => "launched-recently",
             Reason::InUse(_) => "in-use",
+            Reason::Public => "public",
+            Reason::Shared(_) => "shared",
             Reason::Unchecked(_) => "unchecked",
             Reason::AncestorOf(_) => "ancestor",
             Reason::Unused => "unused",
@@ -160,6 +168,10 @@ impl Reason {
                 format!("launched {} ago (--unused-for {} + 1d)", age(now - *at), days(rules.unused_for))
             }
             Reason::InUse(reference) => format!("in use by {}", describe_use(reference)),
+            Reason::Public => "public (uses in other accounts are not visible from this account)".to_string(),
+            Reason::Shared(sharing) => {
+                format!("shared with {} (uses there are not visible from this account)", shared_with(sharing))
+            }
             Reason::Unchecked(why) => format!("use unknown, kept: {why}"),
             Reason::AncestorOf((_, id)) => format!("ancestor of kept {id} (--keep-ancestors)"),
             Reason::Unused => {
@@ -192,6 +204,30 @@ pub fn describe_use(reference: &ImageReference) -> String {
         (other, _) => other,
     };
     format!("{kind} {}", shown(name))
+}
+
+/// Who an image is shared with, in words: "210987654321, organization
+/// o-abc123 and organizational unit ou-ab12-cdefgh34" (the first three, then
+/// how many more).
+pub fn shared_with(sharing: &Sharing) -> String {
+    const SHOWN: usize = 3;
+    let last_part = |arn: &str| shown(arn.rsplit('/').next().unwrap_or(arn));
+    let sharing = sharing.normalized();
+    let mut names: Vec<String> = sharing.accounts.iter().map(|a| shown(a)).collect();
+    names.extend(sharing.organizations.iter().map(|o| format!("organization {}", last_part(o))));
+    names.extend(sharing.organizational_units.iter().map(|u| format!("organizational unit {}", last_part(u))));
+    if sharing.public {
+        names.insert(0, "everyone (public)".to_string());
+    }
+    match names.len() {
+        0 => "nobody".to_string(),
+        n if n > SHOWN => format!("{} and {} more", names[..SHOWN].join(", "), n - SHOWN),
+        1 => names.remove(0),
+        _ => {
+            let last = names.pop().unwrap_or_default();
+            format!("{} and {last}", names.join(", "))
+        }
+    }
 }
 
 /// An age in the largest unit that says it: "3 days", "5 hours", "12 minutes".
@@ -234,6 +270,9 @@ pub struct Row {
     pub ends_ancestry_of: Vec<ImageKey>,
     /// For a deletion: whether the Recycle Bin keeps it (set by `gather`).
     pub recovery: Option<super::recycle::Recovery>,
+    /// Who may launch it, where that was asked (only of images every other
+    /// rule would delete: one call an image).
+    pub sharing: Option<Sharing>,
 }
 
 impl Row {
@@ -348,16 +387,24 @@ fn safety_reasons(
     if let Some(at) = image.usage.last_launched.filter(|at| now - *at < unused_for) {
         reasons.push(Reason::LaunchedRecently { at });
     }
+    if image.usage.public == Some(true) {
+        reasons.push(Reason::Public);
+    }
     reasons
 }
 
+/// What is known about who may launch an image besides its owner.
+pub type Launchers = Result<Sharing, String>;
+
 /// Just before DeregisterImage: why the image (as EC2 describes it now) must
-/// be kept after all; empty when it may go. `uses` is what uses it now.
+/// be kept after all; empty when it may go. `uses` is what uses it now,
+/// `launchers` who may launch it now.
 pub fn recheck(
     image: &Image,
     account: &str,
     pending_children: &HashMap<AmiId, ImageKey>,
     uses: &Use,
+    launchers: &Launchers,
     rules: &Rules,
     now: OffsetDateTime,
 ) -> Vec<Reason> {
@@ -369,7 +416,18 @@ pub fn recheck(
         Use::Checked(references) => reasons.extend(references.iter().cloned().map(Reason::InUse)),
         Use::Unchecked(why) => reasons.push(Reason::Unchecked(why.clone())),
     }
+    reasons.extend(sharing_reasons(launchers));
     reasons
+}
+
+/// Why who may launch an image keeps it: public, shared, or not known.
+fn sharing_reasons(launchers: &Launchers) -> Vec<Reason> {
+    match launchers {
+        Err(why) => vec![Reason::Unchecked(format!("who may launch it is unknown: {why}"))],
+        Ok(sharing) if sharing.public => vec![Reason::Public],
+        Ok(sharing) if sharing.is_shared() => vec![Reason::Shared(sharing.clone())],
+        Ok(_) => Vec::new(),
+    }
 }
 
 /// What every own image of the scanned regions (in scope or not) tells
@@ -454,6 +512,7 @@ pub fn decide(scope: Vec<Image>, around: &Surroundings, rules: &Rules, now: Offs
                 copy_of,
                 ends_ancestry_of: Vec::new(),
                 recovery: None,
+                sharing: None,
             }
         })
         .collect()
@@ -488,7 +547,24 @@ pub fn apply_uses(rows: &mut [Row], uses: &HashMap<ImageKey, Use>) {
     }
 }
 
-/// Stage 3: with `keep_ancestors`, every ancestor of a kept image is kept;
+/// Stage 3: an image other accounts may launch is kept (their launch
+/// templates and instances are invisible from this account); one whose
+/// launch permissions are unknown too. Each image asked about keeps what was read.
+pub fn apply_sharing(rows: &mut [Row], launchers: &HashMap<ImageKey, Launchers>) {
+    for row in rows.iter_mut().filter(|row| row.action == Action::Delete) {
+        let known = launchers.get(&row.key()).cloned().unwrap_or_else(|| Err("not checked".to_string()));
+        if let Ok(sharing) = &known {
+            row.sharing = Some(sharing.clone());
+        }
+        let reasons = sharing_reasons(&known);
+        if !reasons.is_empty() {
+            row.action = Action::Keep;
+            row.reasons = reasons;
+        }
+    }
+}
+
+/// Stage 4: with `keep_ancestors`, every ancestor of a kept image is kept;
 /// then each deleted image learns which kept images' ancestor walks end at it.
 /// Parents are looked up among the scanned regions' own images.
 pub fn apply_lineage(rows: &mut [Row], around: &Surroundings, keep_ancestors: bool) {
@@ -535,7 +611,7 @@ pub fn apply_lineage(rows: &mut [Row], around: &Surroundings, keep_ancestors: bo
     }
 }
 
-/// Stage 4: by family, region and age (newest first), each cross-region
+/// Stage 5: by family, region and age (newest first), each cross-region
 /// copy right after the image it was copied from when that is in the plan.
 pub fn order(mut rows: Vec<Row>) -> Vec<Row> {
     rows.sort_by(|a, b| {
