@@ -44,6 +44,8 @@ Register-ArgumentCompleter -Native -CommandName 'amitools' -ScriptBlock {
             [CompletionResult]::new('copy', 'copy', [CompletionResultType]::ParameterValue, 'Copy an image to another region (or the same one), keeping its lineage')
             [CompletionResult]::new('clone', 'clone', [CompletionResultType]::ParameterValue, 'Make your own copy of an image, in the same region, keeping its lineage')
             [CompletionResult]::new('prune', 'prune', [CompletionResultType]::ParameterValue, 'Delete old images and their snapshots, per family, never what is in use')
+            [CompletionResult]::new('share', 'share', [CompletionResultType]::ParameterValue, 'Share an image with other accounts so that they can launch and copy it')
+            [CompletionResult]::new('unshare', 'unshare', [CompletionResultType]::ParameterValue, 'Stop sharing an image: the launch permission and the snapshots'' create-volume permission')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -262,6 +264,53 @@ Register-ArgumentCompleter -Native -CommandName 'amitools' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'amitools;share' {
+            [CompletionResult]::new('-w', '-w', [CompletionResultType]::ParameterName, 'An account id, an organization ARN or an organizational unit ARN (repeatable, or comma-separated)')
+            [CompletionResult]::new('--with', '--with', [CompletionResultType]::ParameterName, 'An account id, an organization ARN or an organizational unit ARN (repeatable, or comma-separated)')
+            [CompletionResult]::new('--regions', '--regions', [CompletionResultType]::ParameterName, 'With --copies: the regions searched for copies [default: the current region]')
+            [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'AWS region to use [default: AWS_REGION, AWS_DEFAULT_REGION, the credential file, the profile]')
+            [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'AWS region to use [default: AWS_REGION, AWS_DEFAULT_REGION, the credential file, the profile]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Named profile from the AWS config and credentials files')
+            [CompletionResult]::new('--endpoint-url', '--endpoint-url', [CompletionResultType]::ParameterName, 'Send EC2 requests for every region to this URL instead of AWS: an endpoint that serves all regions, such as a simulator [env: AWS_ENDPOINT_URL_EC2, AWS_ENDPOINT_URL]')
+            [CompletionResult]::new('--region-endpoint', '--region-endpoint', [CompletionResultType]::ParameterName, 'Send EC2 requests for one region to this URL (a VPC endpoint); repeatable, beats --endpoint-url for that region')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--public', '--public', [CompletionResultType]::ParameterName, 'Everyone: the image and its snapshots public (refused for encrypted snapshots and under image block public access)')
+            [CompletionResult]::new('--copies', '--copies', [CompletionResultType]::ParameterName, 'Also the image''s copies (made by CopyImage from it or from a copy of it), found as `children` finds them')
+            [CompletionResult]::new('--all-regions', '--all-regions', [CompletionResultType]::ParameterName, 'With --copies: every region enabled for the account')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Show every change (and what is already so); change nothing')
+            [CompletionResult]::new('--show', '--show', [CompletionResultType]::ParameterName, 'Show who may launch the image and create volumes from each snapshot; change nothing')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More diagnostics on stderr (-v info, -vv debug, -vvv trace; RUST_LOG overrides)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More diagnostics on stderr (-v info, -vv debug, -vvv trace; RUST_LOG overrides)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr: no notes, no progress')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr: no notes, no progress')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'amitools;unshare' {
+            [CompletionResult]::new('-w', '-w', [CompletionResultType]::ParameterName, 'An account id, an organization ARN or an organizational unit ARN (repeatable, or comma-separated)')
+            [CompletionResult]::new('--with', '--with', [CompletionResultType]::ParameterName, 'An account id, an organization ARN or an organizational unit ARN (repeatable, or comma-separated)')
+            [CompletionResult]::new('--regions', '--regions', [CompletionResultType]::ParameterName, 'With --copies: the regions searched for copies [default: the current region]')
+            [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'AWS region to use [default: AWS_REGION, AWS_DEFAULT_REGION, the credential file, the profile]')
+            [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'AWS region to use [default: AWS_REGION, AWS_DEFAULT_REGION, the credential file, the profile]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Named profile from the AWS config and credentials files')
+            [CompletionResult]::new('--endpoint-url', '--endpoint-url', [CompletionResultType]::ParameterName, 'Send EC2 requests for every region to this URL instead of AWS: an endpoint that serves all regions, such as a simulator [env: AWS_ENDPOINT_URL_EC2, AWS_ENDPOINT_URL]')
+            [CompletionResult]::new('--region-endpoint', '--region-endpoint', [CompletionResultType]::ParameterName, 'Send EC2 requests for one region to this URL (a VPC endpoint); repeatable, beats --endpoint-url for that region')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--public', '--public', [CompletionResultType]::ParameterName, 'Everyone: the image and its snapshots public (refused for encrypted snapshots and under image block public access)')
+            [CompletionResult]::new('--copies', '--copies', [CompletionResultType]::ParameterName, 'Also the image''s copies (made by CopyImage from it or from a copy of it), found as `children` finds them')
+            [CompletionResult]::new('--all-regions', '--all-regions', [CompletionResultType]::ParameterName, 'With --copies: every region enabled for the account')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Show every change (and what is already so); change nothing')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More diagnostics on stderr (-v info, -vv debug, -vvv trace; RUST_LOG overrides)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More diagnostics on stderr (-v info, -vv debug, -vvv trace; RUST_LOG overrides)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr: no notes, no progress')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr: no notes, no progress')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'amitools;help' {
             [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create an image from an instance, named and tagged with its lineage')
             [CompletionResult]::new('tag', 'tag', [CompletionResultType]::ParameterValue, 'Set the lineage tags on an image made some other way')
@@ -271,6 +320,8 @@ Register-ArgumentCompleter -Native -CommandName 'amitools' -ScriptBlock {
             [CompletionResult]::new('copy', 'copy', [CompletionResultType]::ParameterValue, 'Copy an image to another region (or the same one), keeping its lineage')
             [CompletionResult]::new('clone', 'clone', [CompletionResultType]::ParameterValue, 'Make your own copy of an image, in the same region, keeping its lineage')
             [CompletionResult]::new('prune', 'prune', [CompletionResultType]::ParameterValue, 'Delete old images and their snapshots, per family, never what is in use')
+            [CompletionResult]::new('share', 'share', [CompletionResultType]::ParameterValue, 'Share an image with other accounts so that they can launch and copy it')
+            [CompletionResult]::new('unshare', 'unshare', [CompletionResultType]::ParameterValue, 'Stop sharing an image: the launch permission and the snapshots'' create-volume permission')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -296,6 +347,12 @@ Register-ArgumentCompleter -Native -CommandName 'amitools' -ScriptBlock {
             break
         }
         'amitools;help;prune' {
+            break
+        }
+        'amitools;help;share' {
+            break
+        }
+        'amitools;help;unshare' {
             break
         }
         'amitools;help;help' {

@@ -37,8 +37,14 @@ _amitools() {
             amitools,prune)
                 cmd="amitools__subcmd__prune"
                 ;;
+            amitools,share)
+                cmd="amitools__subcmd__share"
+                ;;
             amitools,tag)
                 cmd="amitools__subcmd__tag"
+                ;;
+            amitools,unshare)
+                cmd="amitools__subcmd__unshare"
                 ;;
             amitools,waiton)
                 cmd="amitools__subcmd__waiton"
@@ -64,8 +70,14 @@ _amitools() {
             amitools__subcmd__help,prune)
                 cmd="amitools__subcmd__help__subcmd__prune"
                 ;;
+            amitools__subcmd__help,share)
+                cmd="amitools__subcmd__help__subcmd__share"
+                ;;
             amitools__subcmd__help,tag)
                 cmd="amitools__subcmd__help__subcmd__tag"
+                ;;
+            amitools__subcmd__help,unshare)
+                cmd="amitools__subcmd__help__subcmd__unshare"
                 ;;
             amitools__subcmd__help,waiton)
                 cmd="amitools__subcmd__help__subcmd__waiton"
@@ -77,7 +89,7 @@ _amitools() {
 
     case "${cmd}" in
         amitools)
-            opts="-r -o -v -q -h -V --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --help --version create tag waiton ancestors children copy clone prune help"
+            opts="-r -o -v -q -h -V --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --help --version create tag waiton ancestors children copy clone prune share unshare help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -485,7 +497,7 @@ _amitools() {
             return 0
             ;;
         amitools__subcmd__help)
-            opts="create tag waiton ancestors children copy clone prune help"
+            opts="create tag waiton ancestors children copy clone prune share unshare help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -596,7 +608,35 @@ _amitools() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        amitools__subcmd__help__subcmd__share)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         amitools__subcmd__help__subcmd__tag)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        amitools__subcmd__help__subcmd__unshare)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -714,6 +754,60 @@ _amitools() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        amitools__subcmd__share)
+            opts="-w -r -o -v -q -h --with --public --copies --regions --all-regions --dry-run --show --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --with)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -w)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --regions)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --region)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -r)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --endpoint-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --region-endpoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         amitools__subcmd__tag)
             opts="-r -o -v -q -h --source-image --source-instance --source-region --create-date --create-timestamp --from-api --dry-run --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -738,6 +832,60 @@ _amitools() {
                     return 0
                     ;;
                 --create-timestamp)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --region)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -r)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --endpoint-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --region-endpoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        amitools__subcmd__unshare)
+            opts="-w -r -o -v -q -h --with --public --copies --regions --all-regions --dry-run --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --with)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -w)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --regions)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -41,6 +41,8 @@ set edit:completion:arg-completer[amitools] = {|@words|
             cand copy 'Copy an image to another region (or the same one), keeping its lineage'
             cand clone 'Make your own copy of an image, in the same region, keeping its lineage'
             cand prune 'Delete old images and their snapshots, per family, never what is in use'
+            cand share 'Share an image with other accounts so that they can launch and copy it'
+            cand unshare 'Stop sharing an image: the launch permission and the snapshots'' create-volume permission'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'amitools;create'= {
@@ -250,6 +252,51 @@ set edit:completion:arg-completer[amitools] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'amitools;share'= {
+            cand -w 'An account id, an organization ARN or an organizational unit ARN (repeatable, or comma-separated)'
+            cand --with 'An account id, an organization ARN or an organizational unit ARN (repeatable, or comma-separated)'
+            cand --regions 'With --copies: the regions searched for copies [default: the current region]'
+            cand -r 'AWS region to use [default: AWS_REGION, AWS_DEFAULT_REGION, the credential file, the profile]'
+            cand --region 'AWS region to use [default: AWS_REGION, AWS_DEFAULT_REGION, the credential file, the profile]'
+            cand --profile 'Named profile from the AWS config and credentials files'
+            cand --endpoint-url 'Send EC2 requests for every region to this URL instead of AWS: an endpoint that serves all regions, such as a simulator [env: AWS_ENDPOINT_URL_EC2, AWS_ENDPOINT_URL]'
+            cand --region-endpoint 'Send EC2 requests for one region to this URL (a VPC endpoint); repeatable, beats --endpoint-url for that region'
+            cand -o 'Output format'
+            cand --output 'Output format'
+            cand --public 'Everyone: the image and its snapshots public (refused for encrypted snapshots and under image block public access)'
+            cand --copies 'Also the image''s copies (made by CopyImage from it or from a copy of it), found as `children` finds them'
+            cand --all-regions 'With --copies: every region enabled for the account'
+            cand --dry-run 'Show every change (and what is already so); change nothing'
+            cand --show 'Show who may launch the image and create volumes from each snapshot; change nothing'
+            cand -v 'More diagnostics on stderr (-v info, -vv debug, -vvv trace; RUST_LOG overrides)'
+            cand --verbose 'More diagnostics on stderr (-v info, -vv debug, -vvv trace; RUST_LOG overrides)'
+            cand -q 'Only errors on stderr: no notes, no progress'
+            cand --quiet 'Only errors on stderr: no notes, no progress'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'amitools;unshare'= {
+            cand -w 'An account id, an organization ARN or an organizational unit ARN (repeatable, or comma-separated)'
+            cand --with 'An account id, an organization ARN or an organizational unit ARN (repeatable, or comma-separated)'
+            cand --regions 'With --copies: the regions searched for copies [default: the current region]'
+            cand -r 'AWS region to use [default: AWS_REGION, AWS_DEFAULT_REGION, the credential file, the profile]'
+            cand --region 'AWS region to use [default: AWS_REGION, AWS_DEFAULT_REGION, the credential file, the profile]'
+            cand --profile 'Named profile from the AWS config and credentials files'
+            cand --endpoint-url 'Send EC2 requests for every region to this URL instead of AWS: an endpoint that serves all regions, such as a simulator [env: AWS_ENDPOINT_URL_EC2, AWS_ENDPOINT_URL]'
+            cand --region-endpoint 'Send EC2 requests for one region to this URL (a VPC endpoint); repeatable, beats --endpoint-url for that region'
+            cand -o 'Output format'
+            cand --output 'Output format'
+            cand --public 'Everyone: the image and its snapshots public (refused for encrypted snapshots and under image block public access)'
+            cand --copies 'Also the image''s copies (made by CopyImage from it or from a copy of it), found as `children` finds them'
+            cand --all-regions 'With --copies: every region enabled for the account'
+            cand --dry-run 'Show every change (and what is already so); change nothing'
+            cand -v 'More diagnostics on stderr (-v info, -vv debug, -vvv trace; RUST_LOG overrides)'
+            cand --verbose 'More diagnostics on stderr (-v info, -vv debug, -vvv trace; RUST_LOG overrides)'
+            cand -q 'Only errors on stderr: no notes, no progress'
+            cand --quiet 'Only errors on stderr: no notes, no progress'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'amitools;help'= {
             cand create 'Create an image from an instance, named and tagged with its lineage'
             cand tag 'Set the lineage tags on an image made some other way'
@@ -259,6 +306,8 @@ set edit:completion:arg-completer[amitools] = {|@words|
             cand copy 'Copy an image to another region (or the same one), keeping its lineage'
             cand clone 'Make your own copy of an image, in the same region, keeping its lineage'
             cand prune 'Delete old images and their snapshots, per family, never what is in use'
+            cand share 'Share an image with other accounts so that they can launch and copy it'
+            cand unshare 'Stop sharing an image: the launch permission and the snapshots'' create-volume permission'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'amitools;help;create'= {
@@ -276,6 +325,10 @@ set edit:completion:arg-completer[amitools] = {|@words|
         &'amitools;help;clone'= {
         }
         &'amitools;help;prune'= {
+        }
+        &'amitools;help;share'= {
+        }
+        &'amitools;help;unshare'= {
         }
         &'amitools;help;help'= {
         }

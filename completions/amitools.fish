@@ -42,6 +42,8 @@ complete -c amitools -n "__fish_amitools_needs_command" -f -a "children" -d 'Sho
 complete -c amitools -n "__fish_amitools_needs_command" -f -a "copy" -d 'Copy an image to another region (or the same one), keeping its lineage'
 complete -c amitools -n "__fish_amitools_needs_command" -f -a "clone" -d 'Make your own copy of an image, in the same region, keeping its lineage'
 complete -c amitools -n "__fish_amitools_needs_command" -f -a "prune" -d 'Delete old images and their snapshots, per family, never what is in use'
+complete -c amitools -n "__fish_amitools_needs_command" -f -a "share" -d 'Share an image with other accounts so that they can launch and copy it'
+complete -c amitools -n "__fish_amitools_needs_command" -f -a "unshare" -d 'Stop sharing an image: the launch permission and the snapshots\' create-volume permission'
 complete -c amitools -n "__fish_amitools_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c amitools -n "__fish_amitools_using_subcommand create" -s n -l name -d 'Name for the new image [default: PREFIX-<unix seconds>-<random number>]' -r
 complete -c amitools -n "__fish_amitools_using_subcommand create" -s N -l random-name-prefix -d 'Prefix for the generated name' -r
@@ -204,12 +206,45 @@ complete -c amitools -n "__fish_amitools_using_subcommand prune" -l no-header -d
 complete -c amitools -n "__fish_amitools_using_subcommand prune" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace; RUST_LOG overrides)'
 complete -c amitools -n "__fish_amitools_using_subcommand prune" -s q -l quiet -d 'Only errors on stderr: no notes, no progress'
 complete -c amitools -n "__fish_amitools_using_subcommand prune" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c amitools -n "__fish_amitools_using_subcommand help; and not __fish_seen_subcommand_from create tag waiton ancestors children copy clone prune help" -f -a "create" -d 'Create an image from an instance, named and tagged with its lineage'
-complete -c amitools -n "__fish_amitools_using_subcommand help; and not __fish_seen_subcommand_from create tag waiton ancestors children copy clone prune help" -f -a "tag" -d 'Set the lineage tags on an image made some other way'
-complete -c amitools -n "__fish_amitools_using_subcommand help; and not __fish_seen_subcommand_from create tag waiton ancestors children copy clone prune help" -f -a "waiton" -d 'Wait for an image to reach a state'
-complete -c amitools -n "__fish_amitools_using_subcommand help; and not __fish_seen_subcommand_from create tag waiton ancestors children copy clone prune help" -f -a "ancestors" -d 'Show the images an image was made from, back to the root'
-complete -c amitools -n "__fish_amitools_using_subcommand help; and not __fish_seen_subcommand_from create tag waiton ancestors children copy clone prune help" -f -a "children" -d 'Show the images made from an image, and from those, as a tree'
-complete -c amitools -n "__fish_amitools_using_subcommand help; and not __fish_seen_subcommand_from create tag waiton ancestors children copy clone prune help" -f -a "copy" -d 'Copy an image to another region (or the same one), keeping its lineage'
-complete -c amitools -n "__fish_amitools_using_subcommand help; and not __fish_seen_subcommand_from create tag waiton ancestors children copy clone prune help" -f -a "clone" -d 'Make your own copy of an image, in the same region, keeping its lineage'
-complete -c amitools -n "__fish_amitools_using_subcommand help; and not __fish_seen_subcommand_from create tag waiton ancestors children copy clone prune help" -f -a "prune" -d 'Delete old images and their snapshots, per family, never what is in use'
-complete -c amitools -n "__fish_amitools_using_subcommand help; and not __fish_seen_subcommand_from create tag waiton ancestors children copy clone prune help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c amitools -n "__fish_amitools_using_subcommand share" -s w -l with -d 'An account id, an organization ARN or an organizational unit ARN (repeatable, or comma-separated)' -r
+complete -c amitools -n "__fish_amitools_using_subcommand share" -l regions -d 'With --copies: the regions searched for copies [default: the current region]' -r
+complete -c amitools -n "__fish_amitools_using_subcommand share" -s r -l region -d 'AWS region to use [default: AWS_REGION, AWS_DEFAULT_REGION, the credential file, the profile]' -r
+complete -c amitools -n "__fish_amitools_using_subcommand share" -l profile -d 'Named profile from the AWS config and credentials files' -r
+complete -c amitools -n "__fish_amitools_using_subcommand share" -l endpoint-url -d 'Send EC2 requests for every region to this URL instead of AWS: an endpoint that serves all regions, such as a simulator [env: AWS_ENDPOINT_URL_EC2, AWS_ENDPOINT_URL]' -r
+complete -c amitools -n "__fish_amitools_using_subcommand share" -l region-endpoint -d 'Send EC2 requests for one region to this URL (a VPC endpoint); repeatable, beats --endpoint-url for that region' -r
+complete -c amitools -n "__fish_amitools_using_subcommand share" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns for people'
+json\t'JSON with stable field names, for scripts'"
+complete -c amitools -n "__fish_amitools_using_subcommand share" -l public -d 'Everyone: the image and its snapshots public (refused for encrypted snapshots and under image block public access)'
+complete -c amitools -n "__fish_amitools_using_subcommand share" -l copies -d 'Also the image\'s copies (made by CopyImage from it or from a copy of it), found as `children` finds them'
+complete -c amitools -n "__fish_amitools_using_subcommand share" -l all-regions -d 'With --copies: every region enabled for the account'
+complete -c amitools -n "__fish_amitools_using_subcommand share" -l dry-run -d 'Show every change (and what is already so); change nothing'
+complete -c amitools -n "__fish_amitools_using_subcommand share" -l show -d 'Show who may launch the image and create volumes from each snapshot; change nothing'
+complete -c amitools -n "__fish_amitools_using_subcommand share" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace; RUST_LOG overrides)'
+complete -c amitools -n "__fish_amitools_using_subcommand share" -s q -l quiet -d 'Only errors on stderr: no notes, no progress'
+complete -c amitools -n "__fish_amitools_using_subcommand share" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c amitools -n "__fish_amitools_using_subcommand unshare" -s w -l with -d 'An account id, an organization ARN or an organizational unit ARN (repeatable, or comma-separated)' -r
+complete -c amitools -n "__fish_amitools_using_subcommand unshare" -l regions -d 'With --copies: the regions searched for copies [default: the current region]' -r
+complete -c amitools -n "__fish_amitools_using_subcommand unshare" -s r -l region -d 'AWS region to use [default: AWS_REGION, AWS_DEFAULT_REGION, the credential file, the profile]' -r
+complete -c amitools -n "__fish_amitools_using_subcommand unshare" -l profile -d 'Named profile from the AWS config and credentials files' -r
+complete -c amitools -n "__fish_amitools_using_subcommand unshare" -l endpoint-url -d 'Send EC2 requests for every region to this URL instead of AWS: an endpoint that serves all regions, such as a simulator [env: AWS_ENDPOINT_URL_EC2, AWS_ENDPOINT_URL]' -r
+complete -c amitools -n "__fish_amitools_using_subcommand unshare" -l region-endpoint -d 'Send EC2 requests for one region to this URL (a VPC endpoint); repeatable, beats --endpoint-url for that region' -r
+complete -c amitools -n "__fish_amitools_using_subcommand unshare" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns for people'
+json\t'JSON with stable field names, for scripts'"
+complete -c amitools -n "__fish_amitools_using_subcommand unshare" -l public -d 'Everyone: the image and its snapshots public (refused for encrypted snapshots and under image block public access)'
+complete -c amitools -n "__fish_amitools_using_subcommand unshare" -l copies -d 'Also the image\'s copies (made by CopyImage from it or from a copy of it), found as `children` finds them'
+complete -c amitools -n "__fish_amitools_using_subcommand unshare" -l all-regions -d 'With --copies: every region enabled for the account'
+complete -c amitools -n "__fish_amitools_using_subcommand unshare" -l dry-run -d 'Show every change (and what is already so); change nothing'
+complete -c amitools -n "__fish_amitools_using_subcommand unshare" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace; RUST_LOG overrides)'
+complete -c amitools -n "__fish_amitools_using_subcommand unshare" -s q -l quiet -d 'Only errors on stderr: no notes, no progress'
+complete -c amitools -n "__fish_amitools_using_subcommand unshare" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c amitools -n "__fish_amitools_using_subcommand help; and not __fish_seen_subcommand_from create tag waiton ancestors children copy clone prune share unshare help" -f -a "create" -d 'Create an image from an instance, named and tagged with its lineage'
+complete -c amitools -n "__fish_amitools_using_subcommand help; and not __fish_seen_subcommand_from create tag waiton ancestors children copy clone prune share unshare help" -f -a "tag" -d 'Set the lineage tags on an image made some other way'
+complete -c amitools -n "__fish_amitools_using_subcommand help; and not __fish_seen_subcommand_from create tag waiton ancestors children copy clone prune share unshare help" -f -a "waiton" -d 'Wait for an image to reach a state'
+complete -c amitools -n "__fish_amitools_using_subcommand help; and not __fish_seen_subcommand_from create tag waiton ancestors children copy clone prune share unshare help" -f -a "ancestors" -d 'Show the images an image was made from, back to the root'
+complete -c amitools -n "__fish_amitools_using_subcommand help; and not __fish_seen_subcommand_from create tag waiton ancestors children copy clone prune share unshare help" -f -a "children" -d 'Show the images made from an image, and from those, as a tree'
+complete -c amitools -n "__fish_amitools_using_subcommand help; and not __fish_seen_subcommand_from create tag waiton ancestors children copy clone prune share unshare help" -f -a "copy" -d 'Copy an image to another region (or the same one), keeping its lineage'
+complete -c amitools -n "__fish_amitools_using_subcommand help; and not __fish_seen_subcommand_from create tag waiton ancestors children copy clone prune share unshare help" -f -a "clone" -d 'Make your own copy of an image, in the same region, keeping its lineage'
+complete -c amitools -n "__fish_amitools_using_subcommand help; and not __fish_seen_subcommand_from create tag waiton ancestors children copy clone prune share unshare help" -f -a "prune" -d 'Delete old images and their snapshots, per family, never what is in use'
+complete -c amitools -n "__fish_amitools_using_subcommand help; and not __fish_seen_subcommand_from create tag waiton ancestors children copy clone prune share unshare help" -f -a "share" -d 'Share an image with other accounts so that they can launch and copy it'
+complete -c amitools -n "__fish_amitools_using_subcommand help; and not __fish_seen_subcommand_from create tag waiton ancestors children copy clone prune share unshare help" -f -a "unshare" -d 'Stop sharing an image: the launch permission and the snapshots\' create-volume permission'
+complete -c amitools -n "__fish_amitools_using_subcommand help; and not __fish_seen_subcommand_from create tag waiton ancestors children copy clone prune share unshare help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

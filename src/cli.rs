@@ -151,6 +151,8 @@ pub enum Command {
     Copy(CopyArgs),
     Clone(CloneArgs),
     Prune(PruneArgs),
+    Share(ShareArgs),
+    Unshare(UnshareArgs),
 }
 
 /// Options shared by the commands that make an image (create, copy, clone).
@@ -372,6 +374,96 @@ pub struct CloneArgs {
     pub copy: CopyOptions,
 }
 
+/// Whom `share` and `unshare` change, and how carefully.
+#[derive(Debug, Args)]
+pub struct SharingArgs {
+    /// The image (in the region in use)
+    #[arg(value_name = "AMI_ID")]
+    pub image_id: AmiId,
+
+    /// An account id, an organization ARN or an organizational unit ARN (repeatable, or comma-separated)
+    #[arg(short = 'w', long = "with", value_name = "WHO", value_parser = crate::sharing::parse_grantees)]
+    pub with: Vec<Vec<crate::image::Grantee>>,
+
+    /// Everyone: the image and its snapshots public (refused for encrypted snapshots and under image block public access)
+    #[arg(long)]
+    pub public: bool,
+
+    /// Also the image's copies (made by CopyImage from it or from a copy of it), found as `children` finds them
+    #[arg(long)]
+    pub copies: bool,
+
+    /// With --copies: the regions searched for copies [default: the current region]
+    #[arg(long, value_name = "REGIONS", value_delimiter = ',', conflicts_with = "all_regions", requires = "copies")]
+    pub regions: Vec<Region>,
+
+    /// With --copies: every region enabled for the account
+    #[arg(long, requires = "copies")]
+    pub all_regions: bool,
+
+    /// Show every change (and what is already so); change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+/// Share an image with other accounts so that they can launch and copy it.
+///
+/// Grants the launch permission to each account, organization and
+/// organizational unit named, and to each account also the create-volume
+/// permission on every snapshot of the image: sharing an image alone does not
+/// share its snapshots, and without them the other account can launch it but
+/// not copy it. The snapshots are changed first, the image last. Already
+/// granted is said, not an error. EC2 grants snapshot permissions to accounts
+/// only: an organization's accounts can launch the image but not copy it.
+/// Snapshots encrypted with the AWS managed key (aws/ebs) cannot be shared at
+/// all (EC2 refuses; nothing is changed): copy the image with a customer
+/// managed key and share the copy. With a customer managed key, the other
+/// accounts also need permissions on the key. --show tells who may launch the
+/// image and create volumes from each snapshot.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  amitools share ami-0123456789abcdef0 --with 210987654321
+  amitools share ami-0123456789abcdef0 --with 210987654321,333344445555 --dry-run
+  amitools share ami-0123456789abcdef0 --with arn:aws:organizations::111122223333:organization/o-abcdef1234
+  amitools share ami-0123456789abcdef0 --public
+  amitools share ami-0123456789abcdef0 --with 210987654321 --copies --all-regions
+  amitools share --show ami-0123456789abcdef0 -o json
+
+Permissions: ec2:DescribeImages, ec2:DescribeImageAttribute, ec2:DescribeSnapshots,
+ec2:DescribeSnapshotAttribute, sts:GetCallerIdentity, ec2:GetImageBlockPublicAccessState (--public),
+ec2:DescribeRegions (--copies --all-regions); to change, ec2:ModifyImageAttribute and
+ec2:ModifySnapshotAttribute.")]
+pub struct ShareArgs {
+    #[command(flatten)]
+    pub sharing: SharingArgs,
+
+    /// Show who may launch the image and create volumes from each snapshot; change nothing
+    #[arg(long, conflicts_with_all = ["with", "public", "dry_run"])]
+    pub show: bool,
+}
+
+/// Stop sharing an image: the launch permission and the snapshots' create-volume permission.
+///
+/// Removes the launch permission of each account, organization and
+/// organizational unit named (--public: everyone's), then each account's
+/// create-volume permission on every snapshot of the image. Already absent is
+/// said, not an error. Instances the other accounts already run keep running.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  amitools unshare ami-0123456789abcdef0 --with 210987654321
+  amitools unshare ami-0123456789abcdef0 --public --dry-run
+  amitools unshare ami-0123456789abcdef0 --with 210987654321 --copies --regions us-west-2,eu-west-1
+
+Permissions: ec2:DescribeImages, ec2:DescribeImageAttribute, ec2:DescribeSnapshots,
+ec2:DescribeSnapshotAttribute, sts:GetCallerIdentity, ec2:DescribeRegions (--copies --all-regions);
+to change, ec2:ModifyImageAttribute and ec2:ModifySnapshotAttribute.")]
+pub struct UnshareArgs {
+    #[command(flatten)]
+    pub sharing: SharingArgs,
+}
+
 /// Delete old images and their snapshots, per family, never what is in use.
 ///
 /// Plans by default and changes nothing: one row per image with ACTION (keep
@@ -381,7 +473,8 @@ pub struct CloneArgs {
 /// of a pending image, not launched within --unused-for (plus the day EC2
 /// takes to report a launch), and not used by any instance (any state),
 /// launch template version, SSM parameter, Image Builder recipe or Auto
-/// Scaling launch configuration. Whatever cannot be checked is kept.
+/// Scaling launch configuration, and not public or shared with other
+/// accounts (their uses are invisible from yours). Whatever cannot be checked is kept.
 /// Deleting deregisters the image and deletes the snapshots no other image uses.
 #[derive(Debug, Args)]
 #[command(after_help = "\
@@ -392,8 +485,9 @@ Examples:
   amitools prune --family tag:app --filter tag:env=staging --apply
   amitools prune --descendants-of ami-0123456789abcdef0 --keep-ancestors -o json
 
-Permissions: aws:DescribeImages, aws:DescribeImageReferences, aws:DescribeRegions (--all-regions),
-autoscaling:DescribeLaunchConfigurations; to delete, aws:DeregisterImage and aws:DeleteSnapshot.")]
+Permissions: ec2:DescribeImages, ec2:DescribeImageReferences, ec2:DescribeImageAttribute,
+ec2:DescribeRegions (--all-regions), autoscaling:DescribeLaunchConfigurations, rbin:ListRules,
+rbin:GetRule; to delete, ec2:DeregisterImage and ec2:DeleteSnapshot.")]
 pub struct PruneArgs {
     /// Consider the images in these regions [default: the current region]
     #[arg(long, value_name = "REGIONS", value_delimiter = ',', conflicts_with = "all_regions")]

@@ -8,7 +8,9 @@ use std::fmt;
 use std::str::FromStr;
 
 use crate::ids::AmiId;
-use crate::image::{Grantee, Sharing, SnapshotSharing};
+use crate::image::{Grantee, Image, Sharing, SnapshotSharing};
+use crate::lineage::graph::Tree;
+use crate::lineage::RecordedLineage;
 use crate::output::shown;
 
 impl Grantee {
@@ -105,7 +107,12 @@ impl FromStr for Grantee {
 
 /// `--with`'s value: one or more grantees, comma-separated.
 pub fn parse_grantees(value: &str) -> Result<Vec<Grantee>, String> {
-    value.split(',').map(str::trim).filter(|v| !v.is_empty()).map(str::parse).collect()
+    let grantees: Vec<Grantee> =
+        value.split(',').map(str::trim).filter(|v| !v.is_empty()).map(str::parse).collect::<Result<_, _>>()?;
+    if grantees.is_empty() {
+        return Err("expected an account id, an organization ARN or an organizational unit ARN".to_string());
+    }
+    Ok(grantees)
 }
 
 /// Everyone in `sharing`, as grantees.
@@ -282,6 +289,44 @@ fn notes(direction: Direction, wanted: &[Grantee], holding: &Holding, encrypted:
     notes
 }
 
+/// Whether `child` was made from `parent` by CopyImage. EC2 records a
+/// source image and no source instance for a copy (CreateImage records
+/// both); without EC2's record, amitools' own copies carry their source's
+/// `source_instance` tag, where an image made by `create` names its own.
+pub fn is_copy(child: &Image, parent: &Image) -> bool {
+    if child.source_image_id.as_ref() == Some(&parent.id) {
+        return child.source_instance_id.is_none();
+    }
+    if child.source_instance_id.is_some() {
+        return false;
+    }
+    let (child_tags, parent_tags) = (RecordedLineage::from_tags(&child.tags), RecordedLineage::from_tags(&parent.tags));
+    let parent_instance = parent_tags.source_instance.or_else(|| parent.source_instance_id.clone());
+    child_tags.source_image.as_ref() == Some(&parent.id)
+        && child_tags.source_instance.is_some()
+        && child_tags.source_instance == parent_instance
+}
+
+/// The root's copies, and their copies, in the tree's order: what
+/// `--copies` shares with the image. An image made from a copy by
+/// CreateImage is a new image, not a copy, and neither are its descendants.
+pub fn copies(tree: &Tree) -> Vec<Image> {
+    let mut found = Vec::new();
+    let mut stack: Vec<usize> = vec![0];
+    while let Some(index) = stack.pop() {
+        let node = &tree.nodes[index];
+        let Some(image) = &node.image else { continue };
+        for &child in node.children.iter().rev() {
+            if let Some(copy) = tree.nodes[child].image.as_ref().filter(|c| is_copy(c, image)) {
+                found.push((child, copy.clone()));
+                stack.push(child);
+            }
+        }
+    }
+    found.sort_by_key(|(index, _)| *index);
+    found.into_iter().map(|(_, image)| image).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -316,6 +361,30 @@ mod tests {
             .iter()
             .map(|c| (c.resource.id().to_string(), c.resource.permission(), c.grantee.to_string(), c.already))
             .collect()
+    }
+
+    #[test]
+    fn copies_are_told_from_images_made_by_create() {
+        let region = |r: &str| r.parse::<crate::ids::Region>().unwrap();
+        let mut root = Image::new("ami-00000001".parse().unwrap(), region("us-east-1"));
+        root.source_instance_id = Some("i-0aaaaaaa".parse().unwrap());
+        let by_ec2 = |id: &str, parent: &Image, instance: Option<&str>| {
+            let mut image = Image::new(id.parse().unwrap(), region("eu-west-1"));
+            image.source_image_id = Some(parent.id.clone());
+            image.source_instance_id = instance.map(|i| i.parse().unwrap());
+            image
+        };
+        assert!(is_copy(&by_ec2("ami-00000002", &root, None), &root));
+        assert!(!is_copy(&by_ec2("ami-00000003", &root, Some("i-0bbbbbbb")), &root));
+        // Tags only: a copy carries its source's source_instance, a create its own instance.
+        let by_tags = |id: &str, instance: &str| {
+            let mut image = Image::new(id.parse().unwrap(), region("eu-west-1"));
+            image.tags.insert("source_image".into(), "ami-00000001".into());
+            image.tags.insert("source_instance".into(), instance.into());
+            image
+        };
+        assert!(is_copy(&by_tags("ami-00000004", "i-0aaaaaaa"), &root));
+        assert!(!is_copy(&by_tags("ami-00000005", "i-0ccccccc"), &root));
     }
 
     #[test]

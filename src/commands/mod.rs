@@ -15,6 +15,7 @@ mod create;
 mod listing;
 mod new_image;
 mod prune;
+mod share;
 mod staged;
 mod tag;
 #[cfg(test)]
@@ -115,6 +116,7 @@ pub enum Plan {
     Children(children::Plan),
     Copy(copy::Plan),
     Prune(prune::Plan),
+    Share(share::Plan),
 }
 
 /// Check the command's arguments (and files it reads, such as a prune plan); no AWS call.
@@ -130,6 +132,8 @@ pub fn prepare(command: Command) -> Result<Plan> {
         }
         Command::Clone(args) => Plan::Copy(copy::prepare(args.image_id, None, None, args.copy)?),
         Command::Prune(args) => Plan::Prune(prune::prepare(args)?),
+        Command::Share(args) => Plan::Share(share::prepare_share(args)?),
+        Command::Unshare(args) => Plan::Share(share::prepare_unshare(args)?),
     })
 }
 
@@ -143,6 +147,7 @@ impl Plan {
             Plan::Children(plan) => plan.execute(ctx),
             Plan::Copy(plan) => plan.execute(ctx),
             Plan::Prune(plan) => plan.execute(ctx),
+            Plan::Share(plan) => plan.execute(ctx),
         }
     }
 }

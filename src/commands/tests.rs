@@ -263,3 +263,51 @@ fn prune_descendants_of_considers_that_subtree_only() {
     let ids: Vec<&str> = plan["images"].as_array().unwrap().iter().map(|i| i["image_id"].as_str().unwrap()).collect();
     assert_eq!(ids, ["ami-00000002", "ami-00000003"]);
 }
+
+/// An own image with two snapshots, one encrypted with a customer key.
+fn shareable() -> FakeAws<'static> {
+    use crate::image::SnapshotSharing;
+    let mut image = made("us-east-1", 1, None);
+    image.usage.snapshots = vec!["snap-plain".into(), "snap-enc".into()];
+    let fake = FakeAws::with_images([image]);
+    for (id, encrypted) in [("snap-plain", false), ("snap-enc", true)] {
+        fake.snapshots.borrow_mut().insert(
+            id.into(),
+            SnapshotSharing {
+                snapshot_id: id.into(),
+                encrypted,
+                kms_key_id: encrypted.then(|| "arn:aws:kms:us-east-1:123456789012:key/k1".into()),
+                volume_permissions: Vec::new(),
+            },
+        );
+    }
+    fake
+}
+
+#[test]
+fn share_sends_the_encrypted_snapshot_first_and_the_image_last() {
+    let fake = shareable();
+    let ran = run(&fake, &["share", "ami-00000001", "--with", "210987654321"]);
+    assert_eq!(ran.code, ExitCode::Success, "{}", ran.err);
+    assert_eq!(
+        *fake.sharing_changes.borrow(),
+        [
+            "add create-volume snap-enc 210987654321",
+            "add create-volume snap-plain 210987654321",
+            "add launch ami-00000001 210987654321",
+        ]
+    );
+    assert!(ran.err.contains("encrypted with KMS key arn:aws:kms:us-east-1:123456789012:key/k1"), "{}", ran.err);
+}
+
+#[test]
+fn a_failed_snapshot_stops_the_share_before_the_image() {
+    let mut fake = shareable();
+    fake.refuse_snapshot_change = Some("snap-plain".into());
+    let ran = run(&fake, &["share", "ami-00000001", "--with", "210987654321"]);
+    assert_eq!(ran.code, ExitCode::Failure);
+    let results: Vec<&str> = ran.out.lines().skip(1).map(|l| l.split("   ").next().unwrap().trim()).collect();
+    assert_eq!(results, ["added", "failed", "not done"]);
+    assert_eq!(*fake.sharing_changes.borrow(), ["add create-volume snap-enc 210987654321"]);
+    assert!(ran.err.contains("1 change(s) made, 1 not made"), "{}", ran.err);
+}
