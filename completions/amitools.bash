@@ -665,7 +665,7 @@ _amitools() {
             return 0
             ;;
         amitools__subcmd__prune)
-            opts="-N -r -o -v -q -h --regions --all-regions --name-prefix --filter --descendants-of --keep --older-than --unused-for --family --keep-ancestors --keep-snapshots --apply --plan-out --apply-plan --max-plan-age --no-header --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --help"
+            opts="-N -r -o -v -q -h --regions --all-regions --name-prefix --filter --descendants-of --keep --older-than --unused-for --family --keep-ancestors --include-shared --include-public --usage-report-timeout --keep-snapshots --apply --plan-out --apply-plan --max-plan-age --no-header --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -704,6 +704,10 @@ _amitools() {
                     return 0
                     ;;
                 --family)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --usage-report-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -189,6 +189,7 @@ complete -c amitools -n "__fish_amitools_using_subcommand prune" -l keep -d 'Kee
 complete -c amitools -n "__fish_amitools_using_subcommand prune" -l older-than -d 'Keep images younger than this (14d, 36h, 90d)' -r
 complete -c amitools -n "__fish_amitools_using_subcommand prune" -l unused-for -d 'Keep images launched from within this (EC2 reports launches up to a day late: a day is added)' -r
 complete -c amitools -n "__fish_amitools_using_subcommand prune" -l family -d 'What makes a family: prefix (of generated names), tag:KEY, or source (same source image)' -r
+complete -c amitools -n "__fish_amitools_using_subcommand prune" -l usage-report-timeout -d 'With --include-shared: how long to wait for the usage reports (90s, 15m, 1h or seconds)' -r
 complete -c amitools -n "__fish_amitools_using_subcommand prune" -l plan-out -d 'Also save the plan as JSON to FILE (for --apply-plan)' -r -F
 complete -c amitools -n "__fish_amitools_using_subcommand prune" -l apply-plan -d 'Delete the images a saved plan deletes that its rules still let go, each re-checked just before' -r -F
 complete -c amitools -n "__fish_amitools_using_subcommand prune" -l max-plan-age -d 'Refuse a saved plan older than this (--apply-plan)' -r
@@ -200,6 +201,8 @@ complete -c amitools -n "__fish_amitools_using_subcommand prune" -s o -l output 
 json\t'JSON with stable field names, for scripts'"
 complete -c amitools -n "__fish_amitools_using_subcommand prune" -l all-regions -d 'Consider every region enabled for the account'
 complete -c amitools -n "__fish_amitools_using_subcommand prune" -l keep-ancestors -d 'Also keep every ancestor of every kept image'
+complete -c amitools -n "__fish_amitools_using_subcommand prune" -l include-shared -d 'Delete shared images too when EC2\'s AMI usage reports show no use in the accounts they are shared with, and the reports\' lag (7d) has passed'
+complete -c amitools -n "__fish_amitools_using_subcommand prune" -l include-public -d 'With --include-shared: public images too (their reports cover every account)'
 complete -c amitools -n "__fish_amitools_using_subcommand prune" -l keep-snapshots -d 'Deregister images but leave their snapshots'
 complete -c amitools -n "__fish_amitools_using_subcommand prune" -l apply -d 'Delete what the plan says (each image re-checked just before)'
 complete -c amitools -n "__fish_amitools_using_subcommand prune" -l no-header -d 'Leave out the header line'

@@ -49,6 +49,7 @@ import images as ec2_images  # noqa: E402
 import ratelimits  # noqa: E402
 import rbin  # noqa: E402
 import sharing  # noqa: E402
+import usage_reports  # noqa: E402
 import usage  # noqa: E402
 from moto.autoscaling.models import autoscaling_backends  # noqa: E402
 from moto.ec2.models.instances import InstanceBackend  # noqa: E402
@@ -145,6 +146,11 @@ class Config:
         # or "block-new-sharing" (GetImageBlockPublicAccessState; EC2's default
         # for accounts is unblocked, new regions may start blocked)
         "image_block_public_access": "unblocked",
+        # seconds an AMI usage report stays pending before it is available
+        # (EC2 documents no time: 0 unless a test asks), and the images whose
+        # reports end in the error state
+        "usage_report_seconds": 0.0,
+        "usage_report_errors": [],
         "seed": None,
     }
 
@@ -187,6 +193,10 @@ class Sim:
         self.pending: dict[str, tuple[str, float]] = {}
         # ARNs of the AWS managed keys (aws/ebs) snapshots are encrypted with: EC2 refuses to share them
         self.managed_keys: set[str] = set()
+        # AMI usage reports per region (report id -> usage_reports.Report), and
+        # the other accounts' uses they are made from (POST other-account-use)
+        self.usage_reports: dict[str, dict] = defaultdict(dict)
+        self.other_uses: dict[str, list[dict]] = defaultdict(list)
         # image id -> (region, monotonic time it becomes visible)
         self.invisible: dict[str, tuple[str, float]] = {}
         # images returned per action (DescribeImages payload), beside the request counts
@@ -794,6 +804,8 @@ class App:
                                                              SIM.managed_keys)
                 elif action == "GetImageBlockPublicAccessState":
                     body = sharing.block_public_access_xml(config.image_block_public_access)
+                elif action in USAGE_REPORT_ACTIONS:
+                    body = self.usage_report_action(action, region, params, amis)
                 else:
                     body = self.usage_action(action, region, params)
         except ec2_images.Ec2Fault as fault:
@@ -808,6 +820,19 @@ class App:
             body = _cut_short(body)
         start_response("200 OK", [("Content-Type", "text/xml"), ("Content-Length", str(len(body)))])
         return [body]
+
+    @staticmethod
+    def usage_report_action(action: str, region: str, params: dict, amis: dict) -> bytes:
+        """The AMI usage report actions, answered by sim/usage_reports.py (SIM.lock held)."""
+        reports, config, now = SIM.usage_reports[region], SIM.config, time.monotonic()
+        if action == "CreateImageUsageReport":
+            return usage_reports.create(reports, amis, SIM.other_uses[region], params, ACCOUNT, now,
+                                        float(config.usage_report_seconds), list(config.usage_report_errors))
+        if action == "DescribeImageUsageReports":
+            return usage_reports.describe(reports, params, now, int(config.page_size))
+        if action == "DescribeImageUsageReportEntries":
+            return usage_reports.entries(reports, params, now, int(config.page_size))
+        return usage_reports.delete(reports, params)
 
     @staticmethod
     def usage_action(action: str, region: str, params: dict) -> bytes:
@@ -988,6 +1013,12 @@ class App:
                 return _json(start_response, "200 OK", deregister(payload))
             if route == "image":
                 return _json(start_response, "200 OK", describe_for_test(payload))
+            if route == "other-account-use":
+                # What another account's instances or launch templates use: what EC2's usage reports read.
+                use = {"image_id": payload["image_id"], "account_id": payload["account_id"],
+                       "resource_type": payload.get("resource_type", "ec2:Instance"), "count": int(payload.get("count", 1))}
+                SIM.other_uses[payload.get("region", "us-east-1")].append(use)
+                return _json(start_response, "200 OK", use)
             if route == "launch-permissions":
                 image = SIM.backend(payload.get("region", "us-east-1")).amis[payload["image_id"]]
                 sharing.add_permissions(image, payload.get("add", []))
@@ -1016,9 +1047,11 @@ class App:
 
 
 # Actions answered by sim/images.py rather than moto.
+USAGE_REPORT_ACTIONS = {"CreateImageUsageReport", "DescribeImageUsageReports", "DescribeImageUsageReportEntries",
+                        "DeleteImageUsageReport"}
 OWN_ACTIONS = {"DescribeImages", "GetImageAncestry", "DescribeImageReferences", "DeregisterImage",
                "EnableImageDeregistrationProtection", "DisableImageDeregistrationProtection",
-               "ModifySnapshotAttribute", "GetImageBlockPublicAccessState"}
+               "ModifySnapshotAttribute", "GetImageBlockPublicAccessState"} | USAGE_REPORT_ACTIONS
 
 
 class _Body:

@@ -272,6 +272,63 @@ class SharingRefusals(unittest.TestCase):
                      LaunchPermission={"Add": [{"OrganizationArn": "arn:aws:organizations::1:organization/o-x"}]})
 
 
+class UsageReports(unittest.TestCase):
+    """AMI usage reports: pending, then available with the covered accounts' uses; error; deleted."""
+
+    def setUp(self) -> None:
+        self.sim = Simulator(usage_report_seconds=1, usage_report_errors=["ami-00000000000000032"])
+        self.ec2 = self.sim.client()
+        self.sim.ctl("images", {"region": REGION, "images": [
+            {"ami_id": "ami-00000000000000031", "name": "shared", "launch_permissions": [
+                {"UserId": "210987654321"}, {"UserId": "333344445555"}]},
+            {"ami_id": "ami-00000000000000032", "name": "broken"},
+            {"ami_id": "ami-00000000000000033", "name": "theirs", "owner_id": "210987654321", "public": True},
+        ]})
+        self.sim.ctl("other-account-use", {"region": REGION, "image_id": "ami-00000000000000031",
+                                           "account_id": "210987654321", "resource_type": "ec2:LaunchTemplate"})
+        self.sim.ctl("other-account-use", {"region": REGION, "image_id": "ami-00000000000000031",
+                                           "account_id": "444455556666", "resource_type": "ec2:Instance", "count": 3})
+
+    def tearDown(self) -> None:
+        self.sim.stop()
+
+    TYPES = [{"ResourceType": "ec2:Instance"}, {"ResourceType": "ec2:LaunchTemplate"}]
+
+    def report(self, report_id: str) -> dict:
+        return self.ec2.describe_image_usage_reports(ReportIds=[report_id])["ImageUsageReports"][0]
+
+    def test_a_report_is_pending_then_shows_the_covered_accounts_uses(self):
+        report_id = self.ec2.create_image_usage_report(ImageId="ami-00000000000000031", ResourceTypes=self.TYPES,
+                                                       AccountIds=["210987654321", "333344445555"])["ReportId"]
+        self.assertEqual(self.report(report_id)["State"], "pending")
+        self.assertEqual(self.ec2.describe_image_usage_report_entries(ReportIds=[report_id])["ImageUsageReportEntries"], [])
+        time.sleep(1.2)
+        report = self.report(report_id)
+        self.assertEqual(report["State"], "available")
+        self.assertEqual(report["AccountIds"], ["210987654321", "333344445555"])
+        entries = self.ec2.describe_image_usage_report_entries(ReportIds=[report_id])["ImageUsageReportEntries"]
+        self.assertEqual([(e["AccountId"], e["ResourceType"], e["UsageCount"]) for e in entries],
+                         [("210987654321", "ec2:LaunchTemplate", 1)], "444455556666 is not covered")
+        every = self.ec2.create_image_usage_report(ImageId="ami-00000000000000031", ResourceTypes=self.TYPES)["ReportId"]
+        time.sleep(1.2)
+        entries = self.ec2.describe_image_usage_report_entries(ReportIds=[every])["ImageUsageReportEntries"]
+        self.assertEqual(sorted(e["AccountId"] for e in entries), ["210987654321", "444455556666"])
+        self.ec2.delete_image_usage_report(ReportId=report_id)
+        self.assertEqual(self.ec2.describe_image_usage_reports(ReportIds=[report_id])["ImageUsageReports"], [])
+
+    def test_errors_and_refusals(self):
+        report_id = self.ec2.create_image_usage_report(ImageId="ami-00000000000000032",
+                                                       ResourceTypes=self.TYPES)["ReportId"]
+        time.sleep(1.2)
+        report = self.report(report_id)
+        self.assertEqual(report["State"], "error")
+        self.assertTrue(report["StateReason"])
+        for image_id, code in (("ami-00000000000000033", "AuthFailure"), ("ami-0000000000000ffff", "InvalidAMIID.NotFound")):
+            with self.assertRaises(botocore.exceptions.ClientError) as caught:
+                self.ec2.create_image_usage_report(ImageId=image_id, ResourceTypes=self.TYPES)
+            self.assertEqual(code_of(caught.exception), code)
+
+
 class NamesAfterDeregistration(unittest.TestCase):
     def test_a_deregistered_images_name_stays_taken_for_a_while(self):
         sim = Simulator(name_reserved_seconds=2, pending_seconds=0)

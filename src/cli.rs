@@ -484,10 +484,13 @@ Examples:
   amitools prune --all-regions --plan-out plan.json && amitools prune --apply-plan plan.json
   amitools prune --family tag:app --filter tag:env=staging --apply
   amitools prune --descendants-of ami-0123456789abcdef0 --keep-ancestors -o json
+  amitools prune --include-shared --apply           # shared images no other account uses, too
 
 Permissions: ec2:DescribeImages, ec2:DescribeImageReferences, ec2:DescribeImageAttribute,
 ec2:DescribeRegions (--all-regions), autoscaling:DescribeLaunchConfigurations, rbin:ListRules,
-rbin:GetRule; to delete, ec2:DeregisterImage and ec2:DeleteSnapshot.")]
+rbin:GetRule; with --include-shared, ec2:CreateImageUsageReport, ec2:DescribeImageUsageReports,
+ec2:DescribeImageUsageReportEntries, ec2:DeleteImageUsageReport; to delete, ec2:DeregisterImage and
+ec2:DeleteSnapshot.")]
 pub struct PruneArgs {
     /// Consider the images in these regions [default: the current region]
     #[arg(long, value_name = "REGIONS", value_delimiter = ',', conflicts_with = "all_regions")]
@@ -528,6 +531,18 @@ pub struct PruneArgs {
     /// Also keep every ancestor of every kept image
     #[arg(long)]
     pub keep_ancestors: bool,
+
+    /// Delete shared images too when EC2's AMI usage reports show no use in the accounts they are shared with, and the reports' lag (7d) has passed
+    #[arg(long)]
+    pub include_shared: bool,
+
+    /// With --include-shared: public images too (their reports cover every account)
+    #[arg(long, requires = "include_shared")]
+    pub include_public: bool,
+
+    /// With --include-shared: how long to wait for the usage reports (90s, 15m, 1h or seconds)
+    #[arg(long, value_name = "DURATION", default_value = "15m", requires = "include_shared", value_parser = crate::waiting::parse_duration)]
+    pub usage_report_timeout: std::time::Duration,
 
     /// Deregister images but leave their snapshots
     #[arg(long)]

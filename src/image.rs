@@ -237,6 +237,29 @@ pub struct SnapshotSharing {
     pub volume_permissions: Vec<Grantee>,
 }
 
+/// An AMI usage report, as DescribeImageUsageReports gives it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UsageReport {
+    pub report_id: String,
+    pub image_id: AmiId,
+    /// `pending`, `available` or `error`, as EC2 says it.
+    pub state: String,
+    pub state_reason: Option<String>,
+    /// The accounts it covers (empty: every account).
+    pub accounts: Vec<String>,
+    pub resource_types: Vec<String>,
+}
+
+/// One line of a usage report: an account's resources of one type that use the image.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UsageEntry {
+    pub report_id: String,
+    pub account_id: String,
+    /// `ec2:Instance` or `ec2:LaunchTemplate`.
+    pub resource_type: String,
+    pub count: i64,
+}
+
 /// EC2's CreationDate as RFC 3339, as EC2 itself writes it.
 fn rfc3339<S: serde::Serializer>(date: &Option<OffsetDateTime>, s: S) -> Result<S::Ok, S::Error> {
     use time::format_description::well_known::Rfc3339;

@@ -13,3 +13,4 @@ pub mod gather;
 pub mod plan_file;
 pub mod recycle;
 pub mod rules;
+pub mod shared_use;

@@ -46,3 +46,13 @@ pub fn tagged(r: &str, n: u32, parent: Option<(&str, u32)>) -> Image {
     }
     image
 }
+
+/// Usage reports asked about once, never waited for (the fake answers at once).
+pub fn no_waiting() -> crate::prune::shared_use::Waiting<'static> {
+    crate::prune::shared_use::Waiting {
+        within: std::time::Duration::ZERO,
+        poll: std::time::Duration::from_secs(1),
+        now: &std::time::Instant::now,
+        sleep: &|_| {},
+    }
+}

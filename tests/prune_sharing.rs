@@ -176,3 +176,73 @@ fn unreadable_launch_permissions_keep_the_image_and_throttling_only_waits() {
     assert_eq!(row(&plan, &ids[6])["action"], "delete");
     assert_eq!(row(&plan, &ids[2])["rules"][0], "shared");
 }
+
+/// --include-shared: EC2's AMI usage reports decide. No use in the accounts
+/// shared with: deleted (the plan says which accounts were checked); a launch
+/// template in another account: kept; a report that fails or is late: kept,
+/// use unknown (exit 1); public images only with --include-public.
+#[test]
+fn include_shared_lets_the_usage_reports_decide() {
+    let sim = Sim::start();
+    let ids = build_account(&sim);
+    sim.configure(json!({"usage_report_errors": [ids[5]]}));
+    sim.control(
+        "other-account-use",
+        Some(json!({"region": US, "image_id": ids[4], "account_id": "444455556666", "resource_type": "ec2:LaunchTemplate"})),
+    );
+    sim.reset_stats();
+    let (code, out, err) =
+        prune(&sim, &["--keep", "2", "--older-than", "14d", "--include-shared", "--apply", "-o", "json"]);
+    assert_eq!(code, 1, "the failed report leaves one image's use unknown: {err}");
+    let applied: Value = serde_json::from_str(&out).unwrap();
+    let plan = &applied["plan"];
+    let reason = |id: &str| row(plan, id)["reason"].as_str().unwrap().to_string();
+    assert_eq!(row(plan, &ids[2])["action"], "delete");
+    assert_eq!(row(plan, &ids[2])["usage_report"]["accounts_checked"], json!([PARTNER]));
+    assert_eq!(reason(&ids[3]), "public (uses in other accounts are not visible from this account)");
+    assert_eq!(reason(&ids[4]), "in use in account 444455556666 (1 launch template)");
+    assert!(
+        reason(&ids[5]).starts_with("use unknown, kept: use in other accounts unknown: usage report amiur-"),
+        "{}",
+        reason(&ids[5])
+    );
+    assert!(reason(&ids[5]).ends_with("failed: The report could not be created."), "{}", reason(&ids[5]));
+    let deleted: Vec<&str> = applied["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["result"] == "deleted")
+        .map(|r| r["image_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(deleted, [ids[2].as_str(), ids[6].as_str()]);
+    for id in &ids[3..6] {
+        assert_eq!(sim.image(US, id)["found"], true, "{id}");
+    }
+    // Reports: org and OU over every account, the account share over its account; made again at the re-check.
+    assert_eq!(sim.calls("CreateImageUsageReport"), 3 + 1);
+    assert_eq!(sim.calls("DeleteImageUsageReport"), sim.calls("CreateImageUsageReport"), "none left behind");
+    assert!(err.contains(&ids[5]), "{err}");
+
+    // A report not ready in time: unknown, kept. --include-public lets the public one's report decide.
+    sim.configure(json!({"usage_report_errors": [], "usage_report_seconds": 3600}));
+    let (code, out, _) = prune(
+        &sim,
+        &["--keep", "2", "--older-than", "14d", "--include-shared", "--usage-report-timeout", "1s", "-o", "json"],
+    );
+    assert_eq!(code, 1);
+    let plan: Value = serde_json::from_str(&out).unwrap();
+    assert!(
+        row(&plan, &ids[5])["reason"].as_str().unwrap().ends_with("was not ready within 1s"),
+        "{}",
+        row(&plan, &ids[5])
+    );
+    sim.configure(json!({"usage_report_seconds": 0}));
+    let (code, out, err) =
+        prune(&sim, &["--keep", "2", "--older-than", "14d", "--include-shared", "--include-public", "-o", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let plan: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(row(&plan, &ids[3])["action"], "delete");
+    assert_eq!(row(&plan, &ids[3])["usage_report"]["accounts_checked"], json!(["all"]));
+    assert_eq!(row(&plan, &ids[4])["rules"][0], "in-use-elsewhere");
+    assert_eq!(row(&plan, &ids[5])["action"], "delete");
+}

@@ -13,6 +13,7 @@ use super::{Activity, AwsError};
 use crate::ids::{AmiId, InstanceId, Region};
 use crate::image::{
     AncestryEntry, Grantee, Image, ImageReference, Instance, RetentionRule, Sharing, SnapshotOutcome, SnapshotSharing,
+    UsageEntry, UsageReport,
 };
 
 /// Tags as amitools passes them around: sorted, so requests and output are stable.
@@ -172,6 +173,26 @@ pub trait ImageSharing {
     fn public_sharing_blocked(&self, region: &Region) -> Result<bool, AwsError>;
 }
 
+/// How other accounts use your images: EC2's AMI usage reports. Implemented
+/// in `usage_reports.rs`.
+pub trait ImageUsageReports {
+    /// CreateImageUsageReport over instances and launch templates (all their
+    /// versions), for `accounts` (None: every account); the report's id.
+    /// `token` makes a retry return the same report.
+    fn create_usage_report(
+        &self,
+        region: &Region,
+        image_id: &AmiId,
+        accounts: Option<&[String]>,
+        token: &str,
+    ) -> Result<String, AwsError>;
+    /// The reports with these ids, as EC2 describes them now.
+    fn usage_reports(&self, region: &Region, report_ids: &[String]) -> Result<Vec<UsageReport>, AwsError>;
+    /// Every entry of these (available) reports.
+    fn usage_report_entries(&self, region: &Region, report_ids: &[String]) -> Result<Vec<UsageEntry>, AwsError>;
+    fn delete_usage_report(&self, region: &Region, report_id: &str) -> Result<(), AwsError>;
+}
+
 /// The account itself: who the credentials belong to (STS) and its Recycle
 /// Bin rules. Implemented in `account.rs`.
 pub trait Account {
@@ -188,6 +209,6 @@ pub trait Metered {
 }
 
 /// Everything amitools asks of AWS for one account: the handle commands see.
-pub trait Aws: Images + ImageChanges + ImageUses + ImageSharing + Account + Metered {}
+pub trait Aws: Images + ImageChanges + ImageUses + ImageSharing + ImageUsageReports + Account + Metered {}
 
-impl<T: Images + ImageChanges + ImageUses + ImageSharing + Account + Metered> Aws for T {}
+impl<T: Images + ImageChanges + ImageUses + ImageSharing + ImageUsageReports + Account + Metered> Aws for T {}

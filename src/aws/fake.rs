@@ -8,13 +8,13 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::aws::{
-    Account, Activity, AwsError, AwsErrorKind, ImageChanges, ImageCopy, ImageKey, ImageSharing, ImageUses, Images,
-    Metered, NewImage, ReferencesAnswer, RegionResult, SharingAnswer, Tags,
+    Account, Activity, AwsError, AwsErrorKind, ImageChanges, ImageCopy, ImageKey, ImageSharing, ImageUsageReports,
+    ImageUses, Images, Metered, NewImage, ReferencesAnswer, RegionResult, SharingAnswer, Tags,
 };
 use crate::ids::{AmiId, InstanceId, Region};
 use crate::image::{
     AncestryEntry, Grantee, Image, ImageReference, ImageState, Instance, RetentionRule, Sharing, SnapshotOutcome,
-    SnapshotSharing,
+    SnapshotSharing, UsageEntry, UsageReport,
 };
 
 type Describe<'a> = Box<dyn Fn(&AmiId) -> Result<Option<Image>, AwsError> + 'a>;
@@ -56,6 +56,12 @@ pub struct FakeAws<'a> {
     pub public_blocked: bool,
     pub refuse_snapshot_change: Option<String>,
     pub sharing_changes: RefCell<Vec<String>>,
+    /// Other accounts' uses (image, account, resource type, count) that usage
+    /// reports show; the state every report is in (None: available); the
+    /// reports made and not deleted.
+    pub other_uses: Vec<(AmiId, String, String, i64)>,
+    pub report_state: Option<String>,
+    pub usage_reports: RefCell<Vec<UsageReport>>,
     /// DeregisterImage calls, in order.
     pub deregistered: RefCell<Vec<AmiId>>,
     /// The next N DeregisterImage calls take effect, but their answers are
@@ -400,6 +406,55 @@ impl FakeAws<'_> {
                 Grantee::OrganizationalUnit(u) => toggle(&mut sharing.organizational_units, u, add),
             }
         }
+    }
+}
+
+impl ImageUsageReports for FakeAws<'_> {
+    fn create_usage_report(
+        &self,
+        _region: &Region,
+        image_id: &AmiId,
+        accounts: Option<&[String]>,
+        _token: &str,
+    ) -> Result<String, AwsError> {
+        let mut reports = self.usage_reports.borrow_mut();
+        let report_id = format!("amiur-{:017x}", reports.len() + 1);
+        reports.push(UsageReport {
+            report_id: report_id.clone(),
+            image_id: image_id.clone(),
+            state: self.report_state.clone().unwrap_or_else(|| "available".into()),
+            state_reason: None,
+            accounts: accounts.map(<[String]>::to_vec).unwrap_or_default(),
+            resource_types: vec!["ec2:Instance".into(), "ec2:LaunchTemplate".into()],
+        });
+        Ok(report_id)
+    }
+
+    fn usage_reports(&self, _region: &Region, report_ids: &[String]) -> Result<Vec<UsageReport>, AwsError> {
+        Ok(self.usage_reports.borrow().iter().filter(|r| report_ids.contains(&r.report_id)).cloned().collect())
+    }
+
+    fn usage_report_entries(&self, _region: &Region, report_ids: &[String]) -> Result<Vec<UsageEntry>, AwsError> {
+        let reports = self.usage_reports.borrow();
+        let mut entries = Vec::new();
+        for report in reports.iter().filter(|r| report_ids.contains(&r.report_id) && r.state == "available") {
+            for (image, account, kind, count) in &self.other_uses {
+                if image == &report.image_id && (report.accounts.is_empty() || report.accounts.contains(account)) {
+                    entries.push(UsageEntry {
+                        report_id: report.report_id.clone(),
+                        account_id: account.clone(),
+                        resource_type: kind.clone(),
+                        count: *count,
+                    });
+                }
+            }
+        }
+        Ok(entries)
+    }
+
+    fn delete_usage_report(&self, _region: &Region, report_id: &str) -> Result<(), AwsError> {
+        self.usage_reports.borrow_mut().retain(|r| r.report_id != report_id);
+        Ok(())
     }
 }
 

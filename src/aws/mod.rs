@@ -5,8 +5,8 @@
 //! requests, blocking on a current-thread runtime. One file per concern:
 //!
 //! - `api.rs`: the traits (`Images`, `ImageChanges`, `ImageUses`,
-//!   `ImageSharing`, `Account`, `Metered`, joined as `Aws`) and amitools-side
-//!   request types;
+//!   `ImageSharing`, `ImageUsageReports`, `Account`, `Metered`, joined as
+//!   `Aws`) and amitools-side request types;
 //! - `activity.rs`: counts of what has been asked and answered so far, for
 //!   status lines;
 //! - `connect.rs`: configuration, credentials and region, timeouts, retries,
@@ -21,8 +21,8 @@
 //! - `runtime.rs`: blocking on one request or many, with bounded concurrency,
 //!   each request paced and a throttled one sent again while time allows;
 //! - `paging.rs`: NextToken checks and listing bounds;
-//! - `images.rs`, `changes.rs`, `uses.rs`, `sharing.rs`, `account.rs`: each
-//!   trait through the SDK;
+//! - `images.rs`, `changes.rs`, `uses.rs`, `sharing.rs`, `usage_reports.rs`,
+//!   `account.rs`: each trait through the SDK;
 //! - `fake.rs` (tests only): the in-memory implementation of the same traits.
 //!
 //! More than one account later means more than one `SdkAws` (each with its
@@ -44,12 +44,13 @@ mod pacing;
 mod paging;
 mod runtime;
 mod sharing;
+mod usage_reports;
 mod uses;
 
 pub use activity::{Activity, ActivityCount};
 pub use api::{
-    Account, Aws, ImageChanges, ImageCopy, ImageKey, ImageSharing, ImageUses, Images, Metered, NewImage,
-    ReferencesAnswer, RegionResult, SharingAnswer, Tags, LAUNCH_CONFIGURATION,
+    Account, Aws, ImageChanges, ImageCopy, ImageKey, ImageSharing, ImageUsageReports, ImageUses, Images, Metered,
+    NewImage, ReferencesAnswer, RegionResult, SharingAnswer, Tags, LAUNCH_CONFIGURATION,
 };
 pub use connect::{ConnectOptions, SdkAws};
 pub use error::{classify, AwsError, AwsErrorKind, Failure};

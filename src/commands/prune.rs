@@ -16,6 +16,7 @@ use crate::prune::apply::{self, Deletion, Done, Outcome};
 use crate::prune::gather::{self, Scope, Stage};
 use crate::prune::plan_file::{self, ImageDoc, LoadedPlan, Made, PlanDoc};
 use crate::prune::rules::{Action, Rules};
+use crate::prune::shared_use::Waiting;
 
 #[derive(Debug)]
 pub struct Plan {
@@ -23,6 +24,21 @@ pub struct Plan {
     regions: RegionChoice,
     keep_snapshots: bool,
     no_header: bool,
+    /// How long --include-shared waits for the usage reports.
+    report_timeout: std::time::Duration,
+}
+
+/// How often a pending usage report is asked about.
+const REPORT_POLL: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Waiting for usage reports on the real clock.
+fn report_waiting(within: std::time::Duration) -> Waiting<'static> {
+    Waiting {
+        within,
+        poll: REPORT_POLL.min(within / 4).max(std::time::Duration::from_millis(100)),
+        now: &std::time::Instant::now,
+        sleep: &std::thread::sleep,
+    }
 }
 
 #[derive(Debug)]
@@ -56,6 +72,8 @@ pub fn prepare(args: PruneArgs) -> Result<Plan> {
                     unused_for: args.unused_for,
                     family: args.family,
                     keep_ancestors: args.keep_ancestors,
+                    include_shared: args.include_shared,
+                    include_public: args.include_public,
                 },
                 apply: args.apply,
                 plan_out: args.plan_out,
@@ -67,6 +85,7 @@ pub fn prepare(args: PruneArgs) -> Result<Plan> {
         regions: RegionChoice::new(args.regions, args.all_regions),
         keep_snapshots: args.keep_snapshots,
         no_header: args.no_header,
+        report_timeout: args.usage_report_timeout,
     })
 }
 
@@ -112,7 +131,8 @@ impl Plan {
         let now = OffsetDateTime::now_utc();
         let planned = {
             let status = Staged::start(ctx.quiet, ctx.aws.activity(), gathering_status);
-            gather::plan(ctx.aws, &ctx.region, regions, scope, rules, now, &mut |stage| status.enter(stage))
+            let waiting = report_waiting(self.report_timeout);
+            gather::plan(ctx.aws, &ctx.region, regions, scope, rules, now, &waiting, &mut |stage| status.enter(stage))
         };
         let made = Made {
             account: &account,
@@ -172,7 +192,7 @@ impl Plan {
             )));
         }
         let home = ctx.region.clone();
-        let settings = real_time(&account, regions, &home, scope, rules, self.keep_snapshots);
+        let settings = real_time(&account, regions, &home, scope, rules, self.keep_snapshots, self.report_timeout);
         self.run_apply(ctx, &deletions, &settings, Some(&doc), write_error)?;
         unchecked_error(&doc)
     }
@@ -195,7 +215,15 @@ impl Plan {
             )));
         }
         let keep_snapshots = self.keep_snapshots || plan.keep_snapshots;
-        let settings = real_time(&account, &plan.regions, &plan.home, &plan.scope, &plan.rules, keep_snapshots);
+        let settings = real_time(
+            &account,
+            &plan.regions,
+            &plan.home,
+            &plan.scope,
+            &plan.rules,
+            keep_snapshots,
+            self.report_timeout,
+        );
         self.run_apply(ctx, &plan.deletions, &settings, None, None)
     }
 
@@ -329,6 +357,7 @@ fn real_time<'a>(
     scope: &'a Scope,
     rules: &'a Rules,
     keep_snapshots: bool,
+    report_timeout: std::time::Duration,
 ) -> apply::Settings<'a> {
     apply::Settings {
         account,
@@ -337,6 +366,7 @@ fn real_time<'a>(
         scope,
         rules,
         keep_snapshots,
+        waiting: report_waiting(report_timeout),
         now: &OffsetDateTime::now_utc,
         stop: &|| crate::progress::interrupted().is_some(),
     }
@@ -361,6 +391,9 @@ fn gathering_status(progress: &Progress<Stage>) -> String {
             "checking who may launch them: {} of {images} images{throttled} ({elapsed})",
             done.images_checked.min(images as u64)
         ),
+        Stage::CheckingOtherAccounts { images } => {
+            format!("waiting for the usage reports of {images} shared image(s){throttled} ({elapsed})")
+        }
         Stage::ReadingRecycleBin { regions } => {
             format!("reading Recycle Bin rules in {regions} region(s){throttled} ({elapsed})")
         }
@@ -401,7 +434,8 @@ fn summary(done: &[Done]) -> String {
 /// The plan for people: one row per image.
 fn plan_table(doc: &PlanDoc) -> Table {
     let regions = doc.regions.len() > 1;
-    let notes = doc.images.iter().any(|i| i.copy_of.is_some() || !i.ends_ancestry_of.is_empty());
+    let notes =
+        doc.images.iter().any(|i| i.copy_of.is_some() || !i.ends_ancestry_of.is_empty() || i.usage_report.is_some());
     let mut header = vec!["ACTION", "REASON", "IMAGE"];
     if regions {
         header.push("REGION");
@@ -478,6 +512,13 @@ fn notes_of(image: &ImageDoc) -> String {
     if !image.ends_ancestry_of.is_empty() {
         let kept: Vec<String> = image.ends_ancestry_of.iter().map(|k| k.image_id.to_string()).collect();
         notes.push(format!("ends the ancestors walk of kept {}", kept.join(", ")));
+    }
+    if let Some(report) = &image.usage_report {
+        let checked = match report.accounts_checked.as_slice() {
+            [all] if all == "all" => "any account".to_string(),
+            accounts => accounts.join(", "),
+        };
+        notes.push(format!("shared; no use in {checked} (usage report {})", report.report_id));
     }
     notes.join("; ")
 }

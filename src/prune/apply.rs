@@ -22,8 +22,9 @@ use std::collections::HashMap;
 use serde::Serialize;
 use time::OffsetDateTime;
 
-use super::gather::{cheap_rows, launchers_of, uses_of, Scope};
+use super::gather::{cheap_rows, elsewhere_of, launchers_of, uses_of, Scope};
 use super::rules::{self, Action, Reason, Rules, Use};
+use super::shared_use::Waiting;
 use crate::aws::{Aws, AwsError, AwsErrorKind, ImageKey};
 use crate::ids::Region;
 use crate::image::{Image, Sharing, SnapshotOutcome};
@@ -108,6 +109,8 @@ pub struct Settings<'a> {
     pub scope: &'a Scope,
     pub rules: &'a Rules,
     pub keep_snapshots: bool,
+    /// How long --include-shared waits for a usage report at the re-check.
+    pub waiting: Waiting<'a>,
     pub now: &'a dyn Fn() -> OffsetDateTime,
     /// True once the run has been asked to stop (SIGINT, SIGTERM).
     pub stop: &'a dyn Fn() -> bool,
@@ -243,6 +246,8 @@ fn group_outcomes(
         .filter(|k| matches!(uses.get(k), Some(Use::Checked(references)) if references.is_empty()))
         .collect();
     let launchers = if unused.is_empty() { HashMap::new() } else { launchers_of(aws, &unused) };
+    // --include-shared: a fresh usage report for each shared one.
+    let elsewhere = elsewhere_of(aws, &launchers, settings.rules, &settings.waiting, &mut |_| {});
     let now = (settings.now)();
     let mut outcomes = Vec::with_capacity(group.len());
     for deletion in group {
@@ -273,8 +278,16 @@ fn group_outcomes(
             // Not asked: its uses keep it (or leave it unknown) anyway.
             _ => Ok(Sharing::default()),
         });
-        let reasons =
-            rules::recheck(image, settings.account, &pending_children, &use_now, &launchers_now, settings.rules, now);
+        let reasons = rules::recheck(
+            image,
+            settings.account,
+            &pending_children,
+            &use_now,
+            &launchers_now,
+            elsewhere.get(&deletion.key),
+            settings.rules,
+            now,
+        );
         let text = |reason: &Reason| reason.describe(image, &deletion.family, settings.rules, now);
         if let Some(unknown) = reasons.iter().find(|r| matches!(r, Reason::Unchecked(_))) {
             let error = format!("not deleted: {}", text(unknown));
@@ -341,6 +354,8 @@ mod tests {
             unused_for: Duration::from_secs(30 * 86400),
             family: FamilyKind::Prefix,
             keep_ancestors: false,
+            include_shared: false,
+            include_public: false,
         }
     }
 
@@ -374,6 +389,7 @@ mod tests {
             scope: &scope,
             rules: &rules,
             keep_snapshots: false,
+            waiting: crate::testing::no_waiting(),
             now: &|| NOW,
             stop: &|| fake.deregistered.borrow().len() >= stop_after,
         };

@@ -11,9 +11,10 @@ use time::OffsetDateTime;
 
 use super::recycle::{recovery_of, Recovery};
 use super::rules::{self, Action, Launchers, Row, Rules, Surroundings, Use};
+use super::shared_use::{other_uses, OtherUse, Waiting};
 use crate::aws::{Aws, AwsError, ImageKey};
 use crate::ids::{AmiId, Region};
-use crate::image::{Image, ImageReference};
+use crate::image::{Image, ImageReference, Sharing};
 use crate::lineage::graph::{descendants_tree, Index};
 
 /// Which of the account's images the plan considers.
@@ -60,12 +61,16 @@ pub enum Stage {
     CheckingUses { images: usize },
     /// DescribeImageAttribute for the images still deleted.
     CheckingSharing { images: usize },
+    /// --include-shared: the usage reports of the shared ones, made and waited for.
+    CheckingOtherAccounts { images: usize },
     /// The Recycle Bin rules of the regions with deletions.
     ReadingRecycleBin { regions: usize },
 }
 
 /// Make the plan for `regions`; `home` is the region in use (where
-/// --descendants-of's image is). `on_stage` is told each stage as it starts.
+/// --descendants-of's image is). `on_stage` is told each stage as it
+/// starts; `waiting` bounds the wait for usage reports (--include-shared).
+#[allow(clippy::too_many_arguments)]
 pub fn plan(
     aws: &dyn Aws,
     home: &Region,
@@ -73,6 +78,7 @@ pub fn plan(
     scope: &Scope,
     rules: &Rules,
     now: OffsetDateTime,
+    waiting: &Waiting,
     on_stage: &mut dyn FnMut(Stage),
 ) -> Planned {
     on_stage(Stage::Listing { regions: regions.len() });
@@ -102,7 +108,9 @@ pub fn plan(
     let still_deleted = rules::to_check(&rows);
     if !still_deleted.is_empty() {
         on_stage(Stage::CheckingSharing { images: still_deleted.len() });
-        rules::apply_sharing(&mut rows, &launchers_of(aws, &still_deleted));
+        let launchers = launchers_of(aws, &still_deleted);
+        let elsewhere = elsewhere_of(aws, &launchers, rules, waiting, on_stage);
+        rules::apply_sharing(&mut rows, &launchers, &elsewhere, rules, now);
     }
     rules::apply_lineage(&mut rows, &around, rules.keep_ancestors);
     add_recovery(aws, &mut rows, on_stage);
@@ -156,6 +164,29 @@ fn add_recovery(aws: &dyn Aws, rows: &mut [Row], on_stage: &mut dyn FnMut(Stage)
             });
         }
     }
+}
+
+/// --include-shared: what the usage reports say of the shared images the
+/// rules let their reports decide (none without the flag).
+pub fn elsewhere_of(
+    aws: &dyn Aws,
+    launchers: &HashMap<ImageKey, Launchers>,
+    rules: &Rules,
+    waiting: &Waiting,
+    on_stage: &mut dyn FnMut(Stage),
+) -> HashMap<ImageKey, OtherUse> {
+    let mut shared: Vec<(ImageKey, Sharing)> = launchers
+        .iter()
+        .filter_map(|(key, known)| {
+            known.as_ref().ok().filter(|s| rules::report_decides(s, rules)).map(|s| (key.clone(), s.clone()))
+        })
+        .collect();
+    if shared.is_empty() {
+        return HashMap::new();
+    }
+    shared.sort_by(|a, b| a.0.cmp(&b.0));
+    on_stage(Stage::CheckingOtherAccounts { images: shared.len() });
+    other_uses(aws, &shared, waiting)
 }
 
 /// `keys`' ids by region.

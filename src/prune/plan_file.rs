@@ -53,6 +53,11 @@ pub struct RulesDoc {
     pub family: String,
     pub keep_ancestors: bool,
     pub keep_snapshots: bool,
+    /// --include-shared, --include-public (absent in plans made before them: false).
+    #[serde(default)]
+    pub include_shared: bool,
+    #[serde(default)]
+    pub include_public: bool,
 }
 
 /// Which images the plan considered.
@@ -120,6 +125,15 @@ pub struct ImageDoc {
     /// (DescribeImageAttribute); null where it was not asked — only images
     /// every other rule would delete are.
     pub shared_with: Option<Vec<String>>,
+    /// --include-shared, for a shared image deleted: the usage report that
+    /// showed no use, and the accounts it covered (`all`: every account).
+    pub usage_report: Option<UsageReportDoc>,
+}
+
+#[derive(Serialize)]
+pub struct UsageReportDoc {
+    pub report_id: String,
+    pub accounts_checked: Vec<String>,
 }
 
 fn rfc3339(moment: Option<OffsetDateTime>) -> Option<String> {
@@ -166,6 +180,13 @@ pub fn document(rows: &[Row], made: &Made) -> PlanDoc {
                     _ => row.image.usage.public,
                 },
                 shared_with: row.sharing.as_ref().map(|s| s.with()),
+                usage_report: row.checked_elsewhere.as_ref().map(|(report_id, covered)| UsageReportDoc {
+                    report_id: report_id.clone(),
+                    accounts_checked: match covered {
+                        crate::prune::shared_use::Covered::Every => vec!["all".to_string()],
+                        crate::prune::shared_use::Covered::These(accounts) => accounts.clone(),
+                    },
+                }),
             }
         })
         .collect();
@@ -183,6 +204,8 @@ pub fn document(rows: &[Row], made: &Made) -> PlanDoc {
             family: made.rules.family.to_string(),
             keep_ancestors: made.rules.keep_ancestors,
             keep_snapshots: made.keep_snapshots,
+            include_shared: made.rules.include_shared,
+            include_public: made.rules.include_public,
         },
         scope: ScopeDoc {
             name_prefix: made.scope.name_prefix.clone(),
@@ -308,6 +331,8 @@ pub fn parse(text: &str) -> Result<LoadedPlan, String> {
         unused_for: age(&raw.rules.unused_for, "unused_for")?,
         family: raw.rules.family.parse::<FamilyKind>().map_err(|e| format!("rules.family: {e}"))?,
         keep_ancestors: raw.rules.keep_ancestors,
+        include_shared: raw.rules.include_shared,
+        include_public: raw.rules.include_public && raw.rules.include_shared,
     };
     let descendants_of = match &raw.scope.descendants_of {
         None => None,

@@ -17,15 +17,23 @@ use std::time::Duration;
 
 use time::OffsetDateTime;
 
+use super::shared_use::{Covered, OtherUse};
 use crate::aws::{ImageKey, LAUNCH_CONFIGURATION};
 use crate::ids::{AmiId, Region};
-use crate::image::{Image, ImageReference, ImageState, Sharing};
+use crate::image::{Image, ImageReference, ImageState, Sharing, UsageEntry};
 use crate::lineage::graph::parent_of;
 use crate::lineage::RecordedLineage;
 use crate::output::shown;
 
 /// EC2 reports lastLaunchedTime up to 24 hours late: a launch that recent may not show yet.
 pub const LAUNCH_REPORT_DELAY: Duration = Duration::from_secs(24 * 3600);
+
+/// How late EC2's AMI usage reports may be: "instance activity from the
+/// past 24 hours and launch template activity from the past few days might
+/// not appear" (user guide, "View your AMI usage"). "A few days" is taken as
+/// a week: a shared image is deleted only when its report and its last
+/// launch are older than that.
+pub const USAGE_REPORT_LAG: Duration = Duration::from_secs(7 * 86400);
 
 /// What makes images one family, whose newest are kept.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -77,6 +85,10 @@ pub struct Rules {
     pub family: FamilyKind,
     /// Keep every ancestor of every kept image.
     pub keep_ancestors: bool,
+    /// Shared images may be deleted when EC2's usage reports show no use in
+    /// the accounts they are shared with (and, with `include_public`, public ones).
+    pub include_shared: bool,
+    pub include_public: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -121,6 +133,17 @@ pub enum Reason {
     Public,
     /// Other accounts may launch it: their uses are not visible from this account.
     Shared(Sharing),
+    /// --include-shared: EC2's usage report shows these uses in other accounts.
+    UsedElsewhere(Vec<UsageEntry>),
+    /// --include-shared: younger than the usage reports' lag, so recent uses
+    /// elsewhere may not show yet.
+    SharedTooRecently {
+        created: OffsetDateTime,
+    },
+    /// --include-shared: launched within --unused-for plus both reporting lags.
+    LaunchedRecentlyShared {
+        at: OffsetDateTime,
+    },
     /// What uses the image could not be found out: kept (fail closed).
     Unchecked(String),
     /// --keep-ancestors: an ancestor of this kept image.
@@ -142,6 +165,9 @@ impl Reason {
             Reason::InUse(_) => "in-use",
             Reason::Public => "public",
             Reason::Shared(_) => "shared",
+            Reason::UsedElsewhere(_) => "in-use-elsewhere",
+            Reason::SharedTooRecently { .. } => "shared-too-recently",
+            Reason::LaunchedRecentlyShared { .. } => "launched-recently",
             Reason::Unchecked(_) => "unchecked",
             Reason::AncestorOf(_) => "ancestor",
             Reason::Unused => "unused",
@@ -172,6 +198,18 @@ impl Reason {
             Reason::Shared(sharing) => {
                 format!("shared with {} (uses there are not visible from this account)", shared_with(sharing))
             }
+            Reason::UsedElsewhere(entries) => format!("in use in {}", uses_elsewhere(entries)),
+            Reason::SharedTooRecently { created } => format!(
+                "shared and {} old: uses in other accounts of the last {} may not show in the usage report yet",
+                age(now - *created),
+                days(USAGE_REPORT_LAG)
+            ),
+            Reason::LaunchedRecentlyShared { at } => format!(
+                "launched {} ago (--unused-for {} + 1d + {} usage report lag)",
+                age(now - *at),
+                days(rules.unused_for),
+                days(USAGE_REPORT_LAG)
+            ),
             Reason::Unchecked(why) => format!("use unknown, kept: {why}"),
             Reason::AncestorOf((_, id)) => format!("ancestor of kept {id} (--keep-ancestors)"),
             Reason::Unused => {
@@ -204,6 +242,26 @@ pub fn describe_use(reference: &ImageReference) -> String {
         (other, _) => other,
     };
     format!("{kind} {}", shown(name))
+}
+
+/// Uses in other accounts, in words: "account 210987654321 (2 instances,
+/// 1 launch template), account 333344445555 (1 instance)".
+pub fn uses_elsewhere(entries: &[UsageEntry]) -> String {
+    let mut by_account: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for entry in entries {
+        let kind = match entry.resource_type.as_str() {
+            "ec2:Instance" => ("instance", "instances"),
+            "ec2:LaunchTemplate" => ("launch template", "launch templates"),
+            other => (other, other),
+        };
+        let noun = if entry.count == 1 { kind.0 } else { kind.1 };
+        by_account.entry(&entry.account_id).or_default().push(format!("{} {}", entry.count, shown(noun)));
+    }
+    by_account
+        .into_iter()
+        .map(|(account, uses)| format!("account {} ({})", shown(account), uses.join(", ")))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Who an image is shared with, in words: "210987654321, organization
@@ -273,6 +331,8 @@ pub struct Row {
     /// Who may launch it, where that was asked (only of images every other
     /// rule would delete: one call an image).
     pub sharing: Option<Sharing>,
+    /// --include-shared: the usage report that found no use in other accounts.
+    pub checked_elsewhere: Option<(String, Covered)>,
 }
 
 impl Row {
@@ -387,7 +447,7 @@ fn safety_reasons(
     if let Some(at) = image.usage.last_launched.filter(|at| now - *at < unused_for) {
         reasons.push(Reason::LaunchedRecently { at });
     }
-    if image.usage.public == Some(true) {
+    if image.usage.public == Some(true) && !(rules.include_shared && rules.include_public) {
         reasons.push(Reason::Public);
     }
     reasons
@@ -398,13 +458,16 @@ pub type Launchers = Result<Sharing, String>;
 
 /// Just before DeregisterImage: why the image (as EC2 describes it now) must
 /// be kept after all; empty when it may go. `uses` is what uses it now,
-/// `launchers` who may launch it now.
+/// `launchers` who may launch it now, `elsewhere` what its usage report says
+/// now (--include-shared).
+#[allow(clippy::too_many_arguments)]
 pub fn recheck(
     image: &Image,
     account: &str,
     pending_children: &HashMap<AmiId, ImageKey>,
     uses: &Use,
     launchers: &Launchers,
+    elsewhere: Option<&OtherUse>,
     rules: &Rules,
     now: OffsetDateTime,
 ) -> Vec<Reason> {
@@ -416,17 +479,52 @@ pub fn recheck(
         Use::Checked(references) => reasons.extend(references.iter().cloned().map(Reason::InUse)),
         Use::Unchecked(why) => reasons.push(Reason::Unchecked(why.clone())),
     }
-    reasons.extend(sharing_reasons(launchers));
+    reasons.extend(sharing_reasons(image, launchers, elsewhere, rules, now));
     reasons
 }
 
-/// Why who may launch an image keeps it: public, shared, or not known.
-fn sharing_reasons(launchers: &Launchers) -> Vec<Reason> {
-    match launchers {
-        Err(why) => vec![Reason::Unchecked(format!("who may launch it is unknown: {why}"))],
-        Ok(sharing) if sharing.public => vec![Reason::Public],
-        Ok(sharing) if sharing.is_shared() => vec![Reason::Shared(sharing.clone())],
-        Ok(_) => Vec::new(),
+/// Whether the rules let a shared image go on its usage report's word: with
+/// --include-shared (and --include-public for a public one).
+pub fn report_decides(sharing: &Sharing, rules: &Rules) -> bool {
+    sharing.is_shared() && rules.include_shared && (!sharing.public || rules.include_public)
+}
+
+/// Why who may launch an image keeps it: public, shared, or not known; with
+/// --include-shared, what its usage report says and the reports' lag.
+fn sharing_reasons(
+    image: &Image,
+    launchers: &Launchers,
+    elsewhere: Option<&OtherUse>,
+    rules: &Rules,
+    now: OffsetDateTime,
+) -> Vec<Reason> {
+    let sharing = match launchers {
+        Err(why) => return vec![Reason::Unchecked(format!("who may launch it is unknown: {why}"))],
+        Ok(sharing) if !sharing.is_shared() => return Vec::new(),
+        Ok(sharing) => sharing,
+    };
+    if !report_decides(sharing, rules) {
+        return vec![if sharing.public { Reason::Public } else { Reason::Shared(sharing.clone()) }];
+    }
+    match elsewhere {
+        None => vec![Reason::Unchecked("use in other accounts unknown: not checked".to_string())],
+        Some(OtherUse::Unknown(why)) => vec![Reason::Unchecked(format!("use in other accounts unknown: {why}"))],
+        Some(OtherUse::Used(entries)) => vec![Reason::UsedElsewhere(entries.clone())],
+        Some(OtherUse::Unused { .. }) => {
+            let mut reasons = Vec::new();
+            match image.creation_date {
+                Some(created) if now - created < USAGE_REPORT_LAG => {
+                    reasons.push(Reason::SharedTooRecently { created })
+                }
+                Some(_) => {}
+                None => reasons.push(Reason::NoCreationDate),
+            }
+            let margin = rules.unused_for + LAUNCH_REPORT_DELAY + USAGE_REPORT_LAG;
+            if let Some(at) = image.usage.last_launched.filter(|at| now - *at < margin) {
+                reasons.push(Reason::LaunchedRecentlyShared { at });
+            }
+            reasons
+        }
     }
 }
 
@@ -513,6 +611,7 @@ pub fn decide(scope: Vec<Image>, around: &Surroundings, rules: &Rules, now: Offs
                 ends_ancestry_of: Vec::new(),
                 recovery: None,
                 sharing: None,
+                checked_elsewhere: None,
             }
         })
         .collect()
@@ -548,18 +647,29 @@ pub fn apply_uses(rows: &mut [Row], uses: &HashMap<ImageKey, Use>) {
 }
 
 /// Stage 3: an image other accounts may launch is kept (their launch
-/// templates and instances are invisible from this account); one whose
-/// launch permissions are unknown too. Each image asked about keeps what was read.
-pub fn apply_sharing(rows: &mut [Row], launchers: &HashMap<ImageKey, Launchers>) {
+/// templates and instances are invisible from this account) — unless, with
+/// --include-shared, its usage report (`elsewhere`) shows no use there and
+/// it is older than the reports' lag; one whose launch permissions are
+/// unknown is kept too. Each image asked about keeps what was read.
+pub fn apply_sharing(
+    rows: &mut [Row],
+    launchers: &HashMap<ImageKey, Launchers>,
+    elsewhere: &HashMap<ImageKey, OtherUse>,
+    rules: &Rules,
+    now: OffsetDateTime,
+) {
     for row in rows.iter_mut().filter(|row| row.action == Action::Delete) {
         let known = launchers.get(&row.key()).cloned().unwrap_or_else(|| Err("not checked".to_string()));
         if let Ok(sharing) = &known {
             row.sharing = Some(sharing.clone());
         }
-        let reasons = sharing_reasons(&known);
+        let report = elsewhere.get(&row.key());
+        let reasons = sharing_reasons(&row.image, &known, report, rules, now);
         if !reasons.is_empty() {
             row.action = Action::Keep;
             row.reasons = reasons;
+        } else if let Some(OtherUse::Unused { report_id, covered }) = report {
+            row.checked_elsewhere = Some((report_id.clone(), covered.clone()));
         }
     }
 }
@@ -664,6 +774,8 @@ mod tests {
             unused_for: Duration::from_secs(30 * 86400),
             family: FamilyKind::Prefix,
             keep_ancestors: false,
+            include_shared: false,
+            include_public: false,
         }
     }
 
@@ -690,6 +802,50 @@ mod tests {
 
     fn row<'a>(rows: &'a [Row], id: &str) -> &'a Row {
         rows.iter().find(|r| r.image.id.as_str() == id).unwrap()
+    }
+
+    #[test]
+    fn a_shared_image_goes_on_its_usage_report_only_past_the_reports_lag() {
+        let include = Rules { include_shared: true, ..rules() };
+        let shared = Sharing { accounts: vec!["210987654321".into()], ..Sharing::default() };
+        let unused = OtherUse::Unused {
+            report_id: "amiur-1".into(),
+            covered: super::super::shared_use::Covered::These(vec!["210987654321".into()]),
+        };
+        let decide_one = |image: Image, rules: &Rules| {
+            let key = (image.region.clone(), image.id.clone());
+            let mut rows = vec![Row {
+                family: "web".into(),
+                family_id: FamilyId::Alone(image.id.clone()),
+                action: Action::Delete,
+                reasons: vec![Reason::Unused],
+                copy_of: None,
+                ends_ancestry_of: Vec::new(),
+                recovery: None,
+                sharing: None,
+                checked_elsewhere: None,
+                image,
+            }];
+            let launchers = HashMap::from([(key.clone(), Ok(shared.clone()))]);
+            let elsewhere = HashMap::from([(key, unused.clone())]);
+            apply_sharing(&mut rows, &launchers, &elsewhere, rules, NOW);
+            rows.remove(0)
+        };
+        let old = decide_one(web("ami-00000001", 60), &include);
+        assert_eq!((old.action, old.checked_elsewhere.is_some()), (Action::Delete, true));
+        let young = decide_one(web("ami-00000002", 3), &include);
+        assert_eq!(young.reasons[0].rule(), "shared-too-recently");
+        assert!(young.reasons[0].text(&young, &include, NOW).contains("of the last 7d may not show"));
+        let mut launched = web("ami-00000003", 60);
+        launched.usage.last_launched = Some(NOW - time::Duration::days(35));
+        let launched = decide_one(launched, &include);
+        assert_eq!(
+            launched.reasons[0].text(&launched, &include, NOW),
+            "launched 35 days ago (--unused-for 30d + 1d + 7d usage report lag)"
+        );
+        // Without --include-shared the report is not even consulted.
+        let kept = decide_one(web("ami-00000004", 60), &rules());
+        assert_eq!(kept.reasons[0].rule(), "shared");
     }
 
     #[test]
