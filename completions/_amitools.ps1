@@ -241,7 +241,7 @@ Register-ArgumentCompleter -Native -CommandName 'amitools' -ScriptBlock {
             [CompletionResult]::new('--older-than', '--older-than', [CompletionResultType]::ParameterName, 'Keep images younger than this (14d, 36h, 90d)')
             [CompletionResult]::new('--unused-for', '--unused-for', [CompletionResultType]::ParameterName, 'Keep images launched from within this (EC2 reports launches up to a day late: a day is added)')
             [CompletionResult]::new('--family', '--family', [CompletionResultType]::ParameterName, 'What makes a family: prefix (of generated names), tag:KEY, or source (same source image)')
-            [CompletionResult]::new('--usage-report-timeout', '--usage-report-timeout', [CompletionResultType]::ParameterName, 'With --include-shared: how long to wait for the usage reports (90s, 15m, 1h or seconds)')
+            [CompletionResult]::new('--usage-report-timeout', '--usage-report-timeout', [CompletionResultType]::ParameterName, 'With --include-shared (or a plan made with it): how long to wait for the usage reports (90s, 15m, 1h or seconds)')
             [CompletionResult]::new('--plan-out', '--plan-out', [CompletionResultType]::ParameterName, 'Also save the plan as JSON to FILE (for --apply-plan)')
             [CompletionResult]::new('--apply-plan', '--apply-plan', [CompletionResultType]::ParameterName, 'Delete the images a saved plan deletes that its rules still let go, each re-checked just before')
             [CompletionResult]::new('--max-plan-age', '--max-plan-age', [CompletionResultType]::ParameterName, 'Refuse a saved plan older than this (--apply-plan)')

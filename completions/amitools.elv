@@ -230,7 +230,7 @@ set edit:completion:arg-completer[amitools] = {|@words|
             cand --older-than 'Keep images younger than this (14d, 36h, 90d)'
             cand --unused-for 'Keep images launched from within this (EC2 reports launches up to a day late: a day is added)'
             cand --family 'What makes a family: prefix (of generated names), tag:KEY, or source (same source image)'
-            cand --usage-report-timeout 'With --include-shared: how long to wait for the usage reports (90s, 15m, 1h or seconds)'
+            cand --usage-report-timeout 'With --include-shared (or a plan made with it): how long to wait for the usage reports (90s, 15m, 1h or seconds)'
             cand --plan-out 'Also save the plan as JSON to FILE (for --apply-plan)'
             cand --apply-plan 'Delete the images a saved plan deletes that its rules still let go, each re-checked just before'
             cand --max-plan-age 'Refuse a saved plan older than this (--apply-plan)'

@@ -189,7 +189,7 @@ complete -c amitools -n "__fish_amitools_using_subcommand prune" -l keep -d 'Kee
 complete -c amitools -n "__fish_amitools_using_subcommand prune" -l older-than -d 'Keep images younger than this (14d, 36h, 90d)' -r
 complete -c amitools -n "__fish_amitools_using_subcommand prune" -l unused-for -d 'Keep images launched from within this (EC2 reports launches up to a day late: a day is added)' -r
 complete -c amitools -n "__fish_amitools_using_subcommand prune" -l family -d 'What makes a family: prefix (of generated names), tag:KEY, or source (same source image)' -r
-complete -c amitools -n "__fish_amitools_using_subcommand prune" -l usage-report-timeout -d 'With --include-shared: how long to wait for the usage reports (90s, 15m, 1h or seconds)' -r
+complete -c amitools -n "__fish_amitools_using_subcommand prune" -l usage-report-timeout -d 'With --include-shared (or a plan made with it): how long to wait for the usage reports (90s, 15m, 1h or seconds)' -r
 complete -c amitools -n "__fish_amitools_using_subcommand prune" -l plan-out -d 'Also save the plan as JSON to FILE (for --apply-plan)' -r -F
 complete -c amitools -n "__fish_amitools_using_subcommand prune" -l apply-plan -d 'Delete the images a saved plan deletes that its rules still let go, each re-checked just before' -r -F
 complete -c amitools -n "__fish_amitools_using_subcommand prune" -l max-plan-age -d 'Refuse a saved plan older than this (--apply-plan)' -r

@@ -52,6 +52,7 @@ import sharing  # noqa: E402
 import usage_reports  # noqa: E402
 import usage  # noqa: E402
 from moto.autoscaling.models import autoscaling_backends  # noqa: E402
+from moto.kms.models import kms_backends  # noqa: E402
 from moto.ec2.models.instances import InstanceBackend  # noqa: E402
 from moto.ssm.models import ssm_backends  # noqa: E402
 
@@ -540,7 +541,7 @@ def _service_of(environ) -> str:
 
 
 # Services whose errors are JSON (the others here answer XML).
-JSON_SERVICES = {"rbin"}
+JSON_SERVICES = {"rbin", "kms"}
 # Per request thread: whether errors are to be JSON.
 _request = threading.local()
 
@@ -566,6 +567,7 @@ THROTTLED_ANSWERS = {
     "autoscaling": ("400 Bad Request", "RateExceeded", "Rate exceeded"),
     "sts": ("400 Bad Request", "Throttling", "Rate exceeded"),
     "rbin": ("400 Bad Request", "ThrottlingException", "Rate exceeded"),
+    "kms": ("400 Bad Request", "ThrottlingException", "Rate exceeded"),
 }
 
 # endpoint_fault kinds that change a real answer rather than replace it.
@@ -626,6 +628,9 @@ class App:
         _request.json_errors = service in JSON_SERVICES
         if service == "rbin":
             params, action = {}, rbin.action_of(environ.get("REQUEST_METHOD", "GET"), environ.get("PATH_INFO", ""))
+        elif service == "kms":
+            # KMS speaks JSON 1.1: the action is in X-Amz-Target ("TrentService.DescribeKey").
+            params, action = {}, environ.get("HTTP_X_AMZ_TARGET", "?").rpartition(".")[2]
         else:
             params = parse_qs(body.decode(errors="replace"), keep_blank_values=True)
             action = (params.get("Action") or ["?"])[0]
@@ -1184,7 +1189,8 @@ def register_images(payload: dict) -> list[str]:
     """Seed images directly (no EC2 request is counted): lineage chains and trees for tests.
 
     Each item: ami_id?, name?, description?, state?, tags{}, owner_id?, owner_alias?,
-    encrypted? ("aws-managed" or a customer key's ARN: the snapshot's encryption),
+    encrypted? ("aws-managed", "customer" (a new customer managed key in the simulator's KMS) or
+    any key ARN: the snapshot's encryption),
     public?, shared? (launch permission for this account), launch_permissions?
     ([{"UserId" | "Group" | "OrganizationArn" | "OrganizationalUnitArn": value}]), deprecation_time?,
     creation_date?, source_image_id?, source_image_region?, source_instance_id?,
@@ -1216,9 +1222,15 @@ def register_images(payload: dict) -> list[str]:
             # "aws-managed": the account's AWS managed key for EBS (aws/ebs); else a customer key's ARN.
             snapshot = image.ebs_snapshot
             snapshot.encrypted = True
+            kms = kms_backends[ACCOUNT][region]
             if item["encrypted"] == "aws-managed":
                 snapshot.kms_key_id = backend._create_default_encryption_key()
                 SIM.managed_keys.add(snapshot.kms_key_id)
+                # KMS tells the AWS managed key by its KeyManager (moto makes it a customer key).
+                kms.describe_key(snapshot.kms_key_id).key_manager = "AWS"
+            elif item["encrypted"] == "customer":
+                snapshot.kms_key_id = kms.create_key(policy="", key_usage="ENCRYPT_DECRYPT", key_spec="SYMMETRIC_DEFAULT",
+                                                     description="a customer managed key", tags=None).arn
             else:
                 snapshot.kms_key_id = item["encrypted"]
         if item.get("deprecation_time"):

@@ -212,10 +212,15 @@ class SharingRefusals(unittest.TestCase):
             {"ami_id": "ami-00000000000000021", "name": "managed", "encrypted": "aws-managed"},
             {"ami_id": "ami-00000000000000022", "name": "customer", "encrypted": self.KEY},
             {"ami_id": "ami-00000000000000023", "name": "plain"},
+            {"ami_id": "ami-00000000000000024", "name": "customer", "encrypted": "customer"},
         ]})
 
     def tearDown(self) -> None:
         self.sim.stop()
+
+    def test_a_customer_key_made_in_kms_is_customer_managed(self):
+        key = self.snapshot_of("ami-00000000000000024")["KmsKeyId"]
+        self.assertEqual(self.sim.client("kms").describe_key(KeyId=key)["KeyMetadata"]["KeyManager"], "CUSTOMER")
 
     def snapshot_of(self, image_id: str) -> dict:
         image = self.ec2.describe_images(ImageIds=[image_id])["Images"][0]
@@ -231,6 +236,9 @@ class SharingRefusals(unittest.TestCase):
     def test_the_aws_managed_key_cannot_be_shared(self):
         snapshot = self.snapshot_of("ami-00000000000000021")
         self.assertTrue(snapshot["Encrypted"])
+        # KMS tells it apart: KeyManager AWS, where a customer managed key is CUSTOMER.
+        kms = self.sim.client("kms")
+        self.assertEqual(kms.describe_key(KeyId=snapshot["KmsKeyId"])["KeyMetadata"]["KeyManager"], "AWS")
         message = self.refused("OperationNotPermitted", self.ec2.modify_snapshot_attribute,
                                SnapshotId=snapshot["SnapshotId"], Attribute="createVolumePermission",
                                CreateVolumePermission={"Add": [{"UserId": "210987654321"}]})

@@ -416,8 +416,8 @@ pub struct SharingArgs {
 /// granted is said, not an error. EC2 grants snapshot permissions to accounts
 /// only: an organization's accounts can launch the image but not copy it.
 /// Snapshots encrypted with the AWS managed key (aws/ebs) cannot be shared at
-/// all (EC2 refuses; nothing is changed): copy the image with a customer
-/// managed key and share the copy. With a customer managed key, the other
+/// all (KMS tells it; refused before any change): copy the image with a
+/// customer managed key and share the copy. With a customer managed key, the other
 /// accounts also need permissions on the key. --show tells who may launch the
 /// image and create volumes from each snapshot.
 #[derive(Debug, Args)]
@@ -432,8 +432,8 @@ Examples:
 
 Permissions: ec2:DescribeImages, ec2:DescribeImageAttribute, ec2:DescribeSnapshots,
 ec2:DescribeSnapshotAttribute, sts:GetCallerIdentity, ec2:GetImageBlockPublicAccessState (--public),
-ec2:DescribeRegions (--copies --all-regions); to change, ec2:ModifyImageAttribute and
-ec2:ModifySnapshotAttribute.")]
+kms:DescribeKey (encrypted snapshots), ec2:DescribeRegions (--copies --all-regions); to change,
+ec2:ModifyImageAttribute and ec2:ModifySnapshotAttribute.")]
 pub struct ShareArgs {
     #[command(flatten)]
     pub sharing: SharingArgs,
@@ -540,8 +540,8 @@ pub struct PruneArgs {
     #[arg(long, requires = "include_shared")]
     pub include_public: bool,
 
-    /// With --include-shared: how long to wait for the usage reports (90s, 15m, 1h or seconds)
-    #[arg(long, value_name = "DURATION", default_value = "15m", requires = "include_shared", value_parser = crate::waiting::parse_duration)]
+    /// With --include-shared (or a plan made with it): how long to wait for the usage reports (90s, 15m, 1h or seconds)
+    #[arg(long, value_name = "DURATION", default_value = "15m", value_parser = crate::waiting::parse_duration)]
     pub usage_report_timeout: std::time::Duration,
 
     /// Deregister images but leave their snapshots
@@ -557,7 +557,7 @@ pub struct PruneArgs {
     pub plan_out: Option<std::path::PathBuf>,
 
     /// Delete the images a saved plan deletes that its rules still let go, each re-checked just before
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["name_prefix", "filters", "descendants_of", "keep", "older_than", "unused_for", "family", "keep_ancestors"])]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["name_prefix", "filters", "descendants_of", "keep", "older_than", "unused_for", "family", "keep_ancestors", "include_shared", "include_public"])]
     pub apply_plan: Option<std::path::PathBuf>,
 
     /// Refuse a saved plan older than this (--apply-plan)

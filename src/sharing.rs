@@ -136,6 +136,10 @@ pub struct Holding {
     pub snapshots: Vec<SnapshotSharing>,
     /// Image block public access is on in the region (asked only to make an image public).
     pub public_blocked: Option<bool>,
+    /// The snapshots' keys KMS says are AWS managed (aws/ebs), and those it
+    /// could not tell about, with why (asked only to share).
+    pub managed_keys: Vec<String>,
+    pub unknown_keys: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -229,6 +233,18 @@ pub fn plan(direction: Direction, grantees: &[Grantee], holding: &Holding) -> Re
             )));
         }
     }
+    if direction == Direction::Share && wanted.iter().any(|g| g != &Grantee::Public) {
+        let managed =
+            encrypted.iter().find(|s| s.kms_key_id.as_ref().is_some_and(|k| holding.managed_keys.contains(k)));
+        if let Some(snapshot) = managed {
+            return Err(Refusal(format!(
+                "{} cannot be shared: its snapshot {} is encrypted with the AWS managed key (aws/ebs), which EC2 \
+                 cannot share; copy the image with a customer managed key (amitools copy --encrypted --kms-key-id \
+                 KEY) and share the copy",
+                holding.image_id, snapshot.snapshot_id
+            )));
+        }
+    }
     let launch: Vec<Change> = wanted
         .iter()
         .map(|grantee| Change {
@@ -273,6 +289,13 @@ fn notes(direction: Direction, wanted: &[Grantee], holding: &Holding, encrypted:
              to accounts only; name the accounts that must copy it with --with ACCOUNT",
             grantee.describe(),
             holding.image_id
+        ));
+    }
+    for (key, why) in &holding.unknown_keys {
+        notes.push(format!(
+            "whether KMS key {} is the AWS managed key could not be told ({}); if it is, EC2 refuses the share",
+            shown(key),
+            shown(why)
         ));
     }
     let mut keys: Vec<&str> = encrypted.iter().filter_map(|s| s.kms_key_id.as_deref()).collect();
@@ -340,6 +363,8 @@ mod tests {
             launch: Sharing::default(),
             snapshots,
             public_blocked: Some(false),
+            managed_keys: Vec::new(),
+            unknown_keys: Vec::new(),
         }
     }
 
@@ -433,6 +458,19 @@ mod tests {
         assert!(plan.notes[0]
             .starts_with("the accounts of organization o-abcdef1234 can launch ami-0123456789abcdef0 but not copy it"));
         assert!(plan.notes[1].contains("KMS key arn:aws:kms:us-east-1:123456789012:key/k1"));
+    }
+
+    #[test]
+    fn the_aws_managed_key_is_refused_before_any_change() {
+        let mut held = holding(vec![snapshot("snap-enc", true)]);
+        held.managed_keys.push("arn:aws:kms:us-east-1:123456789012:key/k1".into());
+        let refusal = plan(Direction::Share, &[account("210987654321")], &held).unwrap_err();
+        assert!(
+            refusal.0.contains("its snapshot snap-enc is encrypted with the AWS managed key (aws/ebs)"),
+            "{refusal}"
+        );
+        // Taking sharing away is never refused.
+        assert!(plan(Direction::Unshare, &[account("210987654321")], &held).is_ok());
     }
 
     #[test]

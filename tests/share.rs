@@ -12,7 +12,6 @@ const US: &str = "us-east-1";
 const PARTNER: &str = "210987654321";
 const OTHER: &str = "333344445555";
 const ORG: &str = "arn:aws:organizations::111122223333:organization/o-abcdef1234";
-const KEY: &str = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
 
 fn amitools(sim: &Sim, args: &[&str]) -> (i32, String, String) {
     run(sim.amitools().args(args))
@@ -101,14 +100,29 @@ fn share_show_and_unshare_change_exactly_the_permissions_named() {
 #[test]
 fn the_aws_managed_key_is_refused_with_the_way_out_and_nothing_changes() {
     let sim = Sim::start();
-    let (id, _) = image(&sim, 0x710, json!({"encrypted": "aws-managed"}));
+    let (id, snapshot) = image(&sim, 0x710, json!({"encrypted": "aws-managed"}));
+    sim.reset_stats();
     for with in [PARTNER, ORG] {
-        let (code, out, err) = amitools(&sim, &["share", &id, "--with", with]);
+        let (code, out, err) = amitools(&sim, &["share", &id, "--with", with, "--dry-run"]);
         assert_eq!(code, 1, "{with}: {out}{err}");
-        assert!(err.contains("encrypted with the AWS managed key aws/ebs, which cannot be shared"), "{err}");
-        assert!(err.contains("amitools copy --encrypted --kms-key-id KEY"), "{err}");
-        assert!(err.contains("0 change(s) made"), "{err}");
+        assert_eq!(
+            err,
+            format!(
+                "amitools: error: {id} cannot be shared: its snapshot {snapshot} is encrypted with the AWS managed key \
+                 (aws/ebs), which EC2 cannot share; copy the image with a customer managed key (amitools copy \
+                 --encrypted --kms-key-id KEY) and share the copy\n"
+            )
+        );
     }
+    assert_eq!(changes_made(&sim), 0, "told by KMS before any change, --dry-run or not");
+    assert_eq!(sim.calls("DescribeKey"), 2);
+    // Without KMS's word (DescribeKey denied) EC2's own refusal stops it, nothing changed.
+    sim.configure(json!({"deny_actions": ["DescribeKey"]}));
+    let (code, _, err) = amitools(&sim, &["share", &id, "--with", PARTNER]);
+    assert_eq!(code, 1);
+    assert!(err.contains("could not be told"), "{err}");
+    assert!(err.contains("encrypted with the AWS managed key aws/ebs, which cannot be shared"), "{err}");
+    assert!(err.contains("0 change(s) made"), "{err}");
     let held = shown(&sim, &id);
     assert_eq!(held["launch_permissions"], json!([]));
     assert_eq!(held["snapshots"][0]["create_volume_permissions"], json!([]));
@@ -118,15 +132,17 @@ fn the_aws_managed_key_is_refused_with_the_way_out_and_nothing_changes() {
 #[test]
 fn a_customer_key_is_named_with_what_the_other_account_needs() {
     let sim = Sim::start();
-    let (id, snapshot) = image(&sim, 0x720, json!({"encrypted": KEY}));
+    let (id, snapshot) = image(&sim, 0x720, json!({"encrypted": "customer"}));
+    let key = shown(&sim, &id)["snapshots"][0]["kms_key_id"].as_str().unwrap().to_string();
+    assert!(key.starts_with("arn:aws:kms:us-east-1:123456789012:key/"), "{key}");
     let (code, _, err) = amitools(&sim, &["share", &id, "--with", PARTNER]);
     assert_eq!(code, 0, "{err}");
     assert!(
-        err.contains(&format!("encrypted with KMS key {KEY}: the other accounts also need kms:DescribeKey")),
+        err.contains(&format!("encrypted with KMS key {key}: the other accounts also need kms:DescribeKey")),
         "{err}"
     );
+    assert!(!err.contains("could not be told"), "KMS says it is a customer managed key: {err}");
     let held = shown(&sim, &id);
-    assert_eq!(held["snapshots"][0]["kms_key_id"], KEY);
     assert_eq!(held["snapshots"][0]["create_volume_permissions"], json!([PARTNER]));
     // Never public.
     sim.reset_stats();

@@ -144,7 +144,8 @@ pub type SharingAnswer = (AmiId, Result<Sharing, AwsError>);
 /// Who may launch an image besides its owner, and copy it: launch
 /// permissions (Describe/ModifyImageAttribute), the snapshots'
 /// create-volume permissions (DescribeSnapshots, Describe/ModifySnapshotAttribute)
-/// and image block public access (EC2). Implemented in `sharing.rs`.
+/// and image block public access (EC2), and who manages a snapshot's key
+/// (KMS). Implemented in `sharing.rs`.
 pub trait ImageSharing {
     /// Each image's launch permissions: one call an image (EC2 takes one id),
     /// a few at once, paced; each image comes back with its own answer.
@@ -171,6 +172,9 @@ pub trait ImageSharing {
     ) -> Result<(), AwsError>;
     /// Whether image block public access is on in the region (GetImageBlockPublicAccessState).
     fn public_sharing_blocked(&self, region: &Region) -> Result<bool, AwsError>;
+    /// Whether a KMS key is AWS managed (KMS DescribeKey: KeyManager AWS), as
+    /// aws/ebs is: EC2 cannot share what it encrypts.
+    fn key_is_aws_managed(&self, region: &Region, key_id: &str) -> Result<bool, AwsError>;
 }
 
 /// How other accounts use your images: EC2's AMI usage reports. Implemented

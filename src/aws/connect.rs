@@ -242,6 +242,19 @@ impl SdkAws {
         (aws_sdk_rbin::Client::from_conf(config), endpoint)
     }
 
+    /// A KMS client for the region, with amitools' interceptors.
+    pub(super) fn kms(&self, region: &Region) -> (aws_sdk_kms::Client, EndpointName) {
+        let (seen, endpoint) = self.other_service_endpoint("kms", region);
+        let config = aws_sdk_kms::config::Builder::from(&self.config)
+            .region(SdkRegion::new(region.to_string()))
+            .interceptor(ResponseGuard)
+            .interceptor(seen)
+            .interceptor(self.pace_observer(region, "kms"))
+            .retry_partition(self.retry_partition.clone())
+            .build();
+        (aws_sdk_kms::Client::from_conf(config), endpoint)
+    }
+
     /// The interceptor that tells the pacer how `service`'s answers in `region` went.
     pub(super) fn pace_observer(&self, region: &Region, service: &'static str) -> PaceObserver {
         PaceObserver { pacer: self.pacer.clone(), activity: self.activity.clone(), region: region.clone(), service }

@@ -54,6 +54,8 @@ pub struct FakeAws<'a> {
     /// blocked, the snapshot whose changes fail, and every change made, in order.
     pub snapshots: RefCell<BTreeMap<String, SnapshotSharing>>,
     pub public_blocked: bool,
+    /// KMS keys that are AWS managed (aws/ebs).
+    pub aws_managed_keys: Vec<String>,
     pub refuse_snapshot_change: Option<String>,
     pub sharing_changes: RefCell<Vec<String>>,
     /// Other accounts' uses (image, account, resource type, count) that usage
@@ -378,6 +380,10 @@ impl ImageSharing for FakeAws<'_> {
 
     fn public_sharing_blocked(&self, _region: &Region) -> Result<bool, AwsError> {
         Ok(self.public_blocked)
+    }
+
+    fn key_is_aws_managed(&self, _region: &Region, key_id: &str) -> Result<bool, AwsError> {
+        Ok(self.aws_managed_keys.iter().any(|k| k == key_id))
     }
 }
 

@@ -74,6 +74,9 @@ const ANSWER_ENTRIES_MAX: usize = 250_000;
 
 const ENTRY: &[u8] = b"<item>";
 
+/// The services amitools calls that answer JSON, as the SDK names them.
+const JSON_SERVICES: [&str; 2] = ["rbin", "KMS"];
+
 /// Puts every response body behind `GuardedBody` before the SDK reads it:
 /// at most `RESPONSE_BYTES_MAX` bytes, and a successful XML answer (EC2,
 /// Auto Scaling, STS) must end with its action's closing tag
@@ -97,10 +100,10 @@ impl Intercept for ResponseGuard {
     ) -> Result<(), BoxError> {
         use aws_smithy_runtime_api::client::orchestrator::Metadata;
         let success = context.response().status().is_success();
-        // Recycle Bin answers JSON, whose parser fails on a cut document by itself.
+        // Recycle Bin and KMS answer JSON, whose parser fails on a cut document by itself.
         let expected_end = cfg
             .load::<Metadata>()
-            .filter(|metadata| success && metadata.service() != "rbin")
+            .filter(|metadata| success && !JSON_SERVICES.contains(&metadata.service()))
             .map(|metadata| format!("</{}Response>", metadata.name()));
         let body = std::mem::replace(context.response_mut().body_mut(), SdkBody::taken());
         *context.response_mut().body_mut() = SdkBody::from_body_1_x(GuardedBody {

@@ -2,8 +2,8 @@
 //! `ImageSharing` trait, through the SDK): DescribeImageAttribute
 //! `launchPermission` (one image a call: EC2 takes one id; a few calls in
 //! flight, each paced), ModifyImageAttribute, DescribeSnapshots,
-//! Describe/ModifySnapshotAttribute `createVolumePermission` and
-//! GetImageBlockPublicAccessState.
+//! Describe/ModifySnapshotAttribute `createVolumePermission`,
+//! GetImageBlockPublicAccessState, and KMS DescribeKey.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -28,6 +28,9 @@ const ACTION: &str = "DescribeImageAttribute";
 /// DescribeImageAttribute calls in flight at once (per region): as many as
 /// DescribeImageReferences, so that the pacer, not a burst, sets the rate.
 const CALLS_IN_FLIGHT: usize = 8;
+
+/// Requests made ready at once (see `launch_permissions`).
+const FUTURES_AT_ONCE: usize = 256;
 
 /// One image's launch permissions.
 async fn launch_permissions_of(
@@ -210,34 +213,48 @@ impl ImageSharing for SdkAws {
         Ok(answer.image_block_public_access_state() != Some("unblocked"))
     }
 
+    fn key_is_aws_managed(&self, region: &Region, key_id: &str) -> Result<bool, AwsError> {
+        const ACTION: &str = "DescribeKey";
+        let (client, endpoint) = self.kms(region);
+        let answer = self.wait_for(region, "kms", ACTION, &endpoint, || client.describe_key().key_id(key_id).send())?;
+        match answer.key_metadata().and_then(|m| m.key_manager()) {
+            Some(manager) => Ok(manager == &aws_sdk_kms::types::KeyManagerType::Aws),
+            None => {
+                Err(AwsError::new(ACTION, AwsErrorKind::Other, "KMS did not say who manages the key", &endpoint.name()))
+            }
+        }
+    }
+
     fn launch_permissions(&self, region: &Region, ids: &[AmiId]) -> Vec<SharingAnswer> {
         type Answer = Result<Sharing, AwsError>;
         let client = self.client(region);
         let endpoint = self.endpoint(region);
-        let futures: Vec<Pin<Box<dyn Future<Output = Answer> + Send>>> = ids
-            .iter()
-            .map(|id| {
-                Box::pin(launch_permissions_of(
-                    client.clone(),
-                    region.clone(),
-                    endpoint.clone(),
-                    self.pacer.clone(),
-                    self.activity.clone(),
-                    id.clone(),
-                )) as Pin<Box<dyn Future<Output = Answer> + Send>>
-            })
-            .collect();
-        let answers = self.run_at_most(futures, CALLS_IN_FLIGHT);
-        ids.iter()
-            .cloned()
-            .zip(answers)
-            .map(|(id, answer)| {
+        let mut answers = Vec::with_capacity(ids.len());
+        // A batch at a time: each request's future holds the SDK's whole
+        // state (kilobytes), and 10,000 of them at once would cost tens of MB.
+        for batch in ids.chunks(FUTURES_AT_ONCE) {
+            let futures: Vec<Pin<Box<dyn Future<Output = Answer> + Send>>> = batch
+                .iter()
+                .map(|id| {
+                    Box::pin(launch_permissions_of(
+                        client.clone(),
+                        region.clone(),
+                        endpoint.clone(),
+                        self.pacer.clone(),
+                        self.activity.clone(),
+                        id.clone(),
+                    )) as Pin<Box<dyn Future<Output = Answer> + Send>>
+                })
+                .collect();
+            let results = self.run_at_most(futures, CALLS_IN_FLIGHT);
+            answers.extend(batch.iter().cloned().zip(results).map(|(id, answer)| {
                 let answer = answer.unwrap_or_else(|| {
                     Err(AwsError::new(ACTION, AwsErrorKind::Other, "a request ended unexpectedly", &endpoint.name()))
                 });
                 (id, answer)
-            })
-            .collect()
+            }));
+        }
+        answers
     }
 }
 

@@ -284,7 +284,22 @@ impl Plan {
             true => Some(ctx.aws.public_sharing_blocked(region)?),
             false => None,
         };
-        Ok(Holding { image_id: image_id.clone(), launch, snapshots, public_blocked })
+        // Who manages each key: EC2 cannot share what the AWS managed key encrypts.
+        let (mut managed_keys, mut unknown_keys) = (Vec::new(), Vec::new());
+        if self.direction == Direction::Share && !self.show {
+            let mut keys: Vec<&str> =
+                snapshots.iter().filter(|s| s.encrypted).filter_map(|s| s.kms_key_id.as_deref()).collect();
+            keys.sort();
+            keys.dedup();
+            for key in keys {
+                match ctx.aws.key_is_aws_managed(region, key) {
+                    Ok(true) => managed_keys.push(key.to_string()),
+                    Ok(false) => {}
+                    Err(error) => unknown_keys.push((key.to_string(), error.to_string())),
+                }
+            }
+        }
+        Ok(Holding { image_id: image_id.clone(), launch, snapshots, public_blocked, managed_keys, unknown_keys })
     }
 }
 
