@@ -450,11 +450,17 @@ def prune_case(env_for) -> str:
         references = stats["actions"].get("DescribeImageReferences", 0)
         unknown = sum(1 for image in plan["images"] if image["rules"][0] == "unchecked")
         throttled = sum(stats.get("throttled", {}).values())
-        # No client does better: past the bucket's 100, 20 calls a second
-        # (a throttled call takes no token: it does not count).
-        floor = max(0, references - stats.get("throttled", {}).get("DescribeImageReferences", 0) - 100) / 20
+        # No client does better: past each bucket's 100, 20 calls a second
+        # (a throttled call takes no token: it does not count). Who may launch
+        # an image is asked only once its uses are known: the two add up.
+        attributes = stats["actions"].get("DescribeImageAttribute", 0)
+
+        def spent(action: str, calls: int) -> float:
+            return max(0, calls - stats.get("throttled", {}).get(action, 0) - 100) / 20
+
+        floor = spent("DescribeImageReferences", references) + spent("DescribeImageAttribute", attributes)
         full_buckets()
-        amitools_row = (statistics.median(walls), min(walls), max(walls), calls, references,
+        amitools_row = (statistics.median(walls), min(walls), max(walls), calls, references, attributes,
                         plan["summary"]["delete"], measure_rss(command, env) / 1024, unknown, throttled, floor)
         print(f"  amitools  median {amitools_row[0]:.3f}s  calls {calls:g}  deletions planned {plan['summary']['delete']}"
               f"  unknown {unknown}  throttled {throttled}  floor {floor:.1f}s", flush=True)
@@ -477,7 +483,7 @@ aws ec2 describe-images --owners self --include-deprecated --include-disabled \
         print(f"  aws cli   {cli_wall:.3f}s  calls {cli_row[1]:g}  {cli_outcome}", flush=True)
     finally:
         sim.stop()
-    median, low, high, calls, references, deletions, rss, unknown, throttled, floor = amitools_row
+    median, low, high, calls, references, attributes, deletions, rss, unknown, throttled, floor = amitools_row
     return f"""{PRUNE_START}
 ## Prune: planning over {PRUNE_IMAGES:,} images, EC2's rate limits on
 
@@ -485,9 +491,11 @@ aws ec2 describe-images --owners self --include-deprecated --include-disabled \
 {PRUNE_IMAGES:,} of the account's own images, {PRUNE_FAMILIES} families of
 {PRUNE_IMAGES // PRUNE_FAMILIES} daily builds, 50 of them in launch templates and 20 in running
 instances; {LATENCY_MS} ms per request and {IMAGE_LATENCY_MS} ms per image returned; and EC2's
-documented request buckets (DescribeImageReferences: 100, then 20 a second),
-full at the start of each run. The floor is what no client can beat: past the
-bucket's 100 calls, 20 a second — {references:g} calls, {floor:.1f} s. amitools took
+documented request buckets (DescribeImageReferences and DescribeImageAttribute:
+100 each, then 20 a second), full at the start of each run. The floor is what
+no client can beat: past each bucket's 100 calls, 20 a second —
+{references:g} DescribeImageReferences calls, then {attributes:g} DescribeImageAttribute calls
+(who may launch each image still deleted: one image a call), {floor:.1f} s. amitools took
 {median / floor if floor else 0:.2f}x the floor, left {unknown} image(s) undecided, and met {throttled:g}
 throttled answer(s) in its last run.
 Beside it, the AWS CLI pipeline a cleanup script runs (one run): the ids of
@@ -496,14 +504,16 @@ the images older than 14 days from `describe-images`, then
 8`, as amitools), and the launch configurations. It only gathers: it has no
 families, keep rules, protection, lineage or plan.
 
-| tool | median | min – max | API calls | DescribeImageReferences | deletions planned | peak RSS | outcome |
-|---|---:|---:|---:|---:|---:|---:|---|
-| amitools | {median:.3f} s | {low:.3f} – {high:.3f} s | {calls:g} | {references:g} | {deletions:,} | {rss:.1f} MiB | exit 0, {unknown} undecided |
-| AWS CLI pipeline | {cli_row[0]:.3f} s | – | {cli_row[1]:g} | – | – | – | {cli_row[3]}, {cli_row[2]:g} throttled |
+| tool | median | min – max | API calls | DescribeImageReferences | DescribeImageAttribute | deletions planned | peak RSS | outcome |
+|---|---:|---:|---:|---:|---:|---:|---:|---|
+| amitools | {median:.3f} s | {low:.3f} – {high:.3f} s | {calls:g} | {references:g} | {attributes:g} | {deletions:,} | {rss:.1f} MiB | exit 0, {unknown} undecided |
+| AWS CLI pipeline | {cli_row[0]:.3f} s | – | {cli_row[1]:g} | – | – | – | – | {cli_row[3]}, {cli_row[2]:g} throttled |
 
 amitools asks about uses only for the images its cheap rules would delete
 (older than 14 days and not among the 3 newest of their family), 10 a call, 8
-calls in flight.
+calls in flight; then who may launch each one still deleted, one a call, 8 in
+flight (a shared image is kept: its uses in other accounts are invisible here).
+The CLI pipeline does not ask that: it would delete shared images.
 {PRUNE_END}
 """
 
