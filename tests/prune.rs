@@ -318,6 +318,9 @@ fn bad_input_is_refused_before_any_call() {
         (vec!["--apply-plan", "/dev/zero"], "not a regular file"),
         (vec!["--plan-out", "/no/such/dir/plan.json"], "no such directory"),
         (vec!["--apply-plan", &not_a_plan, "--keep", "2"], "cannot be used with"),
+        (vec!["--apply-plan", &not_a_plan, "--include-shared"], "cannot be used with"),
+        (vec!["--include-public"], "--include-shared"),
+        (vec!["--include-shared", "--usage-report-timeout", "soon"], "invalid duration 'soon'"),
     ];
     for (args, expected) in cases {
         let (code, _, err) = prune(&sim, &args);

@@ -229,6 +229,7 @@ fn bad_input_and_other_accounts_images_change_nothing() {
             "names no valid organization id",
         ),
         (vec!["share", "--show", id.as_str(), "--with", PARTNER], "cannot be used with"),
+        (vec!["share", id.as_str(), "--with", PARTNER, "--regions", "eu-west-1"], "--copies"),
     ] {
         let (code, _, err) = amitools(&sim, &args);
         assert_eq!(code, 2, "{args:?}: {err}");
