@@ -153,3 +153,21 @@ fn requests_in_flight_per_region_stay_bounded() {
     assert!(regions.len() > 10, "{regions:?}");
     assert!(regions.iter().all(|(_, n)| *n <= 16), "{regions:?}");
 }
+
+/// `--apply-plan` lists the regions' images again before deleting (the
+/// plan's rules re-checked): on a terminal that says so, as planning does.
+#[test]
+fn applying_a_saved_plan_shows_the_listing_on_a_terminal() {
+    let sim = Sim::start();
+    one_family(&sim, 0x4800, 3, 400);
+    let dir = tempfile::tempdir().unwrap();
+    let plan = dir.path().join("plan.json");
+    let (code, _, err) = common::run(sim.amitools().args(["prune", "--keep", "1", "-q", "--plan-out"]).arg(&plan));
+    assert_eq!(code, 0, "{err}");
+    // Slow answers: the listing outlasts the line's first tick (250 ms).
+    sim.configure(json!({"latency_ms": 700}));
+    let (ok, screen) = sim.on_terminal(&format!("prune --apply-plan {} -o json", plan.display()));
+    assert!(ok, "{screen:?}");
+    assert!(screen.contains("\r\x1b[2Klisting own images: "), "{screen:?}");
+    assert!(screen.contains("of 1 region(s) done"), "{screen:?}");
+}

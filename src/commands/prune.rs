@@ -241,7 +241,14 @@ impl Plan {
         mut write_error: Option<std::io::Error>,
     ) -> Result<()> {
         let table = ctx.output == OutputFormat::Table;
-        let current = match apply::Current::read(ctx.aws, settings) {
+        // The regions' images listed again (the plan's rules re-checked): on a
+        // terminal, the same stage line as while planning.
+        let listed = {
+            let status = Staged::start(ctx.quiet, ctx.aws.activity(), gathering_status);
+            status.enter(Stage::Listing { regions: settings.regions.len() });
+            apply::Current::read(ctx.aws, settings)
+        };
+        let current = match listed {
             Ok(current) => current,
             Err((region, error)) => {
                 if !table {
