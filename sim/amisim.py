@@ -48,6 +48,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import images as ec2_images  # noqa: E402
 import ratelimits  # noqa: E402
 import rbin  # noqa: E402
+import retirement  # noqa: E402
 import sharing  # noqa: E402
 import usage_reports  # noqa: E402
 import usage  # noqa: E402
@@ -811,6 +812,8 @@ class App:
                     body = sharing.block_public_access_xml(config.image_block_public_access)
                 elif action in USAGE_REPORT_ACTIONS:
                     body = self.usage_report_action(action, region, params, amis)
+                elif action in RETIREMENT_ACTIONS:
+                    body = self.retirement_action(action, params, amis)
                 else:
                     body = self.usage_action(action, region, params)
         except ec2_images.Ec2Fault as fault:
@@ -825,6 +828,18 @@ class App:
             body = _cut_short(body)
         start_response("200 OK", [("Content-Type", "text/xml"), ("Content-Length", str(len(body)))])
         return [body]
+
+    @staticmethod
+    def retirement_action(action: str, params: dict, amis: dict) -> bytes:
+        """Deprecating and disabling, answered by sim/retirement.py (SIM.lock held)."""
+        if action == "EnableImageDeprecation":
+            return retirement.enable_deprecation(amis, params, ACCOUNT, datetime.now(timezone.utc))
+        if action == "DisableImageDeprecation":
+            return retirement.disable_deprecation(amis, params, ACCOUNT)
+        SIM.changed()  # the state changes: the indexes are rebuilt
+        if action == "DisableImage":
+            return retirement.disable_image(amis, params, ACCOUNT)
+        return retirement.enable_image(amis, params, ACCOUNT)
 
     @staticmethod
     def usage_report_action(action: str, region: str, params: dict, amis: dict) -> bytes:
@@ -1052,11 +1067,12 @@ class App:
 
 
 # Actions answered by sim/images.py rather than moto.
+RETIREMENT_ACTIONS = {"EnableImageDeprecation", "DisableImageDeprecation", "DisableImage", "EnableImage"}
 USAGE_REPORT_ACTIONS = {"CreateImageUsageReport", "DescribeImageUsageReports", "DescribeImageUsageReportEntries",
                         "DeleteImageUsageReport"}
 OWN_ACTIONS = {"DescribeImages", "GetImageAncestry", "DescribeImageReferences", "DeregisterImage",
                "EnableImageDeregistrationProtection", "DisableImageDeregistrationProtection",
-               "ModifySnapshotAttribute", "GetImageBlockPublicAccessState"} | USAGE_REPORT_ACTIONS
+               "ModifySnapshotAttribute", "GetImageBlockPublicAccessState"} | USAGE_REPORT_ACTIONS | RETIREMENT_ACTIONS
 
 
 class _Body:

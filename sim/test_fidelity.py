@@ -337,6 +337,58 @@ class UsageReports(unittest.TestCase):
             self.assertEqual(code_of(caught.exception), code)
 
 
+class Retirement(unittest.TestCase):
+    """Deprecating (minute rounding, date limits) and disabling (sharing removed, not given back)."""
+
+    def setUp(self) -> None:
+        self.sim = Simulator()
+        self.ec2 = self.sim.client()
+        self.sim.ctl("images", {"region": REGION, "images": [
+            {"ami_id": "ami-00000000000000041", "name": "old", "launch_permissions": [
+                {"UserId": "210987654321"}, {"Group": "all"}], "creation_date": "2026-01-01T00:00:00Z"},
+            {"ami_id": "ami-00000000000000042", "name": "theirs", "owner_id": "210987654321", "public": True},
+        ]})
+
+    def tearDown(self) -> None:
+        self.sim.stop()
+
+    def image(self, **kwargs) -> dict:
+        return self.ec2.describe_images(ImageIds=["ami-00000000000000041"], **kwargs)["Images"][0]
+
+    def refused(self, code: str, call, **kwargs) -> None:
+        with self.assertRaises(botocore.exceptions.ClientError) as caught:
+            call(**kwargs)
+        self.assertEqual(code_of(caught.exception), code, caught.exception)
+
+    def test_deprecation_is_rounded_to_the_minute_and_bounded(self):
+        import datetime as dt
+        now = dt.datetime.now(dt.timezone.utc)
+        at = (now + dt.timedelta(days=1)).replace(second=40, microsecond=0)
+        self.ec2.enable_image_deprecation(ImageId="ami-00000000000000041", DeprecateAt=at)
+        expected = (at.replace(second=0) + dt.timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+        self.assertEqual(self.image()["DeprecationTime"], expected)
+        self.refused("InvalidParameterValue", self.ec2.enable_image_deprecation, ImageId="ami-00000000000000041",
+                     DeprecateAt=now - dt.timedelta(hours=1))
+        # Public: at most two years from its creation (2026-01-01).
+        self.refused("InvalidParameterValue", self.ec2.enable_image_deprecation, ImageId="ami-00000000000000041",
+                     DeprecateAt=dt.datetime(2028, 6, 1, tzinfo=dt.timezone.utc))
+        self.refused("AuthFailure", self.ec2.enable_image_deprecation, ImageId="ami-00000000000000042",
+                     DeprecateAt=at)
+        self.ec2.disable_image_deprecation(ImageId="ami-00000000000000041")
+        self.assertNotIn("DeprecationTime", self.image())
+
+    def test_disabling_removes_the_sharing_and_enabling_does_not_give_it_back(self):
+        self.ec2.disable_image(ImageId="ami-00000000000000041")
+        self.assertEqual(self.ec2.describe_images(Owners=["self"])["Images"], [], "hidden without IncludeDisabled")
+        image = self.image(IncludeDisabled=True)
+        self.assertEqual((image["State"], image["Public"]), ("disabled", False))
+        self.ec2.enable_image(ImageId="ami-00000000000000041")
+        self.assertEqual(self.image()["State"], "available")
+        self.assertEqual(self.ec2.describe_image_attribute(ImageId="ami-00000000000000041",
+                                                           Attribute="launchPermission")["LaunchPermissions"], [])
+        self.refused("AuthFailure", self.ec2.disable_image, ImageId="ami-00000000000000042")
+
+
 class NamesAfterDeregistration(unittest.TestCase):
     def test_a_deregistered_images_name_stays_taken_for_a_while(self):
         sim = Simulator(name_reserved_seconds=2, pending_seconds=0)
