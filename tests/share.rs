@@ -216,6 +216,8 @@ fn a_throttled_share_that_fails_midway_says_what_was_done() {
 fn bad_input_and_other_accounts_images_change_nothing() {
     let sim = Sim::start();
     let (id, _) = image(&sim, 0x750, json!({}));
+    let too_many: Vec<String> = (0..1001).map(|n| format!("{:012}", 100_000_000_000u64 + n)).collect();
+    let too_many = too_many.join(",");
     let theirs =
         sim.register(US, json!([{"ami_id": ami(0x751), "name": "theirs", "owner_id": PARTNER, "public": true}]));
     sim.reset_stats();
@@ -230,6 +232,7 @@ fn bad_input_and_other_accounts_images_change_nothing() {
         ),
         (vec!["share", "--show", id.as_str(), "--with", PARTNER], "cannot be used with"),
         (vec!["share", id.as_str(), "--with", PARTNER, "--regions", "eu-west-1"], "--copies"),
+        (vec!["share", id.as_str(), "--with", too_many.as_str()], "1001 accounts, organizations and OUs named"),
     ] {
         let (code, _, err) = amitools(&sim, &args);
         assert_eq!(code, 2, "{args:?}: {err}");

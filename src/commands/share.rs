@@ -28,7 +28,7 @@ pub struct Plan {
 }
 
 pub fn prepare_share(args: ShareArgs) -> Result<Plan> {
-    let plan = plan_of(Direction::Share, args.sharing, args.show);
+    let plan = plan_of(Direction::Share, args.sharing, args.show)?;
     if plan.grantees.is_empty() && !plan.show {
         return Err(Error::Usage("share needs --with WHO or --public (or --show to see who may launch it)".into()));
     }
@@ -36,26 +36,38 @@ pub fn prepare_share(args: ShareArgs) -> Result<Plan> {
 }
 
 pub fn prepare_unshare(args: UnshareArgs) -> Result<Plan> {
-    let plan = plan_of(Direction::Unshare, args.sharing, false);
+    let plan = plan_of(Direction::Unshare, args.sharing, false)?;
     if plan.grantees.is_empty() {
         return Err(Error::Usage("unshare needs --with WHO or --public".into()));
     }
     Ok(plan)
 }
 
-fn plan_of(direction: Direction, args: SharingArgs, show: bool) -> Plan {
+/// EC2's AMI sharing quota: an image is shared with at most this many
+/// accounts, organizations and OUs in a region (user guide, "AMI quotas").
+const GRANTEES_MAX: usize = 1000;
+
+fn plan_of(direction: Direction, args: SharingArgs, show: bool) -> Result<Plan> {
     let mut grantees: Vec<Grantee> = args.with.into_iter().flatten().collect();
     if args.public {
         grantees.push(Grantee::Public);
     }
-    Plan {
+    grantees.sort();
+    grantees.dedup();
+    if grantees.len() > GRANTEES_MAX {
+        return Err(Error::Usage(format!(
+            "{} accounts, organizations and OUs named: EC2 shares an image with at most {GRANTEES_MAX}",
+            grantees.len()
+        )));
+    }
+    Ok(Plan {
         image_id: args.image_id,
         direction,
         grantees,
         show,
         dry_run: args.dry_run,
         copies: args.copies.then(|| RegionChoice::new(args.regions, args.all_regions)),
-    }
+    })
 }
 
 /// What became of one change.
