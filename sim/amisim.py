@@ -872,12 +872,7 @@ class App:
                 results = usage.delete_snapshots(backend, image, "DeleteSnapshot" not in SIM.config.deny_actions)
             SIM.deregister(region, image_id)
             return usage.deregister_xml(results)
-        ec2_images.check_image_id(image_id)
-        image = backend.amis.get(image_id)
-        if image is None or image.state == "deregistered":
-            raise ec2_images.Ec2Fault("400 Bad Request", "InvalidAMIID.NotFound",
-                                      f"The image id '[{image_id}]' does not exist")
-        usage.not_yours(image, ACCOUNT)
+        image = usage.owned_image(backend.amis, params, ACCOUNT)
         enable = action == "EnableImageDeregistrationProtection"
         usage.set_protection(image, enable, ec2_images.flag(params, "WithCooldown"), now)
         return usage.protection_xml(action)

@@ -26,23 +26,11 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta, timezone
 
-from images import XMLNS, Ec2Fault, bad_parameter, check_image_id
-from usage import not_yours
+from images import XMLNS, Ec2Fault, bad_parameter
+from usage import owned_image
 
 DEPRECATION_MAX = timedelta(days=3652)  # 10 years
 PUBLIC_DEPRECATION_MAX = timedelta(days=730)  # 2 years from creation
-
-
-def _image(amis: dict, params: dict, account: str):
-    image_id = (params.get("ImageId") or [""])[0]
-    if not image_id:
-        raise Ec2Fault("400 Bad Request", "MissingParameter", "The request must contain the parameter ImageId")
-    check_image_id(image_id)
-    image = amis.get(image_id)
-    if image is None or image.state == "deregistered":
-        raise Ec2Fault("400 Bad Request", "InvalidAMIID.NotFound", f"The image id '[{image_id}]' does not exist")
-    not_yours(image, account)
-    return image
 
 
 def _answer(action: str) -> bytes:
@@ -56,7 +44,7 @@ def rounded_to_minute(moment: datetime) -> datetime:
 
 
 def enable_deprecation(amis: dict, params: dict, account: str, now: datetime) -> bytes:
-    image = _image(amis, params, account)
+    image = owned_image(amis, params, account)
     text = (params.get("DeprecateAt") or [""])[0]
     if not text:
         raise Ec2Fault("400 Bad Request", "MissingParameter", "The request must contain the parameter DeprecateAt")
@@ -83,20 +71,20 @@ def enable_deprecation(amis: dict, params: dict, account: str, now: datetime) ->
 
 
 def disable_deprecation(amis: dict, params: dict, account: str) -> bytes:
-    image = _image(amis, params, account)
+    image = owned_image(amis, params, account)
     image.deprecation_time = None
     return _answer("DisableImageDeprecation")
 
 
 def disable_image(amis: dict, params: dict, account: str) -> bytes:
-    image = _image(amis, params, account)
+    image = owned_image(amis, params, account)
     image.state = "disabled"
     image.launch_permissions.clear()
     return _answer("DisableImage")
 
 
 def enable_image(amis: dict, params: dict, account: str) -> bytes:
-    image = _image(amis, params, account)
+    image = owned_image(amis, params, account)
     if image.state == "disabled":
         image.state = "available"
     return _answer("EnableImage")

@@ -20,8 +20,8 @@ from __future__ import annotations
 import re
 import uuid
 
-from images import XMLNS, Ec2Fault, _text, check_image_id
-from usage import not_yours
+from images import XMLNS, Ec2Fault, _text, numbered
+from usage import owned_image
 
 # The ARN patterns EC2 Image Builder documents for the same permissions
 # (LaunchPermissionConfiguration), which EC2 takes.
@@ -57,14 +57,8 @@ def add_permissions(image, permissions: list[dict]) -> None:
 
 def describe_image_attribute(amis: dict, params: dict, account: str, hidden: set) -> bytes:
     """DescribeImageAttribute for Attribute=launchPermission."""
-    image_id = (params.get("ImageId") or [""])[0]
-    if not image_id:
-        raise Ec2Fault("400 Bad Request", "MissingParameter", "The request must contain the parameter ImageId")
-    check_image_id(image_id)
-    image = amis.get(image_id)
-    if image is None or image.state == "deregistered" or image_id in hidden:
-        raise Ec2Fault("400 Bad Request", "InvalidAMIID.NotFound", f"The image id '[{image_id}]' does not exist")
-    not_yours(image, account)
+    image = owned_image(amis, params, account, hidden)
+    image_id = image.id
     items = []
     for permission in image.launch_permissions:
         kind, value = next(iter(permission.items()))
@@ -119,21 +113,15 @@ def _listed(params: dict, prefix: str) -> list[dict]:
     return [entries[n] for n in sorted(entries)]
 
 
-def _numbered(params: dict, prefix: str) -> list[str]:
-    found = [(int(k[len(prefix) + 1:]), v[0]) for k, v in params.items()
-             if k.startswith(prefix + ".") and k[len(prefix) + 1:].isdigit()]
-    return [value for _, value in sorted(found)]
-
-
 def launch_permission_changes(params: dict) -> tuple[list[dict], list[dict]]:
     """ModifyImageAttribute's launch permissions to add and to remove, in either form."""
     add, remove = _listed(params, "LaunchPermission.Add"), _listed(params, "LaunchPermission.Remove")
     operation = (params.get("OperationType") or [""])[0]
     if operation in ("add", "remove"):
-        legacy = ([{"UserId": u} for u in _numbered(params, "UserId")]
-                  + [{"Group": g} for g in _numbered(params, "UserGroup")]
-                  + [{"OrganizationArn": a} for a in _numbered(params, "OrganizationArn")]
-                  + [{"OrganizationalUnitArn": a} for a in _numbered(params, "OrganizationalUnitArn")])
+        legacy = ([{"UserId": u} for u in numbered(params, "UserId")]
+                  + [{"Group": g} for g in numbered(params, "UserGroup")]
+                  + [{"OrganizationArn": a} for a in numbered(params, "OrganizationArn")]
+                  + [{"OrganizationalUnitArn": a} for a in numbered(params, "OrganizationalUnitArn")])
         (add if operation == "add" else remove).extend(legacy)
     return add, remove
 
@@ -170,8 +158,8 @@ def volume_permission_changes(params: dict) -> tuple[list[dict], list[dict]]:
     remove = _listed(params, "CreateVolumePermission.Remove")
     operation = (params.get("OperationType") or [""])[0]
     if operation in ("add", "remove"):
-        legacy = ([{"UserId": u} for u in _numbered(params, "UserId")]
-                  + [{"Group": g} for g in _numbered(params, "UserGroup")])
+        legacy = ([{"UserId": u} for u in numbered(params, "UserId")]
+                  + [{"Group": g} for g in numbered(params, "UserGroup")])
         (add if operation == "add" else remove).extend(legacy)
     return add, remove
 

@@ -175,6 +175,21 @@ def snapshot_users(ec2, snapshot_id: str, except_image: str) -> list[str]:
             and getattr(getattr(i, "ebs_snapshot", None), "id", None) == snapshot_id]
 
 
+def owned_image(amis: dict, params: dict, account: str, hidden: set | frozenset = frozenset()):
+    """The image a request's ImageId names, if it exists, is visible and is
+    the caller's: MissingParameter, InvalidAMIID.Malformed, InvalidAMIID.NotFound
+    or AuthFailure otherwise, as EC2 answers the actions that change an image."""
+    image_id = (params.get("ImageId") or [""])[0]
+    if not image_id:
+        raise Ec2Fault("400 Bad Request", "MissingParameter", "The request must contain the parameter ImageId")
+    check_image_id(image_id)
+    image = amis.get(image_id)
+    if image is None or image.state == "deregistered" or image_id in hidden:
+        raise _not_found(image_id)
+    not_yours(image, account)
+    return image
+
+
 def not_yours(image, account: str) -> None:
     """Changing another account's image (DeregisterImage, deregistration
     protection, ModifyImageAttribute) is AuthFailure, "Not authorized for

@@ -26,8 +26,8 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta, timezone
 
-from images import XMLNS, Ec2Fault, _text, bad_parameter, check_image_id, iso, numbered
-from usage import not_yours
+from images import XMLNS, Ec2Fault, _text, bad_parameter, iso, numbered
+from usage import owned_image
 
 RESOURCE_TYPES = ("ec2:Instance", "ec2:LaunchTemplate")
 IDS_MAX = 200
@@ -54,14 +54,7 @@ class Report:
 
 def create(reports: dict, amis: dict, uses: list[dict], params: dict, account: str, now: float, seconds: float,
            errors: list[str]) -> bytes:
-    image_id = (params.get("ImageId") or [""])[0]
-    if not image_id:
-        raise Ec2Fault("400 Bad Request", "MissingParameter", "The request must contain the parameter ImageId")
-    check_image_id(image_id)
-    image = amis.get(image_id)
-    if image is None or image.state == "deregistered":
-        raise Ec2Fault("400 Bad Request", "InvalidAMIID.NotFound", f"The image id '[{image_id}]' does not exist")
-    not_yours(image, account)
+    image_id = owned_image(amis, params, account).id
     types = []
     n = 1
     while f"ResourceType.{n}.ResourceType" in params:

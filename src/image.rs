@@ -172,6 +172,12 @@ pub struct Sharing {
     pub organizational_units: Vec<String>,
 }
 
+/// The id an Organizations ARN ends with: `o-…` for an organization,
+/// `ou-…` for an organizational unit (the ARN itself if it has no `/`).
+pub fn organizations_id(arn: &str) -> &str {
+    arn.rsplit('/').next().unwrap_or(arn)
+}
+
 impl Sharing {
     /// Whether anyone but the owner may launch the image.
     pub fn is_shared(&self) -> bool {
@@ -195,20 +201,6 @@ impl Sharing {
             organizations: sorted(&self.organizations),
             organizational_units: sorted(&self.organizational_units),
         }
-    }
-
-    /// Everyone it is shared with, as the plan's `shared_with` lists them:
-    /// `all` when public, then accounts, organizations and OUs, each sorted.
-    pub fn with(&self) -> Vec<String> {
-        let sharing = self.normalized();
-        let mut all = Vec::new();
-        if sharing.public {
-            all.push("all".to_string());
-        }
-        all.extend(sharing.accounts);
-        all.extend(sharing.organizations);
-        all.extend(sharing.organizational_units);
-        all
     }
 }
 

@@ -8,7 +8,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use crate::ids::AmiId;
-use crate::image::{Grantee, Image, Sharing, SnapshotSharing};
+use crate::image::{organizations_id, Grantee, Image, Sharing, SnapshotSharing};
 use crate::lineage::graph::Tree;
 use crate::lineage::RecordedLineage;
 use crate::output::shown;
@@ -25,12 +25,11 @@ impl Grantee {
 
     /// In words: "account 210987654321", "organization o-abc", "everyone (public)".
     pub fn describe(&self) -> String {
-        let last = |arn: &str| arn.rsplit('/').next().unwrap_or(arn).to_string();
         match self {
             Grantee::Public => "everyone (public)".to_string(),
             Grantee::Account(id) => format!("account {id}"),
-            Grantee::Organization(arn) => format!("organization {}", last(arn)),
-            Grantee::OrganizationalUnit(arn) => format!("organizational unit {}", last(arn)),
+            Grantee::Organization(arn) => format!("organization {}", organizations_id(arn)),
+            Grantee::OrganizationalUnit(arn) => format!("organizational unit {}", organizations_id(arn)),
         }
     }
 }

@@ -169,12 +169,14 @@ fn unreadable_launch_permissions_keep_the_image_and_throttling_only_waits() {
     sim.configure(
         json!({"deny_actions": [], "throttle_rate": 0.5, "fault_actions": ["DescribeImageAttribute"], "seed": 7}),
     );
+    sim.reset_stats();
     let (code, out, err) = prune(&sim, &["--keep", "2", "--older-than", "14d", "-o", "json"]);
     assert_eq!(code, 0, "{err}");
     let plan: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(plan["summary"]["delete"], 1);
     assert_eq!(row(&plan, &ids[6])["action"], "delete");
     assert_eq!(row(&plan, &ids[2])["rules"][0], "shared");
+    assert!(sim.calls("DescribeImageAttribute") > 4, "throttled answers were sent again");
 }
 
 /// --include-shared: EC2's AMI usage reports decide. No use in the accounts

@@ -387,12 +387,6 @@ impl ImageSharing for FakeAws<'_> {
     }
 }
 
-impl FakeAws<'_> {
-    fn record(&self, what: String) {
-        self.sharing_changes.borrow_mut().push(what);
-    }
-}
-
 fn toggle(list: &mut Vec<String>, value: &str, add: bool) {
     list.retain(|v| v != value);
     if add {
@@ -401,6 +395,10 @@ fn toggle(list: &mut Vec<String>, value: &str, add: bool) {
 }
 
 impl FakeAws<'_> {
+    fn record(&self, what: String) {
+        self.sharing_changes.borrow_mut().push(what);
+    }
+
     pub fn change_sharing(&self, id: &AmiId, add: bool, grantees: &[Grantee]) {
         let mut all = self.sharing.borrow_mut();
         let sharing = all.entry(id.clone()).or_default();

@@ -5,6 +5,7 @@
 
 use aws_sdk_ec2::types::{ImageUsageResourceTypeOptionRequest, ImageUsageResourceTypeRequest};
 
+use super::guards::EndpointName;
 use super::paging::Tokens;
 use super::{AwsError, AwsErrorKind, ImageUsageReports, SdkAws};
 use crate::ids::{AmiId, Region};
@@ -16,6 +17,29 @@ const LAUNCH_TEMPLATE_VERSION_DEPTH: &str = "10000";
 
 /// At most this many report ids in one Describe call (EC2's limit).
 const REPORT_IDS_MAX: usize = 200;
+
+/// Every page of a Describe call over `ids`, REPORT_IDS_MAX ids a call:
+/// `page` asks for one page (ids, NextToken) and gives its items and the next token.
+fn paged<T>(
+    ids: &[String],
+    action: &'static str,
+    endpoint: &EndpointName,
+    mut page: impl FnMut(&[String], Option<String>) -> Result<(Vec<T>, Option<String>), AwsError>,
+) -> Result<Vec<T>, AwsError> {
+    let mut found = Vec::new();
+    for chunk in ids.chunks(REPORT_IDS_MAX) {
+        let (mut token, mut tokens) = (None, Tokens::default());
+        loop {
+            let (items, next) = page(chunk, token.take())?;
+            found.extend(items);
+            match tokens.next(action, next.as_deref(), endpoint)? {
+                Some(next) => token = Some(next),
+                None => break,
+            }
+        }
+    }
+    Ok(found)
+}
 
 impl ImageUsageReports for SdkAws {
     fn create_usage_report(
@@ -54,27 +78,17 @@ impl ImageUsageReports for SdkAws {
     fn usage_reports(&self, region: &Region, report_ids: &[String]) -> Result<Vec<UsageReport>, AwsError> {
         const ACTION: &str = "DescribeImageUsageReports";
         let endpoint = self.endpoint(region);
-        let mut found = Vec::new();
-        for ids in report_ids.chunks(REPORT_IDS_MAX) {
-            let mut token: Option<String> = None;
-            let mut tokens = Tokens::default();
-            loop {
-                let next = token.take();
-                let page = self.send(region, ACTION, |c| {
-                    c.describe_image_usage_reports()
-                        .set_report_ids(Some(ids.to_vec()))
-                        .set_next_token(next.clone())
-                        .send()
-                })?;
-                for report in page.image_usage_reports() {
-                    let (Some(report_id), Some(image_id)) =
-                        (report.report_id(), report.image_id().and_then(|i| i.parse::<AmiId>().ok()))
-                    else {
-                        continue;
-                    };
-                    found.push(UsageReport {
-                        report_id: report_id.to_string(),
-                        image_id,
+        paged(report_ids, ACTION, &endpoint, |ids, next| {
+            let page = self.send(region, ACTION, |c| {
+                c.describe_image_usage_reports().set_report_ids(Some(ids.to_vec())).set_next_token(next.clone()).send()
+            })?;
+            let reports = page
+                .image_usage_reports()
+                .iter()
+                .filter_map(|report| {
+                    Some(UsageReport {
+                        report_id: report.report_id()?.to_string(),
+                        image_id: report.image_id()?.parse().ok()?,
                         state: report.state().unwrap_or("").to_string(),
                         state_reason: report.state_reason().map(str::to_string),
                         accounts: report.account_ids().to_vec(),
@@ -83,60 +97,47 @@ impl ImageUsageReports for SdkAws {
                             .iter()
                             .filter_map(|t| t.resource_type().map(str::to_string))
                             .collect(),
-                    });
-                }
-                match tokens.next(ACTION, page.next_token(), &endpoint)? {
-                    Some(next) => token = Some(next),
-                    None => break,
-                }
-            }
-        }
-        Ok(found)
+                    })
+                })
+                .collect();
+            Ok((reports, page.next_token().map(str::to_string)))
+        })
     }
 
     fn usage_report_entries(&self, region: &Region, report_ids: &[String]) -> Result<Vec<UsageEntry>, AwsError> {
         const ACTION: &str = "DescribeImageUsageReportEntries";
         let endpoint = self.endpoint(region);
-        let mut found = Vec::new();
-        for ids in report_ids.chunks(REPORT_IDS_MAX) {
-            let mut token: Option<String> = None;
-            let mut tokens = Tokens::default();
-            loop {
-                let next = token.take();
-                let page = self.send(region, ACTION, |c| {
-                    c.describe_image_usage_report_entries()
-                        .set_report_ids(Some(ids.to_vec()))
-                        .set_next_token(next.clone())
-                        .send()
-                })?;
-                for entry in page.image_usage_report_entries() {
-                    // An entry amitools cannot attribute makes the answer unusable:
-                    // deciding on the rest could delete an image another account uses.
-                    let (Some(report_id), Some(account_id), Some(resource_type)) =
-                        (entry.report_id(), entry.account_id(), entry.resource_type())
-                    else {
-                        return Err(AwsError::new(
-                            ACTION,
-                            AwsErrorKind::Other,
-                            format!("EC2 returned a usage entry amitools cannot read ({entry:?})"),
-                            &endpoint.name(),
-                        ));
-                    };
-                    found.push(UsageEntry {
-                        report_id: report_id.to_string(),
-                        account_id: account_id.to_string(),
-                        resource_type: resource_type.to_string(),
-                        // A count not given is taken as a use.
-                        count: entry.usage_count().unwrap_or(1),
-                    });
-                }
-                match tokens.next(ACTION, page.next_token(), &endpoint)? {
-                    Some(next) => token = Some(next),
-                    None => break,
-                }
+        paged(report_ids, ACTION, &endpoint, |ids, next| {
+            let page = self.send(region, ACTION, |c| {
+                c.describe_image_usage_report_entries()
+                    .set_report_ids(Some(ids.to_vec()))
+                    .set_next_token(next.clone())
+                    .send()
+            })?;
+            let mut entries = Vec::new();
+            for entry in page.image_usage_report_entries() {
+                // An entry amitools cannot attribute makes the answer unusable:
+                // deciding on the rest could delete an image another account uses.
+                let (Some(report_id), Some(account_id), Some(resource_type)) =
+                    (entry.report_id(), entry.account_id(), entry.resource_type())
+                else {
+                    return Err(AwsError::new(
+                        ACTION,
+                        AwsErrorKind::Other,
+                        format!("EC2 returned a usage entry amitools cannot read ({entry:?})"),
+                        &endpoint.name(),
+                    ));
+                };
+                entries.push(UsageEntry {
+                    report_id: report_id.to_string(),
+                    account_id: account_id.to_string(),
+                    resource_type: resource_type.to_string(),
+                    // A count not given is taken as a use.
+                    count: entry.usage_count().unwrap_or(1),
+                });
             }
-        }
-        Ok(found)
+            Ok((entries, page.next_token().map(str::to_string)))
+        })
     }
 
     fn delete_usage_report(&self, region: &Region, report_id: &str) -> Result<(), AwsError> {

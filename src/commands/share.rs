@@ -162,13 +162,12 @@ struct Target {
 
 impl Plan {
     pub fn execute(self, ctx: &mut Context) -> Result<()> {
-        let mut targets = vec![Target {
-            region: ctx.region.clone(),
-            holding: self.read(ctx, &ctx.region, &self.image_id)?,
-            copy: false,
-        }];
+        // Asked once: every image must be this account's.
+        let account = ctx.aws.account_id()?;
+        let holding = self.read(ctx, &account, &ctx.region, &self.image_id)?;
+        let mut targets = vec![Target { region: ctx.region.clone(), holding, copy: false }];
         for copy in self.find_copies(ctx)? {
-            let holding = self.read(ctx, &copy.region, &copy.id)?;
+            let holding = self.read(ctx, &account, &copy.region, &copy.id)?;
             targets.push(Target { region: copy.region, holding, copy: true });
         }
         if self.show {
@@ -270,15 +269,14 @@ impl Plan {
 
     /// What EC2 holds now for one image. Only the owner may share: another
     /// account's image is refused before anything else is asked.
-    fn read(&self, ctx: &Context, region: &Region, image_id: &AmiId) -> Result<Holding> {
+    fn read(&self, ctx: &Context, account: &str, region: &Region, image_id: &AmiId) -> Result<Holding> {
         let image: Image = ctx.aws.describe_image(region, image_id)?.ok_or_else(|| Error::ImageNotFound {
             what: "image",
             id: image_id.clone(),
             region: region.clone(),
             also: "",
         })?;
-        let account = ctx.aws.account_id()?;
-        if image.owner.as_deref() != Some(account.as_str()) {
+        if image.owner.as_deref() != Some(account) {
             return Err(Error::Failed(format!(
                 "{image_id} belongs to account {}, not to {account}: only its owner can share it or see who may launch it",
                 image.owner.as_deref().map(shown).unwrap_or_else(|| "(unknown)".into())

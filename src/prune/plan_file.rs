@@ -19,6 +19,7 @@ use super::rules::{days, Action, FamilyKind, Row, Rules};
 use crate::aws::{AwsError, ImageKey};
 use crate::ids::{AmiId, Region};
 use crate::output::shown;
+use crate::sharing::grantees_of;
 
 /// What a plan file says it is.
 pub const KIND: &str = "amitools-prune-plan";
@@ -121,7 +122,7 @@ pub struct ImageDoc {
     pub recovery: Option<String>,
     /// Whether anyone may launch it (DescribeImages' Public; null: not reported).
     pub public: Option<bool>,
-    /// Who else may launch it: `all`, account ids, organization and OU ARNs
+    /// Who else may launch it (as `sharing::grantees_of` orders them): `all`, account ids, organization and OU ARNs
     /// (DescribeImageAttribute); null where it was not asked — only images
     /// every other rule would delete are.
     pub shared_with: Option<Vec<String>>,
@@ -179,7 +180,7 @@ pub fn document(rows: &[Row], made: &Made) -> PlanDoc {
                     Some(sharing) if sharing.public => Some(true),
                     _ => row.image.usage.public,
                 },
-                shared_with: row.sharing.as_ref().map(|s| s.with()),
+                shared_with: row.sharing.as_ref().map(|s| grantees_of(s).iter().map(ToString::to_string).collect()),
                 usage_report: row.checked_elsewhere.as_ref().map(|(report_id, covered)| UsageReportDoc {
                     report_id: report_id.clone(),
                     accounts_checked: match covered {

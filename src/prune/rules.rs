@@ -269,7 +269,7 @@ pub fn uses_elsewhere(entries: &[UsageEntry]) -> String {
 /// how many more).
 pub fn shared_with(sharing: &Sharing) -> String {
     const SHOWN: usize = 3;
-    let last_part = |arn: &str| shown(arn.rsplit('/').next().unwrap_or(arn));
+    let last_part = |arn: &str| shown(crate::image::organizations_id(arn));
     let sharing = sharing.normalized();
     let mut names: Vec<String> = sharing.accounts.iter().map(|a| shown(a)).collect();
     names.extend(sharing.organizations.iter().map(|o| format!("organization {}", last_part(o))));

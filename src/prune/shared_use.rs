@@ -24,16 +24,6 @@ pub enum Covered {
     These(Vec<String>),
 }
 
-impl Covered {
-    /// In words, for the plan: "every account", "210987654321, 333344445555".
-    pub fn describe(&self) -> String {
-        match self {
-            Covered::Every => "every account".to_string(),
-            Covered::These(accounts) => accounts.join(", "),
-        }
-    }
-}
-
 /// What the usage report says about one image.
 #[derive(Debug, Clone, PartialEq)]
 pub enum OtherUse {
