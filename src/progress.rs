@@ -42,15 +42,19 @@ pub fn interrupt_message(in_flight: Option<&InFlight>) -> String {
 }
 
 /// While set, a first SIGINT or SIGTERM is recorded instead of ending the
-/// process: `prune --apply` then finishes the deletion in flight, reports
-/// what was done and what was not, and dies by the signal itself. A second
-/// signal ends the process at once.
+/// process: `prune --apply` (or `share`, `revoke`, …) then finishes the
+/// change in flight, reports what was done and what was not, and dies by the
+/// signal itself. A second signal ends the process at once.
 static DEFERRING: AtomicBool = AtomicBool::new(false);
 /// The deferred signal (0: none yet).
 static DEFERRED: AtomicI32 = AtomicI32::new(0);
+/// What is finished before stopping, for the message ("the deletion in flight").
+static IN_PROGRESS: Mutex<&'static str> = Mutex::new("the change in flight");
 
-/// Defer interrupts until the guard is dropped (see `DEFERRING`).
-pub fn defer_interrupts() -> Deferred {
+/// Defer interrupts until the guard is dropped (see `DEFERRING`); `work`
+/// names what is finished first, for the message the signal prints.
+pub fn defer_interrupts(work: &'static str) -> Deferred {
+    *IN_PROGRESS.lock().unwrap_or_else(|e| e.into_inner()) = work;
     DEFERRING.store(true, Ordering::SeqCst);
     Deferred(())
 }
@@ -107,9 +111,10 @@ pub fn install_interrupt_handler() {
                 if DEFERRING.load(Ordering::SeqCst)
                     && DEFERRED.compare_exchange(0, signal, Ordering::SeqCst, Ordering::SeqCst).is_ok()
                 {
+                    let work = IN_PROGRESS.try_lock().map(|w| *w).unwrap_or("the change in flight");
                     let _ = writeln!(
                         std::io::stderr(),
-                        "amitools: {}: finishing the deletion in flight, then stopping (again to stop at once)",
+                        "amitools: {}: finishing {work}, then stopping (again to stop at once)",
                         signal_name(signal)
                     );
                     continue;

@@ -166,8 +166,27 @@ fn unreadable_launch_permissions_keep_the_image_and_throttling_only_waits() {
     assert!(err.contains(&ids[6]), "{err}");
     assert_eq!(sim.calls("DeregisterImage"), 0);
 
+    // A cut-short answer is no answer: kept, unknown, nothing deleted.
     sim.configure(
-        json!({"deny_actions": [], "throttle_rate": 0.5, "fault_actions": ["DescribeImageAttribute"], "seed": 7}),
+        json!({"deny_actions": [], "endpoint_fault": "truncated", "fault_actions": ["DescribeImageAttribute"]}),
+    );
+    let (code, out, err) = prune(&sim, &["--keep", "2", "--older-than", "14d", "--apply", "-o", "json"]);
+    assert_eq!(code, 1, "{err}");
+    let applied: Value = serde_json::from_str(&out).unwrap();
+    let image = row(&applied["plan"], &ids[6]);
+    assert_eq!(image["action"], "keep");
+    assert!(
+        image["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("use unknown, kept: who may launch it is unknown: DescribeImageAttribute"),
+        "{image}"
+    );
+    assert_eq!(applied["plan"]["summary"]["delete"], 0);
+    assert_eq!(sim.calls("DeregisterImage"), 0);
+
+    sim.configure(
+        json!({"endpoint_fault": null, "throttle_rate": 0.5, "fault_actions": ["DescribeImageAttribute"], "seed": 7}),
     );
     sim.reset_stats();
     let (code, out, err) = prune(&sim, &["--keep", "2", "--older-than", "14d", "-o", "json"]);

@@ -313,3 +313,138 @@ fn copies_are_shared_with_the_image() {
     let held: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(held["images"][0]["launch_permissions"], json!([]));
 }
+
+/// Ctrl-C while share sends its changes: the call in flight finishes, the
+/// report says what was added and what was not (and EC2 holds exactly
+/// that), and the process dies by SIGINT.
+#[test]
+fn an_interrupted_share_reports_what_it_changed() {
+    use std::os::unix::process::ExitStatusExt;
+    use std::process::Stdio;
+    use std::time::{Duration, Instant};
+    let sim = Sim::start();
+    let (root, _) = image(&sim, 0x780, json!({}));
+    // A chain of eight copies in eu-west-1: 18 resources to change, one call each.
+    let mut copies = Vec::new();
+    let mut parent = (root.clone(), US);
+    for n in 0..8 {
+        let id = sim
+            .register(
+                "eu-west-1",
+                json!([{"ami_id": ami(0x781 + n), "name": format!("copy-{n}"), "source_image_id": parent.0,
+                        "source_image_region": parent.1}]),
+            )
+            .remove(0);
+        copies.push(id.clone());
+        parent = (id, "eu-west-1");
+    }
+    sim.configure(json!({"latency_ms": 100}));
+    sim.reset_stats();
+    let child = sim
+        .process()
+        .args(["share", &root, "--with", PARTNER, "--copies", "--regions", "eu-west-1", "-o", "json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while changes_made(&sim) < 3 {
+        assert!(Instant::now() < deadline, "no changes sent");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    // SAFETY: a signal to our own child.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGINT) }, 0);
+    let out = child.wait_with_output().unwrap();
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.status.signal(), Some(libc::SIGINT), "{stderr}");
+    sim.configure(json!({"latency_ms": 0}));
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    let mut added = 0;
+    let mut not_done = 0;
+    for image in report["images"].as_array().unwrap() {
+        let id = image["image_id"].as_str().unwrap();
+        let region = image["region"].as_str().unwrap();
+        let (code, out, err) = amitools(&sim, &["share", "--show", id, "-r", region, "-o", "json"]);
+        assert_eq!(code, 0, "{err}");
+        let held: Value = serde_json::from_str(&out).unwrap();
+        for change in image["changes"].as_array().unwrap() {
+            let granted = match change["permission"].as_str().unwrap() {
+                "launch" => held["images"][0]["launch_permissions"] == json!([PARTNER]),
+                _ => held["images"][0]["snapshots"][0]["create_volume_permissions"] == json!([PARTNER]),
+            };
+            match change["result"].as_str().unwrap() {
+                "added" => {
+                    assert!(granted, "{id}: reported added, not held");
+                    added += 1;
+                }
+                "not-done" => {
+                    assert!(!granted, "{id}: reported not done, yet held");
+                    not_done += 1;
+                }
+                other => panic!("{other} in {image}"),
+            }
+        }
+    }
+    assert_eq!(added + not_done, 18, "{report}");
+    assert!(added >= 3 && not_done > 0, "{added} added, {not_done} not done");
+    assert_eq!(changes_made(&sim), added);
+    assert!(stderr.contains("SIGINT: finishing the permission change in flight, then stopping"), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "interrupted by SIGINT: share of {root}: {added} change(s) made, {not_done} not made (see RESULT)"
+        )),
+        "{stderr}"
+    );
+}
+
+/// A lost answer to a permission change: the SDK sends it again, and EC2
+/// (adding a permission held, removing one absent) accepts the repeat, so
+/// the change is reported made, once.
+#[test]
+fn a_lost_answer_to_a_permission_change_is_sent_again() {
+    let sim = Sim::start();
+    let (id, snapshot) = image(&sim, 0x790, json!({}));
+    for action in ["ModifySnapshotAttribute", "ModifyImageAttribute"] {
+        for (command, result) in [("share", "added"), ("unshare", "removed")] {
+            sim.configure(json!({"lose_next_responses": 1, "fault_actions": [action]}));
+            sim.reset_stats();
+            let (code, out, err) = amitools(&sim, &[command, &id, "--with", PARTNER, "-o", "json"]);
+            assert_eq!(code, 0, "{action} {command}: {err}");
+            let report: Value = serde_json::from_str(&out).unwrap();
+            let results: Vec<&str> = report["images"][0]["changes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["result"].as_str().unwrap())
+                .collect();
+            assert_eq!(results, [result, result], "{action} {command}");
+            // The lost one twice, the other once.
+            assert_eq!(sim.calls(action), 2, "{action} {command}");
+            assert_eq!(changes_made(&sim), 3, "{action} {command}");
+            let held = shown(&sim, &id);
+            let expected = if command == "share" { json!([PARTNER]) } else { json!([]) };
+            assert_eq!(held["launch_permissions"], expected);
+            assert_eq!(held["snapshots"][0]["snapshot_id"], snapshot.as_str());
+            assert_eq!(held["snapshots"][0]["create_volume_permissions"], expected);
+        }
+    }
+}
+
+/// A cut-short answer while reading what EC2 holds: nothing is changed.
+#[test]
+fn a_cut_short_answer_changes_nothing() {
+    let sim = Sim::start();
+    let (id, _) = image(&sim, 0x7a0, json!({}));
+    for action in ["DescribeImageAttribute", "DescribeSnapshotAttribute", "DescribeSnapshots", "DescribeImages"] {
+        sim.configure(json!({"endpoint_fault": "truncated", "fault_actions": [action]}));
+        sim.reset_stats();
+        let (code, out, err) = amitools(&sim, &["share", &id, "--with", PARTNER]);
+        assert_eq!((code, out.as_str()), (1, ""), "{action}: {err}");
+        assert_eq!(err.lines().count(), 1, "{action}: {err}");
+        assert_eq!(changes_made(&sim), 0, "{action}");
+    }
+    sim.configure(json!({"endpoint_fault": null, "fault_actions": []}));
+    let held = shown(&sim, &id);
+    assert_eq!(held["launch_permissions"], json!([]));
+    assert_eq!(held["snapshots"][0]["create_volume_permissions"], json!([]));
+}

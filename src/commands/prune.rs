@@ -263,7 +263,7 @@ impl Plan {
             }
         };
         let columns = ResultColumns::fitting(deletions, &current);
-        let interrupts = crate::progress::defer_interrupts();
+        let interrupts = crate::progress::defer_interrupts("the deletion in flight");
         // On a terminal: how far the deletions are, cleared before each result line.
         let mut status = crate::progress::StatusLine::stderr(ctx.quiet);
         let started = std::time::Instant::now();

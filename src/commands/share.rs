@@ -183,10 +183,14 @@ impl Plan {
         }
         let mut stopped = false;
         let mut outcomes: Vec<Outcomes> = Vec::with_capacity(plans.len());
+        // Ctrl-C while sending: the call in flight is finished and reported
+        // with everything else, then the process dies by the signal.
+        let interrupts = crate::progress::defer_interrupts("the permission change in flight");
         for (target, plan) in targets.iter().zip(&plans) {
             let done = if self.dry_run { dry_run(plan) } else { send(ctx, &target.region, plan, &mut stopped) };
             outcomes.push(done);
         }
+        let interrupted = crate::progress::interrupted();
         let action = match self.direction {
             Direction::Share => "share",
             Direction::Unshare => "unshare",
@@ -242,6 +246,18 @@ impl Plan {
             }
         }
         let all: Vec<&(Outcome, Option<String>)> = outcomes.iter().flatten().collect();
+        if let Some(signal) = interrupted {
+            let done = all.iter().filter(|(r, _)| matches!(r, Outcome::Added | Outcome::Removed)).count();
+            let not_done = all.iter().filter(|(r, _)| *r == Outcome::NotDone).count();
+            ctx.warn(format!(
+                "interrupted by {}: {action} of {}: {done} change(s) made, {not_done} not made (see RESULT)",
+                crate::progress::signal_name(signal),
+                self.image_id
+            ));
+            drop(interrupts);
+            crate::progress::die_by(signal);
+        }
+        drop(interrupts);
         if let Some(first) = all.iter().find_map(|(_, error)| error.as_ref()) {
             let done = all.iter().filter(|(r, _)| matches!(r, Outcome::Added | Outcome::Removed)).count();
             let not_done = all.iter().filter(|(r, _)| *r == Outcome::NotDone).count();
@@ -347,6 +363,8 @@ fn send(ctx: &Context, region: &Region, plan: &SharePlan, stopped: &mut bool) ->
             plan.changes.iter().enumerate().skip(i).take_while(|(_, c)| &c.resource == resource).collect();
         i += group.len();
         let to_send: Vec<Grantee> = group.iter().filter(|(_, c)| !c.already).map(|(_, c)| c.grantee.clone()).collect();
+        // An interrupt stops what has not been sent, as a failure does.
+        *stopped |= crate::progress::interrupted().is_some();
         let result = match (*stopped, to_send.is_empty()) {
             (true, _) | (_, true) => None,
             (false, false) => Some(match resource {
