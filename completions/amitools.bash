@@ -665,7 +665,7 @@ _amitools() {
             return 0
             ;;
         amitools__subcmd__prune)
-            opts="-N -r -o -v -q -h --regions --all-regions --name-prefix --filter --descendants-of --keep --older-than --unused-for --family --keep-ancestors --include-shared --include-public --usage-report-timeout --keep-snapshots --apply --plan-out --apply-plan --max-plan-age --no-header --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --help"
+            opts="-N -r -o -v -q -h --regions --all-regions --name-prefix --filter --descendants-of --keep --older-than --deprecate-after --disable-after --unused-for --family --keep-ancestors --include-shared --include-public --usage-report-timeout --keep-snapshots --apply --plan-out --apply-plan --max-plan-age --no-header --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -696,6 +696,14 @@ _amitools() {
                     return 0
                     ;;
                 --older-than)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --deprecate-after)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --disable-after)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -186,12 +186,14 @@ complete -c amitools -n "__fish_amitools_using_subcommand prune" -s N -l name-pr
 complete -c amitools -n "__fish_amitools_using_subcommand prune" -l filter -d 'Only images with this tag (repeatable: all must match)' -r
 complete -c amitools -n "__fish_amitools_using_subcommand prune" -l descendants-of -d 'Only this image (in the current region) and the images made from it' -r
 complete -c amitools -n "__fish_amitools_using_subcommand prune" -l keep -d 'Keep this many newest available images of each family, per region' -r
-complete -c amitools -n "__fish_amitools_using_subcommand prune" -l older-than -d 'Keep images younger than this (14d, 36h, 90d)' -r
+complete -c amitools -n "__fish_amitools_using_subcommand prune" -l older-than -d 'Keep images younger than this (14d, 36h, 90d); older ones are deleted' -r
+complete -c amitools -n "__fish_amitools_using_subcommand prune" -l deprecate-after -d 'Deprecate images this old (launches keep working; uses and sharing do not stop it)' -r
+complete -c amitools -n "__fish_amitools_using_subcommand prune" -l disable-after -d 'Disable images this old (nothing can launch them; checked as deletion is)' -r
 complete -c amitools -n "__fish_amitools_using_subcommand prune" -l unused-for -d 'Keep images launched from within this (EC2 reports launches up to a day late: a day is added)' -r
 complete -c amitools -n "__fish_amitools_using_subcommand prune" -l family -d 'What makes a family: prefix (of generated names), tag:KEY, or source (same source image)' -r
 complete -c amitools -n "__fish_amitools_using_subcommand prune" -l usage-report-timeout -d 'With --include-shared (or a plan made with it): how long to wait for the usage reports (90s, 15m, 1h or seconds)' -r
 complete -c amitools -n "__fish_amitools_using_subcommand prune" -l plan-out -d 'Also save the plan as JSON to FILE (for --apply-plan)' -r -F
-complete -c amitools -n "__fish_amitools_using_subcommand prune" -l apply-plan -d 'Delete the images a saved plan deletes that its rules still let go, each re-checked just before' -r -F
+complete -c amitools -n "__fish_amitools_using_subcommand prune" -l apply-plan -d 'Carry out a saved plan\'s deprecations, disables and deletions that its rules still allow, each re-checked just before' -r -F
 complete -c amitools -n "__fish_amitools_using_subcommand prune" -l max-plan-age -d 'Refuse a saved plan older than this (--apply-plan)' -r
 complete -c amitools -n "__fish_amitools_using_subcommand prune" -s r -l region -d 'AWS region to use [default: AWS_REGION, AWS_DEFAULT_REGION, the credential file, the profile]' -r
 complete -c amitools -n "__fish_amitools_using_subcommand prune" -l profile -d 'Named profile from the AWS config and credentials files' -r
@@ -204,7 +206,7 @@ complete -c amitools -n "__fish_amitools_using_subcommand prune" -l keep-ancesto
 complete -c amitools -n "__fish_amitools_using_subcommand prune" -l include-shared -d 'Delete shared images too when EC2\'s AMI usage reports show no use in the accounts they are shared with, and the reports\' lag (7d) has passed'
 complete -c amitools -n "__fish_amitools_using_subcommand prune" -l include-public -d 'With --include-shared: public images too (their reports cover every account)'
 complete -c amitools -n "__fish_amitools_using_subcommand prune" -l keep-snapshots -d 'Deregister images but leave their snapshots'
-complete -c amitools -n "__fish_amitools_using_subcommand prune" -l apply -d 'Delete what the plan says (each image re-checked just before)'
+complete -c amitools -n "__fish_amitools_using_subcommand prune" -l apply -d 'Carry out what the plan says: deprecate, disable, delete (each image re-checked just before)'
 complete -c amitools -n "__fish_amitools_using_subcommand prune" -l no-header -d 'Leave out the header line'
 complete -c amitools -n "__fish_amitools_using_subcommand prune" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace; RUST_LOG overrides)'
 complete -c amitools -n "__fish_amitools_using_subcommand prune" -s q -l quiet -d 'Only errors on stderr: no notes, no progress'

@@ -1295,6 +1295,8 @@ def describe_for_test(payload: dict) -> dict:
         "snapshot_id": image.ebs_snapshot.id,
         "snapshot_exists": image.ebs_snapshot.id in backend.snapshots,
         "deregistration_protection": ec2_images.protection(image),
+        "deprecation_time": ec2_images.iso(getattr(image, "deprecation_time", None)),
+        "launch_permissions": list(image.launch_permissions),
     }
 
 

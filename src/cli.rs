@@ -516,9 +516,17 @@ pub struct PruneArgs {
     #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=100_000), allow_hyphen_values = true)]
     pub keep: u32,
 
-    /// Keep images younger than this (14d, 36h, 90d)
+    /// Keep images younger than this (14d, 36h, 90d); older ones are deleted
     #[arg(long, value_name = "DURATION", default_value = "14d", value_parser = crate::waiting::parse_age, allow_hyphen_values = true)]
     pub older_than: std::time::Duration,
+
+    /// Deprecate images this old (launches keep working; uses and sharing do not stop it)
+    #[arg(long, value_name = "DURATION", value_parser = crate::waiting::parse_age, allow_hyphen_values = true)]
+    pub deprecate_after: Option<std::time::Duration>,
+
+    /// Disable images this old (nothing can launch them; checked as deletion is)
+    #[arg(long, value_name = "DURATION", value_parser = crate::waiting::parse_age, allow_hyphen_values = true)]
+    pub disable_after: Option<std::time::Duration>,
 
     /// Keep images launched from within this (EC2 reports launches up to a day late: a day is added)
     #[arg(long, value_name = "DURATION", default_value = "30d", value_parser = crate::waiting::parse_age, allow_hyphen_values = true)]
@@ -548,7 +556,7 @@ pub struct PruneArgs {
     #[arg(long)]
     pub keep_snapshots: bool,
 
-    /// Delete what the plan says (each image re-checked just before)
+    /// Carry out what the plan says: deprecate, disable, delete (each image re-checked just before)
     #[arg(long, conflicts_with = "apply_plan")]
     pub apply: bool,
 
@@ -556,8 +564,8 @@ pub struct PruneArgs {
     #[arg(long, value_name = "FILE", conflicts_with = "apply_plan")]
     pub plan_out: Option<std::path::PathBuf>,
 
-    /// Delete the images a saved plan deletes that its rules still let go, each re-checked just before
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["name_prefix", "filters", "descendants_of", "keep", "older_than", "unused_for", "family", "keep_ancestors", "include_shared", "include_public"])]
+    /// Carry out a saved plan's deprecations, disables and deletions that its rules still allow, each re-checked just before
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["name_prefix", "filters", "descendants_of", "keep", "older_than", "deprecate_after", "disable_after", "unused_for", "family", "keep_ancestors", "include_shared", "include_public"])]
     pub apply_plan: Option<std::path::PathBuf>,
 
     /// Refuse a saved plan older than this (--apply-plan)

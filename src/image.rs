@@ -128,6 +128,8 @@ pub struct ImageUsage {
     pub last_launched: Option<OffsetDateTime>,
     /// DescribeImages' `Public`: anyone may launch it (None: not reported).
     pub public: Option<bool>,
+    /// DescribeImages' `DeprecationTime`: when the image is (or was) deprecated.
+    pub deprecation_time: Option<OffsetDateTime>,
 }
 
 impl ImageUsage {
@@ -135,6 +137,13 @@ impl ImageUsage {
     /// only EC2's explicit `disabled` (or no value at all) means unprotected.
     pub fn is_protected(&self) -> bool {
         self.protection.as_deref().is_some_and(|p| p != "disabled")
+    }
+
+    /// Whether the image is deprecated at `now`. A deprecation due within
+    /// the minute counts: EC2 rounds DeprecateAt to the nearest minute, so
+    /// an image deprecated "now" may show a time up to 30 seconds ahead.
+    pub fn is_deprecated(&self, now: OffsetDateTime) -> bool {
+        self.deprecation_time.is_some_and(|at| at <= now + time::Duration::minutes(1))
     }
 }
 

@@ -6,7 +6,7 @@
 //!   only about images the cheap rules would delete.
 //! - `plan_file`: the plan as JSON, saved and read back for `--apply-plan`.
 //! - `recycle`: whether a deletion can be undone (Recycle Bin rules), pure.
-//! - `apply`: deregistration, each image re-checked for use just before.
+//! - `apply`: deprecation, disabling and deregistration, each image re-checked just before.
 
 pub mod apply;
 pub mod gather;

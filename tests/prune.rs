@@ -148,7 +148,7 @@ fn the_plan_names_every_use_and_changes_nothing() {
     assert_eq!(code, 0, "{err}");
     let plan: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(comparable(rows(&plan)), expected_plan(&account.launch_template));
-    assert_eq!(plan["summary"], json!({"keep": 17, "delete": 3}));
+    assert_eq!(plan["summary"], json!({"keep": 17, "deprecate": 0, "disable": 0, "delete": 3}));
     assert_eq!(plan["account"], "123456789012");
     let by_id =
         |name: &str| plan["images"].as_array().unwrap().iter().find(|i| i["image_id"] == id(name)).unwrap().clone();
@@ -366,7 +366,7 @@ fn uses_are_asked_ten_images_a_call_and_every_answer_counts() {
     let (code, out, err) = prune(&sim, &["--keep", "1", "-o", "json"]);
     assert_eq!(code, 0, "{err}");
     let plan: Value = serde_json::from_str(&out).unwrap();
-    assert_eq!(plan["summary"], json!({"keep": 2, "delete": 23}));
+    assert_eq!(plan["summary"], json!({"keep": 2, "deprecate": 0, "disable": 0, "delete": 23}));
     let oldest = plan["images"].as_array().unwrap().last().unwrap().clone();
     assert_eq!(oldest["image_id"], common::ami(0x301));
     assert!(oldest["reason"].as_str().unwrap().starts_with("in use by launch template lt-"), "{oldest}");

@@ -114,7 +114,7 @@ fn a_region_listed_twice_counts_once() {
     let applied: Value = serde_json::from_str(&out).unwrap();
     let rows = applied["plan"]["images"].as_array().unwrap();
     assert_eq!(rows.len(), 6, "each image once");
-    assert_eq!(applied["plan"]["summary"], json!({"keep": 3, "delete": 3}));
+    assert_eq!(applied["plan"]["summary"], json!({"keep": 3, "deprecate": 0, "disable": 0, "delete": 3}));
     let deleted: Vec<String> = results(&applied).into_iter().map(|(id, _)| id).collect();
     assert_eq!(deleted, vec![ids[2].clone(), ids[1].clone(), ids[0].clone()], "newest first, as the plan lists them");
     for id in &ids[3..] {
@@ -132,7 +132,7 @@ fn a_hand_named_image_is_not_in_a_generated_family() {
     let (code, out, err) = prune(&sim, &["--keep", "3", "--apply", "-o", "json"]);
     assert_eq!(code, 0, "{err}");
     let applied: Value = serde_json::from_str(&out).unwrap();
-    assert_eq!(applied["plan"]["summary"], json!({"keep": 4, "delete": 0}));
+    assert_eq!(applied["plan"]["summary"], json!({"keep": 4, "deprecate": 0, "disable": 0, "delete": 0}));
     assert_eq!(sim.calls("DeregisterImage"), 0);
     for id in ids.iter().chain([&ami(0x900)]) {
         assert!(found(&sim, US, id), "{id}");

@@ -37,7 +37,7 @@ fn a_plan_rides_out_a_tight_bucket_and_decides_every_image() {
     let (code, out, err) = run(sim.amitools().args(["prune", "--keep", "1", "-o", "json"]));
     assert_eq!(code, 0, "{err}");
     let plan: Value = serde_json::from_str(&out).unwrap();
-    assert_eq!(plan["summary"], json!({"keep": 1, "delete": 999}));
+    assert_eq!(plan["summary"], json!({"keep": 1, "deprecate": 0, "disable": 0, "delete": 999}));
     let unknown = plan["images"].as_array().unwrap().iter().filter(|i| i["rules"][0] == "unchecked").count();
     assert_eq!(unknown, 0);
     assert!(throttled(&sim, "DescribeImageReferences") > 0, "the limit was met");
@@ -103,7 +103,7 @@ fn a_long_plan_shows_its_stage_and_the_throttling_on_a_terminal() {
     let (json, note) = after.split_once("amitools: ").expect("prune's closing note");
     assert_eq!(note, "200 image(s): keep 1, delete 199; nothing was deleted (--apply deletes)\r\n");
     let plan: Value = serde_json::from_str(json).expect("the plan follows the cleared line");
-    assert_eq!(plan["summary"], json!({"keep": 1, "delete": 199}));
+    assert_eq!(plan["summary"], json!({"keep": 1, "deprecate": 0, "disable": 0, "delete": 199}));
 
     let (ok, screen) = sim.on_terminal("-q prune --keep 1 -o json");
     assert!(ok);

@@ -9,6 +9,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use time::OffsetDateTime;
+
 use super::{Activity, AwsError};
 use crate::ids::{AmiId, InstanceId, Region};
 use crate::image::{
@@ -125,6 +127,21 @@ pub trait ImageChanges {
     ) -> Result<Vec<SnapshotOutcome>, AwsError>;
 }
 
+/// Retiring an image in stages, and undoing it: EnableImageDeprecation,
+/// DisableImageDeprecation, DisableImage and EnableImage (EC2). Implemented
+/// in `retirement.rs`.
+pub trait ImageRetirement {
+    /// Deprecate the image at `at` (EC2 rounds it to the nearest minute and
+    /// refuses a time in the past).
+    fn deprecate_image(&self, region: &Region, id: &AmiId, at: OffsetDateTime) -> Result<(), AwsError>;
+    /// Cancel the image's deprecation.
+    fn undeprecate_image(&self, region: &Region, id: &AmiId) -> Result<(), AwsError>;
+    /// DisableImage: nothing can launch it, and EC2 removes its launch permissions.
+    fn disable_image(&self, region: &Region, id: &AmiId) -> Result<(), AwsError>;
+    /// EnableImage: available again (its launch permissions are not given back).
+    fn enable_image(&self, region: &Region, id: &AmiId) -> Result<(), AwsError>;
+}
+
 /// What uses an image: DescribeImageReferences (EC2) and launch
 /// configurations (Auto Scaling). Implemented in `uses.rs`.
 pub trait ImageUses {
@@ -213,6 +230,12 @@ pub trait Metered {
 }
 
 /// Everything amitools asks of AWS for one account: the handle commands see.
-pub trait Aws: Images + ImageChanges + ImageUses + ImageSharing + ImageUsageReports + Account + Metered {}
+pub trait Aws:
+    Images + ImageChanges + ImageRetirement + ImageUses + ImageSharing + ImageUsageReports + Account + Metered
+{
+}
 
-impl<T: Images + ImageChanges + ImageUses + ImageSharing + ImageUsageReports + Account + Metered> Aws for T {}
+impl<T> Aws for T where
+    T: Images + ImageChanges + ImageRetirement + ImageUses + ImageSharing + ImageUsageReports + Account + Metered
+{
+}

@@ -8,14 +8,16 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::aws::{
-    Account, Activity, AwsError, AwsErrorKind, ImageChanges, ImageCopy, ImageKey, ImageSharing, ImageUsageReports,
-    ImageUses, Images, Metered, NewImage, ReferencesAnswer, RegionResult, SharingAnswer, Tags,
+    Account, Activity, AwsError, AwsErrorKind, ImageChanges, ImageCopy, ImageKey, ImageRetirement, ImageSharing,
+    ImageUsageReports, ImageUses, Images, Metered, NewImage, ReferencesAnswer, RegionResult, SharingAnswer, Tags,
 };
 use crate::ids::{AmiId, InstanceId, Region};
 use crate::image::{
     AncestryEntry, Grantee, Image, ImageReference, ImageState, Instance, RetentionRule, Sharing, SnapshotOutcome,
     SnapshotSharing, UsageEntry, UsageReport,
 };
+
+use time::OffsetDateTime;
 
 type Describe<'a> = Box<dyn Fn(&AmiId) -> Result<Option<Image>, AwsError> + 'a>;
 
@@ -66,6 +68,10 @@ pub struct FakeAws<'a> {
     pub usage_reports: RefCell<Vec<UsageReport>>,
     /// DeregisterImage calls, in order.
     pub deregistered: RefCell<Vec<AmiId>>,
+    /// Retirement calls, in order: "deprecate ami-…", "disable ami-…", …;
+    /// the images whose retirement calls fail.
+    pub retired: RefCell<Vec<String>>,
+    pub refuse_retirement: Vec<AmiId>,
     /// The next N DeregisterImage calls take effect, but their answers are
     /// lost: the SDK's retry then meets InvalidAMIID.NotFound (2 attempts).
     pub lose_deregister_answers: Cell<usize>,
@@ -294,6 +300,43 @@ impl ImageChanges for FakeAws<'_> {
                 .collect()
         } else {
             Vec::new()
+        })
+    }
+}
+
+impl FakeAws<'_> {
+    /// One retirement call on image `id`: recorded, refused if asked, else `change` done to it.
+    fn retire(&self, verb: &str, id: &AmiId, change: impl FnOnce(&mut Image)) -> Result<(), AwsError> {
+        self.retired.borrow_mut().push(format!("{verb} {id}"));
+        if self.refuse_retirement.contains(id) {
+            return Err(FakeAws::error(AwsErrorKind::Denied));
+        }
+        let mut images = self.images.borrow_mut();
+        let image = images.get_mut(id).ok_or_else(|| FakeAws::error(AwsErrorKind::NotFound))?;
+        change(image);
+        Ok(())
+    }
+}
+
+impl ImageRetirement for FakeAws<'_> {
+    fn deprecate_image(&self, _region: &Region, id: &AmiId, at: OffsetDateTime) -> Result<(), AwsError> {
+        self.retire("deprecate", id, |image| image.usage.deprecation_time = Some(at))
+    }
+
+    fn undeprecate_image(&self, _region: &Region, id: &AmiId) -> Result<(), AwsError> {
+        self.retire("undeprecate", id, |image| image.usage.deprecation_time = None)
+    }
+
+    fn disable_image(&self, _region: &Region, id: &AmiId) -> Result<(), AwsError> {
+        self.sharing.borrow_mut().remove(id);
+        self.retire("disable", id, |image| image.state = ImageState::Disabled)
+    }
+
+    fn enable_image(&self, _region: &Region, id: &AmiId) -> Result<(), AwsError> {
+        self.retire("enable", id, |image| {
+            if image.state == ImageState::Disabled {
+                image.state = ImageState::Available;
+            }
         })
     }
 }

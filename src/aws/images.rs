@@ -65,6 +65,7 @@ fn to_image(region: &Region, image: &types::Image) -> Option<Image> {
             protection: image.deregistration_protection().map(str::to_string),
             last_launched: image.last_launched_time().and_then(|d| OffsetDateTime::parse(d, &Rfc3339).ok()),
             public: image.public(),
+            deprecation_time: image.deprecation_time().and_then(|d| OffsetDateTime::parse(d, &Rfc3339).ok()),
         },
     })
 }

@@ -4,7 +4,7 @@
 //! own types (`Image`, `AmiId`, `AwsError`); here those questions become SDK
 //! requests, blocking on a current-thread runtime. One file per concern:
 //!
-//! - `api.rs`: the traits (`Images`, `ImageChanges`, `ImageUses`,
+//! - `api.rs`: the traits (`Images`, `ImageChanges`, `ImageRetirement`, `ImageUses`,
 //!   `ImageSharing`, `ImageUsageReports`, `Account`, `Metered`, joined as
 //!   `Aws`) and amitools-side request types;
 //! - `activity.rs`: counts of what has been asked and answered so far, for
@@ -21,7 +21,7 @@
 //! - `runtime.rs`: blocking on one request or many, with bounded concurrency,
 //!   each request paced and a throttled one sent again while time allows;
 //! - `paging.rs`: NextToken checks and listing bounds;
-//! - `images.rs`, `changes.rs`, `uses.rs`, `sharing.rs`, `usage_reports.rs`,
+//! - `images.rs`, `changes.rs`, `retirement.rs`, `uses.rs`, `sharing.rs`, `usage_reports.rs`,
 //!   `account.rs`: each trait through the SDK;
 //! - `fake.rs` (tests only): the in-memory implementation of the same traits.
 //!
@@ -42,6 +42,7 @@ mod guards;
 mod images;
 mod pacing;
 mod paging;
+mod retirement;
 mod runtime;
 mod sharing;
 mod usage_reports;
@@ -49,8 +50,8 @@ mod uses;
 
 pub use activity::{Activity, ActivityCount};
 pub use api::{
-    Account, Aws, ImageChanges, ImageCopy, ImageKey, ImageSharing, ImageUsageReports, ImageUses, Images, Metered,
-    NewImage, ReferencesAnswer, RegionResult, SharingAnswer, Tags, LAUNCH_CONFIGURATION,
+    Account, Aws, ImageChanges, ImageCopy, ImageKey, ImageRetirement, ImageSharing, ImageUsageReports, ImageUses,
+    Images, Metered, NewImage, ReferencesAnswer, RegionResult, SharingAnswer, Tags, LAUNCH_CONFIGURATION,
 };
 pub use connect::{ConnectOptions, SdkAws};
 pub use error::{classify, AwsError, AwsErrorKind, Failure};

@@ -12,7 +12,7 @@ use crate::cli::PruneArgs;
 use crate::error::{Error, Result};
 use crate::ids::{AmiId, Region};
 use crate::output::{shown, write_json, OutputFormat, Table};
-use crate::prune::apply::{self, Deletion, Done, Outcome};
+use crate::prune::apply::{self, Done, Outcome, Retirement};
 use crate::prune::gather::{self, Scope, Stage};
 use crate::prune::plan_file::{self, ImageDoc, LoadedPlan, Made, PlanDoc};
 use crate::prune::rules::{Action, Rules};
@@ -64,11 +64,15 @@ pub fn prepare(args: PruneArgs) -> Result<Plan> {
             if let Some(path) = &args.plan_out {
                 check_plan_out(path)?;
             }
+            crate::prune::rules::check_stages(args.deprecate_after, args.disable_after, args.older_than)
+                .map_err(Error::Usage)?;
             Mode::Make {
                 scope: Scope { name_prefix: args.name_prefix, tags: args.filters, descendants_of: args.descendants_of },
                 rules: Rules {
                     keep: args.keep as usize,
                     older_than: args.older_than,
+                    deprecate_after: args.deprecate_after,
+                    disable_after: args.disable_after,
                     unused_for: args.unused_for,
                     family: args.family,
                     keep_ancestors: args.keep_ancestors,
@@ -152,20 +156,32 @@ impl Plan {
             // Not silenced by -q: the plan is incomplete, and the exit code says so.
             ctx.warn(format!("{region} skipped: {error}"));
         }
-        let deletions: Vec<Deletion> = planned
+        let retirements: Vec<Retirement> = planned
             .rows
             .iter()
-            .filter(|row| row.action == Action::Delete)
-            .map(|row| Deletion { key: row.key(), family: row.family.clone() })
+            .filter(|row| row.action != Action::Keep)
+            .map(|row| Retirement { key: row.key(), family: row.family.clone(), action: row.action })
             .collect();
         if !apply {
             self.print_plan(ctx, &doc)?;
-            ctx.note(format!(
-                "{} image(s): keep {}, delete {}; nothing was deleted (--apply deletes)",
-                doc.images.len(),
-                doc.summary.keep,
-                doc.summary.delete
-            ));
+            let summary = &doc.summary;
+            ctx.note(if rules.deprecate_after.is_some() || rules.disable_after.is_some() {
+                format!(
+                    "{} image(s): keep {}, deprecate {}, disable {}, delete {}; nothing was changed (--apply carries it out)",
+                    doc.images.len(),
+                    summary.keep,
+                    summary.deprecate,
+                    summary.disable,
+                    summary.delete
+                )
+            } else {
+                format!(
+                    "{} image(s): keep {}, delete {}; nothing was deleted (--apply deletes)",
+                    doc.images.len(),
+                    summary.keep,
+                    summary.delete
+                )
+            });
             unread_error(&planned.unread)?;
             return unchecked_error(&doc);
         }
@@ -181,7 +197,7 @@ impl Plan {
         }
         if !planned.unread.is_empty() {
             if ctx.output == OutputFormat::Json {
-                let not_done = deletions.iter().map(|d| d.key.1.clone()).collect();
+                let not_done = retirements.iter().map(|d| d.key.1.clone()).collect();
                 let applied =
                     Applied { plan: Some(&doc), results: Vec::new(), failed: Vec::new(), not_done, interrupted: None };
                 write_json(ctx.out, &applied)?;
@@ -193,7 +209,7 @@ impl Plan {
         }
         let home = ctx.region.clone();
         let settings = real_time(&account, regions, &home, scope, rules, self.keep_snapshots, self.report_timeout);
-        self.run_apply(ctx, &deletions, &settings, Some(&doc), write_error)?;
+        self.run_apply(ctx, &retirements, &settings, Some(&doc), write_error)?;
         unchecked_error(&doc)
     }
 
@@ -224,10 +240,10 @@ impl Plan {
             keep_snapshots,
             self.report_timeout,
         );
-        self.run_apply(ctx, &plan.deletions, &settings, None, None)
+        self.run_apply(ctx, &plan.retirements, &settings, None, None)
     }
 
-    /// Carry out `deletions`, each result printed as it happens. Whatever
+    /// Carry out `retirements`, each result printed as it happens. Whatever
     /// happens to stdout (a reader that left: `| head -1`), the summary goes
     /// to stderr and the exit code tells whether every deletion went as
     /// planned. On SIGINT or SIGTERM the deletion in flight is finished, what
@@ -235,7 +251,7 @@ impl Plan {
     fn run_apply(
         &self,
         ctx: &mut Context,
-        deletions: &[Deletion],
+        retirements: &[Retirement],
         settings: &apply::Settings,
         plan: Option<&PlanDoc>,
         mut write_error: Option<std::io::Error>,
@@ -252,7 +268,7 @@ impl Plan {
             Ok(current) => current,
             Err((region, error)) => {
                 if !table {
-                    let not_done = deletions.iter().map(|d| d.key.1.clone()).collect();
+                    let not_done = retirements.iter().map(|d| d.key.1.clone()).collect();
                     let applied =
                         Applied { plan, results: Vec::new(), failed: Vec::new(), not_done, interrupted: None };
                     write_json(ctx.out, &applied)?;
@@ -262,9 +278,14 @@ impl Plan {
                 )));
             }
         };
-        let columns = ResultColumns::fitting(deletions, &current);
-        let interrupts = crate::progress::defer_interrupts("the deletion in flight");
-        // On a terminal: how far the deletions are, cleared before each result line.
+        let columns = ResultColumns::fitting(retirements, &current);
+        let staged = retirements.iter().any(|r| r.action != Action::Delete);
+        let (changes, in_flight) = match staged {
+            true => ("change(s)", "the change in flight"),
+            false => ("deletion(s)", "the deletion in flight"),
+        };
+        let interrupts = crate::progress::defer_interrupts(in_flight);
+        // On a terminal: how far the retirements are, cleared before each result line.
         let mut status = crate::progress::StatusLine::stderr(ctx.quiet);
         let started = std::time::Instant::now();
         let mut finished = 0;
@@ -277,26 +298,27 @@ impl Plan {
                     }
                 }
             };
-            if table && !self.no_header && !deletions.is_empty() {
+            if table && !self.no_header && !retirements.is_empty() {
                 emit(&columns.line("RESULT", "IMAGE", "REGION", "NAME", "DETAIL"));
             }
-            apply::apply(ctx.aws, deletions, &current, settings, &mut |done| {
+            apply::apply(ctx.aws, retirements, &current, settings, &mut |done| {
                 status.clear();
                 if table {
                     emit(&result_line(&columns, done));
                 }
                 finished += 1;
-                status.show(&apply_status(finished, deletions.len(), started.elapsed()));
+                let verb = if staged { "retiring" } else { "deleting" };
+                status.show(&apply_status(verb, finished, retirements.len(), started.elapsed()));
             })
         };
         status.clear();
         let interrupted = crate::progress::interrupted();
-        let not_done: Vec<&Deletion> = deletions.iter().skip(done.len()).collect();
+        let not_done: Vec<&Retirement> = retirements.iter().skip(done.len()).collect();
         if !table && write_error.is_none() {
             let applied = Applied {
                 plan,
                 results: done.iter().map(ResultDoc::from).collect(),
-                failed: done.iter().filter(|d| d.failed()).map(|d| d.deletion.key.1.clone()).collect(),
+                failed: done.iter().filter(|d| d.failed()).map(|d| d.retirement.key.1.clone()).collect(),
                 not_done: not_done.iter().map(|d| d.key.1.clone()).collect(),
                 interrupted: interrupted.map(crate::progress::signal_name),
             };
@@ -304,13 +326,13 @@ impl Plan {
                 write_error = Some(e);
             }
         }
-        ctx.warn(summary(&done));
+        ctx.warn(summary(&done, staged));
         let unknown: Vec<String> = done
             .iter()
             .filter_map(|d| match &d.outcome {
                 Outcome::Deleted { snapshots, answer_lost: true } if !snapshots.is_empty() => Some(format!(
                     "{}: {}",
-                    d.deletion.key.1,
+                    d.retirement.key.1,
                     snapshots.iter().map(|s| s.snapshot_id.as_str()).collect::<Vec<_>>().join(" ")
                 )),
                 _ => None,
@@ -326,7 +348,7 @@ impl Plan {
         if let Some(signal) = interrupted {
             let ids: Vec<String> = not_done.iter().map(|d| d.key.1.to_string()).collect();
             ctx.warn(format!(
-                "interrupted by {}: {} deletion(s) not started{}{}",
+                "interrupted by {}: {} {changes} not started{}{}",
                 crate::progress::signal_name(signal),
                 ids.len(),
                 if ids.is_empty() { "" } else { ": " },
@@ -336,9 +358,9 @@ impl Plan {
             crate::progress::die_by(signal);
         }
         drop(interrupts);
-        finish(&done)?;
+        finish(&done, changes)?;
         match write_error {
-            // The reader left (`| head -1`): the deletions and the summary are
+            // The reader left (`| head -1`): the retirements and the summary are
             // what count, and they went as planned.
             Some(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
             Some(e) => Err(e.into()),
@@ -408,19 +430,19 @@ fn gathering_status(progress: &Progress<Stage>) -> String {
 }
 
 /// The status line of an apply: "deleting: 37 of 500 done, 4.9 a second, about 1m36s left".
-fn apply_status(done: usize, total: usize, elapsed: std::time::Duration) -> String {
+fn apply_status(verb: &str, done: usize, total: usize, elapsed: std::time::Duration) -> String {
     let seconds = elapsed.as_secs_f64();
     if done == 0 || seconds < 1.0 {
-        return format!("deleting: {done} of {total} done");
+        return format!("{verb}: {done} of {total} done");
     }
     let rate = done as f64 / seconds;
     let left = std::time::Duration::from_secs_f64((total - done.min(total)) as f64 / rate);
-    format!("deleting: {done} of {total} done, {rate:.1} a second, about {} left", crate::waiting::human(left))
+    format!("{verb}: {done} of {total} done, {rate:.1} a second, about {} left", crate::waiting::human(left))
 }
 
 /// What the apply did, in one line (stderr, whatever -q says: scripts and
 /// people must learn it even when stdout went nowhere).
-fn summary(done: &[Done]) -> String {
+fn summary(done: &[Done], staged: bool) -> String {
     let count = |label: &str| done.iter().filter(|d| d.outcome.label() == label).count();
     let snapshots: usize = done
         .iter()
@@ -429,8 +451,12 @@ fn summary(done: &[Done]) -> String {
             _ => 0,
         })
         .sum();
+    let retired = match staged {
+        true => format!("; disabled {}; deprecated {}", count("disabled"), count("deprecated")),
+        false => String::new(),
+    };
     format!(
-        "deleted {} image(s) and {snapshots} snapshot(s); kept {} found in use at the re-check; {} already gone; {} failed",
+        "deleted {} image(s) and {snapshots} snapshot(s){retired}; kept {} found in use at the re-check; {} already gone; {} failed",
         count("deleted"),
         count("kept"),
         count("gone"),
@@ -533,18 +559,22 @@ fn notes_of(image: &ImageDoc) -> String {
 /// Column widths for the results, known before the first one is written
 /// (names as EC2 gives them now: a plan file's names are not trusted).
 struct ResultColumns {
+    /// "deleted" (7) unless a plan deprecates: "deprecated" (10).
+    result: usize,
     id: usize,
     region: usize,
     name: usize,
 }
 
 impl ResultColumns {
-    fn fitting(deletions: &[Deletion], current: &apply::Current) -> ResultColumns {
+    fn fitting(retirements: &[Retirement], current: &apply::Current) -> ResultColumns {
         let width = |text: &str| unicode_width::UnicodeWidthStr::width(text);
-        let most = |f: &dyn Fn(&Deletion) -> usize, header: &str| {
-            deletions.iter().map(f).chain([width(header)]).max().unwrap_or(0)
+        let most = |f: &dyn Fn(&Retirement) -> usize, header: &str| {
+            retirements.iter().map(f).chain([width(header)]).max().unwrap_or(0)
         };
+        let staged = retirements.iter().any(|r| r.action != Action::Delete);
         ResultColumns {
+            result: if staged { "deprecated".len() } else { "deleted".len() },
             id: most(&|d| d.key.1.as_str().len(), "IMAGE"),
             region: most(&|d| d.key.0.as_str().len(), "REGION"),
             name: most(&|d| width(&shown_name(current.name(&d.key))), "NAME"),
@@ -558,7 +588,7 @@ impl ResultColumns {
         };
         let line = format!(
             "{}{}{}{}{detail}",
-            pad(result, 7),
+            pad(result, self.result),
             pad(id, self.id),
             pad(region, self.region),
             pad(name, self.name)
@@ -573,7 +603,7 @@ fn shown_name(name: Option<&str>) -> String {
 
 /// One line per planned deletion, written as it is done.
 fn result_line(columns: &ResultColumns, done: &Done) -> String {
-    let (region, id) = &done.deletion.key;
+    let (region, id) = &done.retirement.key;
     let detail = match &done.outcome {
         Outcome::Deleted { snapshots, .. } if snapshots.is_empty() => "snapshots left".to_string(),
         Outcome::Deleted { snapshots, .. } => snapshots
@@ -586,6 +616,8 @@ fn result_line(columns: &ResultColumns, done: &Done) -> String {
             })
             .collect::<Vec<_>>()
             .join(", "),
+        Outcome::Deprecated { deprecation_time } => format!("deprecated at {deprecation_time}"),
+        Outcome::Disabled => "disabled: nothing can launch it, its launch permissions are removed".to_string(),
         Outcome::Kept { reason } => reason.clone(),
         Outcome::Gone => "already deregistered".to_string(),
         Outcome::Failed { error } => crate::logging::redact(error),
@@ -607,7 +639,7 @@ struct Applied<'a> {
     plan: Option<&'a PlanDoc>,
     results: Vec<ResultDoc>,
     failed: Vec<AmiId>,
-    /// Planned deletions never started (an interrupt, or the rules could not be re-checked).
+    /// Planned retirements never started (an interrupt, or the rules could not be re-checked).
     not_done: Vec<AmiId>,
     /// The signal that stopped the run early (`SIGINT`, `SIGTERM`), if one did.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -627,8 +659,8 @@ struct ResultDoc {
 impl From<&Done> for ResultDoc {
     fn from(done: &Done) -> ResultDoc {
         ResultDoc {
-            region: done.deletion.key.0.clone(),
-            image_id: done.deletion.key.1.clone(),
+            region: done.retirement.key.0.clone(),
+            image_id: done.retirement.key.1.clone(),
             name: done.name.clone(),
             failed: done.failed(),
             outcome: done.outcome.clone(),
@@ -692,12 +724,12 @@ fn unchecked_error(doc: &PlanDoc) -> Result<()> {
 }
 
 /// Exit 1 when anything failed, naming the images on stderr.
-fn finish(done: &[Done]) -> Result<()> {
-    let failed: Vec<String> = done.iter().filter(|d| d.failed()).map(|d| d.deletion.key.1.to_string()).collect();
+fn finish(done: &[Done], changes: &str) -> Result<()> {
+    let failed: Vec<String> = done.iter().filter(|d| d.failed()).map(|d| d.retirement.key.1.to_string()).collect();
     if failed.is_empty() {
         return Ok(());
     }
-    Err(Error::Failed(format!("{} deletion(s) failed: {}", failed.len(), failed.join(" "))))
+    Err(Error::Failed(format!("{} {changes} failed: {}", failed.len(), failed.join(" "))))
 }
 
 #[cfg(test)]
@@ -735,13 +767,13 @@ mod tests {
 
     #[test]
     fn the_apply_status_line_says_how_far_and_how_long() {
-        assert_eq!(apply_status(0, 500, Duration::ZERO), "deleting: 0 of 500 done");
+        assert_eq!(apply_status("deleting", 0, 500, Duration::ZERO), "deleting: 0 of 500 done");
         assert_eq!(
-            apply_status(37, 500, Duration::from_secs_f64(7.5)),
+            apply_status("deleting", 37, 500, Duration::from_secs_f64(7.5)),
             "deleting: 37 of 500 done, 4.9 a second, about 1m34s left"
         );
         assert_eq!(
-            apply_status(500, 500, Duration::from_secs(100)),
+            apply_status("deleting", 500, 500, Duration::from_secs(100)),
             "deleting: 500 of 500 done, 5.0 a second, about 0s left"
         );
     }

@@ -172,7 +172,7 @@ fn prune_apply_reports_each_deletion() {
     let ran = run(&fake, &["prune", "--keep", "1", "--apply", "-o", "json"]);
     assert_eq!(ran.code, ExitCode::Success, "{}", ran.err);
     let applied: serde_json::Value = serde_json::from_str(&ran.out).unwrap();
-    assert_eq!(applied["plan"]["summary"], serde_json::json!({"keep": 2, "delete": 2}));
+    assert_eq!(applied["plan"]["summary"], serde_json::json!({"keep": 2, "deprecate": 0, "disable": 0, "delete": 2}));
     assert_eq!(
         applied["results"],
         serde_json::json!([

@@ -1,7 +1,10 @@
-//! Deleting the planned images, each re-checked just before its
-//! DeregisterImage: a plan may be hours old (or edited), and an image that
-//! became used since (a new launch template version, a copy started from it)
-//! or that the plan's own rules keep today must stay.
+//! Carrying out the plan: each image deprecated, disabled or deleted as
+//! planned, re-checked just before: a plan may be hours old (or edited), and
+//! an image that became used since (a new launch template version, a copy
+//! started from it) or that the plan's own rules keep today must stay. A
+//! deprecation breaks no launch: only the plan's rules are checked again for
+//! it; a disable is re-checked as a deletion is. Nothing goes further than
+//! the plan said, whatever the rules would allow now.
 //!
 //! First, once: the account's images as they are now, and the plan's cheap
 //! rules run on them again (`Current`): an image the family rule keeps now
@@ -34,11 +37,13 @@ const GROUP: usize = 10;
 /// What a snapshot's result is when EC2's answer with the results was lost.
 pub const SNAPSHOT_UNKNOWN: &str = "unknown";
 
-/// An image the plan deletes.
+/// An image the plan deprecates, disables or deletes.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Deletion {
+pub struct Retirement {
     pub key: ImageKey,
     pub family: String,
+    /// Deprecate, Disable or Delete (never Keep).
+    pub action: Action,
 }
 
 /// What became of one planned deletion.
@@ -54,6 +59,10 @@ pub enum Outcome {
         #[serde(skip_serializing_if = "std::ops::Not::not")]
         answer_lost: bool,
     },
+    /// EnableImageDeprecation done, at this time (RFC 3339; EC2 rounds it to the minute).
+    Deprecated { deprecation_time: String },
+    /// DisableImage done: nothing can launch it, its launch permissions are gone.
+    Disabled,
     /// Found in use (or protected, launched, kept by the rules today) at the re-check: kept.
     Kept { reason: String },
     /// No longer there before this run asked: someone else deregistered it.
@@ -66,6 +75,8 @@ impl Outcome {
     pub fn label(&self) -> &'static str {
         match self {
             Outcome::Deleted { .. } => "deleted",
+            Outcome::Deprecated { .. } => "deprecated",
+            Outcome::Disabled => "disabled",
             Outcome::Kept { .. } => "kept",
             Outcome::Gone => "gone",
             Outcome::Failed { .. } => "failed",
@@ -81,7 +92,7 @@ pub fn snapshot_failed(outcome: &SnapshotOutcome) -> bool {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Done {
-    pub deletion: Deletion,
+    pub retirement: Retirement,
     /// The image's name as EC2 gave it at the re-check (None: no name, or gone).
     pub name: Option<String>,
     pub outcome: Outcome,
@@ -94,7 +105,7 @@ impl Done {
         match &self.outcome {
             Outcome::Failed { .. } => true,
             Outcome::Deleted { snapshots, .. } => snapshots.iter().any(snapshot_failed),
-            Outcome::Kept { .. } | Outcome::Gone => false,
+            Outcome::Deprecated { .. } | Outcome::Disabled | Outcome::Kept { .. } | Outcome::Gone => false,
         }
     }
 }
@@ -116,10 +127,11 @@ pub struct Settings<'a> {
     pub stop: &'a dyn Fn() -> bool,
 }
 
-/// The plan's cheap rules on the account's images as they are when deleting starts.
+/// The plan's cheap rules on the account's images as they are when applying starts.
 pub struct Current {
-    /// Per image in the plan's scope now: None if the rules let it go, else why it stays.
-    verdicts: HashMap<ImageKey, Option<String>>,
+    /// Per image in the plan's scope now: the furthest the cheap rules let
+    /// it go, and (for less than delete) the reason in words.
+    verdicts: HashMap<ImageKey, (Action, String)>,
     /// Every own image's name, as EC2 gives it.
     names: HashMap<ImageKey, Option<String>>,
 }
@@ -135,16 +147,8 @@ impl Current {
         let names = all_own.iter().map(|i| ((i.region.clone(), i.id.clone()), i.name.clone())).collect();
         let now = (settings.now)();
         let (rows, _) = cheap_rows(all_own, settings.home, settings.scope, settings.rules, now);
-        let verdicts = rows
-            .iter()
-            .map(|row| {
-                let verdict = match row.action {
-                    Action::Delete => None,
-                    Action::Keep => Some(row.reasons[0].text(row, settings.rules, now)),
-                };
-                (row.key(), verdict)
-            })
-            .collect();
+        let verdicts =
+            rows.iter().map(|row| (row.key(), (row.action, row.reasons[0].text(row, settings.rules, now)))).collect();
         Ok(Current { verdicts, names })
     }
 
@@ -154,7 +158,7 @@ impl Current {
     }
 }
 
-fn with_deletion_regions(regions: &[Region], deletions: &[Deletion]) -> Vec<Region> {
+fn with_deletion_regions(regions: &[Region], deletions: &[Retirement]) -> Vec<Region> {
     let mut all: Vec<Region> = Vec::new();
     for region in regions.iter().chain(deletions.iter().map(|d| &d.key.0)) {
         if !all.contains(region) {
@@ -168,7 +172,7 @@ fn with_deletion_regions(regions: &[Region], deletions: &[Deletion]) -> Vec<Regi
 /// when `settings.stop` says so: the deletions not in the result were not started.
 pub fn apply(
     aws: &dyn Aws,
-    deletions: &[Deletion],
+    deletions: &[Retirement],
     current: &Current,
     settings: &Settings,
     report: &mut dyn FnMut(&Done),
@@ -176,7 +180,7 @@ pub fn apply(
     let regions = with_deletion_regions(settings.regions, deletions);
     let mut done = Vec::with_capacity(deletions.len());
     for region in &regions {
-        let here: Vec<&Deletion> = deletions.iter().filter(|d| &d.key.0 == region).collect();
+        let here: Vec<&Retirement> = deletions.iter().filter(|d| &d.key.0 == region).collect();
         for group in here.chunks(GROUP) {
             if (settings.stop)() {
                 return done;
@@ -202,14 +206,14 @@ fn group_outcomes(
     aws: &dyn Aws,
     region: &Region,
     regions: &[Region],
-    group: &[&Deletion],
+    group: &[&Retirement],
     current: &Current,
     settings: &Settings,
     stopped: &mut bool,
 ) -> Vec<Done> {
     let keys: Vec<ImageKey> = group.iter().map(|d| d.key.clone()).collect();
-    let finished = |deletion: &Deletion, name: Option<&str>, outcome: Outcome| Done {
-        deletion: deletion.clone(),
+    let finished = |deletion: &Retirement, name: Option<&str>, outcome: Outcome| Done {
+        retirement: deletion.clone(),
         name: name.map(str::to_string),
         outcome,
     };
@@ -233,11 +237,19 @@ fn group_outcomes(
         }
     }
     let pending_children = rules::pending_children(&pending);
-    // Uses are asked only about the images the rules still let go.
-    let to_ask: Vec<ImageKey> = keys
+    // The rules now, for each: None if they allow what the plan does, else why not.
+    let held_back = |retirement: &Retirement| -> Option<String> {
+        match current.verdicts.get(&retirement.key) {
+            None => Some("not among the images the plan's scope selects now".to_string()),
+            Some((allowed, _)) if *allowed >= retirement.action => None,
+            Some((_, reason)) => Some(format!("{reason} (rules re-checked)")),
+        }
+    };
+    // Uses are asked only about the disables and deletions the rules still allow.
+    let to_ask: Vec<ImageKey> = group
         .iter()
-        .filter(|k| now_seen.contains_key(*k) && matches!(current.verdicts.get(*k), Some(None)))
-        .cloned()
+        .filter(|r| r.action.breaks_launches() && now_seen.contains_key(&r.key) && held_back(r).is_none())
+        .map(|r| r.key.clone())
         .collect();
     let uses = if to_ask.is_empty() { HashMap::new() } else { uses_of(aws, &to_ask) };
     // Who may launch them: only those nothing in this account uses.
@@ -256,21 +268,18 @@ fn group_outcomes(
             continue;
         };
         let name = image.name.as_deref();
-        match current.verdicts.get(&deletion.key) {
-            Some(Some(reason)) => {
-                outcomes.push(finished(
-                    deletion,
-                    name,
-                    Outcome::Kept { reason: format!("{reason} (rules re-checked)") },
-                ));
-                continue;
+        if let Some(reason) = held_back(deletion) {
+            outcomes.push(finished(deletion, name, Outcome::Kept { reason }));
+            continue;
+        }
+        if deletion.action == Action::Deprecate {
+            // Breaks no launch: the plan's rules, checked again above, are all it needs.
+            if (settings.stop)() {
+                *stopped = true;
+                return outcomes;
             }
-            None => {
-                let reason = "not among the images the plan's scope selects now".to_string();
-                outcomes.push(finished(deletion, name, Outcome::Kept { reason }));
-                continue;
-            }
-            Some(None) => {}
+            outcomes.push(finished(deletion, name, deprecate(aws, region, image, now)));
+            continue;
         }
         let use_now = uses.get(&deletion.key).cloned().unwrap_or_else(|| Use::Unchecked("not checked".into()));
         let launchers_now = launchers.get(&deletion.key).cloned().unwrap_or_else(|| match &use_now {
@@ -302,10 +311,40 @@ fn group_outcomes(
             *stopped = true;
             return outcomes;
         }
-        let outcome = deregister(aws, region, image, settings.keep_snapshots);
+        let outcome = match deletion.action {
+            Action::Disable => disable(aws, region, image),
+            _ => deregister(aws, region, image, settings.keep_snapshots),
+        };
         outcomes.push(finished(deletion, name, outcome));
     }
     outcomes
+}
+
+/// One EnableImageDeprecation at `now`. Sent again after a lost answer, it
+/// only sets the same time again.
+fn deprecate(aws: &dyn Aws, region: &Region, image: &Image, now: OffsetDateTime) -> Outcome {
+    // EC2 rounds to the nearest minute and refuses a time before the current
+    // one: now itself is never refused, and is deprecated within 30 seconds.
+    match aws.deprecate_image(region, &image.id, now) {
+        Ok(()) => Outcome::Deprecated {
+            deprecation_time: now
+                .replace_nanosecond(0)
+                .unwrap_or(now)
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_default(),
+        },
+        Err(error) if error.kind == AwsErrorKind::NotFound => Outcome::Gone,
+        Err(error) => Outcome::Failed { error: error.to_string() },
+    }
+}
+
+/// One DisableImage (idempotent in EC2: a retry after a lost answer changes nothing more).
+fn disable(aws: &dyn Aws, region: &Region, image: &Image) -> Outcome {
+    match aws.disable_image(region, &image.id) {
+        Ok(()) => Outcome::Disabled,
+        Err(error) if error.kind == AwsErrorKind::NotFound => Outcome::Gone,
+        Err(error) => Outcome::Failed { error: error.to_string() },
+    }
 }
 
 /// One DeregisterImage, its answer told truly. An image not found (or
@@ -351,6 +390,8 @@ mod tests {
         Rules {
             keep: 1,
             older_than: Duration::from_secs(86400),
+            deprecate_after: None,
+            disable_after: None,
             unused_for: Duration::from_secs(30 * 86400),
             family: FamilyKind::Prefix,
             keep_ancestors: false,
@@ -368,8 +409,8 @@ mod tests {
         image
     }
 
-    fn deletion(n: u32) -> Deletion {
-        Deletion { key: key("us-east-1", n), family: "web".into() }
+    fn deletion(n: u32) -> Retirement {
+        Retirement { key: key("us-east-1", n), family: "web".into(), action: Action::Delete }
     }
 
     /// The fake with images 1..=n and the newest one (100) that the family rule keeps.
@@ -377,7 +418,7 @@ mod tests {
         FakeAws::with_images(images.into_iter().chain([100]).map(image))
     }
 
-    fn run_stopping(fake: &FakeAws, deletions: &[Deletion], stop_after: usize) -> Vec<Done> {
+    fn run_stopping(fake: &FakeAws, deletions: &[Retirement], stop_after: usize) -> Vec<Done> {
         let rules = rules();
         let regions = [crate::testing::region("us-east-1"), crate::testing::region("eu-west-1")];
         let scope = Scope::default();
@@ -401,7 +442,7 @@ mod tests {
         done
     }
 
-    fn run(fake: &FakeAws, deletions: &[Deletion]) -> Vec<Done> {
+    fn run(fake: &FakeAws, deletions: &[Retirement]) -> Vec<Done> {
         run_stopping(fake, deletions, usize::MAX)
     }
 
@@ -419,7 +460,7 @@ mod tests {
         let mut child = made("eu-west-1", 9, Some(("us-east-1", 3)));
         child.state = crate::image::ImageState::Pending;
         fake.images.borrow_mut().insert(child.id.clone(), child);
-        let deletions: Vec<Deletion> = [1, 2, 3, 5, 7].into_iter().map(deletion).collect();
+        let deletions: Vec<Retirement> = [1, 2, 3, 5, 7].into_iter().map(deletion).collect();
         let done = run(&fake, &deletions);
         let outcomes: Vec<(u32, &str)> =
             done.iter().zip([1, 2, 3, 5, 7]).map(|(d, n)| (n, d.outcome.label())).collect();
@@ -457,7 +498,7 @@ mod tests {
         older_db.name = Some("db-1700000005-123456789012345".into());
         older_db.creation_date = Some(NOW - time::Duration::days(300));
         fake.images.get_mut().extend([(young.id.clone(), young), (older_db.id.clone(), older_db)]);
-        let deletions: Vec<Deletion> = (1..=4).map(deletion).collect();
+        let deletions: Vec<Retirement> = (1..=4).map(deletion).collect();
         let done = run(&fake, &deletions);
         let outcomes: Vec<&str> = done.iter().map(|d| d.outcome.label()).collect();
         assert_eq!(outcomes, ["deleted", "deleted", "kept", "kept"]);
@@ -489,7 +530,7 @@ mod tests {
     #[test]
     fn a_stop_ends_the_run_between_two_deletions() {
         let fake = fake_with(1..=25);
-        let deletions: Vec<Deletion> = (1..=25).map(deletion).collect();
+        let deletions: Vec<Retirement> = (1..=25).map(deletion).collect();
         let done = run_stopping(&fake, &deletions, 12);
         assert_eq!(done.len(), 12, "the twelfth deletion finished, the thirteenth never started");
         assert!(done.iter().all(|d| d.outcome.label() == "deleted"));
@@ -512,7 +553,7 @@ mod tests {
     #[test]
     fn deletions_are_grouped_by_ten() {
         let fake = fake_with(1..=25);
-        let deletions: Vec<Deletion> = (1..=25).map(deletion).collect();
+        let deletions: Vec<Retirement> = (1..=25).map(deletion).collect();
         let listed = fake.bulk_calls.get();
         let done = run(&fake, &deletions);
         assert_eq!(done.iter().filter(|d| d.outcome.label() == "deleted").count(), 25);

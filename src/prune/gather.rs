@@ -104,7 +104,7 @@ pub fn plan(
             uses_of(aws, &candidates)
         }
     };
-    rules::apply_uses(&mut rows, &uses);
+    rules::apply_uses(&mut rows, &uses, rules, now);
     let still_deleted = rules::to_check(&rows);
     if !still_deleted.is_empty() {
         on_stage(Stage::CheckingSharing { images: still_deleted.len() });
@@ -112,7 +112,7 @@ pub fn plan(
         let elsewhere = elsewhere_of(aws, &launchers, rules, waiting, on_stage);
         rules::apply_sharing(&mut rows, &launchers, &elsewhere, rules, now);
     }
-    rules::apply_lineage(&mut rows, &around, rules.keep_ancestors);
+    rules::apply_lineage(&mut rows, &around, rules, now);
     add_recovery(aws, &mut rows, on_stage);
     Planned { rows: rules::order(rows), unread }
 }

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-use super::apply::Deletion;
+use super::apply::Retirement;
 use super::gather::Scope;
 use super::rules::{days, Action, FamilyKind, Row, Rules};
 use crate::aws::{AwsError, ImageKey};
@@ -50,6 +50,11 @@ pub struct PlanDoc {
 pub struct RulesDoc {
     pub keep: usize,
     pub older_than: String,
+    /// --deprecate-after, --disable-after (null: not asked; absent in plans made before them).
+    #[serde(default)]
+    pub deprecate_after: Option<String>,
+    #[serde(default)]
+    pub disable_after: Option<String>,
     pub unused_for: String,
     pub family: String,
     pub keep_ancestors: bool,
@@ -79,6 +84,8 @@ pub struct RawKey {
 #[derive(Serialize)]
 pub struct Summary {
     pub keep: usize,
+    pub deprecate: usize,
+    pub disable: usize,
     pub delete: usize,
 }
 
@@ -191,7 +198,7 @@ pub fn document(rows: &[Row], made: &Made) -> PlanDoc {
             }
         })
         .collect();
-    let delete = rows.iter().filter(|r| r.action == Action::Delete).count();
+    let count = |action: Action| rows.iter().filter(|r| r.action == action).count();
     PlanDoc {
         kind: KIND,
         version: VERSION,
@@ -201,6 +208,8 @@ pub fn document(rows: &[Row], made: &Made) -> PlanDoc {
         rules: RulesDoc {
             keep: made.rules.keep,
             older_than: days(made.rules.older_than),
+            deprecate_after: made.rules.deprecate_after.map(days),
+            disable_after: made.rules.disable_after.map(days),
             unused_for: days(made.rules.unused_for),
             family: made.rules.family.to_string(),
             keep_ancestors: made.rules.keep_ancestors,
@@ -217,7 +226,12 @@ pub fn document(rows: &[Row], made: &Made) -> PlanDoc {
                 .as_ref()
                 .map(|id| RawKey { region: made.home.to_string(), image_id: id.to_string() }),
         },
-        summary: Summary { keep: rows.len() - delete, delete },
+        summary: Summary {
+            keep: count(Action::Keep),
+            deprecate: count(Action::Deprecate),
+            disable: count(Action::Disable),
+            delete: count(Action::Delete),
+        },
         unread_regions: made
             .unread
             .iter()
@@ -238,7 +252,8 @@ pub struct LoadedPlan {
     /// Where --descendants-of's image is (else the plan's first region).
     pub home: Region,
     pub keep_snapshots: bool,
-    pub deletions: Vec<Deletion>,
+    /// What the plan deprecates, disables and deletes, in its order.
+    pub retirements: Vec<Retirement>,
 }
 
 #[derive(Deserialize)]
@@ -326,15 +341,20 @@ pub fn parse(text: &str) -> Result<LoadedPlan, String> {
     if raw.rules.keep == 0 {
         return Err("rules.keep: must be at least 1".to_string());
     }
+    let stage = |value: &Option<String>, field: &str| value.as_deref().map(|v| age(v, field)).transpose();
     let rules = Rules {
         keep: raw.rules.keep,
         older_than: age(&raw.rules.older_than, "older_than")?,
+        deprecate_after: stage(&raw.rules.deprecate_after, "deprecate_after")?,
+        disable_after: stage(&raw.rules.disable_after, "disable_after")?,
         unused_for: age(&raw.rules.unused_for, "unused_for")?,
         family: raw.rules.family.parse::<FamilyKind>().map_err(|e| format!("rules.family: {e}"))?,
         keep_ancestors: raw.rules.keep_ancestors,
         include_shared: raw.rules.include_shared,
         include_public: raw.rules.include_public && raw.rules.include_shared,
     };
+    super::rules::check_stages(rules.deprecate_after, rules.disable_after, rules.older_than)
+        .map_err(|e| format!("rules: {e}"))?;
     let descendants_of = match &raw.scope.descendants_of {
         None => None,
         Some(key) => Some((
@@ -351,9 +371,9 @@ pub fn parse(text: &str) -> Result<LoadedPlan, String> {
     };
     let scope =
         Scope { name_prefix: raw.scope.name_prefix, tags: raw.scope.tags, descendants_of: descendants_of.map(|k| k.1) };
-    let mut deletions = Vec::new();
+    let mut retirements = Vec::new();
     for (n, image) in raw.images.into_iter().enumerate() {
-        if image.action != Action::Delete {
+        if image.action == Action::Keep {
             continue;
         }
         let entry = |e: String| format!("images[{n}]: {e}");
@@ -362,7 +382,7 @@ pub fn parse(text: &str) -> Result<LoadedPlan, String> {
         if !regions.contains(&region) {
             return Err(entry(format!("region {region} is not one of the plan's regions")));
         }
-        deletions.push(Deletion { key: (region, id), family: image.family });
+        retirements.push(Retirement { key: (region, id), family: image.family, action: image.action });
     }
     Ok(LoadedPlan {
         account: raw.account,
@@ -372,7 +392,7 @@ pub fn parse(text: &str) -> Result<LoadedPlan, String> {
         scope,
         home,
         keep_snapshots: raw.rules.keep_snapshots,
-        deletions,
+        retirements,
     })
 }
 
@@ -394,12 +414,12 @@ mod tests {
         let plan = parse(PLAN).unwrap();
         assert_eq!(plan.account, "123456789012");
         assert_eq!(plan.rules.older_than, Duration::from_secs(14 * 86400));
-        assert_eq!(plan.deletions.len(), 1);
-        assert_eq!(plan.deletions[0].key.1.as_str(), "ami-00000001");
+        assert_eq!(plan.retirements.len(), 1);
+        assert_eq!(plan.retirements[0].key.1.as_str(), "ami-00000001");
         assert_eq!(plan.scope.tags, vec![("env".to_string(), "staging".to_string())]);
         assert_eq!(plan.home.as_str(), "us-east-1");
         // Saved by an editor with a byte-order mark: the same plan.
-        assert_eq!(parse(&format!("\u{feff}{PLAN}")).unwrap().deletions.len(), 1);
+        assert_eq!(parse(&format!("\u{feff}{PLAN}")).unwrap().retirements.len(), 1);
     }
 
     #[test]

@@ -1,8 +1,15 @@
 //! Which images `prune` keeps and which it deletes, and why. Pure: the
 //! images, their uses and the clock come in; rows with reasons come out.
 //!
+//! An image the rules let go moves to the furthest retirement stage its age
+//! allows (`--deprecate-after`, `--disable-after`, `--older-than`):
+//! deprecation never breaks a launch, so only the family rule, protection,
+//! the unfinished states and a pending child stop it; disabling and deleting
+//! break launches, so each needs everything deletion needs, and an image
+//! they may not touch is deprecated instead (when deprecation is asked).
+//!
 //! The decision runs in stages so that the expensive facts (what uses an
-//! image) are asked only about images the cheap rules would delete:
+//! image) are asked only about images the cheap rules would disable or delete:
 //! `decide` (family ranks, ages, protection, state, pending children, last
 //! launch, public) → `apply_uses` (DescribeImageReferences, launch
 //! configurations) → `apply_sharing` (launch permissions: other accounts'
@@ -78,8 +85,12 @@ impl fmt::Display for FamilyKind {
 pub struct Rules {
     /// Newest available images kept per family and region (at least 1).
     pub keep: usize,
-    /// Images younger than this are kept.
+    /// Images younger than this are not deleted.
     pub older_than: Duration,
+    /// Images at least this old are deprecated (None: never).
+    pub deprecate_after: Option<Duration>,
+    /// Images at least this old are disabled (None: never).
+    pub disable_after: Option<Duration>,
     /// Images launched from within this (plus EC2's reporting delay) are kept.
     pub unused_for: Duration,
     pub family: FamilyKind,
@@ -91,10 +102,16 @@ pub struct Rules {
     pub include_public: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+/// What the plan does to an image, from least to most: each stage is
+/// further than the one before (the order is the derive's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Action {
     Keep,
+    /// EnableImageDeprecation: hidden from other accounts' listings, launches still work.
+    Deprecate,
+    /// DisableImage: nothing can launch it, its sharing is removed.
+    Disable,
     Delete,
 }
 
@@ -102,8 +119,15 @@ impl Action {
     pub fn as_str(self) -> &'static str {
         match self {
             Action::Keep => "keep",
+            Action::Deprecate => "deprecate",
+            Action::Disable => "disable",
             Action::Delete => "delete",
         }
+    }
+
+    /// Whether the action stops launches (and so needs every use checked).
+    pub fn breaks_launches(self) -> bool {
+        matches!(self, Action::Disable | Action::Delete)
     }
 }
 
@@ -148,6 +172,16 @@ pub enum Reason {
     Unchecked(String),
     /// --keep-ancestors: an ancestor of this kept image.
     AncestorOf(ImageKey),
+    /// Old enough to deprecate (--deprecate-after), not to disable or delete.
+    DeprecateAge {
+        created: OffsetDateTime,
+    },
+    /// Deprecated already (by prune, by hand or by EC2's schedule): left as it is.
+    AlreadyDeprecated {
+        at: OffsetDateTime,
+    },
+    /// Disabled already: left as it is until it is old enough to delete.
+    AlreadyDisabled,
     Unused,
 }
 
@@ -170,13 +204,23 @@ impl Reason {
             Reason::LaunchedRecentlyShared { .. } => "launched-recently",
             Reason::Unchecked(_) => "unchecked",
             Reason::AncestorOf(_) => "ancestor",
+            Reason::DeprecateAge { .. } => "deprecate-after",
+            Reason::AlreadyDeprecated { .. } => "deprecated",
+            Reason::AlreadyDisabled => "disabled",
             Reason::Unused => "unused",
         }
     }
 
-    /// The reason in words, as the plan shows it.
+    /// The reason in words, as the plan shows it. A reason that stopped a
+    /// disable or a deletion the image's age was due for, leaving only its
+    /// deprecation, says so.
     pub fn text(&self, row: &Row, rules: &Rules, now: OffsetDateTime) -> String {
-        self.describe(&row.image, &row.family, rules, now)
+        let text = self.describe(&row.image, &row.family, rules, now);
+        match (row.action, row.due) {
+            (Action::Deprecate, Action::Disable) => format!("{text} (deprecated, not disabled)"),
+            (Action::Deprecate, Action::Delete) => format!("{text} (deprecated, not deleted)"),
+            _ => text,
+        }
     }
 
     /// The reason in words, for an image of `family`.
@@ -212,6 +256,17 @@ impl Reason {
             ),
             Reason::Unchecked(why) => format!("use unknown, kept: {why}"),
             Reason::AncestorOf((_, id)) => format!("ancestor of kept {id} (--keep-ancestors)"),
+            Reason::DeprecateAge { created } => {
+                let deprecate_after = rules.deprecate_after.map(days).unwrap_or_default();
+                format!("{} old (--deprecate-after {deprecate_after})", age(now - *created))
+            }
+            Reason::AlreadyDeprecated { at } if *at <= now => format!("deprecated {} ago", age(now - *at)),
+            // EC2 rounded "now" to the next minute: due within seconds.
+            Reason::AlreadyDeprecated { at } => format!(
+                "deprecated at {}",
+                at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+            ),
+            Reason::AlreadyDisabled => "disabled".to_string(),
             Reason::Unused => {
                 let created = image.creation_date.map(|c| format!("{} old", age(now - c))).unwrap_or_default();
                 let launched = match image.usage.last_launched {
@@ -320,6 +375,9 @@ pub struct Row {
     /// What the image ranks in.
     pub family_id: FamilyId,
     pub action: Action,
+    /// The furthest stage the image's age allows (Keep: none); `action` is
+    /// less when another rule stops it there.
+    pub due: Action,
     /// The deciding reason first; for a kept image, every cheap rule that keeps it.
     pub reasons: Vec<Reason>,
     /// For a copy in another region: the image it was copied from.
@@ -338,6 +396,16 @@ pub struct Row {
 impl Row {
     pub fn key(&self) -> ImageKey {
         (self.image.region.clone(), self.image.id.clone())
+    }
+
+    /// A disable or deletion stopped by `reasons`: the image is deprecated
+    /// instead when deprecation is asked and it is not deprecated yet, else kept.
+    fn fall_back(&mut self, reasons: Vec<Reason>, rules: &Rules, now: OffsetDateTime) {
+        let deprecate = rules.deprecate_after.is_some()
+            && self.image.state == ImageState::Available
+            && !self.image.usage.is_deprecated(now);
+        self.action = if deprecate { Action::Deprecate } else { Action::Keep };
+        self.reasons = reasons;
     }
 }
 
@@ -433,6 +501,14 @@ fn safety_reasons(
     rules: &Rules,
     now: OffsetDateTime,
 ) -> Vec<Reason> {
+    let mut reasons = hard_reasons(image, pending_children);
+    reasons.extend(launch_reasons(image, rules, now));
+    reasons
+}
+
+/// What keeps an image from every stage, deprecation too: protection, an
+/// unfinished state, a pending image made from it.
+fn hard_reasons(image: &Image, pending_children: &HashMap<AmiId, ImageKey>) -> Vec<Reason> {
     let mut reasons = Vec::new();
     if image.usage.is_protected() {
         reasons.push(Reason::Protected(image.usage.protection.clone().unwrap_or_default()));
@@ -443,6 +519,13 @@ fn safety_reasons(
     if let Some(child) = pending_children.get(&image.id) {
         reasons.push(Reason::SourceOfPending(child.clone()));
     }
+    reasons
+}
+
+/// What DescribeImages itself tells that keeps an image launchable: a
+/// recent launch, public. They stop a disable or a deletion, not a deprecation.
+fn launch_reasons(image: &Image, rules: &Rules, now: OffsetDateTime) -> Vec<Reason> {
+    let mut reasons = Vec::new();
     let unused_for = rules.unused_for + LAUNCH_REPORT_DELAY;
     if let Some(at) = image.usage.last_launched.filter(|at| now - *at < unused_for) {
         reasons.push(Reason::LaunchedRecently { at });
@@ -568,8 +651,9 @@ pub fn decide(scope: Vec<Image>, around: &Surroundings, rules: &Rules, now: Offs
     let mut families: BTreeMap<(Region, FamilyId), Vec<&Image>> = BTreeMap::new();
     let family_of_each: Vec<Family> = scope.iter().map(|image| family_of(image, &rules.family)).collect();
     for (image, family) in scope.iter().zip(&family_of_each) {
-        // An image without a date cannot be ranked (it is kept anyway).
-        if image.state == ImageState::Available && image.creation_date.is_some() {
+        // An image without a date cannot be ranked (it is kept anyway); a
+        // deprecated one is on its way out: the family's newest are the others.
+        if image.state == ImageState::Available && image.creation_date.is_some() && !image.usage.is_deprecated(now) {
             families.entry((image.region.clone(), family.id.clone())).or_default().push(image);
         }
     }
@@ -585,41 +669,107 @@ pub fn decide(scope: Vec<Image>, around: &Surroundings, rules: &Rules, now: Offs
         .zip(family_of_each)
         .map(|(image, family)| {
             let key = (image.region.clone(), image.id.clone());
-            let mut reasons = safety_reasons(&image, pending_children, rules, now);
+            let due = due_stage(&image, rules, now);
+            let mut hard = hard_reasons(&image, pending_children);
             if let Some(rank) = rank.get(&key).filter(|rank| **rank <= rules.keep) {
-                reasons.push(Reason::Newest { rank: *rank, keep: rules.keep });
+                hard.push(Reason::Newest { rank: *rank, keep: rules.keep });
             }
             match image.creation_date {
-                Some(created) if now - created < rules.older_than => reasons.push(Reason::TooYoung { created }),
+                Some(created) if due == Action::Keep => hard.push(Reason::TooYoung { created }),
                 Some(_) => {}
-                None => reasons.push(Reason::NoCreationDate),
+                None => hard.push(Reason::NoCreationDate),
             }
+            let launch = launch_reasons(&image, rules, now);
             let copy_of = parent_of(&image, false)
                 .filter(|link| link.region != image.region)
                 .map(|link| (link.region, link.parent));
-            let action = if reasons.is_empty() { Action::Delete } else { Action::Keep };
-            if reasons.is_empty() {
-                reasons.push(Reason::Unused);
-            }
-            Row {
+            let mut row = Row {
                 image,
                 family: family.label,
                 family_id: family.id,
-                action,
-                reasons,
+                action: Action::Keep,
+                due,
+                reasons: Vec::new(),
                 copy_of,
                 ends_ancestry_of: Vec::new(),
                 recovery: None,
                 sharing: None,
                 checked_elsewhere: None,
+            };
+            if !hard.is_empty() {
+                // Every cheap rule that keeps it, the launch ones too.
+                row.reasons = hard.into_iter().chain(launch).collect();
+            } else if !launch.is_empty() && due.breaks_launches() {
+                row.fall_back(launch, rules, now);
+            } else if row.image.state == ImageState::Disabled && due < Action::Delete {
+                row.reasons = vec![Reason::AlreadyDisabled];
+            } else if due == Action::Deprecate {
+                match row.image.usage.deprecation_time.filter(|_| row.image.usage.is_deprecated(now)) {
+                    Some(at) => row.reasons = vec![Reason::AlreadyDeprecated { at }],
+                    None => {
+                        row.action = Action::Deprecate;
+                        row.reasons = vec![Reason::DeprecateAge { created: row.image.creation_date.unwrap_or(now) }];
+                    }
+                }
+            } else {
+                row.action = due;
+                row.reasons = vec![Reason::Unused];
             }
+            row
         })
         .collect()
 }
 
-/// The images stage 1 would delete: the only ones worth asking EC2 about.
+/// Each stage comes at the age of the one before or later: deprecate, then
+/// disable, then delete (--older-than). The error names both flags.
+pub fn check_stages(
+    deprecate_after: Option<Duration>,
+    disable_after: Option<Duration>,
+    older_than: Duration,
+) -> Result<(), String> {
+    let stages = [
+        ("--deprecate-after", deprecate_after),
+        ("--disable-after", disable_after),
+        ("--older-than", Some(older_than)),
+    ];
+    let given: Vec<(&str, Duration)> = stages.iter().filter_map(|(name, after)| after.map(|a| (*name, a))).collect();
+    for pair in given.windows(2) {
+        let ((earlier, a), (later, b)) = (pair[0], pair[1]);
+        if a > b {
+            return Err(format!(
+                "{earlier} {} is later than {later} {}: each stage must come at the age of the one before or later",
+                days(a),
+                days(b)
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The furthest stage an image's age allows: deleted from --older-than;
+/// disabled from --disable-after and deprecated from --deprecate-after, for
+/// an image that can be launched (or is disabled). Failed and invalid images
+/// only ever go by deletion.
+fn due_stage(image: &Image, rules: &Rules, now: OffsetDateTime) -> Action {
+    let Some(created) = image.creation_date else { return Action::Keep };
+    let age = now - created;
+    let reached = |after: Option<Duration>| after.is_some_and(|after| age >= after);
+    let stages = matches!(image.state, ImageState::Available | ImageState::Disabled);
+    if age >= rules.older_than {
+        Action::Delete
+    } else if stages && reached(rules.disable_after) {
+        Action::Disable
+    } else if stages && reached(rules.deprecate_after) {
+        Action::Deprecate
+    } else {
+        Action::Keep
+    }
+}
+
+/// The images stage 1 would disable or delete: the only ones whose uses are
+/// worth asking EC2 about (a deprecation breaks no use).
 pub fn to_check(rows: &[Row]) -> Vec<ImageKey> {
-    rows.iter().filter(|row| row.action == Action::Delete).map(Row::key).collect()
+    rows.iter().filter(|row| row.action.breaks_launches()).map(Row::key).collect()
 }
 
 /// What is known about an image's uses.
@@ -631,17 +781,17 @@ pub enum Use {
     Unchecked(String),
 }
 
-/// Stage 2: an image in use, or whose use is unknown, is kept.
-pub fn apply_uses(rows: &mut [Row], uses: &HashMap<ImageKey, Use>) {
-    for row in rows.iter_mut().filter(|row| row.action == Action::Delete) {
+/// Stage 2: an image in use, or whose use is unknown, is neither disabled
+/// nor deleted (deprecated instead, when asked).
+pub fn apply_uses(rows: &mut [Row], uses: &HashMap<ImageKey, Use>, rules: &Rules, now: OffsetDateTime) {
+    for row in rows.iter_mut().filter(|row| row.action.breaks_launches()) {
         let reasons: Vec<Reason> = match uses.get(&row.key()) {
             None => vec![Reason::Unchecked("not checked".to_string())],
             Some(Use::Unchecked(why)) => vec![Reason::Unchecked(why.clone())],
             Some(Use::Checked(references)) => references.iter().cloned().map(Reason::InUse).collect(),
         };
         if !reasons.is_empty() {
-            row.action = Action::Keep;
-            row.reasons = reasons;
+            row.fall_back(reasons, rules, now);
         }
     }
 }
@@ -658,7 +808,7 @@ pub fn apply_sharing(
     rules: &Rules,
     now: OffsetDateTime,
 ) {
-    for row in rows.iter_mut().filter(|row| row.action == Action::Delete) {
+    for row in rows.iter_mut().filter(|row| row.action.breaks_launches()) {
         let known = launchers.get(&row.key()).cloned().unwrap_or_else(|| Err("not checked".to_string()));
         if let Ok(sharing) = &known {
             row.sharing = Some(sharing.clone());
@@ -666,18 +816,19 @@ pub fn apply_sharing(
         let report = elsewhere.get(&row.key());
         let reasons = sharing_reasons(&row.image, &known, report, rules, now);
         if !reasons.is_empty() {
-            row.action = Action::Keep;
-            row.reasons = reasons;
+            row.fall_back(reasons, rules, now);
         } else if let Some(OtherUse::Unused { report_id, covered }) = report {
             row.checked_elsewhere = Some((report_id.clone(), covered.clone()));
         }
     }
 }
 
-/// Stage 4: with `keep_ancestors`, every ancestor of a kept image is kept;
-/// then each deleted image learns which kept images' ancestor walks end at it.
+/// Stage 4: with `keep_ancestors`, every ancestor of an image that stays
+/// (kept, deprecated or disabled) is neither disabled nor deleted; then each
+/// deleted image learns which other images' ancestor walks end at it.
 /// Parents are looked up among the scanned regions' own images.
-pub fn apply_lineage(rows: &mut [Row], around: &Surroundings, keep_ancestors: bool) {
+pub fn apply_lineage(rows: &mut [Row], around: &Surroundings, rules: &Rules, now: OffsetDateTime) {
+    let keep_ancestors = rules.keep_ancestors;
     let parents = &around.parents;
     let position: HashMap<ImageKey, usize> = rows.iter().enumerate().map(|(i, row)| (row.key(), i)).collect();
     let ancestors = |start: &ImageKey| {
@@ -693,21 +844,20 @@ pub fn apply_lineage(rows: &mut [Row], around: &Surroundings, keep_ancestors: bo
         }
         chain
     };
-    let kept: Vec<ImageKey> = rows.iter().filter(|row| row.action == Action::Keep).map(Row::key).collect();
+    let kept: Vec<ImageKey> = rows.iter().filter(|row| row.action != Action::Delete).map(Row::key).collect();
     if keep_ancestors {
         for key in &kept {
             for ancestor in ancestors(key) {
                 if let Some(&i) = position.get(&ancestor) {
-                    if rows[i].action == Action::Delete {
-                        rows[i].action = Action::Keep;
-                        rows[i].reasons = vec![Reason::AncestorOf(key.clone())];
+                    if rows[i].action.breaks_launches() {
+                        rows[i].fall_back(vec![Reason::AncestorOf(key.clone())], rules, now);
                     }
                 }
             }
         }
     }
     for row_index in 0..rows.len() {
-        if rows[row_index].action != Action::Keep {
+        if rows[row_index].action == Action::Delete {
             continue;
         }
         let key = rows[row_index].key();
@@ -771,6 +921,8 @@ mod tests {
         Rules {
             keep: 2,
             older_than: Duration::from_secs(14 * 86400),
+            deprecate_after: None,
+            disable_after: None,
             unused_for: Duration::from_secs(30 * 86400),
             family: FamilyKind::Prefix,
             keep_ancestors: false,
@@ -818,6 +970,7 @@ mod tests {
                 family: "web".into(),
                 family_id: FamilyId::Alone(image.id.clone()),
                 action: Action::Delete,
+                due: Action::Delete,
                 reasons: vec![Reason::Unused],
                 copy_of: None,
                 ends_ancestry_of: Vec::new(),
@@ -1050,7 +1203,7 @@ mod tests {
         );
         uses.insert(key("us-east-1", "ami-00000003"), Use::Unchecked("DescribeImageReferences: denied".into()));
         uses.insert(key("us-east-1", "ami-00000004"), Use::Checked(vec![]));
-        apply_uses(&mut rows, &uses);
+        apply_uses(&mut rows, &uses, &rules, NOW);
         let text = |id: &str| {
             let r = row(&rows, id);
             (r.action, r.reasons[0].text(r, &rules, NOW))
@@ -1060,6 +1213,135 @@ mod tests {
         assert_eq!(text("ami-00000003"), (Action::Keep, "use unknown, kept: DescribeImageReferences: denied".into()));
         assert_eq!(text("ami-00000004"), (Action::Delete, "unused: 104 days old, never launched".into()));
         assert_eq!(text("ami-00000005"), (Action::Keep, "use unknown, kept: not checked".into()));
+    }
+
+    /// --deprecate-after 7d --disable-after 30d --older-than 90d --keep 2: each
+    /// image goes to the furthest stage its age allows; the newest two that
+    /// are not deprecated are kept; what stops a disable or a deletion (a use,
+    /// a launch, sharing) leaves a deprecation; deprecated and disabled images
+    /// are left as they are until the next stage is due.
+    #[test]
+    fn images_move_to_the_furthest_stage_their_age_allows() {
+        let mut rules = rules();
+        rules.deprecate_after = Some(Duration::from_secs(7 * 86400));
+        rules.disable_after = Some(Duration::from_secs(30 * 86400));
+        rules.older_than = Duration::from_secs(90 * 86400);
+        let mut newest_deprecated = web("ami-00000001", 1);
+        newest_deprecated.usage.deprecation_time = Some(NOW - time::Duration::hours(1));
+        let mut deprecated = web("ami-00000005", 10);
+        deprecated.usage.deprecation_time = Some(NOW - time::Duration::days(2));
+        let mut scheduled = web("ami-00000006", 12);
+        scheduled.usage.deprecation_time = Some(NOW + time::Duration::days(30));
+        let mut disabled = web("ami-00000007", 40);
+        disabled.state = ImageState::Disabled;
+        let mut launched = web("ami-00000009", 100);
+        launched.usage.last_launched = Some(NOW - time::Duration::days(3));
+        let mut public = web("ami-0000000a", 50);
+        public.usage.public = Some(true);
+        let mut failed = web("ami-0000000b", 40);
+        failed.state = ImageState::Failed;
+        let images = vec![
+            newest_deprecated,
+            web("ami-00000002", 2),
+            web("ami-00000003", 3),
+            web("ami-00000004", 5),
+            deprecated,
+            scheduled,
+            disabled,
+            web("ami-00000008", 35),
+            launched,
+            public,
+            failed,
+            web("ami-0000000c", 95),
+        ];
+        let mut rows = decide(images.clone(), &Surroundings::of(&images), &rules, NOW);
+        let got = |rows: &[Row]| -> Vec<(String, Action, String)> {
+            let mut got: Vec<_> =
+                rows.iter().map(|r| (r.image.id.to_string(), r.action, r.reasons[0].text(r, &rules, NOW))).collect();
+            got.sort();
+            got
+        };
+        let expect = |list: &[(&str, Action, &str)]| -> Vec<(String, Action, String)> {
+            list.iter().map(|(id, a, why)| (id.to_string(), *a, why.to_string())).collect()
+        };
+        assert_eq!(
+            got(&rows),
+            expect(&[
+                ("ami-00000001", Action::Keep, "too young: 1 day old (--older-than 90d)"),
+                ("ami-00000002", Action::Keep, "newest 1 of 2 in family web"),
+                ("ami-00000003", Action::Keep, "newest 2 of 2 in family web"),
+                ("ami-00000004", Action::Keep, "too young: 5 days old (--older-than 90d)"),
+                ("ami-00000005", Action::Keep, "deprecated 2 days ago"),
+                ("ami-00000006", Action::Deprecate, "12 days old (--deprecate-after 7d)"),
+                ("ami-00000007", Action::Keep, "disabled"),
+                ("ami-00000008", Action::Disable, "unused: 35 days old, never launched"),
+                (
+                    "ami-00000009",
+                    Action::Deprecate,
+                    "launched 3 days ago (--unused-for 30d + 1d) (deprecated, not deleted)"
+                ),
+                (
+                    "ami-0000000a",
+                    Action::Deprecate,
+                    "public (uses in other accounts are not visible from this account) (deprecated, not disabled)"
+                ),
+                ("ami-0000000b", Action::Keep, "too young: 40 days old (--older-than 90d)"),
+                ("ami-0000000c", Action::Delete, "unused: 95 days old, never launched"),
+            ])
+        );
+        // Only what would disable or delete is asked about; a use and
+        // sharing stop those, leaving a deprecation.
+        assert_eq!(to_check(&rows), vec![key("us-east-1", "ami-00000008"), key("us-east-1", "ami-0000000c")]);
+        let used = ImageReference {
+            image_id: "ami-00000008".parse().unwrap(),
+            resource_type: "ec2:Instance".into(),
+            resource: "arn:aws:ec2:us-east-1:123456789012:instance/i-0abc".into(),
+        };
+        let uses = HashMap::from([
+            (key("us-east-1", "ami-00000008"), Use::Checked(vec![used])),
+            (key("us-east-1", "ami-0000000c"), Use::Checked(vec![])),
+        ]);
+        apply_uses(&mut rows, &uses, &rules, NOW);
+        let shared = Sharing { accounts: vec!["210987654321".into()], ..Sharing::default() };
+        let launchers = HashMap::from([(key("us-east-1", "ami-0000000c"), Ok(shared))]);
+        apply_sharing(&mut rows, &launchers, &HashMap::new(), &rules, NOW);
+        let after: Vec<(String, Action, String)> =
+            got(&rows).into_iter().filter(|(id, _, _)| id == "ami-00000008" || id == "ami-0000000c").collect();
+        assert_eq!(
+            after,
+            expect(&[
+                ("ami-00000008", Action::Deprecate, "in use by instance i-0abc (deprecated, not disabled)"),
+                (
+                    "ami-0000000c",
+                    Action::Deprecate,
+                    "shared with 210987654321 (uses there are not visible from this account) (deprecated, not deleted)"
+                ),
+            ])
+        );
+
+        // Without --deprecate-after, what cannot be disabled or deleted is kept.
+        rules.deprecate_after = None;
+        let mut rows = decide(images.clone(), &Surroundings::of(&images), &rules, NOW);
+        apply_uses(&mut rows, &uses, &rules, NOW);
+        assert_eq!(row(&rows, "ami-00000008").action, Action::Keep);
+        assert_eq!(row(&rows, "ami-00000009").action, Action::Keep);
+        assert_eq!(row(&rows, "ami-00000006").action, Action::Keep, "12 days: younger than every stage asked");
+    }
+
+    #[test]
+    fn each_stage_comes_at_the_age_of_the_one_before_or_later() {
+        let d = |days: u64| Duration::from_secs(days * 86400);
+        assert_eq!(check_stages(Some(d(7)), Some(d(30)), d(90)), Ok(()));
+        assert_eq!(check_stages(Some(d(7)), Some(d(7)), d(7)), Ok(()));
+        assert_eq!(check_stages(None, Some(d(30)), d(90)), Ok(()));
+        assert_eq!(
+            check_stages(Some(d(7)), Some(d(30)), d(14)),
+            Err("--disable-after 30d is later than --older-than 14d: each stage must come at the age of the one before or later".into())
+        );
+        assert_eq!(
+            check_stages(Some(d(40)), None, d(14)).unwrap_err(),
+            "--deprecate-after 40d is later than --older-than 14d: each stage must come at the age of the one before or later"
+        );
     }
 
     #[test]
@@ -1102,8 +1384,9 @@ mod tests {
                 row.reasons = vec![Reason::Unused];
             }
             let uses = to_check(&rows).into_iter().map(|k| (k, Use::Checked(vec![]))).collect();
-            apply_uses(&mut rows, &uses);
-            apply_lineage(&mut rows, &Surroundings::of(&images), keep_ancestors);
+            apply_uses(&mut rows, &uses, &rules, NOW);
+            let rules = Rules { keep_ancestors, ..rules.clone() };
+            apply_lineage(&mut rows, &Surroundings::of(&images), &rules, NOW);
             rows
         };
         let plain = run(false);
