@@ -159,6 +159,7 @@ Register-ArgumentCompleter -Native -CommandName 'amitools' -ScriptBlock {
             [CompletionResult]::new('--ids', '--ids', [CompletionResultType]::ParameterName, 'Print only the image ids, one per line')
             [CompletionResult]::new('--tags-only', '--tags-only', [CompletionResultType]::ParameterName, 'Follow only lineage tags, not what EC2 recorded (SourceImageId)')
             [CompletionResult]::new('--flat', '--flat', [CompletionResultType]::ParameterName, 'A table with a DEPTH column instead of the tree')
+            [CompletionResult]::new('--uses', '--uses', [CompletionResultType]::ParameterName, 'Count what uses each image in this account: instances, launch templates, launch configurations, SSM parameters, recipes')
             [CompletionResult]::new('--all-regions', '--all-regions', [CompletionResultType]::ParameterName, 'Look for children in every region enabled for the account')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More diagnostics on stderr (-v info, -vv debug, -vvv trace; RUST_LOG overrides)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More diagnostics on stderr (-v info, -vv debug, -vvv trace; RUST_LOG overrides)')

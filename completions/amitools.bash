@@ -185,7 +185,7 @@ _amitools() {
             return 0
             ;;
         amitools__subcmd__children)
-            opts="-C -r -o -v -q -h --columns --no-header --ids --tags-only --flat --depth --regions --all-regions --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --help"
+            opts="-C -r -o -v -q -h --columns --no-header --ids --tags-only --flat --depth --uses --regions --all-regions --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

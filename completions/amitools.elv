@@ -151,6 +151,7 @@ set edit:completion:arg-completer[amitools] = {|@words|
             cand --ids 'Print only the image ids, one per line'
             cand --tags-only 'Follow only lineage tags, not what EC2 recorded (SourceImageId)'
             cand --flat 'A table with a DEPTH column instead of the tree'
+            cand --uses 'Count what uses each image in this account: instances, launch templates, launch configurations, SSM parameters, recipes'
             cand --all-regions 'Look for children in every region enabled for the account'
             cand -v 'More diagnostics on stderr (-v info, -vv debug, -vvv trace; RUST_LOG overrides)'
             cand --verbose 'More diagnostics on stderr (-v info, -vv debug, -vvv trace; RUST_LOG overrides)'

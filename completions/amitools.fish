@@ -137,6 +137,7 @@ complete -c amitools -n "__fish_amitools_using_subcommand children" -l no-header
 complete -c amitools -n "__fish_amitools_using_subcommand children" -l ids -d 'Print only the image ids, one per line'
 complete -c amitools -n "__fish_amitools_using_subcommand children" -l tags-only -d 'Follow only lineage tags, not what EC2 recorded (SourceImageId)'
 complete -c amitools -n "__fish_amitools_using_subcommand children" -l flat -d 'A table with a DEPTH column instead of the tree'
+complete -c amitools -n "__fish_amitools_using_subcommand children" -l uses -d 'Count what uses each image in this account: instances, launch templates, launch configurations, SSM parameters, recipes'
 complete -c amitools -n "__fish_amitools_using_subcommand children" -l all-regions -d 'Look for children in every region enabled for the account'
 complete -c amitools -n "__fish_amitools_using_subcommand children" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace; RUST_LOG overrides)'
 complete -c amitools -n "__fish_amitools_using_subcommand children" -s q -l quiet -d 'Only errors on stderr: no notes, no progress'

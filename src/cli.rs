@@ -696,6 +696,10 @@ pub struct ChildrenArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100_000), allow_hyphen_values = true)]
     pub depth: Option<u32>,
 
+    /// Count what uses each image in this account: instances, launch templates, launch configurations, SSM parameters, recipes
+    #[arg(long, conflicts_with = "ids")]
+    pub uses: bool,
+
     /// Look for children in these regions [default: the current region]
     #[arg(long, value_name = "REGIONS", value_delimiter = ',', conflicts_with = "all_regions")]
     pub regions: Vec<Region>,

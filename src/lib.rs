@@ -20,6 +20,7 @@ pub mod output;
 pub mod progress;
 pub mod prune;
 pub mod sharing;
+pub mod uses;
 pub mod waiting;
 
 #[cfg(test)]

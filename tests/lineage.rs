@@ -267,3 +267,79 @@ fn several_hundred_descendants_in_a_few_calls_per_region() {
     let returned = sim.images_returned("DescribeImages");
     assert!(returned <= 3 * (total as u64 + 1), "{returned} images returned for {total} descendants");
 }
+
+/// `children --uses`: the tree with what uses each image in this account,
+/// counted by kind — the blast radius, nothing changed; uses asked 10
+/// images a call per region (7 images: one call in each region).
+#[test]
+fn children_with_uses_counts_each_images_uses() {
+    let sim = Sim::start();
+    let [root, a, b, a1, a2, a1x, b1] = seed_tree(&sim);
+    let run_from = |region: &str, image: &str| {
+        sim.control("run-instance", Some(json!({"region": region, "image_id": image})));
+    };
+    run_from(REGION, &a);
+    run_from(REGION, &a);
+    sim.control("run-instance", Some(json!({"region": REGION, "image_id": a1, "state": "stopped"})));
+    sim.control("launch-template", Some(json!({"region": REGION, "image_ids": [a2, a1]})));
+    sim.control("ssm-parameter", Some(json!({"region": REGION, "name": "/golden/web", "image_id": a2})));
+    sim.control("launch-configuration", Some(json!({"region": REGION, "name": "web-v3", "image_id": a1x})));
+    sim.control("launch-template", Some(json!({"region": "eu-west-1", "image_ids": [b1]})));
+    sim.reset_stats();
+    let (code, out, err) = run(sim.amitools().args(["children", "--uses", "--regions", "us-east-1,eu-west-1", &root]));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        out,
+        format!(
+            "{root}  Wed Apr 17 18:18:25 UTC 2013  root  (uses: unused)\n\
+             ├── {a}  Wed Apr 17 18:18:26 UTC 2013  image-{a}  (uses: 2 instances)\n\
+             │   ├── {a1}  Wed Apr 17 18:18:28 UTC 2013  image-{a1}  (uses: 1 instance, 1 launch template)\n\
+             │   │   └── {a1x}  Wed Apr 17 18:18:30 UTC 2013  image-{a1x}  (uses: 1 launch configuration)\n\
+             │   └── {a2}  Wed Apr 17 18:18:29 UTC 2013  image-{a2}  (uses: 1 launch template, 1 SSM parameter)\n\
+             └── {b}  Wed Apr 17 18:18:27 UTC 2013  image-{b}  (uses: unused)\n\
+             \x20   └── {b1}  Wed Apr 17 18:18:31 UTC 2013  image-{b1}  [eu-west-1]  (uses: 1 launch template)\n"
+        )
+    );
+    assert_eq!(sim.calls_in("us-east-1", "DescribeImageReferences"), 1);
+    assert_eq!(sim.calls_in("eu-west-1", "DescribeImageReferences"), 1);
+    assert_eq!(sim.calls("DescribeLaunchConfigurations"), 2);
+
+    // --flat: a USES column; JSON: counts by kind.
+    let (code, out, _) = run(sim.amitools().args([
+        "children",
+        "--uses",
+        "--flat",
+        "-C",
+        "image_id",
+        "--regions",
+        "us-east-1,eu-west-1",
+        &root,
+    ]));
+    assert_eq!(code, 0);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0].split_whitespace().collect::<Vec<_>>(), ["DEPTH", "IMAGE_ID", "USES"]);
+    assert!(lines[2].ends_with(&format!("{a}   2 instances")), "{out}");
+    let (code, out, _) =
+        run(sim.amitools().args(["children", "--uses", "-o", "json", "--regions", "us-east-1,eu-west-1", &root]));
+    assert_eq!(code, 0);
+    let tree: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        tree["children"][0]["children"][0]["uses"],
+        json!({"instances": 1, "launch_templates": 1, "launch_configurations": 0, "ssm_parameters": 0,
+               "image_builder_recipes": 0, "other": 0})
+    );
+    assert_eq!(tree["children"][0]["children"][0]["uses_error"], Value::Null);
+    assert_eq!(tree["uses"]["instances"], 0);
+
+    // Uses that cannot be read: said per image, exit 1 naming them.
+    sim.configure(json!({"deny_actions": ["DescribeImageReferences"]}));
+    let (code, out, err) = run(sim.amitools().args(["children", "--uses", "--ids", &root]));
+    assert_eq!((code, out.as_str()), (2, ""), "--uses and --ids: {err}");
+    let (code, out, err) = run(sim.amitools().args(["children", "--uses", &root]));
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        out.lines().next().unwrap().contains("(uses: unknown (DescribeImageReferences: UnauthorizedOperation"),
+        "{out}"
+    );
+    assert!(err.contains("what uses 6 image(s) could not be checked (see uses): "), "{err}");
+}

@@ -14,6 +14,8 @@ use crate::ids::{AmiId, Region};
 use crate::lineage::fetch::{self, Round};
 use crate::lineage::graph::{Tree, TreeNode};
 use crate::output::{escape_untrusted, write_json, OutputFormat};
+use crate::prune::rules::Use;
+use crate::uses::UseCounts;
 
 #[derive(Debug)]
 pub struct Plan {
@@ -22,6 +24,8 @@ pub struct Plan {
     flat: bool,
     depth: Option<u32>,
     regions: RegionChoice,
+    /// --uses: count each image's uses.
+    uses: bool,
 }
 
 pub fn prepare(args: ChildrenArgs) -> Result<Plan> {
@@ -34,6 +38,7 @@ pub fn prepare(args: ChildrenArgs) -> Result<Plan> {
         flat: args.flat,
         depth: args.depth,
         regions: RegionChoice::new(args.regions, args.all_regions),
+        uses: args.uses,
     })
 }
 
@@ -47,6 +52,8 @@ struct NodeFields<'a> {
     #[serde(flatten)]
     image: &'a ImageRecord,
     depth: usize,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    uses: Option<UsesDoc>,
 }
 
 /// One row of `--flat -o json`: the record, its depth and its parent's id.
@@ -56,6 +63,38 @@ struct FlatRecord<'a> {
     image: &'a ImageRecord,
     depth: usize,
     parent: Option<&'a AmiId>,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    uses: Option<UsesDoc>,
+}
+
+/// --uses in JSON: `uses` (counts by kind; null when unknown or not
+/// visible) and `uses_error` (why it is unknown; null when known).
+#[derive(Serialize)]
+struct UsesDoc {
+    uses: Option<UseCounts>,
+    uses_error: Option<String>,
+}
+
+/// What uses each image of the tree (--uses); None without the flag.
+type Uses = Option<std::collections::HashMap<crate::aws::ImageKey, Result<UseCounts, String>>>;
+
+fn uses_doc(uses: &Uses, node: &TreeNode) -> Option<UsesDoc> {
+    let uses = uses.as_ref()?;
+    Some(match uses.get(&node.key) {
+        Some(Ok(counts)) => UsesDoc { uses: Some(counts.clone()), uses_error: None },
+        Some(Err(why)) => UsesDoc { uses: None, uses_error: Some(why.clone()) },
+        None => UsesDoc { uses: None, uses_error: Some("not visible".to_string()) },
+    })
+}
+
+/// The USES cell and the tree's `uses: …` text.
+fn uses_words(uses: &Uses, node: &TreeNode) -> Option<String> {
+    let uses = uses.as_ref()?;
+    Some(match uses.get(&node.key) {
+        Some(Ok(counts)) => counts.words(),
+        Some(Err(why)) => format!("unknown ({why})"),
+        None => "-".to_string(),
+    })
 }
 
 fn record(node: &TreeNode, tags_only: bool) -> ImageRecord {
@@ -64,7 +103,7 @@ fn record(node: &TreeNode, tags_only: bool) -> ImageRecord {
 
 /// The nested JSON tree, written without recursion (a lineage may be tens of
 /// thousands of generations deep; serde would recurse once per generation).
-fn write_tree_json(out: &mut dyn Write, tree: &Tree, tags_only: bool) -> std::io::Result<()> {
+fn write_tree_json(out: &mut dyn Write, tree: &Tree, tags_only: bool, uses: &Uses) -> std::io::Result<()> {
     enum Step {
         Open(usize),
         Comma,
@@ -76,7 +115,11 @@ fn write_tree_json(out: &mut dyn Write, tree: &Tree, tags_only: bool) -> std::io
         match step {
             Step::Open(index) => {
                 let node = &tree.nodes[index];
-                let fields = serde_json::to_string(&NodeFields { image: &record(node, tags_only), depth: node.depth })?;
+                let fields = serde_json::to_string(&NodeFields {
+                    image: &record(node, tags_only),
+                    depth: node.depth,
+                    uses: uses_doc(uses, node),
+                })?;
                 // `{…}` without its closing brace, then the children.
                 write!(out, "{}{},\"children\":[", indent(node.depth), &fields[..fields.len() - 1])?;
                 if node.children.is_empty() {
@@ -99,20 +142,25 @@ fn write_tree_json(out: &mut dyn Write, tree: &Tree, tags_only: bool) -> std::io
     writeln!(out)
 }
 
-fn write_flat_json(out: &mut dyn Write, tree: &Tree, tags_only: bool) -> std::io::Result<()> {
+fn write_flat_json(out: &mut dyn Write, tree: &Tree, tags_only: bool, uses: &Uses) -> std::io::Result<()> {
     let nodes = tree.preorder();
     let records: Vec<ImageRecord> = nodes.iter().map(|n| record(n, tags_only)).collect();
     let rows: Vec<FlatRecord> = nodes
         .iter()
         .zip(&records)
-        .map(|(node, image)| FlatRecord { image, depth: node.depth, parent: node.parent.map(|p| &tree.nodes[p].key.1) })
+        .map(|(node, image)| FlatRecord {
+            image,
+            depth: node.depth,
+            parent: node.parent.map(|p| &tree.nodes[p].key.1),
+            uses: uses_doc(uses, node),
+        })
         .collect();
     write_json(out, &rows)
 }
 
 /// `ami-…  Wed Apr 17 18:18:25 UTC 2013  name`, with the region when it
 /// differs from the root's. Names come from other accounts too: escaped.
-fn tree_label(node: &TreeNode, root_region: &Region, tags_only: bool) -> String {
+fn tree_label(node: &TreeNode, root_region: &Region, tags_only: bool, uses: &Uses) -> String {
     let record = record(node, tags_only);
     if !record.found {
         return format!("{}  {NOT_FOUND}", record.image_id);
@@ -121,13 +169,22 @@ fn tree_label(node: &TreeNode, root_region: &Region, tags_only: bool) -> String 
     if &record.region != root_region {
         label.push_str(&format!("  [{}]", record.region));
     }
+    if let Some(words) = uses_words(uses, node) {
+        label.push_str(&format!("  (uses: {words})"));
+    }
     escape_untrusted(&label).into_owned()
 }
 
 /// The tree drawn with box characters, without recursion. Past MAX_INDENT
 /// generations a line shows its generation instead of more indentation.
-fn write_tree(out: &mut dyn Write, tree: &Tree, root_region: &Region, tags_only: bool) -> std::io::Result<()> {
-    writeln!(out, "{}", tree_label(tree.root(), root_region, tags_only))?;
+fn write_tree(
+    out: &mut dyn Write,
+    tree: &Tree,
+    root_region: &Region,
+    tags_only: bool,
+    uses: &Uses,
+) -> std::io::Result<()> {
+    writeln!(out, "{}", tree_label(tree.root(), root_region, tags_only, uses))?;
     // (node, the prefix its own line starts with, whether it is its parent's last child)
     let mut stack: Vec<(usize, std::rc::Rc<String>, bool)> = Vec::new();
     let root_prefix = std::rc::Rc::new(String::new());
@@ -143,7 +200,7 @@ fn write_tree(out: &mut dyn Write, tree: &Tree, root_region: &Region, tags_only:
         let node = &tree.nodes[index];
         let (branch, indent) = if last { ("└── ", "    ") } else { ("├── ", "│   ") };
         let deep = if node.depth > MAX_INDENT { format!("[{}] ", node.depth) } else { String::new() };
-        writeln!(out, "{prefix}{deep}{branch}{}", tree_label(node, root_region, tags_only))?;
+        writeln!(out, "{prefix}{deep}{branch}{}", tree_label(node, root_region, tags_only, uses))?;
         let child_prefix =
             if node.depth <= MAX_INDENT { std::rc::Rc::new(format!("{prefix}{indent}")) } else { prefix.clone() };
         push_children(&mut stack, node, child_prefix);
@@ -170,21 +227,29 @@ impl Plan {
                 also: ", and no image names it as its source",
             });
         }
+        let uses: Uses = self.uses.then(|| count_uses(ctx, &tree));
         if self.list.ids {
             for node in tree.preorder() {
                 writeln!(ctx.out, "{}", node.key.1)?;
             }
         } else if ctx.output == OutputFormat::Json && self.flat {
-            write_flat_json(ctx.out, &tree, tags_only)?;
+            write_flat_json(ctx.out, &tree, tags_only, &uses)?;
         } else if ctx.output == OutputFormat::Json {
-            write_tree_json(ctx.out, &tree, tags_only)?;
+            write_tree_json(ctx.out, &tree, tags_only, &uses)?;
         } else if self.flat {
+            let nodes = tree.preorder();
             let records: Vec<(usize, ImageRecord)> =
-                tree.preorder().into_iter().map(|node| (node.depth, record(node, tags_only))).collect();
-            table(records.iter().map(|(d, r)| (Some(*d), r)), &self.list.columns, true)
-                .write(ctx.out, !self.list.no_header)?;
+                nodes.iter().map(|node| (node.depth, record(node, tags_only))).collect();
+            let mut table = table(records.iter().map(|(d, r)| (Some(*d), r)), &self.list.columns, true);
+            if uses.is_some() {
+                table.header.push("USES".to_string());
+                for (row, node) in table.rows.iter_mut().zip(&nodes) {
+                    row.push(uses_words(&uses, node).unwrap_or_default());
+                }
+            }
+            table.write(ctx.out, !self.list.no_header)?;
         } else {
-            write_tree(ctx.out, &tree, &root.0, tags_only)?;
+            write_tree(ctx.out, &tree, &root.0, tags_only, &uses)?;
         }
         if root_node.image.is_none() {
             ctx.note(format!("image {} itself no longer exists or is not visible to you", self.image_id));
@@ -194,6 +259,15 @@ impl Plan {
         if root_node.children.is_empty() {
             ctx.note(format!("no image in {} names {} as its source", regions_text(&searched), self.image_id));
         }
+        let unknown: Vec<String> = match &uses {
+            Some(uses) => tree
+                .preorder()
+                .into_iter()
+                .filter(|node| matches!(uses.get(&node.key), Some(Err(_))))
+                .map(|node| node.key.1.to_string())
+                .collect(),
+            None => Vec::new(),
+        };
         if !found.refused.is_empty() {
             // Not silenced by -q: the tree above is incomplete, and the exit code says so.
             for (region, error) in &found.refused {
@@ -206,8 +280,35 @@ impl Plan {
                 regions_text(&names)
             )));
         }
+        if !unknown.is_empty() {
+            return Err(Error::Failed(format!(
+                "what uses {} image(s) could not be checked (see uses): {}",
+                unknown.len(),
+                unknown.join(" ")
+            )));
+        }
         Ok(())
     }
+}
+
+/// What uses each visible image of the tree: DescribeImageReferences (10
+/// images a call) and each region's launch configurations, as prune asks.
+fn count_uses(
+    ctx: &Context,
+    tree: &Tree,
+) -> std::collections::HashMap<crate::aws::ImageKey, Result<UseCounts, String>> {
+    let keys: Vec<crate::aws::ImageKey> =
+        tree.preorder().into_iter().filter(|node| node.image.is_some()).map(|node| node.key.clone()).collect();
+    crate::prune::gather::uses_of(ctx.aws, &keys)
+        .into_iter()
+        .map(|(key, found)| {
+            let counted = match found {
+                Use::Checked(references) => Ok(UseCounts::of(&references)),
+                Use::Unchecked(why) => Err(why),
+            };
+            (key, counted)
+        })
+        .collect()
 }
 
 /// The status line of a search: "generation 3: 4 of 17 regions answered (5s)".
