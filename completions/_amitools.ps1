@@ -46,6 +46,8 @@ Register-ArgumentCompleter -Native -CommandName 'amitools' -ScriptBlock {
             [CompletionResult]::new('prune', 'prune', [CompletionResultType]::ParameterValue, 'Delete old images and their snapshots, per family, never what is in use')
             [CompletionResult]::new('share', 'share', [CompletionResultType]::ParameterValue, 'Share an image with other accounts so that they can launch and copy it')
             [CompletionResult]::new('unshare', 'unshare', [CompletionResultType]::ParameterValue, 'Stop sharing an image: the launch permission and the snapshots'' create-volume permission')
+            [CompletionResult]::new('revoke', 'revoke', [CompletionResultType]::ParameterValue, 'Revoke images: stop new launches of an image and of everything made from it')
+            [CompletionResult]::new('restore', 'restore', [CompletionResultType]::ParameterValue, 'Undo a revoke: exactly what `amitools revoke` did to each image')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -122,8 +124,8 @@ Register-ArgumentCompleter -Native -CommandName 'amitools' -ScriptBlock {
             break
         }
         'amitools;ancestors' {
-            [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Columns to show, in order: image_id, create_date, create_ts, source_instance, source_region, name, state, owner, description, origin')
-            [CompletionResult]::new('--columns', '--columns', [CompletionResultType]::ParameterName, 'Columns to show, in order: image_id, create_date, create_ts, source_instance, source_region, name, state, owner, description, origin')
+            [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Columns to show, in order: image_id, create_date, create_ts, source_instance, source_region, name, state, owner, description, origin, revoked')
+            [CompletionResult]::new('--columns', '--columns', [CompletionResultType]::ParameterName, 'Columns to show, in order: image_id, create_date, create_ts, source_instance, source_region, name, state, owner, description, origin, revoked')
             [CompletionResult]::new('--max-depth', '--max-depth', [CompletionResultType]::ParameterName, 'Stop after this many generations')
             [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'AWS region to use [default: AWS_REGION, AWS_DEFAULT_REGION, the credential file, the profile]')
             [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'AWS region to use [default: AWS_REGION, AWS_DEFAULT_REGION, the credential file, the profile]')
@@ -144,8 +146,8 @@ Register-ArgumentCompleter -Native -CommandName 'amitools' -ScriptBlock {
             break
         }
         'amitools;children' {
-            [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Columns to show, in order: image_id, create_date, create_ts, source_instance, source_region, name, state, owner, description, origin')
-            [CompletionResult]::new('--columns', '--columns', [CompletionResultType]::ParameterName, 'Columns to show, in order: image_id, create_date, create_ts, source_instance, source_region, name, state, owner, description, origin')
+            [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Columns to show, in order: image_id, create_date, create_ts, source_instance, source_region, name, state, owner, description, origin, revoked')
+            [CompletionResult]::new('--columns', '--columns', [CompletionResultType]::ParameterName, 'Columns to show, in order: image_id, create_date, create_ts, source_instance, source_region, name, state, owner, description, origin, revoked')
             [CompletionResult]::new('--depth', '--depth', [CompletionResultType]::ParameterName, 'Show at most this many generations')
             [CompletionResult]::new('--regions', '--regions', [CompletionResultType]::ParameterName, 'Look for children in these regions [default: the current region]')
             [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'AWS region to use [default: AWS_REGION, AWS_DEFAULT_REGION, the credential file, the profile]')
@@ -317,6 +319,50 @@ Register-ArgumentCompleter -Native -CommandName 'amitools' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'amitools;revoke' {
+            [CompletionResult]::new('--regions', '--regions', [CompletionResultType]::ParameterName, 'With --descendants: the regions searched [default: the current region]')
+            [CompletionResult]::new('--reason', '--reason', [CompletionResultType]::ParameterName, 'Why, recorded in the amitools:revoked tag (at most 223 characters)')
+            [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'AWS region to use [default: AWS_REGION, AWS_DEFAULT_REGION, the credential file, the profile]')
+            [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'AWS region to use [default: AWS_REGION, AWS_DEFAULT_REGION, the credential file, the profile]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Named profile from the AWS config and credentials files')
+            [CompletionResult]::new('--endpoint-url', '--endpoint-url', [CompletionResultType]::ParameterName, 'Send EC2 requests for every region to this URL instead of AWS: an endpoint that serves all regions, such as a simulator [env: AWS_ENDPOINT_URL_EC2, AWS_ENDPOINT_URL]')
+            [CompletionResult]::new('--region-endpoint', '--region-endpoint', [CompletionResultType]::ParameterName, 'Send EC2 requests for one region to this URL (a VPC endpoint); repeatable, beats --endpoint-url for that region')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--descendants', '--descendants', [CompletionResultType]::ParameterName, 'Each image and every image made from it, found as `children` finds them')
+            [CompletionResult]::new('--all-regions', '--all-regions', [CompletionResultType]::ParameterName, 'With --descendants: every region enabled for the account')
+            [CompletionResult]::new('--apply', '--apply', [CompletionResultType]::ParameterName, 'Carry the plan out (without it, nothing is changed)')
+            [CompletionResult]::new('--no-header', '--no-header', [CompletionResultType]::ParameterName, 'Leave out the header line')
+            [CompletionResult]::new('--disable', '--disable', [CompletionResultType]::ParameterName, 'Disable instead of deprecate: every use shown stops launching')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More diagnostics on stderr (-v info, -vv debug, -vvv trace; RUST_LOG overrides)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More diagnostics on stderr (-v info, -vv debug, -vvv trace; RUST_LOG overrides)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr: no notes, no progress')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr: no notes, no progress')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'amitools;restore' {
+            [CompletionResult]::new('--regions', '--regions', [CompletionResultType]::ParameterName, 'With --descendants: the regions searched [default: the current region]')
+            [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'AWS region to use [default: AWS_REGION, AWS_DEFAULT_REGION, the credential file, the profile]')
+            [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'AWS region to use [default: AWS_REGION, AWS_DEFAULT_REGION, the credential file, the profile]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Named profile from the AWS config and credentials files')
+            [CompletionResult]::new('--endpoint-url', '--endpoint-url', [CompletionResultType]::ParameterName, 'Send EC2 requests for every region to this URL instead of AWS: an endpoint that serves all regions, such as a simulator [env: AWS_ENDPOINT_URL_EC2, AWS_ENDPOINT_URL]')
+            [CompletionResult]::new('--region-endpoint', '--region-endpoint', [CompletionResultType]::ParameterName, 'Send EC2 requests for one region to this URL (a VPC endpoint); repeatable, beats --endpoint-url for that region')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--descendants', '--descendants', [CompletionResultType]::ParameterName, 'Each image and every image made from it, found as `children` finds them')
+            [CompletionResult]::new('--all-regions', '--all-regions', [CompletionResultType]::ParameterName, 'With --descendants: every region enabled for the account')
+            [CompletionResult]::new('--apply', '--apply', [CompletionResultType]::ParameterName, 'Carry the plan out (without it, nothing is changed)')
+            [CompletionResult]::new('--no-header', '--no-header', [CompletionResultType]::ParameterName, 'Leave out the header line')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More diagnostics on stderr (-v info, -vv debug, -vvv trace; RUST_LOG overrides)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More diagnostics on stderr (-v info, -vv debug, -vvv trace; RUST_LOG overrides)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr: no notes, no progress')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr: no notes, no progress')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'amitools;help' {
             [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create an image from an instance, named and tagged with its lineage')
             [CompletionResult]::new('tag', 'tag', [CompletionResultType]::ParameterValue, 'Set the lineage tags on an image made some other way')
@@ -328,6 +374,8 @@ Register-ArgumentCompleter -Native -CommandName 'amitools' -ScriptBlock {
             [CompletionResult]::new('prune', 'prune', [CompletionResultType]::ParameterValue, 'Delete old images and their snapshots, per family, never what is in use')
             [CompletionResult]::new('share', 'share', [CompletionResultType]::ParameterValue, 'Share an image with other accounts so that they can launch and copy it')
             [CompletionResult]::new('unshare', 'unshare', [CompletionResultType]::ParameterValue, 'Stop sharing an image: the launch permission and the snapshots'' create-volume permission')
+            [CompletionResult]::new('revoke', 'revoke', [CompletionResultType]::ParameterValue, 'Revoke images: stop new launches of an image and of everything made from it')
+            [CompletionResult]::new('restore', 'restore', [CompletionResultType]::ParameterValue, 'Undo a revoke: exactly what `amitools revoke` did to each image')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -359,6 +407,12 @@ Register-ArgumentCompleter -Native -CommandName 'amitools' -ScriptBlock {
             break
         }
         'amitools;help;unshare' {
+            break
+        }
+        'amitools;help;revoke' {
+            break
+        }
+        'amitools;help;restore' {
             break
         }
         'amitools;help;help' {

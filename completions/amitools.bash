@@ -37,6 +37,12 @@ _amitools() {
             amitools,prune)
                 cmd="amitools__subcmd__prune"
                 ;;
+            amitools,restore)
+                cmd="amitools__subcmd__restore"
+                ;;
+            amitools,revoke)
+                cmd="amitools__subcmd__revoke"
+                ;;
             amitools,share)
                 cmd="amitools__subcmd__share"
                 ;;
@@ -70,6 +76,12 @@ _amitools() {
             amitools__subcmd__help,prune)
                 cmd="amitools__subcmd__help__subcmd__prune"
                 ;;
+            amitools__subcmd__help,restore)
+                cmd="amitools__subcmd__help__subcmd__restore"
+                ;;
+            amitools__subcmd__help,revoke)
+                cmd="amitools__subcmd__help__subcmd__revoke"
+                ;;
             amitools__subcmd__help,share)
                 cmd="amitools__subcmd__help__subcmd__share"
                 ;;
@@ -89,7 +101,7 @@ _amitools() {
 
     case "${cmd}" in
         amitools)
-            opts="-r -o -v -q -h -V --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --help --version create tag waiton ancestors children copy clone prune share unshare help"
+            opts="-r -o -v -q -h -V --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --help --version create tag waiton ancestors children copy clone prune share unshare revoke restore help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -138,11 +150,11 @@ _amitools() {
             fi
             case "${prev}" in
                 --columns)
-                    COMPREPLY=($(compgen -W "image_id create_date create_ts source_instance source_region name state owner description origin" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "image_id create_date create_ts source_instance source_region name state owner description origin revoked" -- "${cur}"))
                     return 0
                     ;;
                 -C)
-                    COMPREPLY=($(compgen -W "image_id create_date create_ts source_instance source_region name state owner description origin" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "image_id create_date create_ts source_instance source_region name state owner description origin revoked" -- "${cur}"))
                     return 0
                     ;;
                 --max-depth)
@@ -192,11 +204,11 @@ _amitools() {
             fi
             case "${prev}" in
                 --columns)
-                    COMPREPLY=($(compgen -W "image_id create_date create_ts source_instance source_region name state owner description origin" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "image_id create_date create_ts source_instance source_region name state owner description origin revoked" -- "${cur}"))
                     return 0
                     ;;
                 -C)
-                    COMPREPLY=($(compgen -W "image_id create_date create_ts source_instance source_region name state owner description origin" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "image_id create_date create_ts source_instance source_region name state owner description origin revoked" -- "${cur}"))
                     return 0
                     ;;
                 --depth)
@@ -497,7 +509,7 @@ _amitools() {
             return 0
             ;;
         amitools__subcmd__help)
-            opts="create tag waiton ancestors children copy clone prune share unshare help"
+            opts="create tag waiton ancestors children copy clone prune share unshare revoke restore help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -595,6 +607,34 @@ _amitools() {
             return 0
             ;;
         amitools__subcmd__help__subcmd__prune)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        amitools__subcmd__help__subcmd__restore)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        amitools__subcmd__help__subcmd__revoke)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -728,6 +768,102 @@ _amitools() {
                     return 0
                     ;;
                 --max-plan-age)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --region)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -r)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --endpoint-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --region-endpoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        amitools__subcmd__restore)
+            opts="-r -o -v -q -h --descendants --regions --all-regions --apply --no-header --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --regions)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --region)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -r)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --endpoint-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --region-endpoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        amitools__subcmd__revoke)
+            opts="-r -o -v -q -h --descendants --regions --all-regions --apply --no-header --disable --reason --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --regions)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --reason)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

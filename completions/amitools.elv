@@ -43,6 +43,8 @@ set edit:completion:arg-completer[amitools] = {|@words|
             cand prune 'Delete old images and their snapshots, per family, never what is in use'
             cand share 'Share an image with other accounts so that they can launch and copy it'
             cand unshare 'Stop sharing an image: the launch permission and the snapshots'' create-volume permission'
+            cand revoke 'Revoke images: stop new launches of an image and of everything made from it'
+            cand restore 'Undo a revoke: exactly what `amitools revoke` did to each image'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'amitools;create'= {
@@ -115,8 +117,8 @@ set edit:completion:arg-completer[amitools] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'amitools;ancestors'= {
-            cand -C 'Columns to show, in order: image_id, create_date, create_ts, source_instance, source_region, name, state, owner, description, origin'
-            cand --columns 'Columns to show, in order: image_id, create_date, create_ts, source_instance, source_region, name, state, owner, description, origin'
+            cand -C 'Columns to show, in order: image_id, create_date, create_ts, source_instance, source_region, name, state, owner, description, origin, revoked'
+            cand --columns 'Columns to show, in order: image_id, create_date, create_ts, source_instance, source_region, name, state, owner, description, origin, revoked'
             cand --max-depth 'Stop after this many generations'
             cand -r 'AWS region to use [default: AWS_REGION, AWS_DEFAULT_REGION, the credential file, the profile]'
             cand --region 'AWS region to use [default: AWS_REGION, AWS_DEFAULT_REGION, the credential file, the profile]'
@@ -136,8 +138,8 @@ set edit:completion:arg-completer[amitools] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'amitools;children'= {
-            cand -C 'Columns to show, in order: image_id, create_date, create_ts, source_instance, source_region, name, state, owner, description, origin'
-            cand --columns 'Columns to show, in order: image_id, create_date, create_ts, source_instance, source_region, name, state, owner, description, origin'
+            cand -C 'Columns to show, in order: image_id, create_date, create_ts, source_instance, source_region, name, state, owner, description, origin, revoked'
+            cand --columns 'Columns to show, in order: image_id, create_date, create_ts, source_instance, source_region, name, state, owner, description, origin, revoked'
             cand --depth 'Show at most this many generations'
             cand --regions 'Look for children in these regions [default: the current region]'
             cand -r 'AWS region to use [default: AWS_REGION, AWS_DEFAULT_REGION, the credential file, the profile]'
@@ -303,6 +305,48 @@ set edit:completion:arg-completer[amitools] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'amitools;revoke'= {
+            cand --regions 'With --descendants: the regions searched [default: the current region]'
+            cand --reason 'Why, recorded in the amitools:revoked tag (at most 223 characters)'
+            cand -r 'AWS region to use [default: AWS_REGION, AWS_DEFAULT_REGION, the credential file, the profile]'
+            cand --region 'AWS region to use [default: AWS_REGION, AWS_DEFAULT_REGION, the credential file, the profile]'
+            cand --profile 'Named profile from the AWS config and credentials files'
+            cand --endpoint-url 'Send EC2 requests for every region to this URL instead of AWS: an endpoint that serves all regions, such as a simulator [env: AWS_ENDPOINT_URL_EC2, AWS_ENDPOINT_URL]'
+            cand --region-endpoint 'Send EC2 requests for one region to this URL (a VPC endpoint); repeatable, beats --endpoint-url for that region'
+            cand -o 'Output format'
+            cand --output 'Output format'
+            cand --descendants 'Each image and every image made from it, found as `children` finds them'
+            cand --all-regions 'With --descendants: every region enabled for the account'
+            cand --apply 'Carry the plan out (without it, nothing is changed)'
+            cand --no-header 'Leave out the header line'
+            cand --disable 'Disable instead of deprecate: every use shown stops launching'
+            cand -v 'More diagnostics on stderr (-v info, -vv debug, -vvv trace; RUST_LOG overrides)'
+            cand --verbose 'More diagnostics on stderr (-v info, -vv debug, -vvv trace; RUST_LOG overrides)'
+            cand -q 'Only errors on stderr: no notes, no progress'
+            cand --quiet 'Only errors on stderr: no notes, no progress'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'amitools;restore'= {
+            cand --regions 'With --descendants: the regions searched [default: the current region]'
+            cand -r 'AWS region to use [default: AWS_REGION, AWS_DEFAULT_REGION, the credential file, the profile]'
+            cand --region 'AWS region to use [default: AWS_REGION, AWS_DEFAULT_REGION, the credential file, the profile]'
+            cand --profile 'Named profile from the AWS config and credentials files'
+            cand --endpoint-url 'Send EC2 requests for every region to this URL instead of AWS: an endpoint that serves all regions, such as a simulator [env: AWS_ENDPOINT_URL_EC2, AWS_ENDPOINT_URL]'
+            cand --region-endpoint 'Send EC2 requests for one region to this URL (a VPC endpoint); repeatable, beats --endpoint-url for that region'
+            cand -o 'Output format'
+            cand --output 'Output format'
+            cand --descendants 'Each image and every image made from it, found as `children` finds them'
+            cand --all-regions 'With --descendants: every region enabled for the account'
+            cand --apply 'Carry the plan out (without it, nothing is changed)'
+            cand --no-header 'Leave out the header line'
+            cand -v 'More diagnostics on stderr (-v info, -vv debug, -vvv trace; RUST_LOG overrides)'
+            cand --verbose 'More diagnostics on stderr (-v info, -vv debug, -vvv trace; RUST_LOG overrides)'
+            cand -q 'Only errors on stderr: no notes, no progress'
+            cand --quiet 'Only errors on stderr: no notes, no progress'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'amitools;help'= {
             cand create 'Create an image from an instance, named and tagged with its lineage'
             cand tag 'Set the lineage tags on an image made some other way'
@@ -314,6 +358,8 @@ set edit:completion:arg-completer[amitools] = {|@words|
             cand prune 'Delete old images and their snapshots, per family, never what is in use'
             cand share 'Share an image with other accounts so that they can launch and copy it'
             cand unshare 'Stop sharing an image: the launch permission and the snapshots'' create-volume permission'
+            cand revoke 'Revoke images: stop new launches of an image and of everything made from it'
+            cand restore 'Undo a revoke: exactly what `amitools revoke` did to each image'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'amitools;help;create'= {
@@ -335,6 +381,10 @@ set edit:completion:arg-completer[amitools] = {|@words|
         &'amitools;help;share'= {
         }
         &'amitools;help;unshare'= {
+        }
+        &'amitools;help;revoke'= {
+        }
+        &'amitools;help;restore'= {
         }
         &'amitools;help;help'= {
         }

@@ -44,6 +44,8 @@ complete -c amitools -n "__fish_amitools_needs_command" -f -a "clone" -d 'Make y
 complete -c amitools -n "__fish_amitools_needs_command" -f -a "prune" -d 'Delete old images and their snapshots, per family, never what is in use'
 complete -c amitools -n "__fish_amitools_needs_command" -f -a "share" -d 'Share an image with other accounts so that they can launch and copy it'
 complete -c amitools -n "__fish_amitools_needs_command" -f -a "unshare" -d 'Stop sharing an image: the launch permission and the snapshots\' create-volume permission'
+complete -c amitools -n "__fish_amitools_needs_command" -f -a "revoke" -d 'Revoke images: stop new launches of an image and of everything made from it'
+complete -c amitools -n "__fish_amitools_needs_command" -f -a "restore" -d 'Undo a revoke: exactly what `amitools revoke` did to each image'
 complete -c amitools -n "__fish_amitools_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c amitools -n "__fish_amitools_using_subcommand create" -s n -l name -d 'Name for the new image [default: PREFIX-<unix seconds>-<random number>]' -r
 complete -c amitools -n "__fish_amitools_using_subcommand create" -s N -l random-name-prefix -d 'Prefix for the generated name' -r
@@ -92,7 +94,7 @@ complete -c amitools -n "__fish_amitools_using_subcommand waiton" -l nowait-exis
 complete -c amitools -n "__fish_amitools_using_subcommand waiton" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace; RUST_LOG overrides)'
 complete -c amitools -n "__fish_amitools_using_subcommand waiton" -s q -l quiet -d 'Only errors on stderr: no notes, no progress'
 complete -c amitools -n "__fish_amitools_using_subcommand waiton" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c amitools -n "__fish_amitools_using_subcommand ancestors" -s C -l columns -d 'Columns to show, in order: image_id, create_date, create_ts, source_instance, source_region, name, state, owner, description, origin' -r -f -a "image_id\t''
+complete -c amitools -n "__fish_amitools_using_subcommand ancestors" -s C -l columns -d 'Columns to show, in order: image_id, create_date, create_ts, source_instance, source_region, name, state, owner, description, origin, revoked' -r -f -a "image_id\t''
 create_date\t''
 create_ts\t''
 source_instance\t''
@@ -101,7 +103,8 @@ name\t''
 state\t''
 owner\t''
 description\t''
-origin\t'Where the link to the parent came from: tag or ec2'"
+origin\t'Where the link to the parent came from: tag or ec2'
+revoked\t'When and why `amitools revoke` revoked it (its amitools:revoked tag)'"
 complete -c amitools -n "__fish_amitools_using_subcommand ancestors" -l max-depth -d 'Stop after this many generations' -r
 complete -c amitools -n "__fish_amitools_using_subcommand ancestors" -s r -l region -d 'AWS region to use [default: AWS_REGION, AWS_DEFAULT_REGION, the credential file, the profile]' -r
 complete -c amitools -n "__fish_amitools_using_subcommand ancestors" -l profile -d 'Named profile from the AWS config and credentials files' -r
@@ -115,7 +118,7 @@ complete -c amitools -n "__fish_amitools_using_subcommand ancestors" -l tags-onl
 complete -c amitools -n "__fish_amitools_using_subcommand ancestors" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace; RUST_LOG overrides)'
 complete -c amitools -n "__fish_amitools_using_subcommand ancestors" -s q -l quiet -d 'Only errors on stderr: no notes, no progress'
 complete -c amitools -n "__fish_amitools_using_subcommand ancestors" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c amitools -n "__fish_amitools_using_subcommand children" -s C -l columns -d 'Columns to show, in order: image_id, create_date, create_ts, source_instance, source_region, name, state, owner, description, origin' -r -f -a "image_id\t''
+complete -c amitools -n "__fish_amitools_using_subcommand children" -s C -l columns -d 'Columns to show, in order: image_id, create_date, create_ts, source_instance, source_region, name, state, owner, description, origin, revoked' -r -f -a "image_id\t''
 create_date\t''
 create_ts\t''
 source_instance\t''
@@ -124,7 +127,8 @@ name\t''
 state\t''
 owner\t''
 description\t''
-origin\t'Where the link to the parent came from: tag or ec2'"
+origin\t'Where the link to the parent came from: tag or ec2'
+revoked\t'When and why `amitools revoke` revoked it (its amitools:revoked tag)'"
 complete -c amitools -n "__fish_amitools_using_subcommand children" -l depth -d 'Show at most this many generations' -r
 complete -c amitools -n "__fish_amitools_using_subcommand children" -l regions -d 'Look for children in these regions [default: the current region]' -r
 complete -c amitools -n "__fish_amitools_using_subcommand children" -s r -l region -d 'AWS region to use [default: AWS_REGION, AWS_DEFAULT_REGION, the credential file, the profile]' -r
@@ -243,14 +247,46 @@ complete -c amitools -n "__fish_amitools_using_subcommand unshare" -l dry-run -d
 complete -c amitools -n "__fish_amitools_using_subcommand unshare" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace; RUST_LOG overrides)'
 complete -c amitools -n "__fish_amitools_using_subcommand unshare" -s q -l quiet -d 'Only errors on stderr: no notes, no progress'
 complete -c amitools -n "__fish_amitools_using_subcommand unshare" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c amitools -n "__fish_amitools_using_subcommand help; and not __fish_seen_subcommand_from create tag waiton ancestors children copy clone prune share unshare help" -f -a "create" -d 'Create an image from an instance, named and tagged with its lineage'
-complete -c amitools -n "__fish_amitools_using_subcommand help; and not __fish_seen_subcommand_from create tag waiton ancestors children copy clone prune share unshare help" -f -a "tag" -d 'Set the lineage tags on an image made some other way'
-complete -c amitools -n "__fish_amitools_using_subcommand help; and not __fish_seen_subcommand_from create tag waiton ancestors children copy clone prune share unshare help" -f -a "waiton" -d 'Wait for an image to reach a state'
-complete -c amitools -n "__fish_amitools_using_subcommand help; and not __fish_seen_subcommand_from create tag waiton ancestors children copy clone prune share unshare help" -f -a "ancestors" -d 'Show the images an image was made from, back to the root'
-complete -c amitools -n "__fish_amitools_using_subcommand help; and not __fish_seen_subcommand_from create tag waiton ancestors children copy clone prune share unshare help" -f -a "children" -d 'Show the images made from an image, and from those, as a tree'
-complete -c amitools -n "__fish_amitools_using_subcommand help; and not __fish_seen_subcommand_from create tag waiton ancestors children copy clone prune share unshare help" -f -a "copy" -d 'Copy an image to another region (or the same one), keeping its lineage'
-complete -c amitools -n "__fish_amitools_using_subcommand help; and not __fish_seen_subcommand_from create tag waiton ancestors children copy clone prune share unshare help" -f -a "clone" -d 'Make your own copy of an image, in the same region, keeping its lineage'
-complete -c amitools -n "__fish_amitools_using_subcommand help; and not __fish_seen_subcommand_from create tag waiton ancestors children copy clone prune share unshare help" -f -a "prune" -d 'Delete old images and their snapshots, per family, never what is in use'
-complete -c amitools -n "__fish_amitools_using_subcommand help; and not __fish_seen_subcommand_from create tag waiton ancestors children copy clone prune share unshare help" -f -a "share" -d 'Share an image with other accounts so that they can launch and copy it'
-complete -c amitools -n "__fish_amitools_using_subcommand help; and not __fish_seen_subcommand_from create tag waiton ancestors children copy clone prune share unshare help" -f -a "unshare" -d 'Stop sharing an image: the launch permission and the snapshots\' create-volume permission'
-complete -c amitools -n "__fish_amitools_using_subcommand help; and not __fish_seen_subcommand_from create tag waiton ancestors children copy clone prune share unshare help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c amitools -n "__fish_amitools_using_subcommand revoke" -l regions -d 'With --descendants: the regions searched [default: the current region]' -r
+complete -c amitools -n "__fish_amitools_using_subcommand revoke" -l reason -d 'Why, recorded in the amitools:revoked tag (at most 223 characters)' -r
+complete -c amitools -n "__fish_amitools_using_subcommand revoke" -s r -l region -d 'AWS region to use [default: AWS_REGION, AWS_DEFAULT_REGION, the credential file, the profile]' -r
+complete -c amitools -n "__fish_amitools_using_subcommand revoke" -l profile -d 'Named profile from the AWS config and credentials files' -r
+complete -c amitools -n "__fish_amitools_using_subcommand revoke" -l endpoint-url -d 'Send EC2 requests for every region to this URL instead of AWS: an endpoint that serves all regions, such as a simulator [env: AWS_ENDPOINT_URL_EC2, AWS_ENDPOINT_URL]' -r
+complete -c amitools -n "__fish_amitools_using_subcommand revoke" -l region-endpoint -d 'Send EC2 requests for one region to this URL (a VPC endpoint); repeatable, beats --endpoint-url for that region' -r
+complete -c amitools -n "__fish_amitools_using_subcommand revoke" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns for people'
+json\t'JSON with stable field names, for scripts'"
+complete -c amitools -n "__fish_amitools_using_subcommand revoke" -l descendants -d 'Each image and every image made from it, found as `children` finds them'
+complete -c amitools -n "__fish_amitools_using_subcommand revoke" -l all-regions -d 'With --descendants: every region enabled for the account'
+complete -c amitools -n "__fish_amitools_using_subcommand revoke" -l apply -d 'Carry the plan out (without it, nothing is changed)'
+complete -c amitools -n "__fish_amitools_using_subcommand revoke" -l no-header -d 'Leave out the header line'
+complete -c amitools -n "__fish_amitools_using_subcommand revoke" -l disable -d 'Disable instead of deprecate: every use shown stops launching'
+complete -c amitools -n "__fish_amitools_using_subcommand revoke" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace; RUST_LOG overrides)'
+complete -c amitools -n "__fish_amitools_using_subcommand revoke" -s q -l quiet -d 'Only errors on stderr: no notes, no progress'
+complete -c amitools -n "__fish_amitools_using_subcommand revoke" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c amitools -n "__fish_amitools_using_subcommand restore" -l regions -d 'With --descendants: the regions searched [default: the current region]' -r
+complete -c amitools -n "__fish_amitools_using_subcommand restore" -s r -l region -d 'AWS region to use [default: AWS_REGION, AWS_DEFAULT_REGION, the credential file, the profile]' -r
+complete -c amitools -n "__fish_amitools_using_subcommand restore" -l profile -d 'Named profile from the AWS config and credentials files' -r
+complete -c amitools -n "__fish_amitools_using_subcommand restore" -l endpoint-url -d 'Send EC2 requests for every region to this URL instead of AWS: an endpoint that serves all regions, such as a simulator [env: AWS_ENDPOINT_URL_EC2, AWS_ENDPOINT_URL]' -r
+complete -c amitools -n "__fish_amitools_using_subcommand restore" -l region-endpoint -d 'Send EC2 requests for one region to this URL (a VPC endpoint); repeatable, beats --endpoint-url for that region' -r
+complete -c amitools -n "__fish_amitools_using_subcommand restore" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns for people'
+json\t'JSON with stable field names, for scripts'"
+complete -c amitools -n "__fish_amitools_using_subcommand restore" -l descendants -d 'Each image and every image made from it, found as `children` finds them'
+complete -c amitools -n "__fish_amitools_using_subcommand restore" -l all-regions -d 'With --descendants: every region enabled for the account'
+complete -c amitools -n "__fish_amitools_using_subcommand restore" -l apply -d 'Carry the plan out (without it, nothing is changed)'
+complete -c amitools -n "__fish_amitools_using_subcommand restore" -l no-header -d 'Leave out the header line'
+complete -c amitools -n "__fish_amitools_using_subcommand restore" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace; RUST_LOG overrides)'
+complete -c amitools -n "__fish_amitools_using_subcommand restore" -s q -l quiet -d 'Only errors on stderr: no notes, no progress'
+complete -c amitools -n "__fish_amitools_using_subcommand restore" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c amitools -n "__fish_amitools_using_subcommand help; and not __fish_seen_subcommand_from create tag waiton ancestors children copy clone prune share unshare revoke restore help" -f -a "create" -d 'Create an image from an instance, named and tagged with its lineage'
+complete -c amitools -n "__fish_amitools_using_subcommand help; and not __fish_seen_subcommand_from create tag waiton ancestors children copy clone prune share unshare revoke restore help" -f -a "tag" -d 'Set the lineage tags on an image made some other way'
+complete -c amitools -n "__fish_amitools_using_subcommand help; and not __fish_seen_subcommand_from create tag waiton ancestors children copy clone prune share unshare revoke restore help" -f -a "waiton" -d 'Wait for an image to reach a state'
+complete -c amitools -n "__fish_amitools_using_subcommand help; and not __fish_seen_subcommand_from create tag waiton ancestors children copy clone prune share unshare revoke restore help" -f -a "ancestors" -d 'Show the images an image was made from, back to the root'
+complete -c amitools -n "__fish_amitools_using_subcommand help; and not __fish_seen_subcommand_from create tag waiton ancestors children copy clone prune share unshare revoke restore help" -f -a "children" -d 'Show the images made from an image, and from those, as a tree'
+complete -c amitools -n "__fish_amitools_using_subcommand help; and not __fish_seen_subcommand_from create tag waiton ancestors children copy clone prune share unshare revoke restore help" -f -a "copy" -d 'Copy an image to another region (or the same one), keeping its lineage'
+complete -c amitools -n "__fish_amitools_using_subcommand help; and not __fish_seen_subcommand_from create tag waiton ancestors children copy clone prune share unshare revoke restore help" -f -a "clone" -d 'Make your own copy of an image, in the same region, keeping its lineage'
+complete -c amitools -n "__fish_amitools_using_subcommand help; and not __fish_seen_subcommand_from create tag waiton ancestors children copy clone prune share unshare revoke restore help" -f -a "prune" -d 'Delete old images and their snapshots, per family, never what is in use'
+complete -c amitools -n "__fish_amitools_using_subcommand help; and not __fish_seen_subcommand_from create tag waiton ancestors children copy clone prune share unshare revoke restore help" -f -a "share" -d 'Share an image with other accounts so that they can launch and copy it'
+complete -c amitools -n "__fish_amitools_using_subcommand help; and not __fish_seen_subcommand_from create tag waiton ancestors children copy clone prune share unshare revoke restore help" -f -a "unshare" -d 'Stop sharing an image: the launch permission and the snapshots\' create-volume permission'
+complete -c amitools -n "__fish_amitools_using_subcommand help; and not __fish_seen_subcommand_from create tag waiton ancestors children copy clone prune share unshare revoke restore help" -f -a "revoke" -d 'Revoke images: stop new launches of an image and of everything made from it'
+complete -c amitools -n "__fish_amitools_using_subcommand help; and not __fish_seen_subcommand_from create tag waiton ancestors children copy clone prune share unshare revoke restore help" -f -a "restore" -d 'Undo a revoke: exactly what `amitools revoke` did to each image'
+complete -c amitools -n "__fish_amitools_using_subcommand help; and not __fish_seen_subcommand_from create tag waiton ancestors children copy clone prune share unshare revoke restore help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

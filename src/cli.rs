@@ -153,6 +153,8 @@ pub enum Command {
     Prune(PruneArgs),
     Share(ShareArgs),
     Unshare(UnshareArgs),
+    Revoke(RevokeArgs),
+    Restore(RestoreArgs),
 }
 
 /// Options shared by the commands that make an image (create, copy, clone).
@@ -406,6 +408,94 @@ pub struct SharingArgs {
     pub dry_run: bool,
 }
 
+/// The images revoke and restore act on.
+#[derive(Debug, Args)]
+pub struct Selection {
+    /// The images (in the region in use)
+    #[arg(value_name = "AMI_ID", required = true)]
+    pub image_ids: Vec<AmiId>,
+
+    /// Each image and every image made from it, found as `children` finds them
+    #[arg(long)]
+    pub descendants: bool,
+
+    /// With --descendants: the regions searched [default: the current region]
+    #[arg(
+        long,
+        value_name = "REGIONS",
+        value_delimiter = ',',
+        conflicts_with = "all_regions",
+        requires = "descendants"
+    )]
+    pub regions: Vec<Region>,
+
+    /// With --descendants: every region enabled for the account
+    #[arg(long, requires = "descendants")]
+    pub all_regions: bool,
+
+    /// Carry the plan out (without it, nothing is changed)
+    #[arg(long)]
+    pub apply: bool,
+
+    /// Leave out the header line
+    #[arg(long)]
+    pub no_header: bool,
+}
+
+/// Revoke images: stop new launches of an image and of everything made from it.
+///
+/// First a plan (nothing changed): each image with its state, region, what
+/// uses it in this account (instances, launch templates, launch configurations,
+/// SSM parameters, recipes) and whether it is shared or public, then a summary.
+/// With --apply each of your images is deprecated (hidden from other accounts'
+/// listings; launches keep working) or, with --disable, disabled (nothing can
+/// launch it; EC2 removes its sharing), and tagged amitools:revoked with the
+/// date, what was done and --reason, so that `amitools restore` undoes exactly
+/// that. One image failing does not stop the others.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  amitools revoke --descendants --all-regions ami-0123456789abcdef0
+  amitools revoke --descendants --all-regions --reason 'CVE-2026-1234' --apply ami-0123456789abcdef0
+  amitools revoke --disable --apply ami-0123456789abcdef0 ami-0fedcba9876543210
+
+Permissions: ec2:DescribeImages, ec2:DescribeImageReferences, ec2:DescribeImageAttribute,
+autoscaling:DescribeLaunchConfigurations, sts:GetCallerIdentity, ec2:DescribeRegions (--all-regions);
+to change, ec2:EnableImageDeprecation (or ec2:DisableImage) and ec2:CreateTags.")]
+pub struct RevokeArgs {
+    #[command(flatten)]
+    pub selection: Selection,
+
+    /// Disable instead of deprecate: every use shown stops launching
+    #[arg(long)]
+    pub disable: bool,
+
+    /// Why, recorded in the amitools:revoked tag (at most 223 characters)
+    #[arg(long, value_name = "TEXT")]
+    pub reason: Option<String>,
+}
+
+/// Undo a revoke: exactly what `amitools revoke` did to each image.
+///
+/// For each image tagged amitools:revoked by revoke: its deprecation is
+/// cancelled (DisableImageDeprecation) or it is enabled again (EnableImage),
+/// as the tag records, and the tag removed. An image that was deprecated
+/// before revoke stays deprecated; images revoke did not tag are listed and
+/// left alone. EC2 does not give a disabled image its sharing back. First a
+/// plan; --apply carries it out.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  amitools restore --descendants --all-regions ami-0123456789abcdef0
+  amitools restore --descendants --all-regions --apply ami-0123456789abcdef0
+
+Permissions: ec2:DescribeImages, sts:GetCallerIdentity, ec2:DescribeRegions (--all-regions);
+to change, ec2:DisableImageDeprecation, ec2:EnableImage and ec2:DeleteTags.")]
+pub struct RestoreArgs {
+    #[command(flatten)]
+    pub selection: Selection,
+}
+
 /// Share an image with other accounts so that they can launch and copy it.
 ///
 /// Grants the launch permission to each account, organization and
@@ -614,6 +704,8 @@ pub enum Column {
     Description,
     /// Where the link to the parent came from: tag or ec2
     Origin,
+    /// When and why `amitools revoke` revoked it (its amitools:revoked tag)
+    Revoked,
 }
 
 pub const DEFAULT_COLUMNS: [Column; 4] =
@@ -623,7 +715,7 @@ pub const DEFAULT_COLUMNS: [Column; 4] =
 #[derive(Debug, Args)]
 pub struct ListArgs {
     /// Columns to show, in order: image_id, create_date, create_ts, source_instance,
-    /// source_region, name, state, owner, description, origin
+    /// source_region, name, state, owner, description, origin, revoked
     #[arg(short = 'C', long, value_name = "COLUMNS", value_enum, value_delimiter = ',',
           default_values_t = DEFAULT_COLUMNS.to_vec(), hide_default_value = true)]
     pub columns: Vec<Column>,

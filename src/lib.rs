@@ -19,6 +19,7 @@ pub mod naming;
 pub mod output;
 pub mod progress;
 pub mod prune;
+pub mod revocation;
 pub mod sharing;
 pub mod uses;
 pub mod waiting;

@@ -110,13 +110,15 @@ pub trait Images {
     fn regions(&self, all: bool) -> Result<Vec<Region>, AwsError>;
 }
 
-/// Making and changing images: CreateImage, CopyImage, CreateTags and
+/// Making and changing images: CreateImage, CopyImage, CreateTags, DeleteTags and
 /// DeregisterImage (EC2). Implemented in `changes.rs`.
 pub trait ImageChanges {
     fn create_image(&self, region: &Region, request: &NewImage) -> Result<AmiId, AwsError>;
     fn copy_image(&self, request: &ImageCopy) -> Result<AmiId, AwsError>;
     /// One CreateTags call; other tags on the image are left alone.
     fn create_tags(&self, region: &Region, id: &AmiId, tags: &Tags, dry_run: bool) -> Result<(), AwsError>;
+    /// One DeleteTags call removing these keys (whatever their values); other tags are left alone.
+    fn delete_tags(&self, region: &Region, id: &AmiId, keys: &[&str]) -> Result<(), AwsError>;
     /// DeregisterImage; with `delete_snapshots`, EC2 also deletes the image's
     /// snapshots no other image uses (DeleteAssociatedSnapshots) and reports each.
     fn deregister_image(

@@ -1,5 +1,5 @@
 //! Making and changing images (the `ImageChanges` trait, through the SDK):
-//! CreateImage and CopyImage with their tags, CreateTags, and DeregisterImage
+//! CreateImage and CopyImage with their tags, CreateTags, DeleteTags and DeregisterImage
 //! with its snapshots' results and its attempts counted.
 
 use aws_sdk_ec2::types::{ResourceType, Tag, TagSpecification};
@@ -77,6 +77,14 @@ impl ImageChanges for SdkAws {
     fn create_tags(&self, region: &Region, id: &AmiId, tags: &Tags, dry_run: bool) -> Result<(), AwsError> {
         self.send(region, "CreateTags", |c| {
             c.create_tags().resources(id.as_str()).set_tags(Some(sdk_tags(tags))).dry_run(dry_run).send()
+        })?;
+        Ok(())
+    }
+
+    fn delete_tags(&self, region: &Region, id: &AmiId, keys: &[&str]) -> Result<(), AwsError> {
+        let tags: Vec<Tag> = keys.iter().map(|k| Tag::builder().key(*k).build()).collect();
+        self.send(region, "DeleteTags", |c| {
+            c.delete_tags().resources(id.as_str()).set_tags(Some(tags.clone())).send()
         })?;
         Ok(())
     }

@@ -275,7 +275,17 @@ impl ImageChanges for FakeAws<'_> {
         Err(FakeAws::error(AwsErrorKind::Other))
     }
 
-    fn create_tags(&self, _region: &Region, _id: &AmiId, _tags: &Tags, _dry_run: bool) -> Result<(), AwsError> {
+    fn create_tags(&self, _region: &Region, id: &AmiId, tags: &Tags, dry_run: bool) -> Result<(), AwsError> {
+        if let (false, Some(image)) = (dry_run, self.images.borrow_mut().get_mut(id)) {
+            image.tags.extend(tags.iter().map(|(k, v)| (k.clone(), v.clone())));
+        }
+        Ok(())
+    }
+
+    fn delete_tags(&self, _region: &Region, id: &AmiId, keys: &[&str]) -> Result<(), AwsError> {
+        if let Some(image) = self.images.borrow_mut().get_mut(id) {
+            image.tags.retain(|k, _| !keys.contains(&k.as_str()));
+        }
         Ok(())
     }
 

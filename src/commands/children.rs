@@ -169,6 +169,9 @@ fn tree_label(node: &TreeNode, root_region: &Region, tags_only: bool, uses: &Use
     if &record.region != root_region {
         label.push_str(&format!("  [{}]", record.region));
     }
+    if record.revoked.is_some() {
+        label.push_str("  [revoked]");
+    }
     if let Some(words) = uses_words(uses, node) {
         label.push_str(&format!("  (uses: {words})"));
     }

@@ -43,6 +43,8 @@ pub struct ImageRecord {
     pub origin: Option<Origin>,
     pub owner: Option<String>,
     pub description: Option<String>,
+    /// The amitools:revoked tag: `DATE WHAT[: REASON]` (see `amitools revoke`).
+    pub revoked: Option<String>,
     pub tags: Tags,
 }
 
@@ -66,6 +68,7 @@ impl ImageRecord {
                 origin: None,
                 owner: None,
                 description: None,
+                revoked: None,
                 tags: Tags::new(),
             };
         };
@@ -99,6 +102,7 @@ impl ImageRecord {
             origin: link.map(|l| l.origin),
             owner: image.owner.clone(),
             description: image.description.clone(),
+            revoked: image.tags.get(crate::revocation::REVOKED_TAG).cloned(),
             tags: image.tags.clone(),
         }
     }
@@ -122,6 +126,7 @@ impl ImageRecord {
             origin: link.map(|l| l.origin),
             owner: entry.owner_alias.clone(),
             description: None,
+            revoked: None,
             tags: Tags::new(),
         }
     }
@@ -138,7 +143,9 @@ impl ImageRecord {
                 Column::SourceRegion => text(self.source_region.as_ref().map(ToString::to_string)),
                 Column::Owner => text(self.owner.clone()),
                 Column::Origin => text(self.origin.map(|o| o.as_str().to_string())),
-                Column::SourceInstance | Column::Name | Column::State | Column::Description => NOT_VISIBLE.to_string(),
+                Column::SourceInstance | Column::Name | Column::State | Column::Description | Column::Revoked => {
+                    NOT_VISIBLE.to_string()
+                }
             };
         }
         if !self.found {
@@ -161,6 +168,7 @@ impl ImageRecord {
             Column::Owner => text(self.owner.clone()),
             Column::Description => text(self.description.clone()),
             Column::Origin => text(self.origin.map(|o| o.as_str().to_string())),
+            Column::Revoked => text(self.revoked.clone()),
         }
     }
 }
@@ -177,6 +185,7 @@ pub fn header(column: Column) -> &'static str {
         Column::Owner => "OWNER",
         Column::Description => "DESCRIPTION",
         Column::Origin => "ORIGIN",
+        Column::Revoked => "REVOKED",
     }
 }
 

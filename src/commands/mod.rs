@@ -15,6 +15,7 @@ mod create;
 mod listing;
 mod new_image;
 mod prune;
+mod revoke;
 mod share;
 mod staged;
 mod tag;
@@ -117,6 +118,7 @@ pub enum Plan {
     Copy(copy::Plan),
     Prune(prune::Plan),
     Share(share::Plan),
+    Revoke(revoke::Plan),
 }
 
 /// Check the command's arguments (and files it reads, such as a prune plan); no AWS call.
@@ -134,6 +136,8 @@ pub fn prepare(command: Command) -> Result<Plan> {
         Command::Prune(args) => Plan::Prune(prune::prepare(args)?),
         Command::Share(args) => Plan::Share(share::prepare_share(args)?),
         Command::Unshare(args) => Plan::Share(share::prepare_unshare(args)?),
+        Command::Revoke(args) => Plan::Revoke(revoke::prepare_revoke(args)?),
+        Command::Restore(args) => Plan::Revoke(revoke::prepare_restore(args)?),
     })
 }
 
@@ -148,6 +152,7 @@ impl Plan {
             Plan::Copy(plan) => plan.execute(ctx),
             Plan::Prune(plan) => plan.execute(ctx),
             Plan::Share(plan) => plan.execute(ctx),
+            Plan::Revoke(plan) => plan.execute(ctx),
         }
     }
 }

@@ -1,0 +1,495 @@
+//! `amitools revoke` and `amitools restore`: the images named (and with
+//! --descendants every image made from them, as `children` finds them),
+//! their uses in this account and who else may launch them, as a plan; with
+//! --apply each image changed and tagged (revoke) or changed back and
+//! untagged (restore), one image's failure not stopping the rest.
+
+use std::collections::{HashMap, HashSet};
+
+use serde::Serialize;
+use time::OffsetDateTime;
+
+use super::{Context, RegionChoice};
+use crate::aws::{AwsError, ImageKey, Tags};
+use crate::cli::{RestoreArgs, RevokeArgs, Selection};
+use crate::error::{Error, Result};
+use crate::ids::{AmiId, Region};
+use crate::image::{Image, Sharing};
+use crate::lineage::fetch;
+use crate::output::{shown, write_json, OutputFormat, Table};
+use crate::prune::gather::{launchers_of, uses_of};
+use crate::prune::rules::{shared_with, Use};
+use crate::revocation::{self, Change, Mark, RestoreStep, RevokeStep, REVOKED_TAG};
+use crate::sharing::grantees_of;
+use crate::uses::UseCounts;
+
+/// Regions that could not be searched for descendants, with why.
+type Refused = Vec<(Region, AwsError)>;
+
+#[derive(Debug)]
+pub struct Plan {
+    image_ids: Vec<AmiId>,
+    descendants: bool,
+    regions: RegionChoice,
+    apply: bool,
+    no_header: bool,
+    mode: Mode,
+}
+
+#[derive(Debug)]
+enum Mode {
+    Revoke { disable: bool, reason: Option<String> },
+    Restore,
+}
+
+fn plan_of(selection: Selection, mode: Mode) -> Plan {
+    let mut image_ids = selection.image_ids;
+    let mut seen = HashSet::new();
+    image_ids.retain(|id| seen.insert(id.clone()));
+    Plan {
+        image_ids,
+        descendants: selection.descendants,
+        regions: RegionChoice::new(selection.regions, selection.all_regions),
+        apply: selection.apply,
+        no_header: selection.no_header,
+        mode,
+    }
+}
+
+pub fn prepare_revoke(args: RevokeArgs) -> Result<Plan> {
+    let reason = args.reason.as_deref().map(revocation::check_reason).transpose().map_err(Error::Usage)?;
+    Ok(plan_of(args.selection, Mode::Revoke { disable: args.disable, reason }))
+}
+
+pub fn prepare_restore(args: RestoreArgs) -> Result<Plan> {
+    Ok(plan_of(args.selection, Mode::Restore))
+}
+
+/// One image of the plan, with what was found about it.
+struct Target {
+    image: Image,
+    uses: Result<UseCounts, String>,
+    /// Who else may launch it (asked of your own images only).
+    sharing: Option<Result<Sharing, String>>,
+    step: Step,
+}
+
+#[derive(Debug, Clone)]
+enum Step {
+    Revoke(RevokeStep),
+    Restore(RestoreStep),
+}
+
+impl Step {
+    /// The plan's ACTION.
+    fn action(&self) -> String {
+        match self {
+            Step::Revoke(RevokeStep::Change(Change::Deprecated)) => "deprecate".into(),
+            Step::Revoke(RevokeStep::Change(_)) => "disable".into(),
+            Step::Revoke(RevokeStep::AlreadySo(what)) => format!("already {what}"),
+            Step::Revoke(RevokeStep::AlreadyRevoked(_)) => "already revoked".into(),
+            Step::Revoke(RevokeStep::NotOwned(_)) | Step::Restore(RestoreStep::NotOwned(_)) => "not yours".into(),
+            Step::Revoke(RevokeStep::State(state)) => format!("leave ({state})"),
+            Step::Restore(RestoreStep::Undo(mark)) => match mark.change {
+                Change::Deprecated => "undeprecate".into(),
+                Change::Disabled => "enable".into(),
+                Change::Nothing => "untag".into(),
+            },
+            Step::Restore(RestoreStep::NotRevoked) => "leave".into(),
+        }
+    }
+
+    /// Why, for the ones left alone.
+    fn detail(&self) -> String {
+        match self {
+            Step::Revoke(RevokeStep::AlreadySo(_)) => "tagged only: restore will leave it so".into(),
+            Step::Revoke(RevokeStep::AlreadyRevoked(mark)) | Step::Restore(RestoreStep::Undo(mark)) => {
+                format!("{REVOKED_TAG}={}", shown(&mark.value()))
+            }
+            Step::Revoke(RevokeStep::NotOwned(owner)) | Step::Restore(RestoreStep::NotOwned(owner)) => format!(
+                "owned by {}: only its owner can change it",
+                owner.as_deref().map(shown).unwrap_or_else(|| "(unknown)".into())
+            ),
+            Step::Revoke(RevokeStep::State(state)) => format!("state {state}: neither deprecated nor disabled"),
+            Step::Restore(RestoreStep::NotRevoked) => format!("no {REVOKED_TAG} tag written by amitools"),
+            Step::Revoke(RevokeStep::Change(_)) => String::new(),
+        }
+    }
+
+    /// Whether --apply sends anything for it.
+    fn changes(&self) -> bool {
+        matches!(
+            self,
+            Step::Revoke(RevokeStep::Change(_))
+                | Step::Revoke(RevokeStep::AlreadySo(_))
+                | Step::Restore(RestoreStep::Undo(_))
+        )
+    }
+}
+
+/// What became of one image at --apply.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+enum Outcome {
+    Deprecated,
+    Disabled,
+    /// Tagged only (revoke of an image already so).
+    Tagged,
+    Undeprecated,
+    Enabled,
+    /// Tag removed only (restore of an image revoke found already so).
+    Untagged,
+    /// Nothing to do for it.
+    Left,
+    Failed,
+    /// Not started: interrupted.
+    NotDone,
+}
+
+#[derive(Serialize)]
+struct Report {
+    action: &'static str,
+    applied: bool,
+    disable: bool,
+    summary: SummaryDoc,
+    images: Vec<ImageDoc>,
+}
+
+#[derive(Serialize)]
+struct SummaryDoc {
+    images: usize,
+    instances: usize,
+    launch_templates: usize,
+}
+
+#[derive(Serialize)]
+struct ImageDoc {
+    image_id: AmiId,
+    region: Region,
+    name: Option<String>,
+    state: String,
+    owner: Option<String>,
+    action: String,
+    detail: String,
+    uses: Option<UseCounts>,
+    uses_error: Option<String>,
+    public: Option<bool>,
+    shared_with: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    result: Option<Outcome>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+}
+
+impl Plan {
+    pub fn execute(self, ctx: &mut Context) -> Result<()> {
+        let account = ctx.aws.account_id()?;
+        let (images, refused) = self.find(ctx)?;
+        let now = OffsetDateTime::now_utc();
+        let targets = self.targets(ctx, images, &account, now);
+        let summary = SummaryDoc {
+            images: targets.len(),
+            instances: targets.iter().filter_map(|t| t.uses.as_ref().ok()).map(|u| u.instances).sum(),
+            launch_templates: targets.iter().filter_map(|t| t.uses.as_ref().ok()).map(|u| u.launch_templates).sum(),
+        };
+        let disable = matches!(self.mode, Mode::Revoke { disable: true, .. });
+        let outcomes = match self.apply {
+            true => Some(self.carry_out(ctx, &targets, now)),
+            false => None,
+        };
+        self.print(ctx, &targets, &summary, disable, outcomes.as_deref())?;
+        ctx.note(format!(
+            "{} image(s); {} instance(s) launched from them and {} launch template(s) naming them in this account{}",
+            summary.images,
+            summary.instances,
+            summary.launch_templates,
+            if self.apply { "" } else { "; nothing was changed (--apply carries the plan out)" }
+        ));
+        if disable && !self.apply {
+            let stopping: Vec<String> = targets
+                .iter()
+                .filter(|t| matches!(t.step, Step::Revoke(RevokeStep::Change(Change::Disabled))))
+                .filter_map(|t| match &t.uses {
+                    Ok(uses) if uses.total() > 0 => Some(format!("{} ({})", t.image.id, uses.words())),
+                    Err(_) => Some(format!("{} (uses unknown)", t.image.id)),
+                    Ok(_) => None,
+                })
+                .collect();
+            if !stopping.is_empty() {
+                ctx.warn(format!(
+                    "--disable: these uses will stop launching: {}; shared and public images lose their sharing",
+                    stopping.join(", ")
+                ));
+            }
+        }
+        for (region, error) in &refused {
+            ctx.warn(format!("{region} skipped: {error}"));
+        }
+        if let Some(outcomes) = &outcomes {
+            let failed: Vec<String> = targets
+                .iter()
+                .zip(outcomes)
+                .filter(|(_, (outcome, _))| *outcome == Outcome::Failed)
+                .map(|(t, _)| t.image.id.to_string())
+                .collect();
+            if let Some(signal) = crate::progress::interrupted() {
+                let not_done = outcomes.iter().filter(|(o, _)| *o == Outcome::NotDone).count();
+                ctx.warn(format!(
+                    "interrupted by {}: {not_done} image(s) not started",
+                    crate::progress::signal_name(signal)
+                ));
+                crate::progress::die_by(signal);
+            }
+            if !failed.is_empty() {
+                return Err(Error::Failed(format!("{} image(s) failed: {}", failed.len(), failed.join(" "))));
+            }
+        }
+        if !refused.is_empty() {
+            let names: Vec<&str> = refused.iter().map(|(r, _)| r.as_str()).collect();
+            return Err(Error::Failed(format!(
+                "{} region(s) could not be searched, the images there are not in the plan: {}",
+                names.len(),
+                names.join(", ")
+            )));
+        }
+        let unknown: Vec<String> = targets.iter().filter(|t| t.uses.is_err()).map(|t| t.image.id.to_string()).collect();
+        if !unknown.is_empty() {
+            return Err(Error::Failed(format!(
+                "what uses {} image(s) could not be checked (see USES): {}",
+                unknown.len(),
+                unknown.join(" ")
+            )));
+        }
+        Ok(())
+    }
+
+    /// The images named, and with --descendants every image made from them
+    /// (each once, in tree order); regions that refused.
+    fn find(&self, ctx: &Context) -> Result<(Vec<Image>, Refused)> {
+        let regions = if self.descendants { self.regions.resolve(ctx)? } else { Vec::new() };
+        let mut seen: HashSet<ImageKey> = HashSet::new();
+        let mut images = Vec::new();
+        let mut refused: Vec<(Region, AwsError)> = Vec::new();
+        for id in &self.image_ids {
+            let root = (ctx.region.clone(), id.clone());
+            if !self.descendants {
+                let image = ctx.aws.describe_image(&ctx.region, id)?.ok_or_else(|| not_found(ctx, id))?;
+                if seen.insert(root) {
+                    images.push(image);
+                }
+                continue;
+            }
+            let found = fetch::descendants(ctx.aws, &root, &regions, None, false, &mut |_| {})?;
+            if found.tree.root().image.is_none() {
+                return Err(not_found(ctx, id));
+            }
+            for node in found.tree.preorder() {
+                if let Some(image) = &node.image {
+                    if seen.insert(node.key.clone()) {
+                        images.push(image.clone());
+                    }
+                }
+            }
+            for (region, error) in found.refused {
+                if !refused.iter().any(|(r, _)| r == &region) {
+                    refused.push((region, error));
+                }
+            }
+        }
+        Ok((images, refused))
+    }
+
+    /// Each image's step, uses (10 images a call) and sharing (your own images).
+    fn targets(&self, ctx: &Context, images: Vec<Image>, account: &str, now: OffsetDateTime) -> Vec<Target> {
+        let keys: Vec<ImageKey> = images.iter().map(|i| (i.region.clone(), i.id.clone())).collect();
+        let mut uses: HashMap<ImageKey, Use> = uses_of(ctx.aws, &keys);
+        let own: Vec<ImageKey> = images
+            .iter()
+            .filter(|i| i.owner.as_deref() == Some(account))
+            .map(|i| (i.region.clone(), i.id.clone()))
+            .collect();
+        let mut sharing = if own.is_empty() { HashMap::new() } else { launchers_of(ctx.aws, &own) };
+        images
+            .into_iter()
+            .map(|image| {
+                let key = (image.region.clone(), image.id.clone());
+                let step = match &self.mode {
+                    Mode::Revoke { disable, .. } => {
+                        Step::Revoke(revocation::revoke_step(&image, account, *disable, now))
+                    }
+                    Mode::Restore => Step::Restore(revocation::restore_step(&image, account)),
+                };
+                let uses = match uses.remove(&key) {
+                    Some(Use::Checked(references)) => Ok(UseCounts::of(&references)),
+                    Some(Use::Unchecked(why)) => Err(why),
+                    None => Err("not checked".to_string()),
+                };
+                Target { sharing: sharing.remove(&key), uses, image, step }
+            })
+            .collect()
+    }
+
+    /// --apply: each image in turn; an interrupt stops before the next.
+    fn carry_out(&self, ctx: &Context, targets: &[Target], now: OffsetDateTime) -> Vec<(Outcome, Option<String>)> {
+        let _interrupts = crate::progress::defer_interrupts("the image in flight");
+        targets
+            .iter()
+            .map(|target| {
+                if !target.step.changes() {
+                    return (Outcome::Left, None);
+                }
+                if crate::progress::interrupted().is_some() {
+                    return (Outcome::NotDone, None);
+                }
+                match self.change(ctx, target, now) {
+                    Ok(outcome) => (outcome, None),
+                    Err(error) => (Outcome::Failed, Some(error)),
+                }
+            })
+            .collect()
+    }
+
+    /// One image's change: revoke changes it, then tags it (the tag says what
+    /// was done, so it is written only once that is so); restore undoes the
+    /// change, then removes the tag.
+    fn change(&self, ctx: &Context, target: &Target, now: OffsetDateTime) -> std::result::Result<Outcome, String> {
+        let (region, id) = (&target.image.region, &target.image.id);
+        let aws = ctx.aws;
+        match (&self.mode, &target.step) {
+            (Mode::Revoke { reason, .. }, Step::Revoke(step)) => {
+                let (change, outcome) = match step {
+                    RevokeStep::Change(Change::Deprecated) => {
+                        aws.deprecate_image(region, id, now).map_err(|e| e.to_string())?;
+                        (Change::Deprecated, Outcome::Deprecated)
+                    }
+                    RevokeStep::Change(_) => {
+                        aws.disable_image(region, id).map_err(|e| e.to_string())?;
+                        (Change::Disabled, Outcome::Disabled)
+                    }
+                    _ => (Change::Nothing, Outcome::Tagged),
+                };
+                let mark = Mark { at: now, change, reason: reason.clone() };
+                let tags: Tags = [(REVOKED_TAG.to_string(), mark.value())].into_iter().collect();
+                aws.create_tags(region, id, &tags, false).map_err(|e| {
+                    format!(
+                        "{} done, but the {REVOKED_TAG} tag could not be written (restore will not know it): {e}",
+                        change.as_str()
+                    )
+                })?;
+                Ok(outcome)
+            }
+            (Mode::Restore, Step::Restore(RestoreStep::Undo(mark))) => {
+                let outcome = match mark.change {
+                    Change::Deprecated => {
+                        aws.undeprecate_image(region, id).map_err(|e| e.to_string())?;
+                        Outcome::Undeprecated
+                    }
+                    Change::Disabled => {
+                        aws.enable_image(region, id).map_err(|e| e.to_string())?;
+                        Outcome::Enabled
+                    }
+                    Change::Nothing => Outcome::Untagged,
+                };
+                aws.delete_tags(region, id, &[REVOKED_TAG])
+                    .map_err(|e| format!("undone, but the {REVOKED_TAG} tag could not be removed: {e}"))?;
+                Ok(outcome)
+            }
+            _ => Ok(Outcome::Left),
+        }
+    }
+
+    fn print(
+        &self,
+        ctx: &mut Context,
+        targets: &[Target],
+        summary: &SummaryDoc,
+        disable: bool,
+        outcomes: Option<&[(Outcome, Option<String>)]>,
+    ) -> Result<()> {
+        let result_of = |i: usize| outcomes.map(|o| o[i].clone());
+        if ctx.output == OutputFormat::Json {
+            let images = targets
+                .iter()
+                .enumerate()
+                .map(|(i, t)| {
+                    let (result, error) = match result_of(i) {
+                        Some((outcome, error)) => (Some(outcome), error),
+                        None => (None, None),
+                    };
+                    ImageDoc {
+                        image_id: t.image.id.clone(),
+                        region: t.image.region.clone(),
+                        name: t.image.name.clone(),
+                        state: t.image.state.to_string(),
+                        owner: t.image.owner.clone(),
+                        action: t.step.action(),
+                        detail: t.step.detail(),
+                        uses: t.uses.as_ref().ok().cloned(),
+                        uses_error: t.uses.as_ref().err().cloned(),
+                        public: match &t.sharing {
+                            Some(Ok(sharing)) => Some(sharing.public),
+                            _ => t.image.usage.public,
+                        },
+                        shared_with: match &t.sharing {
+                            Some(Ok(sharing)) => Some(grantees_of(sharing).iter().map(ToString::to_string).collect()),
+                            _ => None,
+                        },
+                        result,
+                        error,
+                    }
+                })
+                .collect();
+            let action = match self.mode {
+                Mode::Revoke { .. } => "revoke",
+                Mode::Restore => "restore",
+            };
+            let report = Report { action, applied: self.apply, disable, summary: SummaryDoc { ..*summary }, images };
+            write_json(ctx.out, &report)?;
+            return Ok(());
+        }
+        let mut header = vec!["ACTION", "IMAGE", "REGION", "STATE", "NAME", "USES", "SHARED"];
+        if outcomes.is_some() {
+            header.insert(0, "RESULT");
+        }
+        header.push("DETAIL");
+        let mut table = Table::new(header.into_iter().map(String::from).collect());
+        for (i, target) in targets.iter().enumerate() {
+            let mut row = Vec::new();
+            let mut detail = target.step.detail();
+            if let Some((outcome, error)) = result_of(i) {
+                row.push(
+                    serde_json::to_value(&outcome).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default(),
+                );
+                if let Some(error) = error {
+                    detail = crate::logging::redact(&error);
+                }
+            }
+            row.extend([
+                target.step.action(),
+                target.image.id.to_string(),
+                target.image.region.to_string(),
+                target.image.state.to_string(),
+                target.image.name.as_deref().map(shown).unwrap_or_else(|| "-".into()),
+                match &target.uses {
+                    Ok(uses) => uses.words(),
+                    Err(why) => format!("unknown ({why})"),
+                },
+                match &target.sharing {
+                    Some(Ok(sharing)) if sharing.is_shared() => shared_with(sharing),
+                    Some(Ok(_)) => "no".into(),
+                    Some(Err(_)) => "unknown".into(),
+                    None if target.image.usage.public == Some(true) => "public".into(),
+                    None => "-".into(),
+                },
+                detail,
+            ]);
+            table.rows.push(row);
+        }
+        table.write(ctx.out, !self.no_header)?;
+        Ok(())
+    }
+}
+
+fn not_found(ctx: &Context, id: &AmiId) -> Error {
+    Error::ImageNotFound { what: "image", id: id.clone(), region: ctx.region.clone(), also: "" }
+}
