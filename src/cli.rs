@@ -459,9 +459,10 @@ Examples:
   amitools revoke --descendants --all-regions --reason 'CVE-2026-1234' --apply ami-0123456789abcdef0
   amitools revoke --disable --apply ami-0123456789abcdef0 ami-0fedcba9876543210
 
-Permissions: ec2:DescribeImages, ec2:DescribeImageReferences, ec2:DescribeImageAttribute,
-autoscaling:DescribeLaunchConfigurations, sts:GetCallerIdentity, ec2:DescribeRegions (--all-regions);
-to change, ec2:EnableImageDeprecation (or ec2:DisableImage) and ec2:CreateTags.")]
+Permissions: ec2:DescribeImages, ec2:DescribeImageReferences, ec2:DescribeInstances,
+ec2:DescribeImageAttribute, autoscaling:DescribeLaunchConfigurations, sts:GetCallerIdentity,
+ec2:DescribeRegions (--all-regions); to change, ec2:EnableImageDeprecation (or ec2:DisableImage)
+and ec2:CreateTags.")]
 pub struct RevokeArgs {
     #[command(flatten)]
     pub selection: Selection,
@@ -489,8 +490,8 @@ Examples:
   amitools restore --descendants --all-regions ami-0123456789abcdef0
   amitools restore --descendants --all-regions --apply ami-0123456789abcdef0
 
-Permissions: ec2:DescribeImages, sts:GetCallerIdentity, ec2:DescribeRegions (--all-regions);
-to change, ec2:DisableImageDeprecation, ec2:EnableImage and ec2:DeleteTags.")]
+Permissions: as revoke's to read (the plan shows the same uses); to change,
+ec2:DisableImageDeprecation, ec2:EnableImage and ec2:DeleteTags.")]
 pub struct RestoreArgs {
     #[command(flatten)]
     pub selection: Selection,

@@ -292,8 +292,8 @@ fn children_with_uses_counts_each_images_uses() {
         out,
         format!(
             "{root}  Wed Apr 17 18:18:25 UTC 2013  root  (uses: unused)\n\
-             ├── {a}  Wed Apr 17 18:18:26 UTC 2013  image-{a}  (uses: 2 instances)\n\
-             │   ├── {a1}  Wed Apr 17 18:18:28 UTC 2013  image-{a1}  (uses: 1 instance, 1 launch template)\n\
+             ├── {a}  Wed Apr 17 18:18:26 UTC 2013  image-{a}  (uses: 2 instances (2 running))\n\
+             │   ├── {a1}  Wed Apr 17 18:18:28 UTC 2013  image-{a1}  (uses: 1 instance (not running), 1 launch template)\n\
              │   │   └── {a1x}  Wed Apr 17 18:18:30 UTC 2013  image-{a1x}  (uses: 1 launch configuration)\n\
              │   └── {a2}  Wed Apr 17 18:18:29 UTC 2013  image-{a2}  (uses: 1 launch template, 1 SSM parameter)\n\
              └── {b}  Wed Apr 17 18:18:27 UTC 2013  image-{b}  (uses: unused)\n\
@@ -303,6 +303,11 @@ fn children_with_uses_counts_each_images_uses() {
     assert_eq!(sim.calls_in("us-east-1", "DescribeImageReferences"), 1);
     assert_eq!(sim.calls_in("eu-west-1", "DescribeImageReferences"), 1);
     assert_eq!(sim.calls("DescribeLaunchConfigurations"), 2);
+    // Whether the instances run: one DescribeInstances, in the one region with instances.
+    assert_eq!(
+        (sim.calls_in("us-east-1", "DescribeInstances"), sim.calls_in("eu-west-1", "DescribeInstances")),
+        (1, 0)
+    );
 
     // --flat: a USES column; JSON: counts by kind.
     let (code, out, _) = run(sim.amitools().args([
@@ -318,14 +323,14 @@ fn children_with_uses_counts_each_images_uses() {
     assert_eq!(code, 0);
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines[0].split_whitespace().collect::<Vec<_>>(), ["DEPTH", "IMAGE_ID", "USES"]);
-    assert!(lines[2].ends_with(&format!("{a}   2 instances")), "{out}");
+    assert!(lines[2].ends_with(&format!("{a}   2 instances (2 running)")), "{out}");
     let (code, out, _) =
         run(sim.amitools().args(["children", "--uses", "-o", "json", "--regions", "us-east-1,eu-west-1", &root]));
     assert_eq!(code, 0);
     let tree: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(
         tree["children"][0]["children"][0]["uses"],
-        json!({"instances": 1, "launch_templates": 1, "launch_configurations": 0, "ssm_parameters": 0,
+        json!({"instances": 1, "running_instances": 0, "launch_templates": 1, "launch_configurations": 0, "ssm_parameters": 0,
                "image_builder_recipes": 0, "other": 0})
     );
     assert_eq!(tree["children"][0]["children"][0]["uses_error"], Value::Null);

@@ -63,8 +63,8 @@ fn rows(report: &Value) -> Vec<(String, String, String, Value)> {
         .collect()
 }
 
-fn uses(instances: u64, launch_templates: u64) -> Value {
-    json!({"instances": instances, "launch_templates": launch_templates, "launch_configurations": 0,
+fn uses(instances: u64, running: u64, launch_templates: u64) -> Value {
+    json!({"instances": instances, "running_instances": running, "launch_templates": launch_templates, "launch_configurations": 0,
            "ssm_parameters": 0, "image_builder_recipes": 0, "other": 0})
 }
 
@@ -88,19 +88,19 @@ fn revoke_plans_deprecates_and_restore_undoes_exactly_that() {
     assert_eq!(
         rows(&plan),
         [
-            (l.base.clone(), s(REGION), s("deprecate"), uses(0, 0)),
-            (l.web.clone(), s(REGION), s("deprecate"), uses(2, 0)),
-            (l.web2.clone(), s(REGION), s("deprecate"), uses(0, 1)),
-            (l.copy.clone(), s(EU), s("deprecate"), uses(0, 1)),
-            (l.old.clone(), s(REGION), s("already deprecated"), uses(0, 0)),
+            (l.base.clone(), s(REGION), s("deprecate"), uses(0, 0, 0)),
+            (l.web.clone(), s(REGION), s("deprecate"), uses(2, 1, 0)),
+            (l.web2.clone(), s(REGION), s("deprecate"), uses(0, 0, 1)),
+            (l.copy.clone(), s(EU), s("deprecate"), uses(0, 0, 1)),
+            (l.old.clone(), s(REGION), s("already deprecated"), uses(0, 0, 0)),
         ]
     );
-    assert_eq!(plan["summary"], json!({"images": 5, "instances": 2, "launch_templates": 2}));
+    assert_eq!(plan["summary"], json!({"images": 5, "instances": 2, "running_instances": 1, "launch_templates": 2}));
     assert_eq!((plan["action"].as_str(), plan["applied"].as_bool()), (Some("revoke"), Some(false)));
     assert_eq!(
         err,
-        "amitools: 5 image(s); 2 instance(s) launched from them and 2 launch template(s) naming them in this \
-         account; nothing was changed (--apply carries the plan out)\n"
+        "amitools: 5 image(s); 1 instance(s) running from them (2 in any state) and 2 launch template(s) naming \
+         them in this account; nothing was changed (--apply carries the plan out)\n"
     );
     assert_eq!(changes(&sim), 0);
     // Uses asked 10 images a call: one call per region.
@@ -111,7 +111,7 @@ fn revoke_plans_deprecates_and_restore_undoes_exactly_that() {
     assert_eq!(code, 0);
     let first: Vec<Vec<&str>> = out.lines().map(|l| l.split_whitespace().take(3).collect()).collect();
     assert_eq!(first[1], ["deprecate", l.web.as_str(), REGION]);
-    assert!(out.lines().nth(1).unwrap().contains("2 instances"), "{out}");
+    assert!(out.lines().nth(1).unwrap().contains("2 instances (1 running)"), "{out}");
 
     // --apply: every one deprecated and tagged; the one deprecated before only tagged.
     sim.reset_stats();
@@ -188,7 +188,7 @@ fn revoke_disable_disables_and_restore_enables() {
     assert!(out.lines().all(|l| l.starts_with("disable ")), "{out}");
     assert!(out.lines().nth(1).unwrap().contains("210987654321"), "the SHARED column: {out}");
     assert!(
-        err.contains(&format!("--disable: these uses will stop launching: {} (2 instances), {} (1 launch template), {} (1 launch template)", l.web, l.web2, l.copy)),
+        err.contains(&format!("--disable: these uses will stop launching: {} (2 instances (1 running)), {} (1 launch template), {} (1 launch template)", l.web, l.web2, l.copy)),
         "{err}"
     );
     let (code, _, err) = amitools(

@@ -105,6 +105,10 @@ pub trait Images {
     /// copies in progress).
     fn own_pending_images(&self, regions: &[Region]) -> Vec<RegionResult<Vec<Image>>>;
     fn describe_instance(&self, region: &Region, id: &InstanceId) -> Result<Instance, AwsError>;
+    /// Which of `ids` are running (or pending) now: DescribeInstances
+    /// filtered on the ids (200 a call) and the state, paginated. Ids EC2
+    /// no longer knows are simply not among them.
+    fn running_instances(&self, region: &Region, ids: &[InstanceId]) -> Result<Vec<InstanceId>, AwsError>;
     /// The regions enabled for the account; with `all`, every region EC2
     /// lists, opt-in ones not enabled included.
     fn regions(&self, all: bool) -> Result<Vec<Region>, AwsError>;

@@ -68,6 +68,8 @@ pub struct FakeAws<'a> {
     pub usage_reports: RefCell<Vec<UsageReport>>,
     /// DeregisterImage calls, in order.
     pub deregistered: RefCell<Vec<AmiId>>,
+    /// The instances running now (the others are stopped, or gone).
+    pub running: Vec<InstanceId>,
     /// Retirement calls, in order: "deprecate ami-…", "disable ami-…", …;
     /// the images whose retirement calls fail.
     pub retired: RefCell<Vec<String>>,
@@ -256,6 +258,10 @@ impl Images for FakeAws<'_> {
 
     fn describe_instance(&self, _region: &Region, id: &InstanceId) -> Result<Instance, AwsError> {
         Ok(Instance { id: id.clone(), image_id: None })
+    }
+
+    fn running_instances(&self, _region: &Region, ids: &[InstanceId]) -> Result<Vec<InstanceId>, AwsError> {
+        Ok(ids.iter().filter(|id| self.running.contains(id)).cloned().collect())
     }
 
     fn regions(&self, _all: bool) -> Result<Vec<Region>, AwsError> {

@@ -368,6 +368,49 @@ impl Images for SdkAws {
         }
     }
 
+    fn running_instances(&self, region: &Region, ids: &[InstanceId]) -> Result<Vec<InstanceId>, AwsError> {
+        use aws_sdk_ec2::types::Filter;
+        // EC2 takes at most 200 values in a filter.
+        const IDS_PER_CALL: usize = 200;
+        let endpoint = self.endpoint(region);
+        let mut running = Vec::new();
+        for group in ids.chunks(IDS_PER_CALL) {
+            let by_id = Filter::builder()
+                .name("instance-id")
+                .set_values(Some(group.iter().map(|i| i.to_string()).collect()))
+                .build();
+            let by_state = Filter::builder().name("instance-state-name").values("pending").values("running").build();
+            let mut tokens = Tokens::default();
+            let mut token: Option<String> = None;
+            loop {
+                let next = token.take();
+                let page = self.send(region, "DescribeInstances", |c| {
+                    c.describe_instances()
+                        .filters(by_id.clone())
+                        .filters(by_state.clone())
+                        .max_results(1000)
+                        .set_next_token(next.clone())
+                        .send()
+                })?;
+                running.extend(
+                    page.reservations()
+                        .iter()
+                        .flat_map(|r| r.instances())
+                        .filter_map(|i| i.instance_id())
+                        .filter_map(|id| id.parse::<InstanceId>().ok())
+                        .filter(|id| group.contains(id)),
+                );
+                match tokens.next("DescribeInstances", page.next_token(), &endpoint)? {
+                    Some(next) => token = Some(next),
+                    None => break,
+                }
+            }
+        }
+        running.sort();
+        running.dedup();
+        Ok(running)
+    }
+
     fn regions(&self, all: bool) -> Result<Vec<Region>, AwsError> {
         // Account-wide questions are asked in the region in use.
         let out = self.send(&self.home_region, "DescribeRegions", |c| c.describe_regions().all_regions(all).send())?;

@@ -14,7 +14,6 @@ use crate::ids::{AmiId, Region};
 use crate::lineage::fetch::{self, Round};
 use crate::lineage::graph::{Tree, TreeNode};
 use crate::output::{escape_untrusted, write_json, OutputFormat};
-use crate::prune::rules::Use;
 use crate::uses::UseCounts;
 
 #[derive(Debug)]
@@ -295,23 +294,15 @@ impl Plan {
 }
 
 /// What uses each visible image of the tree: DescribeImageReferences (10
-/// images a call) and each region's launch configurations, as prune asks.
+/// images a call), each region's launch configurations, and DescribeInstances
+/// for whether the instances run.
 fn count_uses(
     ctx: &Context,
     tree: &Tree,
 ) -> std::collections::HashMap<crate::aws::ImageKey, Result<UseCounts, String>> {
     let keys: Vec<crate::aws::ImageKey> =
         tree.preorder().into_iter().filter(|node| node.image.is_some()).map(|node| node.key.clone()).collect();
-    crate::prune::gather::uses_of(ctx.aws, &keys)
-        .into_iter()
-        .map(|(key, found)| {
-            let counted = match found {
-                Use::Checked(references) => Ok(UseCounts::of(&references)),
-                Use::Unchecked(why) => Err(why),
-            };
-            (key, counted)
-        })
-        .collect()
+    crate::prune::gather::use_counts(ctx.aws, &keys)
 }
 
 /// The status line of a search: "generation 3: 4 of 17 regions answered (5s)".

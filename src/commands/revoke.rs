@@ -17,8 +17,8 @@ use crate::ids::{AmiId, Region};
 use crate::image::{Image, Sharing};
 use crate::lineage::fetch;
 use crate::output::{shown, write_json, OutputFormat, Table};
-use crate::prune::gather::{launchers_of, uses_of};
-use crate::prune::rules::{shared_with, Use};
+use crate::prune::gather::{launchers_of, use_counts};
+use crate::prune::rules::shared_with;
 use crate::revocation::{self, Change, Mark, RestoreStep, RevokeStep, REVOKED_TAG};
 use crate::sharing::grantees_of;
 use crate::uses::UseCounts;
@@ -159,6 +159,7 @@ struct Report {
 struct SummaryDoc {
     images: usize,
     instances: usize,
+    running_instances: usize,
     launch_templates: usize,
 }
 
@@ -190,6 +191,7 @@ impl Plan {
         let summary = SummaryDoc {
             images: targets.len(),
             instances: targets.iter().filter_map(|t| t.uses.as_ref().ok()).map(|u| u.instances).sum(),
+            running_instances: targets.iter().filter_map(|t| t.uses.as_ref().ok()).map(|u| u.running_instances).sum(),
             launch_templates: targets.iter().filter_map(|t| t.uses.as_ref().ok()).map(|u| u.launch_templates).sum(),
         };
         let disable = matches!(self.mode, Mode::Revoke { disable: true, .. });
@@ -199,8 +201,9 @@ impl Plan {
         };
         self.print(ctx, &targets, &summary, disable, outcomes.as_deref())?;
         ctx.note(format!(
-            "{} image(s); {} instance(s) launched from them and {} launch template(s) naming them in this account{}",
+            "{} image(s); {} instance(s) running from them ({} in any state) and {} launch template(s) naming them in this account{}",
             summary.images,
+            summary.running_instances,
             summary.instances,
             summary.launch_templates,
             if self.apply { "" } else { "; nothing was changed (--apply carries the plan out)" }
@@ -302,7 +305,7 @@ impl Plan {
     /// Each image's step, uses (10 images a call) and sharing (your own images).
     fn targets(&self, ctx: &Context, images: Vec<Image>, account: &str, now: OffsetDateTime) -> Vec<Target> {
         let keys: Vec<ImageKey> = images.iter().map(|i| (i.region.clone(), i.id.clone())).collect();
-        let mut uses: HashMap<ImageKey, Use> = uses_of(ctx.aws, &keys);
+        let mut uses = use_counts(ctx.aws, &keys);
         let own: Vec<ImageKey> = images
             .iter()
             .filter(|i| i.owner.as_deref() == Some(account))
@@ -319,11 +322,7 @@ impl Plan {
                     }
                     Mode::Restore => Step::Restore(revocation::restore_step(&image, account)),
                 };
-                let uses = match uses.remove(&key) {
-                    Some(Use::Checked(references)) => Ok(UseCounts::of(&references)),
-                    Some(Use::Unchecked(why)) => Err(why),
-                    None => Err("not checked".to_string()),
-                };
+                let uses = uses.remove(&key).unwrap_or_else(|| Err("not checked".to_string()));
                 Target { sharing: sharing.remove(&key), uses, image, step }
             })
             .collect()

@@ -13,9 +13,10 @@ use super::recycle::{recovery_of, Recovery};
 use super::rules::{self, Action, Launchers, Row, Rules, Surroundings, Use};
 use super::shared_use::{other_uses, OtherUse, Waiting};
 use crate::aws::{Aws, AwsError, ImageKey};
-use crate::ids::{AmiId, Region};
+use crate::ids::{AmiId, InstanceId, Region};
 use crate::image::{Image, ImageReference, Sharing};
 use crate::lineage::graph::{descendants_tree, Index};
+use crate::uses::UseCounts;
 
 /// Which of the account's images the plan considers.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -208,6 +209,49 @@ pub fn launchers_of(aws: &dyn Aws, keys: &[ImageKey]) -> HashMap<ImageKey, Launc
         }
     }
     launchers
+}
+
+/// What uses each of `keys`, counted by kind, with how many of its
+/// instances run now (DescribeInstances, only where instances use it): the
+/// blast radius `children --uses` and `revoke` show.
+pub fn use_counts(aws: &dyn Aws, keys: &[ImageKey]) -> HashMap<ImageKey, Result<UseCounts, String>> {
+    let uses = uses_of(aws, keys);
+    let mut instances: BTreeMap<&Region, Vec<InstanceId>> = BTreeMap::new();
+    for ((region, _), found) in &uses {
+        if let Use::Checked(references) = found {
+            instances.entry(region).or_default().extend(UseCounts::instance_ids(references));
+        }
+    }
+    let running: HashMap<&Region, Result<Vec<InstanceId>, String>> = instances
+        .into_iter()
+        .filter(|(_, ids)| !ids.is_empty())
+        .map(|(region, mut ids)| {
+            ids.sort();
+            ids.dedup();
+            (region, aws.running_instances(region, &ids).map_err(|e| e.to_string()))
+        })
+        .collect();
+    uses.iter()
+        .map(|(key, found)| {
+            let counted = match found {
+                Use::Unchecked(why) => Err(why.clone()),
+                Use::Checked(references) => {
+                    let mut counts = UseCounts::of(references);
+                    let ids = UseCounts::instance_ids(references);
+                    match running.get(&key.0) {
+                        _ if ids.is_empty() => Ok(counts),
+                        Some(Ok(running)) => {
+                            counts.running_instances = ids.iter().filter(|id| running.contains(id)).count();
+                            Ok(counts)
+                        }
+                        Some(Err(why)) => Err(format!("whether its instances run is unknown: {why}")),
+                        None => Err("not checked".to_string()),
+                    }
+                }
+            };
+            (key.clone(), counted)
+        })
+        .collect()
 }
 
 /// What uses each of `keys`: DescribeImageReferences and the region's launch
