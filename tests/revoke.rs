@@ -255,3 +255,95 @@ fn failures_are_per_image_and_bad_input_changes_nothing() {
     let (code, _, err) = amitools(&sim, &["revoke", &ami(0xbad)]);
     assert_eq!(code, 1, "{err}");
 }
+
+/// Lost answers (the change made, the answer gone) and throttling: the SDK
+/// sends again, and since each call only sets what it set before, every
+/// image is reported once, done, and restore still finds what to undo.
+#[test]
+fn lost_and_throttled_answers_are_sent_again_and_reported_once() {
+    let sim = Sim::start();
+    let l = seed(&sim);
+    let selection = ["--descendants", "--regions", "us-east-1,eu-west-1"];
+    sim.configure(json!({"lose_next_responses": 3, "fault_actions": ["EnableImageDeprecation", "CreateTags"]}));
+    let (code, out, err) =
+        amitools(&sim, &[&["revoke", "--apply", "-o", "json"], &selection[..], &[l.base.as_str()]].concat());
+    assert_eq!(code, 0, "{err}");
+    let applied: Value = serde_json::from_str(&out).unwrap();
+    let results: Vec<&str> =
+        applied["images"].as_array().unwrap().iter().map(|i| i["result"].as_str().unwrap()).collect();
+    assert_eq!(results, ["deprecated", "deprecated", "deprecated", "deprecated", "tagged"]);
+    assert!(sim.calls("EnableImageDeprecation") + sim.calls("CreateTags") > 9, "the lost ones were sent again");
+
+    sim.configure(json!({"lose_next_responses": 0, "throttle_rate": 0.5, "seed": 3,
+                         "fault_actions": ["DisableImageDeprecation", "DeleteTags"]}));
+    let (code, out, err) =
+        amitools(&sim, &[&["restore", "--apply", "-o", "json"], &selection[..], &[l.base.as_str()]].concat());
+    assert_eq!(code, 0, "{err}");
+    let restored: Value = serde_json::from_str(&out).unwrap();
+    let results: Vec<&str> =
+        restored["images"].as_array().unwrap().iter().map(|i| i["result"].as_str().unwrap()).collect();
+    assert_eq!(results, ["undeprecated", "undeprecated", "undeprecated", "undeprecated", "untagged"]);
+    for (id, region) in [(&l.base, REGION), (&l.web, REGION), (&l.web2, REGION), (&l.copy, EU)] {
+        assert_eq!(sim.image(region, id)["deprecation_time"], Value::Null, "{id}");
+    }
+}
+
+/// Ctrl-C during --apply: the image in flight is finished (changed and
+/// tagged), no other is started, the report says which were not, and the
+/// process dies by SIGINT.
+#[test]
+fn an_interrupted_revoke_reports_what_it_did() {
+    use std::os::unix::process::ExitStatusExt;
+    use std::process::Stdio;
+    use std::time::{Duration, Instant};
+    let sim = Sim::start();
+    let base = ami(0xb000);
+    let mut images = vec![json!({"ami_id": base, "name": "base", "creation_date": "2013-04-17T18:18:25Z"})];
+    let mut parent = base.clone();
+    for n in 1..=12u64 {
+        let id = ami(0xb000 + n);
+        images.push(tagged(&id, &parent, REGION, T0 + n as i64));
+        parent = id;
+    }
+    sim.register(REGION, json!(images));
+    sim.configure(json!({"latency_ms": 100}));
+    let child = sim
+        .process()
+        .args(["revoke", "--descendants", "--apply", "-o", "json", &base])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while sim.calls("EnableImageDeprecation") < 3 {
+        assert!(Instant::now() < deadline, "nothing deprecated");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    // SAFETY: a signal to our own child.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGINT) }, 0);
+    let out = child.wait_with_output().unwrap();
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.status.signal(), Some(libc::SIGINT), "{stderr}");
+    sim.configure(json!({"latency_ms": 0}));
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    let mut done = 0;
+    let mut not_done = 0;
+    for image in report["images"].as_array().unwrap() {
+        let held = sim.image(REGION, image["image_id"].as_str().unwrap());
+        match image["result"].as_str().unwrap() {
+            "deprecated" => {
+                assert!(held["deprecation_time"].is_string() && held["tags"]["amitools:revoked"].is_string());
+                done += 1;
+            }
+            "not-done" => {
+                assert!(held["deprecation_time"].is_null() && held["tags"].get("amitools:revoked").is_none());
+                not_done += 1;
+            }
+            other => panic!("{other}: {image}"),
+        }
+    }
+    assert_eq!(done + not_done, 13);
+    assert!(done >= 3 && not_done > 0, "{done} done, {not_done} not");
+    assert_eq!(sim.calls("EnableImageDeprecation"), done);
+    assert!(stderr.contains(&format!("interrupted by SIGINT: {not_done} image(s) not started")), "{stderr}");
+}
