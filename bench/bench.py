@@ -9,7 +9,8 @@ tree, at every account size) and waiton's detection lag (median <= 1.5 s).
 
 BENCH_CASES=prune runs only the prune planning case (10,000 images) and
 rewrites only its part of BENCHMARKS.md; BENCH_CASES=apply only the deleting
-case (500 deletions under EC2's buckets, and again with 20% of answers lost).
+case (500 deletions under EC2's buckets, again with 20% of answers lost, and
+500 deprecations in stages).
 
 BENCH_CASES=scale runs only the account-size axis (the same ancestors and
 children cases with 0, 10,000 and 50,000 background images in the region, with
