@@ -533,6 +533,18 @@ before the apply's re-check asked each image's launch permissions
 the deletions of the group before."""
 
 
+def seed_apply_family(sim: Sim) -> None:
+    """One family of APPLY_DELETIONS + 1 images, 600 down to 100 days old."""
+    now = int(time.time())
+    batch = []
+    for i in range(APPLY_DELETIONS + 1):
+        created = now - (600 - i) * 86400
+        batch.append({"ami_id": ami(0x3_0000_0000 + i), "name": f"apply-{created}-{100_000_000_000_000 + i}",
+                      "creation_date": datetime.datetime.fromtimestamp(created, datetime.timezone.utc)
+                      .strftime("%Y-%m-%dT%H:%M:%SZ")})
+    sim.ctl("images", {"region": REGION, "images": batch})
+
+
 def apply_case(env_for) -> str:
     """`amitools prune --keep 1 --apply` deleting 500 images under EC2's
     documented buckets, then the same with 20% of DeregisterImage answers
@@ -542,14 +554,7 @@ def apply_case(env_for) -> str:
         sim = Sim(rate_limits=True)
         try:
             env = env_for(sim)
-            now = int(time.time())
-            batch = []
-            for i in range(APPLY_DELETIONS + 1):
-                created = now - (600 - i) * 86400
-                batch.append({"ami_id": ami(0x3_0000_0000 + i), "name": f"apply-{created}-{100_000_000_000_000 + i}",
-                              "creation_date": datetime.datetime.fromtimestamp(created, datetime.timezone.utc)
-                              .strftime("%Y-%m-%dT%H:%M:%SZ")})
-            sim.ctl("images", {"region": REGION, "images": batch})
+            seed_apply_family(sim)
             if lost:
                 sim.ctl("config", {"lost_response_rate": lost, "fault_actions": ["DeregisterImage"],
                                    "deregistered_seconds": 5, "seed": 3})
@@ -605,14 +610,7 @@ def staged_case(env_for) -> dict:
     sim = Sim(rate_limits=True)
     try:
         env = env_for(sim)
-        now = int(time.time())
-        batch = []
-        for i in range(APPLY_DELETIONS + 1):
-            created = now - (600 - i) * 86400
-            batch.append({"ami_id": ami(0x3_0000_0000 + i), "name": f"apply-{created}-{100_000_000_000_000 + i}",
-                          "creation_date": datetime.datetime.fromtimestamp(created, datetime.timezone.utc)
-                          .strftime("%Y-%m-%dT%H:%M:%SZ")})
-        sim.ctl("images", {"region": REGION, "images": batch})
+        seed_apply_family(sim)
         sim.ctl("config", {"rate_limits": True})
         sim.reset()
         print(f"apply: {APPLY_DELETIONS} deprecations", flush=True)

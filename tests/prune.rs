@@ -207,12 +207,7 @@ fn apply_deletes_exactly_the_plan_and_the_unshared_snapshots() {
     let (code, out, err) = prune(sim, &["--regions", "us-east-1,eu-west-1", "--apply", "-o", "json"]);
     assert_eq!(code, 0, "{err}");
     let applied: Value = serde_json::from_str(&out).unwrap();
-    let results: Vec<(String, String)> = applied["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| (r["image_id"].as_str().unwrap().to_string(), r["result"].as_str().unwrap().to_string()))
-        .collect();
+    let results = common::results_in(&applied, "results");
     assert_eq!(results, vec![(id("A0"), "deleted".into()), (id("W9"), "deleted".into()), (id("W8"), "deleted".into())]);
     let w8 = &applied["results"][2];
     assert_eq!(w8["snapshots"], json!([{"snapshot_id": w8_snap, "result": "skipped"}]));

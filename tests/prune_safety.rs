@@ -32,12 +32,7 @@ fn found(sim: &Sim, region: &str, id: &str) -> bool {
 }
 
 fn results(applied: &Value) -> Vec<(String, String)> {
-    applied["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| (r["image_id"].as_str().unwrap().to_string(), r["result"].as_str().unwrap().to_string()))
-        .collect()
+    common::results_in(applied, "results")
 }
 
 /// A copy in progress made with `--copy-image-tags`: EC2's record names its

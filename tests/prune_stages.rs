@@ -110,12 +110,7 @@ fn apply_leaves_ec2_in_the_planned_state() {
     let (code, out, err) = prune(&sim, &["--apply", "-o", "json"]);
     assert_eq!(code, 0, "{err}");
     let applied: Value = serde_json::from_str(&out).unwrap();
-    let results: Vec<(String, String)> = applied["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| (r["image_id"].as_str().unwrap().to_string(), r["result"].as_str().unwrap().to_string()))
-        .collect();
+    let results = common::results_in(&applied, "results");
     let mut expected: Vec<(String, String)> = ids
         .iter()
         .zip(family())
@@ -246,6 +241,8 @@ fn lost_and_refused_answers_are_told_truly() {
         applied["results"].as_array().unwrap().iter().map(|r| r["result"].as_str().unwrap()).collect();
     assert_eq!(results.iter().filter(|r| **r == "deprecated").count(), 3, "{applied}");
     assert_eq!(results.iter().filter(|r| **r == "disabled").count(), 1, "{applied}");
+    // The two lost ones were sent again: 4 changes, 6 calls.
+    assert_eq!(sim.calls("EnableImageDeprecation") + sim.calls("DisableImage"), 6);
     assert_eq!(sim.image(US, &ids[5])["state"], "disabled");
     assert!(sim.image(US, &ids[3])["deprecation_time"].is_string());
 

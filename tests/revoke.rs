@@ -63,6 +63,11 @@ fn rows(report: &Value) -> Vec<(String, String, String, Value)> {
         .collect()
 }
 
+/// Each image's result, in the report's order.
+fn results(report: &Value) -> Vec<String> {
+    common::results_in(report, "images").into_iter().map(|(_, result)| result).collect()
+}
+
 fn uses(instances: u64, running: u64, launch_templates: u64) -> Value {
     json!({"instances": instances, "running_instances": running, "launch_templates": launch_templates, "launch_configurations": 0,
            "ssm_parameters": 0, "image_builder_recipes": 0, "other": 0})
@@ -122,9 +127,7 @@ fn revoke_plans_deprecates_and_restore_undoes_exactly_that() {
     );
     assert_eq!(code, 0, "{err}");
     let applied: Value = serde_json::from_str(&out).unwrap();
-    let results: Vec<&str> =
-        applied["images"].as_array().unwrap().iter().map(|i| i["result"].as_str().unwrap()).collect();
-    assert_eq!(results, ["deprecated", "deprecated", "deprecated", "deprecated", "tagged"]);
+    assert_eq!(results(&applied), ["deprecated", "deprecated", "deprecated", "deprecated", "tagged"]);
     assert_eq!((sim.calls("EnableImageDeprecation"), sim.calls("CreateTags")), (4, 5));
     for (id, region) in [(&l.base, REGION), (&l.web, REGION), (&l.web2, REGION), (&l.copy, EU)] {
         let held = sim.image(region, id);
@@ -162,9 +165,7 @@ fn revoke_plans_deprecates_and_restore_undoes_exactly_that() {
         amitools(&sim, &[&["restore", "--apply", "-o", "json"], &selection[..], &[l.base.as_str()]].concat());
     assert_eq!(code, 0, "{err}");
     let restored: Value = serde_json::from_str(&out).unwrap();
-    let results: Vec<&str> =
-        restored["images"].as_array().unwrap().iter().map(|i| i["result"].as_str().unwrap()).collect();
-    assert_eq!(results, ["undeprecated", "undeprecated", "undeprecated", "undeprecated", "untagged"]);
+    assert_eq!(results(&restored), ["undeprecated", "undeprecated", "undeprecated", "undeprecated", "untagged"]);
     for (id, region) in [(&l.base, REGION), (&l.web, REGION), (&l.web2, REGION), (&l.copy, EU)] {
         let held = sim.image(region, id);
         assert_eq!(held["deprecation_time"], Value::Null, "{id}");
@@ -269,9 +270,7 @@ fn lost_and_throttled_answers_are_sent_again_and_reported_once() {
         amitools(&sim, &[&["revoke", "--apply", "-o", "json"], &selection[..], &[l.base.as_str()]].concat());
     assert_eq!(code, 0, "{err}");
     let applied: Value = serde_json::from_str(&out).unwrap();
-    let results: Vec<&str> =
-        applied["images"].as_array().unwrap().iter().map(|i| i["result"].as_str().unwrap()).collect();
-    assert_eq!(results, ["deprecated", "deprecated", "deprecated", "deprecated", "tagged"]);
+    assert_eq!(results(&applied), ["deprecated", "deprecated", "deprecated", "deprecated", "tagged"]);
     assert!(sim.calls("EnableImageDeprecation") + sim.calls("CreateTags") > 9, "the lost ones were sent again");
 
     sim.configure(json!({"lose_next_responses": 0, "throttle_rate": 0.5, "seed": 3,
@@ -280,9 +279,7 @@ fn lost_and_throttled_answers_are_sent_again_and_reported_once() {
         amitools(&sim, &[&["restore", "--apply", "-o", "json"], &selection[..], &[l.base.as_str()]].concat());
     assert_eq!(code, 0, "{err}");
     let restored: Value = serde_json::from_str(&out).unwrap();
-    let results: Vec<&str> =
-        restored["images"].as_array().unwrap().iter().map(|i| i["result"].as_str().unwrap()).collect();
-    assert_eq!(results, ["undeprecated", "undeprecated", "undeprecated", "undeprecated", "untagged"]);
+    assert_eq!(results(&restored), ["undeprecated", "undeprecated", "undeprecated", "undeprecated", "untagged"]);
     for (id, region) in [(&l.base, REGION), (&l.web, REGION), (&l.web2, REGION), (&l.copy, EU)] {
         assert_eq!(sim.image(region, id)["deprecation_time"], Value::Null, "{id}");
     }
@@ -295,7 +292,6 @@ fn lost_and_throttled_answers_are_sent_again_and_reported_once() {
 fn an_interrupted_revoke_reports_what_it_did() {
     use std::os::unix::process::ExitStatusExt;
     use std::process::Stdio;
-    use std::time::{Duration, Instant};
     let sim = Sim::start();
     let base = ami(0xb000);
     let mut images = vec![json!({"ami_id": base, "name": "base", "creation_date": "2013-04-17T18:18:25Z"})];
@@ -314,16 +310,9 @@ fn an_interrupted_revoke_reports_what_it_did() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while sim.calls("EnableImageDeprecation") < 3 {
-        assert!(Instant::now() < deadline, "nothing deprecated");
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    // SAFETY: a signal to our own child.
-    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGINT) }, 0);
-    let out = child.wait_with_output().unwrap();
-    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    assert_eq!(out.status.signal(), Some(libc::SIGINT), "{stderr}");
+    let (status, stdout, stderr) =
+        common::interrupt_when(&sim, child, |sim| sim.calls("EnableImageDeprecation"), 3, libc::SIGINT);
+    assert_eq!(status.signal(), Some(libc::SIGINT), "{stderr}");
     sim.configure(json!({"latency_ms": 0}));
     let report: Value = serde_json::from_str(&stdout).unwrap();
     let mut done = 0;

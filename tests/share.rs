@@ -321,7 +321,6 @@ fn copies_are_shared_with_the_image() {
 fn an_interrupted_share_reports_what_it_changed() {
     use std::os::unix::process::ExitStatusExt;
     use std::process::Stdio;
-    use std::time::{Duration, Instant};
     let sim = Sim::start();
     let (root, _) = image(&sim, 0x780, json!({}));
     // A chain of eight copies in eu-west-1: 18 resources to change, one call each.
@@ -347,16 +346,8 @@ fn an_interrupted_share_reports_what_it_changed() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while changes_made(&sim) < 3 {
-        assert!(Instant::now() < deadline, "no changes sent");
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    // SAFETY: a signal to our own child.
-    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGINT) }, 0);
-    let out = child.wait_with_output().unwrap();
-    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    assert_eq!(out.status.signal(), Some(libc::SIGINT), "{stderr}");
+    let (status, stdout, stderr) = common::interrupt_when(&sim, child, changes_made, 3, libc::SIGINT);
+    assert_eq!(status.signal(), Some(libc::SIGINT), "{stderr}");
     sim.configure(json!({"latency_ms": 0}));
     let report: Value = serde_json::from_str(&stdout).unwrap();
     let mut added = 0;

@@ -147,11 +147,11 @@ enum Outcome {
 }
 
 #[derive(Serialize)]
-struct Report {
+struct Report<'a> {
     action: &'static str,
     applied: bool,
     disable: bool,
-    summary: SummaryDoc,
+    summary: &'a SummaryDoc,
     images: Vec<ImageDoc>,
 }
 
@@ -442,8 +442,7 @@ impl Plan {
                 Mode::Revoke { .. } => "revoke",
                 Mode::Restore => "restore",
             };
-            let report = Report { action, applied: self.apply, disable, summary: SummaryDoc { ..*summary }, images };
-            write_json(ctx.out, &report)?;
+            write_json(ctx.out, &Report { action, applied: self.apply, disable, summary, images })?;
             return Ok(());
         }
         let mut header = vec!["ACTION", "IMAGE", "REGION", "STATE", "NAME", "USES", "SHARED"];

@@ -270,3 +270,35 @@ pub fn named(family: &str, n: u64) -> String {
 pub fn generated_image(id: &str, family: &str, n: u64, days: i64) -> Value {
     json!({ "ami_id": id, "name": named(family, n), "creation_date": days_ago(days) })
 }
+
+/// (image id, result) of each entry of an apply's `results` (prune) or `images` (revoke, share).
+#[allow(dead_code)]
+pub fn results_in(report: &Value, list: &str) -> Vec<(String, String)> {
+    report[list]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["image_id"].as_str().unwrap().to_string(), r["result"].as_str().unwrap().to_string()))
+        .collect()
+}
+
+/// Send `signal` to `child` once `count` (of the simulator's calls) reaches
+/// `at`; then wait for it: its exit status, stdout and stderr.
+#[allow(dead_code)]
+pub fn interrupt_when(
+    sim: &Sim,
+    child: Child,
+    count: impl Fn(&Sim) -> u64,
+    at: u64,
+    signal: i32,
+) -> (std::process::ExitStatus, String, String) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while count(sim) < at {
+        assert!(std::time::Instant::now() < deadline, "the command never reached {at} calls");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    // SAFETY: a signal to our own child process.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, signal) }, 0);
+    let out = child.wait_with_output().unwrap();
+    (out.status, String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
