@@ -153,6 +153,13 @@ class Config:
         # reports end in the error state
         "usage_report_seconds": 0.0,
         "usage_report_errors": [],
+        # STS AssumeRole: null, any role ARN (as moto: the role need not exist);
+        # else only these role ARNs, another refused with 403 AccessDenied (the
+        # role does not exist or does not trust the caller: STS says the same)
+        "assumable_roles": None,
+        # accounts whose every request is refused with 403 UnauthorizedOperation
+        # (an organisation policy denying the account), whoever signs it
+        "deny_accounts": [],
         "seed": None,
     }
 
@@ -182,6 +189,9 @@ class Sim:
         self.lock = threading.RLock()
         self.stats: Counter = Counter()
         self.stats_by_region: dict[str, Counter] = defaultdict(Counter)
+        # requests per account whose credentials signed them (moto's issued
+        # AssumeRole keys act in the role's account)
+        self.stats_by_account: dict[str, Counter] = defaultdict(Counter)
         # requests being answered now, and the most at once, per region (every service)
         self.in_flight: Counter = Counter()
         self.in_flight_max: Counter = Counter()
@@ -209,8 +219,8 @@ class Sim:
         self.imds_tokens: set[str] = set()
         # what EC2 records about each image's origin, kept after deregistration
         self.ancestry: dict[str, ec2_images.AncestryRecord] = {}
-        # region -> filter indexes; dropped whenever anything may have changed
-        self.indexes: dict[str, ec2_images.Index] = {}
+        # (region, viewing account) -> filter indexes; dropped whenever anything may have changed
+        self.indexes: dict[tuple[str, str], ec2_images.Index] = {}
         # (region, ClientToken) -> (image id, (source, source region, name)) of CopyImage
         self.copy_tokens: dict = {}
         # (id, image) taken out of moto for the current request (not visible yet)
@@ -222,18 +232,19 @@ class Sim:
         self.gone_quietly: dict[str, tuple[str, float]] = {}
         # launches not yet in their image's lastLaunchedTime: (image, time, monotonic time reported)
         self.launch_reports: list[tuple[Ami, datetime, float]] = []
-        # instance id -> (region, monotonic time terminated): visible for a while, then gone
-        self.terminated: dict[str, tuple[str, float]] = {}
-        # region -> Recycle Bin retention rules (see sim/rbin.py)
-        self.rbin_rules: dict[str, list[dict]] = defaultdict(list)
+        # instance id -> (region, monotonic time terminated, account): visible for a while, then gone
+        self.terminated: dict[str, tuple[str, float, str]] = {}
+        # (region, account) -> Recycle Bin retention rules (see sim/rbin.py)
+        self.rbin_rules: dict[tuple[str, str], list[dict]] = defaultdict(list)
 
     def changed(self) -> None:
         self.indexes.clear()
 
     def index(self, region: str) -> ec2_images.Index:
-        if region not in self.indexes:
-            self.indexes[region] = ec2_images.Index(self.backend(region).amis, ACCOUNT)
-        return self.indexes[region]
+        key = (region, caller())
+        if key not in self.indexes:
+            self.indexes[key] = ec2_images.Index(self.backend(region).amis, key[1])
+        return self.indexes[key]
 
     def record_origin(self, region: str, image) -> None:
         self.ancestry[image.id] = ec2_images.AncestryRecord(
@@ -241,8 +252,20 @@ class Sim:
             getattr(image, "source_image_region", None), image.creation_date, image.owner_alias)
 
     # --- realism -------------------------------------------------------
-    def backend(self, region: str):
-        return ec2_backends[ACCOUNT][region]
+    def backend(self, region: str, account: str | None = None):
+        """The EC2 backend of an account (the current request's caller unless
+        named) in a region. Every account's backend in a region holds the same
+        image dictionary: EC2 has one set of images per region, which each
+        account sees through its own view (sim/images.py); instances, launch
+        templates, snapshots and tags stay each account's own, as in moto."""
+        account = account or caller()
+        backend = ec2_backends[account][region]
+        if account != ACCOUNT:
+            images = ec2_backends[ACCOUNT][region].amis
+            if backend.amis is not images:
+                images.update(backend.amis)
+                backend.amis = images
+        return backend
 
     def advance(self) -> None:
         """Apply the state changes whose time has come."""
@@ -267,10 +290,10 @@ class Sim:
         for image, launched_at, _ in due:
             reported = getattr(image, "last_launched_time", None)
             image.last_launched_time = max(reported, launched_at) if reported else launched_at
-        for instance_id, (region, terminated_at) in list(self.terminated.items()):
+        for instance_id, (region, terminated_at, account) in list(self.terminated.items()):
             if now - terminated_at >= float(self.config.terminated_visible_seconds):
                 del self.terminated[instance_id]
-                reservations = self.backend(region).reservations
+                reservations = self.backend(region, account).reservations
                 for reservation_id, reservation in list(reservations.items()):
                     reservation.instances = [i for i in reservation.instances if i.id != instance_id]
                     if not reservation.instances:
@@ -282,7 +305,8 @@ class Sim:
     def launched_and_not_terminated(self, region: str, image_id: str) -> bool:
         """Whether an instance launched from the image still exists (not terminated)."""
         return any(instance.image_id == image_id and instance.state != "terminated"
-                   for reservation in self.backend(region).reservations.values()
+                   for account in list(ec2_backends)
+                   for reservation in self.backend(region, account).reservations.values()
                    for instance in reservation.instances)
 
     def deregister(self, region: str, image_id: str) -> bool:
@@ -432,6 +456,11 @@ def copy_image(self) -> object:
     _check_name_free(backend, name)
     image_tags, snapshot_tags = _split_tag_specs(tag_specs)
     source = SIM.backend(source_region).describe_images(ami_ids=[source_image_id])[0]
+    if not ec2_images.ImageView(source, caller(), datetime.now(timezone.utc)).available_to_caller():
+        # Another account's image not shared with the caller: EC2 does not show it.
+        from moto.ec2.exceptions import EC2ClientError
+
+        raise EC2ClientError("InvalidAMIID.NotFound", f"The image id '[{source_image_id}]' does not exist")
     image = backend.copy_image(source_image_id, source_region, name, description)
     if copy_tags:
         # Real EC2 copies the source's user tags (not aws: ones), and the
@@ -543,8 +572,32 @@ def _service_of(environ) -> str:
 
 # Services whose errors are JSON (the others here answer XML).
 JSON_SERVICES = {"rbin", "kms"}
-# Per request thread: whether errors are to be JSON.
+# Query-protocol services: their errors are <ErrorResponse><Error>… (EC2's are <Response><Errors>…).
+QUERY_SERVICES = {"sts", "autoscaling"}
+# Per request thread: whether errors are to be JSON or query-protocol XML, and
+# the account the request acts in (the caller's).
 _request = threading.local()
+
+
+def caller() -> str:
+    """The account the current request acts in: the account of the access key
+    that signed it (moto's AssumeRole keys belong to the role's account), the
+    `account` of a control request, else the default account."""
+    return getattr(_request, "account", ACCOUNT)
+
+
+def _issued_key(access_key: str | None) -> tuple[str, str] | None:
+    """(account, secret) of an access key moto issued (AssumeRole's temporary keys), or None."""
+    if not access_key or not access_key.startswith("ASIA"):
+        return None
+    from moto.iam.models import iam_backends
+
+    for account_id, account in list(iam_backends.items()):
+        for partition in ("aws", "aws-cn", "aws-us-gov"):
+            key = account[partition].access_keys.get(access_key) if partition in account else None
+            if key is not None:
+                return account_id, key.secret_access_key
+    return None
 
 
 def _region_of(environ) -> str:
@@ -553,6 +606,12 @@ def _region_of(environ) -> str:
 
 
 def _error_xml(code: str, message: str) -> bytes:
+    if getattr(_request, "query_errors", False):
+        return (
+            '<?xml version="1.0" encoding="UTF-8"?>\n'
+            f"<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message>"
+            f"</Error><RequestId>{uuid.uuid4()}</RequestId></ErrorResponse>"
+        ).encode()
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         f"<Response><Errors><Error><Code>{code}</Code><Message>{message}</Message>"
@@ -603,6 +662,8 @@ class App:
         self.moto = DomainDispatcherApplication(create_backend_app)
 
     def __call__(self, environ, start_response):
+        _request.account = ACCOUNT
+        _request.json_errors = _request.query_errors = False
         path = environ.get("PATH_INFO", "")
         if path.startswith("/latest/"):
             return self.imds(path, environ, start_response)
@@ -627,6 +688,7 @@ class App:
         body = environ["wsgi.input"].read(length) if length else b""
         service = _service_of(environ)
         _request.json_errors = service in JSON_SERVICES
+        _request.query_errors = service in QUERY_SERVICES
         if service == "rbin":
             params, action = {}, rbin.action_of(environ.get("REQUEST_METHOD", "GET"), environ.get("PATH_INFO", ""))
         elif service == "kms":
@@ -638,9 +700,14 @@ class App:
         region = _region_of(environ)
         config = SIM.config
         access_key = _access_key_of(environ)
+        issued = _issued_key(access_key)
+        if issued is not None:
+            _request.account = issued[0]
+        account = caller()
         with SIM.lock:
             SIM.stats[action] += 1
             SIM.stats_by_region[region][action] += 1
+            SIM.stats_by_account[account][action] += 1
             SIM.access_keys[access_key or "(unsigned)"] += 1
             roll = config.rng.random()
             lose_roll = config.rng.random()
@@ -657,7 +724,7 @@ class App:
         if action in config.deny_actions:
             return self.fault(
                 start_response, "403 Forbidden", "UnauthorizedOperation",
-                f"You are not authorized to perform this operation. User: arn:aws:iam::{ACCOUNT}:user/sim "
+                f"You are not authorized to perform this operation. User: arn:aws:iam::{account}:user/sim "
                 f"is not authorized to perform: {service}:{action}",
             )
         if access_key is None:
@@ -666,18 +733,20 @@ class App:
         if access_key in config.expired_access_keys:
             return self.fault(start_response, "400 Bad Request", "RequestExpired", "Request has expired.")
         secret = (config.signing_secrets or {}).get(access_key)
+        if issued is not None:
+            secret = issued[1]
         if secret is not None and not _signature_ok(environ, body, secret):
             return self.fault(start_response, "403 Forbidden", "SignatureDoesNotMatch",
                               "The request signature we calculated does not match the signature you provided. "
                               "Check your AWS Secret Access Key and signing method.")
-        if config.valid_access_keys is not None and access_key not in config.valid_access_keys:
+        if config.valid_access_keys is not None and access_key not in config.valid_access_keys and issued is None:
             return self.fault(start_response, "401 Unauthorized", "AuthFailure",
                               "AWS was not able to validate the provided access credentials")
         if region not in ec2_backends[ACCOUNT].regions:
             # No such region: signed for it, a real endpoint refuses the signature.
             return self.fault(start_response, "401 Unauthorized", "AuthFailure",
                               f"Credential should be scoped to a valid region, not '{region}'.")
-        if not SIM.rate_limits.take(config.rate_limits, ACCOUNT, region, service, action, params):
+        if not SIM.rate_limits.take(config.rate_limits, account, region, service, action, params):
             with SIM.lock:
                 SIM.throttled[action] += 1
             status, code, message = THROTTLED_ANSWERS.get(service, THROTTLED_ANSWERS["ec2"])
@@ -685,12 +754,19 @@ class App:
         hostile = config.endpoint_fault if faultable else None
         if hostile and hostile not in ANSWER_FAULTS:
             return self.hostile(hostile, start_response)
-        if region in config.deny_regions:
+        if region in config.deny_regions or account in config.deny_accounts:
             return self.fault(
                 start_response, "403 Forbidden", "UnauthorizedOperation",
-                f"You are not authorized to perform this operation. User: arn:aws:iam::{ACCOUNT}:user/sim "
+                f"You are not authorized to perform this operation. User: arn:aws:iam::{account}:user/sim "
                 f"is not authorized to perform: {service}:{action} with an explicit deny in a service control policy",
             )
+        if service == "sts" and action == "AssumeRole" and config.assumable_roles is not None:
+            role_arn = (params.get("RoleArn") or [""])[0]
+            if role_arn not in config.assumable_roles:
+                return self.fault(
+                    start_response, "403 Forbidden", "AccessDenied",
+                    f"User: arn:aws:iam::{account}:user/sim is not authorized to perform: sts:AssumeRole "
+                    f"on resource: {role_arn}")
         if action in config.unsupported_actions:
             return self.fault(start_response, "400 Bad Request", "InvalidAction",
                               f"The action {action} is not valid for this web service.")
@@ -699,7 +775,7 @@ class App:
         if action == "ModifyImageAttribute":
             # Another account's image: AuthFailure, as for DeregisterImage (moto would change it).
             target = SIM.backend(region).amis.get((params.get("ImageId") or [""])[0])
-            if target is not None and getattr(target, "owner_id", ACCOUNT) != ACCOUNT:
+            if target is not None and getattr(target, "owner_id", account) != account:
                 return self.fault(start_response, "400 Bad Request", "AuthFailure",
                                   f"Not authorized for image:{target.id}")
             if target is not None and not ec2_images.flag(params, "DryRun"):
@@ -714,6 +790,8 @@ class App:
             return self.own_action(action, region, params, start_response, faultable and lose_roll < config.lost_response_rate)
         environ["wsgi.input"] = _Body(body)
         with SIM.lock:
+            if service == "ec2":
+                SIM.backend(region)  # the caller's backend shares the region's images
             SIM.advance()
             with SIM.hide_invisible_images():
                 # moto answers synchronously; collect the whole response inside the lock.
@@ -794,19 +872,19 @@ class App:
                     if endless:
                         params = {k: v for k, v in params.items() if k != "NextToken"}
                     found, token = ec2_images.describe_images(
-                        amis, SIM.index(region), params, ACCOUNT, config.page_size, hidden, quiet)
+                        amis, SIM.index(region), params, caller(), config.page_size, hidden, quiet)
                     if endless:
                         token = ("amisim-same-token-every-time" if config.endpoint_fault == "repeat_next_token"
                                  else f"amisim-fresh-{uuid.uuid4().hex}")
-                    body = ec2_images.describe_images_xml(found, token, ACCOUNT)
+                    body = ec2_images.describe_images_xml(found, token, caller())
                     returned = len(found)
                     SIM.images_returned[action] += returned
                 elif action == "GetImageAncestry":
                     body = self.image_ancestry(amis, params, hidden)
                 elif action == "DescribeImageAttribute":
-                    body = sharing.describe_image_attribute(amis, params, ACCOUNT, hidden)
+                    body = sharing.describe_image_attribute(amis, params, caller(), hidden)
                 elif action == "ModifySnapshotAttribute":
-                    body = sharing.modify_snapshot_attribute(SIM.backend(region).snapshots, params, ACCOUNT,
+                    body = sharing.modify_snapshot_attribute(SIM.backend(region).snapshots, params, caller(),
                                                              SIM.managed_keys)
                 elif action == "GetImageBlockPublicAccessState":
                     body = sharing.block_public_access_xml(config.image_block_public_access)
@@ -833,20 +911,20 @@ class App:
     def retirement_action(action: str, params: dict, amis: dict) -> bytes:
         """Deprecating and disabling, answered by sim/retirement.py (SIM.lock held)."""
         if action == "EnableImageDeprecation":
-            return retirement.enable_deprecation(amis, params, ACCOUNT, datetime.now(timezone.utc))
+            return retirement.enable_deprecation(amis, params, caller(), datetime.now(timezone.utc))
         if action == "DisableImageDeprecation":
-            return retirement.disable_deprecation(amis, params, ACCOUNT)
+            return retirement.disable_deprecation(amis, params, caller())
         SIM.changed()  # the state changes: the indexes are rebuilt
         if action == "DisableImage":
-            return retirement.disable_image(amis, params, ACCOUNT)
-        return retirement.enable_image(amis, params, ACCOUNT)
+            return retirement.disable_image(amis, params, caller())
+        return retirement.enable_image(amis, params, caller())
 
     @staticmethod
     def usage_report_action(action: str, region: str, params: dict, amis: dict) -> bytes:
         """The AMI usage report actions, answered by sim/usage_reports.py (SIM.lock held)."""
         reports, config, now = SIM.usage_reports[region], SIM.config, time.monotonic()
         if action == "CreateImageUsageReport":
-            return usage_reports.create(reports, amis, SIM.other_uses[region], params, ACCOUNT, now,
+            return usage_reports.create(reports, amis, SIM.other_uses[region], params, caller(), now,
                                         float(config.usage_report_seconds), list(config.usage_report_errors))
         if action == "DescribeImageUsageReports":
             return usage_reports.describe(reports, params, now, int(config.page_size))
@@ -861,18 +939,18 @@ class App:
         backend = SIM.backend(region)
         now = usage.utcnow()
         if action == "DescribeImageReferences":
-            page, token = usage.image_references(backend, ssm_backends[ACCOUNT][region], region, ACCOUNT, params,
+            page, token = usage.image_references(backend, ssm_backends[caller()][region], region, caller(), params,
                                                  int(SIM.config.page_size))
             return usage.image_references_xml(page, token)
         image_id = (params.get("ImageId") or [""])[0]
         if action == "DeregisterImage":
-            image = usage.deregister_checks(backend, image_id, ACCOUNT)
+            image = usage.deregister_checks(backend, image_id, caller())
             results = None
             if ec2_images.flag(params, "DeleteAssociatedSnapshots"):
                 results = usage.delete_snapshots(backend, image, "DeleteSnapshot" not in SIM.config.deny_actions)
             SIM.deregister(region, image_id)
             return usage.deregister_xml(results)
-        image = usage.owned_image(backend.amis, params, ACCOUNT)
+        image = usage.owned_image(backend.amis, params, caller())
         enable = action == "EnableImageDeregistrationProtection"
         usage.set_protection(image, enable, ec2_images.flag(params, "WithCooldown"), now)
         return usage.protection_xml(action)
@@ -943,7 +1021,7 @@ class App:
         ec2_images.check_image_id(image_id)
         image = amis.get(image_id)
         if image is None or image_id in hidden or not ec2_images.ImageView(
-                image, ACCOUNT, datetime.now(timezone.utc)).available_to_caller():
+                image, caller(), datetime.now(timezone.utc)).available_to_caller():
             raise ec2_images.Ec2Fault("400 Bad Request", "InvalidAMIID.NotFound",
                                       f"The image id '[{image_id}]' does not exist")
         return ec2_images.ancestry_xml(ec2_images.ancestry(SIM.ancestry, image_id))
@@ -965,7 +1043,7 @@ class App:
         """Recycle Bin's ListRules and GetRule, from the rules seeded with POST recycle-bin-rule."""
         try:
             with SIM.lock:
-                answer = rbin.answer(action, path, body, SIM.rbin_rules[region], region, ACCOUNT,
+                answer = rbin.answer(action, path, body, SIM.rbin_rules[(region, caller())], region, caller(),
                                      int(SIM.config.page_size))
         except ec2_images.Ec2Fault as fault:
             return self.fault(start_response, fault.status, fault.code, fault.message)
@@ -978,6 +1056,8 @@ class App:
         method = environ.get("REQUEST_METHOD", "GET")
         length = int(environ.get("CONTENT_LENGTH") or 0)
         payload = json.loads(environ["wsgi.input"].read(length) or b"{}") if length else {}
+        # Seeds and lookups act in `account` (default: the default account).
+        _request.account = str(payload.get("account") or ACCOUNT) if isinstance(payload, dict) else ACCOUNT
         with SIM.lock:
             SIM.advance()
             if route == "health":
@@ -986,6 +1066,7 @@ class App:
                 if method == "POST" or payload.get("reset"):
                     SIM.stats.clear()
                     SIM.stats_by_region.clear()
+                    SIM.stats_by_account.clear()
                     SIM.images_returned.clear()
                     SIM.access_keys.clear()
                     SIM.imds_requests.clear()
@@ -999,6 +1080,7 @@ class App:
                     "access_keys": dict(SIM.access_keys),
                     "imds": dict(SIM.imds_requests),
                     "regions": {r: dict(c) for r, c in SIM.stats_by_region.items()},
+                    "accounts": {a: dict(c) for a, c in SIM.stats_by_account.items()},
                     "faults": SIM.faults,
                     "throttled": dict(SIM.throttled),
                     "in_flight_max": dict(SIM.in_flight_max),
@@ -1052,8 +1134,8 @@ class App:
             if route == "ssm-parameter":
                 return _json(start_response, "200 OK", ssm_parameter(payload))
             if route == "recycle-bin-rule":
-                rule = rbin.rule(payload, payload.get("region", "us-east-1"), ACCOUNT)
-                SIM.rbin_rules[payload.get("region", "us-east-1")].append(rule)
+                rule = rbin.rule(payload, payload.get("region", "us-east-1"), caller())
+                SIM.rbin_rules[(payload.get("region", "us-east-1"), caller())].append(rule)
                 return _json(start_response, "200 OK", {"identifier": rule["Identifier"]})
             if route == "snapshots":
                 snapshots = SIM.backend(payload.get("region", "us-east-1")).snapshots
@@ -1152,7 +1234,7 @@ def terminate_instances_leaving_them_visible(self, instance_ids):
     terminated = _moto_terminate_instances(self, instance_ids)
     with SIM.lock:
         for instance, _ in terminated:
-            SIM.terminated.setdefault(instance.id, (self.region_name, time.monotonic()))
+            SIM.terminated.setdefault(instance.id, (self.region_name, time.monotonic(), self.account_id))
         SIM.advance()
     return terminated
 
@@ -1178,7 +1260,7 @@ def launch_configuration(payload: dict) -> dict:
     """An Auto Scaling launch configuration naming `image_id`."""
     region = payload.get("region", "us-east-1")
     name = payload["name"]
-    autoscaling_backends[ACCOUNT][region].create_launch_configuration(
+    autoscaling_backends[caller()][region].create_launch_configuration(
         name=name, image_id=payload["image_id"], key_name=None, kernel_id="", ramdisk_id="",
         security_groups=[], user_data=None, instance_type="t3.micro", instance_monitoring=False,
         instance_profile_name=None, spot_price=None, ebs_optimized=False,
@@ -1189,7 +1271,7 @@ def launch_configuration(payload: dict) -> dict:
 def ssm_parameter(payload: dict) -> dict:
     """An SSM parameter holding an image id (data type aws:ec2:image unless `data_type`)."""
     region = payload.get("region", "us-east-1")
-    ssm_backends[ACCOUNT][region].put_parameter(
+    ssm_backends[caller()][region].put_parameter(
         name=payload["name"], description="", value=payload["image_id"], parameter_type="String",
         allowed_pattern="", keyid="", overwrite=True, tags=[],
         data_type=payload.get("data_type", "aws:ec2:image"), tier=None, policies=None)
@@ -1233,7 +1315,7 @@ def register_images(payload: dict) -> list[str]:
             # "aws-managed": the account's AWS managed key for EBS (aws/ebs); else a customer key's ARN.
             snapshot = image.ebs_snapshot
             snapshot.encrypted = True
-            kms = kms_backends[ACCOUNT][region]
+            kms = kms_backends[caller()][region]
             if item["encrypted"] == "aws-managed":
                 snapshot.kms_key_id = backend._create_default_encryption_key()
                 SIM.managed_keys.add(snapshot.kms_key_id)

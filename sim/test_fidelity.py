@@ -492,6 +492,91 @@ class RecycleBinPages(unittest.TestCase):
             sim.stop()
 
 
+class Accounts(unittest.TestCase):
+    """Several accounts through STS AssumeRole: each acts in its own account,
+    sees the region's images through its own view, and keeps its own tags."""
+
+    BUILD, WORKLOAD = "123456789012", "222222222222"
+    ROLE = f"arn:aws:iam::{WORKLOAD}:role/amitools-read"
+
+    def setUp(self) -> None:
+        self.sim = Simulator(assumable_roles=[self.ROLE], signing_secrets={"AKIDFIDELITY": "fidelity"})
+
+    def tearDown(self) -> None:
+        self.sim.stop()
+
+    def workload(self, service: str = "ec2", secret: str | None = None):
+        sts = self.sim.client("sts")
+        credentials = sts.assume_role(RoleArn=self.ROLE, RoleSessionName="amitools")["Credentials"]
+        config = botocore.config.Config(retries={"max_attempts": 1})
+        return boto3.client(service, region_name=REGION, endpoint_url=self.sim.url,
+                            aws_access_key_id=credentials["AccessKeyId"],
+                            aws_secret_access_key=secret or credentials["SecretAccessKey"],
+                            aws_session_token=credentials["SessionToken"], config=config)
+
+    def test_a_role_acts_in_its_own_account(self):
+        identity = self.workload("sts").get_caller_identity()
+        self.assertEqual(identity["Account"], self.WORKLOAD)
+        self.assertEqual(identity["Arn"], f"arn:aws:sts::{self.WORKLOAD}:assumed-role/amitools-read/amitools")
+        stats = self.sim.ctl("stats")
+        self.assertEqual(stats["accounts"][self.WORKLOAD], {"GetCallerIdentity": 1})
+
+    def test_a_role_not_assumable_is_refused(self):
+        sts = self.sim.client("sts")
+        with self.assertRaises(botocore.exceptions.ClientError) as caught:
+            sts.assume_role(RoleArn="arn:aws:iam::333333333333:role/amitools-read", RoleSessionName="amitools")
+        self.assertEqual(code_of(caught.exception), "AccessDenied")
+        self.assertIn("sts:AssumeRole on resource: arn:aws:iam::333333333333:role/amitools-read",
+                      caught.exception.response["Error"]["Message"])
+
+    def test_issued_credentials_are_signature_checked(self):
+        with self.assertRaises(botocore.exceptions.ClientError) as caught:
+            self.workload(secret="not-the-issued-secret").describe_images(Owners=["self"])
+        self.assertEqual(code_of(caught.exception), "SignatureDoesNotMatch")
+
+    def test_each_account_sees_its_own_images_and_tags_and_what_is_shared(self):
+        build = self.sim.client()
+        base = self.sim.ctl("images", {"region": REGION, "images": [
+            {"name": "base", "tags": {"team": "build"}, "launch_permissions": [{"UserId": self.WORKLOAD}]},
+            {"name": "private"}]})["image_ids"]
+        workload = self.workload()
+        instance = self.sim.ctl("run-instance", {"region": REGION, "image_id": base[0],
+                                                 "account": self.WORKLOAD})["instance_id"]
+        derived = workload.create_image(InstanceId=instance, Name="app",
+                                        TagSpecifications=[{"ResourceType": "image",
+                                                            "Tags": [{"Key": "team", "Value": "app"}]}])["ImageId"]
+        mine = workload.describe_images(Owners=["self"])["Images"]
+        self.assertEqual([(i["ImageId"], i["OwnerId"], i["SourceImageId"]) for i in mine],
+                         [(derived, self.WORKLOAD, base[0])])
+        self.assertEqual(mine[0]["Tags"], [{"Key": "team", "Value": "app"}])
+        shared = workload.describe_images(ImageIds=[base[0]])["Images"][0]
+        self.assertEqual((shared["OwnerId"], shared.get("Tags")), (self.BUILD, None))
+        with self.assertRaises(botocore.exceptions.ClientError) as caught:
+            workload.describe_images(ImageIds=[base[1]])
+        self.assertEqual(code_of(caught.exception), "InvalidAMIID.NotFound")
+        # The build account does not see the workload's image (not shared), nor its instance.
+        self.assertEqual(sorted(i["Name"] for i in build.describe_images(Owners=["self"])["Images"]),
+                         ["base", "private"])
+        with self.assertRaises(botocore.exceptions.ClientError) as caught:
+            build.describe_images(ImageIds=[derived])
+        self.assertEqual(code_of(caught.exception), "InvalidAMIID.NotFound")
+        self.assertEqual(build.describe_instances()["Reservations"], [])
+        # Neither may change the other's image; a copy of what is not shared is refused.
+        with self.assertRaises(botocore.exceptions.ClientError) as caught:
+            workload.deregister_image(ImageId=base[0])
+        self.assertEqual(code_of(caught.exception), "AuthFailure")
+        with self.assertRaises(botocore.exceptions.ClientError) as caught:
+            workload.copy_image(SourceImageId=base[1], SourceRegion=REGION, Name="stolen")
+        self.assertEqual(code_of(caught.exception), "InvalidAMIID.NotFound")
+
+    def test_a_denied_account_is_refused_whoever_signs(self):
+        self.sim.ctl("config", {"deny_accounts": [self.WORKLOAD]})
+        with self.assertRaises(botocore.exceptions.ClientError) as caught:
+            self.workload().describe_images(Owners=["self"])
+        self.assertEqual(code_of(caught.exception), "UnauthorizedOperation")
+        self.sim.client().describe_images(Owners=["self"])
+
+
 if __name__ == "__main__":
     os.chdir(Path(__file__).parent)
     unittest.main()
