@@ -89,6 +89,42 @@ pub struct GlobalArgs {
     /// Only errors on stderr: no notes, no progress
     #[arg(short = 'q', long, global = true, conflicts_with = "verbose", display_order = 106)]
     pub quiet: bool,
+
+    /// Also read these accounts (12-digit ids, comma-separated or repeated), through --role: children and ancestors follow the lineage into them [your own account is always read]
+    #[arg(long, global = true, value_name = "ID,…", value_delimiter = ',', value_parser = parse_account_id,
+          requires = "role", display_order = 107)]
+    pub accounts: Vec<String>,
+
+    /// The role to assume in each of --accounts: arn:PARTITION:iam::ID:role/NAME, from your credentials, session name "amitools"
+    #[arg(long, global = true, value_name = "NAME", value_parser = parse_role_name, requires = "accounts",
+          display_order = 108)]
+    pub role: Option<String>,
+}
+
+/// An AWS account id: exactly 12 digits.
+pub fn parse_account_id(value: &str) -> Result<String, String> {
+    if value.len() == 12 && value.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(value.to_string())
+    } else {
+        Err(format!("'{}' is not an AWS account id (12 digits)", crate::output::shown(value)))
+    }
+}
+
+/// An IAM role name, with its path if it has one (`deploy/amitools-read`):
+/// IAM's characters (letters, digits, `+=,.@_-`), at most 64 in the name.
+pub fn parse_role_name(value: &str) -> Result<String, String> {
+    let bad = |why: &str| format!("'{}' is not an IAM role name: {why}", crate::output::shown(value));
+    if value.starts_with("arn:") {
+        return Err(bad("give the role's name (the part after role/), not its ARN"));
+    }
+    let name = value.rsplit('/').next().unwrap_or_default();
+    if name.is_empty() || name.len() > 64 || value.starts_with('/') || value.len() > 512 {
+        return Err(bad("1 to 64 characters, with an optional path before a '/'"));
+    }
+    if !value.bytes().all(|b| b.is_ascii_alphanumeric() || b"+=,.@_-/".contains(&b)) || value.contains("//") {
+        return Err(bad("only letters, digits and + = , . @ _ - are allowed"));
+    }
+    Ok(value.to_string())
 }
 
 /// `http(s)://host[:port][/path]`: refuse anything else before the SDK sees it
@@ -707,6 +743,8 @@ pub enum Column {
     Origin,
     /// When and why `amitools revoke` revoked it (its amitools:revoked tag)
     Revoked,
+    /// The account whose credentials read the image (with --accounts)
+    Account,
 }
 
 pub const DEFAULT_COLUMNS: [Column; 4] =
@@ -716,7 +754,7 @@ pub const DEFAULT_COLUMNS: [Column; 4] =
 #[derive(Debug, Args)]
 pub struct ListArgs {
     /// Columns to show, in order: image_id, create_date, create_ts, source_instance,
-    /// source_region, name, state, owner, description, origin, revoked
+    /// source_region, name, state, owner, description, origin, revoked, account
     #[arg(short = 'C', long, value_name = "COLUMNS", value_enum, value_delimiter = ',',
           default_values_t = DEFAULT_COLUMNS.to_vec(), hide_default_value = true)]
     pub columns: Vec<Column>,

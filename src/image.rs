@@ -114,6 +114,10 @@ pub struct Image {
     /// What `prune` decides on; left out of the lineage commands' JSON.
     #[serde(skip)]
     pub usage: ImageUsage,
+    /// The account whose credentials read it, when several are read
+    /// (--accounts); None when only your own account is.
+    #[serde(skip)]
+    pub account: Option<String>,
 }
 
 /// What EC2 reports about an image that says whether it may be deleted.
@@ -163,6 +167,7 @@ impl Image {
             source_image_region: None,
             source_instance_id: None,
             usage: ImageUsage::default(),
+            account: None,
         }
     }
 }

@@ -4,6 +4,7 @@
 //! Data flows one way: cli → commands → domain (lineage, naming, waiting)
 //! → aws (the SDK boundary) → AWS. Rendering happens in `output`, errors are rendered once here.
 
+pub mod accounts;
 pub mod aws;
 pub mod cli;
 pub mod commands;
@@ -68,16 +69,25 @@ fn run_parsed(cli: Cli) -> ExitCode {
     let Cli { global, command } = cli;
     let result = commands::prepare(command)
         .and_then(|plan| {
+            commands::check_accounts_apply(&plan, &global)?;
             let (aws, region) = commands::connect(&global)?;
+            let accounts = commands::connect_accounts(&aws, &global)?;
             let mut ctx = commands::Context {
                 aws: &aws,
+                account: accounts.own,
+                members: accounts.members,
                 region,
                 output: global.output,
                 out: &mut stdout,
                 err: std::cell::RefCell::new(&mut stderr),
                 quiet: global.quiet,
             };
-            plan.execute(&mut ctx)
+            for (account, error) in &accounts.skipped {
+                // Not silenced by -q: what follows is incomplete, and the exit code says so.
+                ctx.warn(format!("account {account} skipped: {error}"));
+            }
+            plan.execute(&mut ctx)?;
+            commands::accounts_outcome(&accounts.skipped)
         })
         .and_then(|()| stdout.flush().map_err(Error::from));
     match result {

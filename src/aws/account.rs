@@ -1,30 +1,37 @@
 //! The account (the `Account` trait, through the SDK): who the credentials
 //! belong to (STS GetCallerIdentity) and the Recycle Bin's retention rules.
 
-use aws_sdk_ec2::config::Region as SdkRegion;
 
-use super::guards::ResponseGuard;
 use super::paging::Tokens;
 use super::{Account, AwsError, AwsErrorKind, SdkAws};
 use crate::ids::Region;
 use crate::image::RetentionRule;
 
+impl SdkAws {
+    /// Who the credentials are (STS GetCallerIdentity): the account id, and
+    /// the partition of the identity's ARN (`aws`, `aws-cn`, `aws-us-gov`).
+    pub fn caller_identity(&self) -> Result<(String, String), AwsError> {
+        const ACTION: &str = "GetCallerIdentity";
+        let (client, endpoint) = self.sts_client(&self.config);
+        let out = self.wait_for(&self.home_region, "sts", ACTION, &endpoint, || client.get_caller_identity().send())?;
+        let account = out
+            .account()
+            .filter(|a| a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit()))
+            .map(str::to_string)
+            .ok_or_else(|| AwsError::new(ACTION, AwsErrorKind::Other, "STS returned no valid account id", &endpoint.name()))?;
+        let partition = out
+            .arn()
+            .and_then(|arn| arn.split(':').nth(1))
+            .filter(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase() || b == b'-'))
+            .unwrap_or("aws")
+            .to_string();
+        Ok((account, partition))
+    }
+}
+
 impl Account for SdkAws {
     fn account_id(&self) -> Result<String, AwsError> {
-        const ACTION: &str = "GetCallerIdentity";
-        let (seen, endpoint) = self.other_service_endpoint("sts", &self.home_region);
-        let config = aws_sdk_sts::config::Builder::from(&self.config)
-            .region(SdkRegion::new(self.home_region.to_string()))
-            .interceptor(ResponseGuard)
-            .interceptor(seen)
-            .interceptor(self.pace_observer(&self.home_region, "sts"))
-            .retry_partition(self.retry_partition.clone())
-            .build();
-        let client = aws_sdk_sts::Client::from_conf(config);
-        let out = self.wait_for(&self.home_region, "sts", ACTION, &endpoint, || client.get_caller_identity().send())?;
-        out.account().filter(|a| a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit())).map(str::to_string).ok_or_else(
-            || AwsError::new(ACTION, AwsErrorKind::Other, "STS returned no valid account id", &endpoint.name()),
-        )
+        self.caller_identity().map(|(account, _)| account)
     }
 
     fn recycle_bin_rules(&self, region: &Region) -> Result<Vec<RetentionRule>, AwsError> {

@@ -62,7 +62,12 @@ pub struct SdkAws {
 /// backlog meets it for minutes, paced, and must not drain the quota that
 /// makes a dead endpoint fail within seconds — throttled retries cost nothing.
 fn retry_partition() -> RetryPartition {
-    RetryPartition::custom("amitools").token_bucket(TokenBucket::builder().throttling_retry_cost(0).build()).build()
+    retry_partition_named("amitools".to_string())
+}
+
+/// The retry quota of one account (each account's own: see `retry_partition`).
+pub(super) fn retry_partition_named(name: String) -> RetryPartition {
+    RetryPartition::custom(name).token_bucket(TokenBucket::builder().throttling_retry_cost(0).build()).build()
 }
 
 /// The SDK's own retries absorb throttling and transient faults.
@@ -275,7 +280,7 @@ impl SdkAws {
 /// The SDK's default HTTPS client (proxy settings from the environment, the
 /// system's root certificates), with rustls on ring rather than aws-lc: the
 /// same TLS 1.2/1.3 to AWS, a smaller binary, no cmake to build it.
-fn https_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
+pub(super) fn https_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
     use aws_smithy_http_client::{proxy::ProxyConfig, tls, Builder, ConnectorBuilder};
     Builder::new().build_with_connector_fn(|settings, components| {
         let mut connector =

@@ -67,6 +67,7 @@ fn to_image(region: &Region, image: &types::Image) -> Option<Image> {
             public: image.public(),
             deprecation_time: image.deprecation_time().and_then(|d| OffsetDateTime::parse(d, &Rfc3339).ok()),
         },
+        account: None,
     })
 }
 

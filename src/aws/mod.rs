@@ -31,6 +31,7 @@
 
 mod account;
 mod activity;
+mod assume;
 mod api;
 mod changes;
 mod connect;
@@ -53,5 +54,6 @@ pub use api::{
     Account, Aws, ImageChanges, ImageCopy, ImageKey, ImageRetirement, ImageSharing, ImageUsageReports, ImageUses,
     Images, Metered, NewImage, ReferencesAnswer, RegionResult, SharingAnswer, Tags, LAUNCH_CONFIGURATION,
 };
+pub use assume::SESSION_NAME;
 pub use connect::{ConnectOptions, SdkAws};
 pub use error::{classify, AwsError, AwsErrorKind, Failure};

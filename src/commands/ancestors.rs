@@ -1,5 +1,6 @@
 //! `amitools ancestors AMI_ID`: the chain of images an image was made from.
 
+use crate::accounts::Readers;
 use super::listing::{table, ImageRecord};
 use super::Context;
 use crate::cli::{AncestorsArgs, ListArgs};
@@ -24,7 +25,8 @@ impl Plan {
     pub fn execute(self, ctx: &mut Context) -> Result<()> {
         let start = (ctx.region.clone(), self.image_id.clone());
         let tags_only = self.list.tags_only;
-        let found = fetch::ancestors(ctx.aws, &start, self.max_depth, tags_only)?;
+        let mut readers = Readers::new(ctx.aws, ctx.account.as_deref(), &mut ctx.members);
+        let found = fetch::ancestors(&mut readers, &start, self.max_depth, tags_only)?;
         let chain = found.chain;
         if matches!(chain.ancestors.first(), Some(Ancestor::Missing { .. } | Ancestor::Recorded { .. })) {
             return Err(Error::ImageNotFound {

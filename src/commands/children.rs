@@ -8,6 +8,7 @@ use serde::Serialize;
 use super::listing::{table, ImageRecord, NOT_FOUND};
 use super::staged::{throttled_so_far, Progress, Staged};
 use super::{Context, RegionChoice};
+use crate::accounts::Readers;
 use crate::cli::{ChildrenArgs, Column, ListArgs};
 use crate::error::{Error, Result};
 use crate::ids::{AmiId, Region};
@@ -157,16 +158,29 @@ fn write_flat_json(out: &mut dyn Write, tree: &Tree, tags_only: bool, uses: &Use
     write_json(out, &rows)
 }
 
+/// Where the tree is drawn from: the root's region, and your own account
+/// when other accounts are read too.
+struct TreeHome<'a> {
+    region: &'a Region,
+    account: Option<&'a str>,
+}
+
 /// `ami-…  Wed Apr 17 18:18:25 UTC 2013  name`, with the region when it
-/// differs from the root's. Names come from other accounts too: escaped.
-fn tree_label(node: &TreeNode, root_region: &Region, tags_only: bool, uses: &Uses) -> String {
+/// differs from the root's, and the account with it when the image was read
+/// in another account than yours (`[222222222222 eu-west-1]`). Names come
+/// from other accounts too: escaped.
+fn tree_label(node: &TreeNode, home: &TreeHome, tags_only: bool, uses: &Uses) -> String {
     let record = record(node, tags_only);
     if !record.found {
         return format!("{}  {NOT_FOUND}", record.image_id);
     }
     let mut label = format!("{}  {}  {}", record.image_id, record.cell(Column::CreateDate), record.cell(Column::Name));
-    if &record.region != root_region {
-        label.push_str(&format!("  [{}]", record.region));
+    match record.account.as_deref() {
+        Some(account) if Some(account) != home.account => {
+            label.push_str(&format!("  [{account} {}]", record.region));
+        }
+        _ if &record.region != home.region => label.push_str(&format!("  [{}]", record.region)),
+        _ => {}
     }
     if record.revoked.is_some() {
         label.push_str("  [revoked]");
@@ -179,14 +193,8 @@ fn tree_label(node: &TreeNode, root_region: &Region, tags_only: bool, uses: &Use
 
 /// The tree drawn with box characters, without recursion. Past MAX_INDENT
 /// generations a line shows its generation instead of more indentation.
-fn write_tree(
-    out: &mut dyn Write,
-    tree: &Tree,
-    root_region: &Region,
-    tags_only: bool,
-    uses: &Uses,
-) -> std::io::Result<()> {
-    writeln!(out, "{}", tree_label(tree.root(), root_region, tags_only, uses))?;
+fn write_tree(out: &mut dyn Write, tree: &Tree, home: &TreeHome, tags_only: bool, uses: &Uses) -> std::io::Result<()> {
+    writeln!(out, "{}", tree_label(tree.root(), home, tags_only, uses))?;
     // (node, the prefix its own line starts with, whether it is its parent's last child)
     let mut stack: Vec<(usize, std::rc::Rc<String>, bool)> = Vec::new();
     let root_prefix = std::rc::Rc::new(String::new());
@@ -202,7 +210,7 @@ fn write_tree(
         let node = &tree.nodes[index];
         let (branch, indent) = if last { ("└── ", "    ") } else { ("├── ", "│   ") };
         let deep = if node.depth > MAX_INDENT { format!("[{}] ", node.depth) } else { String::new() };
-        writeln!(out, "{prefix}{deep}{branch}{}", tree_label(node, root_region, tags_only, uses))?;
+        writeln!(out, "{prefix}{deep}{branch}{}", tree_label(node, home, tags_only, uses))?;
         let child_prefix =
             if node.depth <= MAX_INDENT { std::rc::Rc::new(format!("{prefix}{indent}")) } else { prefix.clone() };
         push_children(&mut stack, node, child_prefix);
@@ -217,10 +225,13 @@ impl Plan {
         let tags_only = self.list.tags_only;
         let found = {
             let status = Staged::start(ctx.quiet, ctx.aws.activity(), search_status);
-            fetch::descendants(ctx.aws, &root, &regions, self.depth, tags_only, &mut |round| status.enter(round))?
+            let mut readers = Readers::new(ctx.aws, ctx.account.as_deref(), &mut ctx.members);
+            fetch::descendants(&mut readers, &root, &regions, self.depth, tags_only, &mut |round| status.enter(round))?
         };
         let tree = found.tree;
         let root_node = tree.root();
+        let own_refused: Vec<&Region> =
+            found.refused.iter().filter(|r| r.account.is_none()).map(|r| &r.region).collect();
         if root_node.image.is_none() && root_node.children.is_empty() && found.refused.is_empty() {
             return Err(Error::ImageNotFound {
                 what: "image",
@@ -251,13 +262,13 @@ impl Plan {
             }
             table.write(ctx.out, !self.list.no_header)?;
         } else {
-            write_tree(ctx.out, &tree, &root.0, tags_only, &uses)?;
+            let home = TreeHome { region: &root.0, account: ctx.account.as_deref() };
+            write_tree(ctx.out, &tree, &home, tags_only, &uses)?;
         }
         if root_node.image.is_none() {
             ctx.note(format!("image {} itself no longer exists or is not visible to you", self.image_id));
         }
-        let searched: Vec<Region> =
-            regions.iter().filter(|r| !found.refused.iter().any(|(refused, _)| refused == *r)).cloned().collect();
+        let searched: Vec<Region> = regions.iter().filter(|r| !own_refused.contains(r)).cloned().collect();
         if root_node.children.is_empty() {
             ctx.note(format!("no image in {} names {} as its source", regions_text(&searched), self.image_id));
         }
@@ -272,14 +283,18 @@ impl Plan {
         };
         if !found.refused.is_empty() {
             // Not silenced by -q: the tree above is incomplete, and the exit code says so.
-            for (region, error) in &found.refused {
-                ctx.warn(format!("{region} skipped: {error}"));
+            let place = |refused: &fetch::Refused| match &refused.account {
+                Some(account) => format!("account {account} {}", refused.region),
+                None => refused.region.to_string(),
+            };
+            for refused in &found.refused {
+                ctx.warn(format!("{} skipped: {}", place(refused), refused.error));
             }
-            let names: Vec<Region> = found.refused.iter().map(|(r, _)| r.clone()).collect();
+            let names: Vec<String> = found.refused.iter().map(place).collect();
             return Err(Error::Failed(format!(
                 "{} region(s) could not be searched, the tree may be incomplete: {}",
                 names.len(),
-                regions_text(&names)
+                names.join(", ")
             )));
         }
         if !unknown.is_empty() {
@@ -296,13 +311,37 @@ impl Plan {
 /// What uses each visible image of the tree: DescribeImageReferences (10
 /// images a call), each region's launch configurations, and DescribeInstances
 /// for whether the instances run.
+/// With other accounts, each image's uses are asked of the account that
+/// read it (its own uses; another account's resources are not visible).
 fn count_uses(
-    ctx: &Context,
+    ctx: &mut Context,
     tree: &Tree,
 ) -> std::collections::HashMap<crate::aws::ImageKey, Result<UseCounts, String>> {
-    let keys: Vec<crate::aws::ImageKey> =
-        tree.preorder().into_iter().filter(|node| node.image.is_some()).map(|node| node.key.clone()).collect();
-    crate::prune::gather::use_counts(ctx.aws, &keys)
+    let mut readers = Readers::new(ctx.aws, ctx.account.as_deref(), &mut ctx.members);
+    let keys: Vec<Vec<crate::aws::ImageKey>> = (0..readers.len())
+        .map(|reader| {
+            tree.preorder()
+                .into_iter()
+                .filter_map(|node| node.image.as_ref().map(|image| (node, image)))
+                .filter(|(_, image)| match readers.reader_of(image.account.as_deref().unwrap_or_default()) {
+                    Some(owner) => owner == reader,
+                    None => reader == 0,
+                })
+                .map(|(node, _)| node.key.clone())
+                .collect()
+        })
+        .collect();
+    readers
+        .each(|reader, aws| {
+            if keys[reader].is_empty() {
+                Default::default()
+            } else {
+                crate::prune::gather::use_counts(aws, &keys[reader])
+            }
+        })
+        .into_iter()
+        .flatten()
+        .collect()
 }
 
 /// The status line of a search: "generation 3: 4 of 17 regions answered (5s)".

@@ -45,6 +45,9 @@ pub struct ImageRecord {
     pub description: Option<String>,
     /// The amitools:revoked tag: `DATE WHAT[: REASON]` (see `amitools revoke`).
     pub revoked: Option<String>,
+    /// The account whose credentials read the image: set with --accounts
+    /// (null without: then every image was read by your own account).
+    pub account: Option<String>,
     pub tags: Tags,
 }
 
@@ -69,6 +72,7 @@ impl ImageRecord {
                 owner: None,
                 description: None,
                 revoked: None,
+                account: None,
                 tags: Tags::new(),
             };
         };
@@ -103,6 +107,7 @@ impl ImageRecord {
             owner: image.owner.clone(),
             description: image.description.clone(),
             revoked: image.tags.get(crate::revocation::REVOKED_TAG).cloned(),
+            account: image.account.clone(),
             tags: image.tags.clone(),
         }
     }
@@ -127,6 +132,7 @@ impl ImageRecord {
             owner: entry.owner_alias.clone(),
             description: None,
             revoked: None,
+            account: None,
             tags: Tags::new(),
         }
     }
@@ -143,6 +149,7 @@ impl ImageRecord {
                 Column::SourceRegion => text(self.source_region.as_ref().map(ToString::to_string)),
                 Column::Owner => text(self.owner.clone()),
                 Column::Origin => text(self.origin.map(|o| o.as_str().to_string())),
+                Column::Account => text(self.account.clone()),
                 Column::SourceInstance | Column::Name | Column::State | Column::Description | Column::Revoked => {
                     NOT_VISIBLE.to_string()
                 }
@@ -169,6 +176,7 @@ impl ImageRecord {
             Column::Description => text(self.description.clone()),
             Column::Origin => text(self.origin.map(|o| o.as_str().to_string())),
             Column::Revoked => text(self.revoked.clone()),
+            Column::Account => text(self.account.clone()),
         }
     }
 }
@@ -186,6 +194,7 @@ pub fn header(column: Column) -> &'static str {
         Column::Description => "DESCRIPTION",
         Column::Origin => "ORIGIN",
         Column::Revoked => "REVOKED",
+        Column::Account => "ACCOUNT",
     }
 }
 

@@ -27,6 +27,7 @@ use std::cell::RefCell;
 use std::fmt::Display;
 use std::io::Write;
 
+use crate::accounts::Member;
 use crate::aws::{Aws, ConnectOptions, SdkAws};
 use crate::cli::{Command, GlobalArgs};
 use crate::credentials;
@@ -42,6 +43,12 @@ pub struct Context<'a> {
     /// handles (each its own `SdkAws`, with its regions' clients and pacing)
     /// beside this one; commands need not change to keep using it.
     pub aws: &'a dyn Aws,
+    /// Your own account's id when other accounts are read (--accounts);
+    /// None otherwise.
+    pub account: Option<String>,
+    /// The other accounts read (--accounts), each with its own AWS handle;
+    /// empty without the option. Only the lineage commands use them.
+    pub members: Vec<Member>,
     /// The region in use (flag, environment, credential file or profile).
     pub region: Region,
     pub output: OutputFormat,
@@ -182,6 +189,62 @@ pub fn connect(global: &GlobalArgs) -> Result<(SdkAws, Region)> {
         endpoint_for_all_services,
         region_endpoints: global.region_endpoints.clone(),
     })?)
+}
+
+/// The accounts read besides your own (--accounts, --role).
+pub struct Accounts {
+    /// Your own account's id, when other accounts are asked for.
+    pub own: Option<String>,
+    pub members: Vec<Member>,
+    /// Accounts whose role could not be assumed, and why.
+    pub skipped: Vec<(String, crate::aws::AwsError)>,
+}
+
+/// --accounts is for the commands that read lineage across accounts; the
+/// others would silently act in your own account only. Bad input: exit 2,
+/// no call to AWS.
+pub fn check_accounts_apply(plan: &Plan, global: &GlobalArgs) -> Result<()> {
+    if global.accounts.is_empty() || matches!(plan, Plan::Ancestors(_) | Plan::Children(_)) {
+        return Ok(());
+    }
+    Err(Error::Usage(
+        "--accounts and --role are used by children and ancestors only; this command acts in your own account".into(),
+    ))
+}
+
+/// Assume --role in each of --accounts (your own account is always read,
+/// with your own credentials). A role that cannot be assumed skips its
+/// account (named later, exit 1); not knowing who you are is an error.
+pub fn connect_accounts(aws: &SdkAws, global: &GlobalArgs) -> Result<Accounts> {
+    let (Some(role), false) = (&global.role, global.accounts.is_empty()) else {
+        return Ok(Accounts { own: None, members: Vec::new(), skipped: Vec::new() });
+    };
+    let (own, partition) = aws.caller_identity()?;
+    let mut members: Vec<Member> = Vec::new();
+    let mut skipped = Vec::new();
+    for account in &global.accounts {
+        if account == &own || members.iter().any(|m| &m.account == account) || skipped.iter().any(|(a, _)| a == account) {
+            continue;
+        }
+        match aws.assume_role(account, role, &partition) {
+            Ok(handle) => members.push(Member { account: account.clone(), aws: Box::new(handle) }),
+            Err(error) => skipped.push((account.clone(), error)),
+        }
+    }
+    Ok(Accounts { own: Some(own), members, skipped })
+}
+
+/// The command succeeded; accounts skipped make its answer incomplete (exit 1).
+pub fn accounts_outcome(skipped: &[(String, crate::aws::AwsError)]) -> Result<()> {
+    if skipped.is_empty() {
+        return Ok(());
+    }
+    let names: Vec<&str> = skipped.iter().map(|(a, _)| a.as_str()).collect();
+    Err(Error::Failed(format!(
+        "{} account(s) could not be read, the answer may be incomplete: {}",
+        names.len(),
+        names.join(", ")
+    )))
 }
 
 /// An empty AWS_ENDPOINT_URL (or AWS_ENDPOINT_URL_<SERVICE>) means "not

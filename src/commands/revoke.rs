@@ -9,6 +9,7 @@ use std::collections::{HashMap, HashSet};
 use serde::Serialize;
 use time::OffsetDateTime;
 
+use crate::accounts::Readers;
 use super::{Context, RegionChoice};
 use crate::aws::{AwsError, ImageKey, Tags};
 use crate::cli::{RestoreArgs, RevokeArgs, Selection};
@@ -282,7 +283,7 @@ impl Plan {
                 }
                 continue;
             }
-            let found = fetch::descendants(ctx.aws, &root, &regions, None, false, &mut |_| {})?;
+            let found = fetch::descendants(&mut Readers::one(ctx.aws), &root, &regions, None, false, &mut |_| {})?;
             if found.tree.root().image.is_none() {
                 return Err(not_found(ctx, id));
             }
@@ -293,7 +294,7 @@ impl Plan {
                     }
                 }
             }
-            for (region, error) in found.refused {
+            for fetch::Refused { region, error, .. } in found.refused {
                 if !refused.iter().any(|(r, _)| r == &region) {
                     refused.push((region, error));
                 }

@@ -6,6 +6,7 @@
 
 use serde::Serialize;
 
+use crate::accounts::Readers;
 use super::{Context, RegionChoice};
 use crate::aws::AwsError;
 use crate::cli::{ShareArgs, SharingArgs, UnshareArgs};
@@ -276,8 +277,8 @@ impl Plan {
         let Some(choice) = &self.copies else { return Ok(Vec::new()) };
         let regions = choice.resolve(ctx)?;
         let root = (ctx.region.clone(), self.image_id.clone());
-        let found = fetch::descendants(ctx.aws, &root, &regions, None, false, &mut |_| {})?;
-        if let Some((region, error)) = found.refused.first() {
+        let found = fetch::descendants(&mut Readers::one(ctx.aws), &root, &regions, None, false, &mut |_| {})?;
+        if let Some(fetch::Refused { region, error, .. }) = found.refused.first() {
             return Err(Error::Failed(format!("copies in {region} cannot be searched ({error}); nothing was changed")));
         }
         Ok(sharing::copies(&found.tree))

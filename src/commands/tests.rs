@@ -26,6 +26,8 @@ fn run(fake: &FakeAws, args: &[&str]) -> Ran {
     let result = prepare(cli.command).and_then(|plan| {
         let mut ctx = Context {
             aws: fake,
+            account: None,
+            members: Vec::new(),
             region: region("us-east-1"),
             output: cli.global.output,
             out: &mut out,

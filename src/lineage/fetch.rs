@@ -13,12 +13,19 @@
 //!   EC2's SourceImageId). A region whose own images all fit in one small page
 //!   is read whole instead, which is cheaper there; so is one where the
 //!   lineage is still going after 50 generations.
+//!
+//! With other accounts (`--accounts`), each question goes to every account
+//! at once (accounts.rs): each searches its own images, so the tree holds
+//! what workload accounts made from a build account's shared image; and a
+//! parent another account owns is read with that account's credentials,
+//! which see its tags.
 
 use std::collections::HashSet;
 
+use crate::accounts::Readers;
 use crate::aws::{Aws, AwsError, AwsErrorKind};
 use crate::ids::{AmiId, Region};
-use crate::image::AncestryEntry;
+use crate::image::{AncestryEntry, Image};
 use crate::lineage::graph::{descendants_tree, walk_ancestors, Chain, Index, Key, Tree, Walk};
 use crate::lineage::SOURCE_IMAGE;
 
@@ -40,9 +47,17 @@ pub struct Ancestors {
     pub unreachable: Vec<(Region, AwsError)>,
 }
 
+/// The images read by reader `reader`, labelled with its account, into the index.
+fn insert_read(index: &mut Index, images: Vec<Image>, account: Option<&str>) {
+    for mut image in images {
+        image.account = account.map(str::to_string);
+        index.insert(image);
+    }
+}
+
 /// The ancestors of `start`, with EC2's ancestry record where EC2 has one.
-/// Only a failure in the start's own region is an error.
-pub fn ancestors(aws: &dyn Aws, start: &Key, max_depth: u32, tags_only: bool) -> Result<Ancestors, AwsError> {
+/// Only a failure of your own account in the start's own region is an error.
+pub fn ancestors(readers: &mut Readers, start: &Key, max_depth: u32, tags_only: bool) -> Result<Ancestors, AwsError> {
     let mut index = Index::default();
     let mut ancestry_available = true;
     let mut unreachable: Vec<(Region, AwsError)> = Vec::new();
@@ -53,7 +68,7 @@ pub fn ancestors(aws: &dyn Aws, start: &Key, max_depth: u32, tags_only: bool) ->
         };
         let mut wanted = vec![key.clone()];
         if recorded && ancestry_available {
-            match recorded_chain(aws, &key, max_depth as usize + 1) {
+            match recorded_chain_of_any(readers, &key, max_depth as usize + 1) {
                 Ok(entries) => {
                     for entry in entries {
                         wanted.push((entry.region.clone(), entry.id.clone()));
@@ -73,9 +88,13 @@ pub fn ancestors(aws: &dyn Aws, start: &Key, max_depth: u32, tags_only: bool) ->
         }
         wanted.retain(|k| !index.knows(k));
         wanted.dedup();
-        for (region, result) in aws.find_images(&wanted) {
+        let mut found_now: HashSet<Key> = HashSet::new();
+        for (region, result) in readers.own().find_images(&wanted) {
             match result {
-                Ok(images) => images.into_iter().for_each(|image| index.insert(image)),
+                Ok(images) => {
+                    found_now.extend(images.iter().map(|i| (i.region.clone(), i.id.clone())));
+                    insert_read(&mut index, images, readers.account(0));
+                }
                 Err(error) if region == start.0 => return Err(error),
                 Err(error) => {
                     if !unreachable.iter().any(|(r, _)| r == &region) {
@@ -84,9 +103,83 @@ pub fn ancestors(aws: &dyn Aws, start: &Key, max_depth: u32, tags_only: bool) ->
                 }
             }
         }
+        if !readers.is_empty_of_members() {
+            read_with_other_accounts(readers, &mut index, &wanted, &found_now);
+        }
         for key in wanted {
             index.looked_up(key);
         }
+    }
+}
+
+/// Ask the other accounts about `wanted`: every account for the images your
+/// own could not see, and each account for those it owns (its credentials
+/// see their tags, which another account's never do). An image read by its
+/// owner replaces what another account read of it. A failure here only
+/// leaves the image as your own account saw it (or not found).
+fn read_with_other_accounts(readers: &mut Readers, index: &mut Index, wanted: &[Key], found_now: &HashSet<Key>) {
+    let keys: Vec<Vec<Key>> = (0..readers.len())
+        .map(|reader| {
+            if reader == 0 {
+                return Vec::new();
+            }
+            let account = readers.account(reader);
+            wanted
+                .iter()
+                .filter(|key| match index.get(key).filter(|_| found_now.contains(*key)) {
+                    Some(image) => image.owner.as_deref() == account && account != readers.account(0),
+                    None => true,
+                })
+                .cloned()
+                .collect()
+        })
+        .collect();
+    if keys.iter().all(Vec::is_empty) {
+        return;
+    }
+    let answers = readers.each(|reader, aws| if keys[reader].is_empty() { Vec::new() } else { aws.find_images(&keys[reader]) });
+    let mut read_by_owner: HashSet<Key> = HashSet::new();
+    let mut read_by_member: HashSet<Key> = HashSet::new();
+    for (reader, answer) in answers.into_iter().enumerate() {
+        let account = readers.account(reader);
+        for (region, result) in answer {
+            match result {
+                Ok(images) => {
+                    for image in images {
+                        let key = (image.region.clone(), image.id.clone());
+                        let by_owner = image.owner.as_deref() == account;
+                        let first = !found_now.contains(&key) && !read_by_member.contains(&key);
+                        if (by_owner || first) && !read_by_owner.contains(&key) {
+                            if by_owner {
+                                read_by_owner.insert(key.clone());
+                            }
+                            read_by_member.insert(key);
+                            insert_read(index, vec![image], account);
+                        }
+                    }
+                }
+                Err(error) => log::info!("account {} in {region}: {error}", account.unwrap_or("?")),
+            }
+        }
+    }
+}
+
+/// EC2's ancestry of `key`, asked of your own account, then of each other
+/// account until one can see the image (GetImageAncestry answers only for
+/// images the caller may launch).
+fn recorded_chain_of_any(readers: &Readers, key: &Key, limit: usize) -> Result<Vec<AncestryEntry>, AwsError> {
+    let own = recorded_chain(readers.own(), key, limit);
+    match own {
+        Err(ref e) if e.kind == AwsErrorKind::NotFound && readers.len() > 1 => {
+            for reader in 1..readers.len() {
+                match recorded_chain(readers.handle(reader), key, limit) {
+                    Ok(entries) => return Ok(entries),
+                    Err(e) => log::info!("GetImageAncestry in account {}: {e}", readers.account(reader).unwrap_or("?")),
+                }
+            }
+            own
+        }
+        other => other,
     }
 }
 
@@ -117,11 +210,25 @@ fn recorded_chain(aws: &dyn Aws, key: &Key, limit: usize) -> Result<Vec<Ancestry
     Ok(entries)
 }
 
+/// A region that refused to be searched, in your own account (`account`
+/// None) or another.
+#[derive(Debug)]
+pub struct Refused {
+    pub account: Option<String>,
+    pub region: Region,
+    pub error: AwsError,
+}
+
 /// A descendants tree, and the regions that refused to be searched.
 #[derive(Debug)]
 pub struct Descendants {
     pub tree: Tree,
-    pub refused: Vec<(Region, AwsError)>,
+    pub refused: Vec<Refused>,
+}
+
+fn refusal(readers: &Readers, reader: usize, region: Region, error: AwsError) -> Refused {
+    let account = if reader == 0 { None } else { readers.account(reader).map(str::to_string) };
+    Refused { account, region, error }
 }
 
 /// One round of the search, as it starts: told to `descendants`' observer
@@ -137,11 +244,13 @@ pub enum Round {
     ReadingWhole { regions: usize },
 }
 
-/// The descendants of `root` in `regions` (the root's region is always
-/// searched, and must answer; another region that refuses is skipped and
-/// reported in `refused`). `on_round` is told each round as it starts.
+/// The descendants of `root` in `regions` of every account read (the root's
+/// region is always searched, and must answer in your own account; another
+/// region or account that refuses is skipped and reported in `refused`).
+/// `on_round` is told each round as it starts; its region counts are
+/// account-regions.
 pub fn descendants(
-    aws: &dyn Aws,
+    readers: &mut Readers,
     root: &Key,
     regions: &[Region],
     depth: Option<u32>,
@@ -155,39 +264,62 @@ pub fn descendants(
         }
     }
     let mut index = Index::default();
-    let mut refused: Vec<(Region, AwsError)> = Vec::new();
-    // Regions whose own images do not fit in one page: asked generation by generation.
-    let mut large: Vec<Region> = Vec::new();
-    on_round(Round::FirstLook { regions: searched.len() });
-    for (region, result) in aws.own_images_in_one_page(&searched) {
-        match result {
-            Ok(Some(images)) => images.into_iter().for_each(|image| index.insert(image)),
-            Ok(None) => large.push(region),
-            Err(error) if region == root.0 => return Err(error),
-            Err(error) => refused.push((region, error)),
+    let mut refused: Vec<Refused> = Vec::new();
+    // Per account, the regions whose own images do not fit in one page:
+    // asked generation by generation.
+    let mut large: Vec<Vec<Region>> = vec![Vec::new(); readers.len()];
+    on_round(Round::FirstLook { regions: searched.len() * readers.len() });
+    let firsts = readers.each(|_, aws| aws.own_images_in_one_page(&searched));
+    for (reader, answers) in firsts.into_iter().enumerate() {
+        for (region, result) in answers {
+            match result {
+                Ok(Some(images)) => insert_read(&mut index, images, readers.account(reader)),
+                Ok(None) => large[reader].push(region),
+                Err(error) if reader == 0 && region == root.0 => return Err(error),
+                Err(error) => refused.push(refusal(readers, reader, region, error)),
+            }
         }
     }
     // The root is often not the account's own (a public base image): look it up.
     if index.get(root).is_none() {
-        for (_, result) in aws.find_images(std::slice::from_ref(root)) {
-            result?.into_iter().for_each(|image| index.insert(image));
+        for (_, result) in readers.own().find_images(std::slice::from_ref(root)) {
+            insert_read(&mut index, result?, readers.account(0));
         }
     }
-    if !large.is_empty() {
-        walk_generations(aws, &mut index, root, &mut large, &mut refused, depth, tags_only, on_round)?;
+    // Another account's own image, not shared with yours: asked of them.
+    if index.get(root).is_none() && !readers.is_empty_of_members() {
+        let answers = readers.each(|reader, aws| {
+            if reader == 0 {
+                Vec::new()
+            } else {
+                aws.find_images(std::slice::from_ref(root))
+            }
+        });
+        for (reader, answer) in answers.into_iter().enumerate() {
+            for (_, result) in answer {
+                match result {
+                    Ok(images) => insert_read(&mut index, images, readers.account(reader)),
+                    Err(error) => log::info!("account {}: {error}", readers.account(reader).unwrap_or("?")),
+                }
+            }
+        }
+    }
+    if large.iter().any(|regions| !regions.is_empty()) {
+        walk_generations(readers, &mut index, root, &mut large, &mut refused, depth, tags_only, on_round)?;
     }
     Ok(Descendants { tree: descendants_tree(&index, root, depth, tags_only), refused })
 }
 
-/// Breadth-first from `root`: each round asks the `large` regions for the
-/// images made from the current generation, wherever that generation lives.
+/// Breadth-first from `root`: each round asks every account's `large`
+/// regions for the images made from the current generation, wherever (and
+/// in whichever account) that generation lives.
 #[allow(clippy::too_many_arguments)] // descendants' own arguments, passed on
 fn walk_generations(
-    aws: &dyn Aws,
+    readers: &mut Readers,
     index: &mut Index,
     root: &Key,
-    large: &mut Vec<Region>,
-    refused: &mut Vec<(Region, AwsError)>,
+    large: &mut [Vec<Region>],
+    refused: &mut Vec<Refused>,
     depth: Option<u32>,
     tags_only: bool,
     on_round: &mut dyn FnMut(Round),
@@ -195,15 +327,20 @@ fn walk_generations(
     let mut placed: HashSet<Key> = HashSet::from([root.clone()]);
     let mut generation: Vec<Key> = vec![root.clone()];
     let mut level = 0u32;
-    while !generation.is_empty() && depth.is_none_or(|d| level < d) && !large.is_empty() {
+    let count = |large: &[Vec<Region>]| large.iter().map(Vec::len).sum::<usize>();
+    while !generation.is_empty() && depth.is_none_or(|d| level < d) && count(large) > 0 {
         if level >= GENERATION_ROUNDS_MAX {
             // A deep lineage: the rest costs less by reading these regions whole.
-            on_round(Round::ReadingWhole { regions: large.len() });
-            for (region, result) in aws.own_images(large) {
-                match result {
-                    Ok(images) => images.into_iter().for_each(|image| index.insert(image)),
-                    Err(error) if region == root.0 => return Err(error),
-                    Err(error) => refused.push((region, error)),
+            on_round(Round::ReadingWhole { regions: count(large) });
+            let answers =
+                readers.each(|reader, aws| if large[reader].is_empty() { Vec::new() } else { aws.own_images(&large[reader]) });
+            for (reader, answer) in answers.into_iter().enumerate() {
+                for (region, result) in answer {
+                    match result {
+                        Ok(images) => insert_read(index, images, readers.account(reader)),
+                        Err(error) if reader == 0 && region == root.0 => return Err(error),
+                        Err(error) => refused.push(refusal(readers, reader, region, error)),
+                    }
                 }
             }
             return Ok(());
@@ -211,14 +348,23 @@ fn walk_generations(
         let mut ids: Vec<AmiId> = generation.iter().map(|(_, id)| id.clone()).collect();
         ids.sort();
         ids.dedup();
-        on_round(Round::Generation { generation: level, regions: large.len() });
-        for (region, result) in aws.own_images_made_from(large, &ids, SOURCE_IMAGE, tags_only) {
-            match result {
-                Ok(images) => images.into_iter().for_each(|image| index.insert(image)),
-                Err(error) if region == root.0 => return Err(error),
-                Err(error) => {
-                    large.retain(|r| r != &region);
-                    refused.push((region, error));
+        on_round(Round::Generation { generation: level, regions: count(large) });
+        let answers = readers.each(|reader, aws| {
+            if large[reader].is_empty() {
+                Vec::new()
+            } else {
+                aws.own_images_made_from(&large[reader], &ids, SOURCE_IMAGE, tags_only)
+            }
+        });
+        for (reader, answer) in answers.into_iter().enumerate() {
+            for (region, result) in answer {
+                match result {
+                    Ok(images) => insert_read(index, images, readers.account(reader)),
+                    Err(error) if reader == 0 && region == root.0 => return Err(error),
+                    Err(error) => {
+                        large[reader].retain(|r| r != &region);
+                        refused.push(refusal(readers, reader, region, error));
+                    }
                 }
             }
         }
@@ -245,6 +391,7 @@ mod tests {
     use super::*;
     use crate::image::Image;
     use crate::lineage::graph::{Ancestor, ChainEnd, Origin};
+    use crate::accounts::Readers;
     use crate::testing::{id, key, made, region, tagged, FakeAws};
 
     fn ids(chain: &Chain) -> Vec<String> {
@@ -275,7 +422,7 @@ mod tests {
     #[test]
     fn ancestors_cost_follows_the_chain_not_the_account() {
         let aws = FakeAws::with_images(deep_account());
-        let chain = ancestors(&aws, &key("eu-west-1", 60), 1000, false).unwrap().chain;
+        let chain = ancestors(&mut Readers::one(&aws), &key("eu-west-1", 60), 1000, false).unwrap().chain;
         assert_eq!(chain.ancestors.len(), 60);
         assert_eq!(chain.end, ChainEnd::Root);
         // Two ancestry calls (50 + 10 entries), one details round over both regions.
@@ -292,15 +439,15 @@ mod tests {
             let mut aws = FakeAws::with_images(deep_account());
             aws.ancestry_error = Some(kind);
             let with =
-                ancestors(&FakeAws::with_images(deep_account()), &key("eu-west-1", 60), 1000, false).unwrap().chain;
-            let chain = ancestors(&aws, &key("eu-west-1", 60), 1000, false).unwrap().chain;
+                ancestors(&mut Readers::one(&FakeAws::with_images(deep_account())), &key("eu-west-1", 60), 1000, false).unwrap().chain;
+            let chain = ancestors(&mut Readers::one(&aws), &key("eu-west-1", 60), 1000, false).unwrap().chain;
             assert_eq!(chain, with, "{kind:?}: the same rows");
             assert_eq!(aws.ancestry_calls.get(), 1, "{kind:?}: asked once, then not again");
             assert_eq!(aws.images_returned.get(), 60, "{kind:?}: never the account");
         }
         let mut aws = FakeAws::with_images(deep_account());
         aws.ancestry_error = Some(AwsErrorKind::Service);
-        assert!(ancestors(&aws, &key("eu-west-1", 60), 1000, false).is_err(), "other failures are failures");
+        assert!(ancestors(&mut Readers::one(&aws), &key("eu-west-1", 60), 1000, false).is_err(), "other failures are failures");
     }
 
     #[test]
@@ -310,13 +457,13 @@ mod tests {
             tagged("us-east-1", 3, Some(("us-east-7", 2))),
         ]);
         aws.refuse_regions = vec![region("us-east-7")];
-        let found = ancestors(&aws, &key("us-east-1", 3), 1000, false).unwrap();
+        let found = ancestors(&mut Readers::one(&aws), &key("us-east-1", 3), 1000, false).unwrap();
         assert_eq!(ids(&found.chain), ["ami-00000003", "ami-00000002"]);
         assert_eq!(found.chain.end, ChainEnd::Missing);
         assert_eq!(found.unreachable.len(), 1);
         assert_eq!(found.unreachable[0].0, region("us-east-7"));
         aws.refuse_regions = vec![region("us-east-1")];
-        assert!(ancestors(&aws, &key("us-east-1", 3), 1000, false).is_err(), "the start's region must answer");
+        assert!(ancestors(&mut Readers::one(&aws), &key("us-east-1", 3), 1000, false).is_err(), "the start's region must answer");
     }
 
     #[test]
@@ -330,7 +477,7 @@ mod tests {
             made("us-east-1", 4, Some(("us-east-1", 1))),
             retagged,
         ]);
-        let chain = ancestors(&aws, &key("us-east-1", 5), 1000, false).unwrap().chain;
+        let chain = ancestors(&mut Readers::one(&aws), &key("us-east-1", 5), 1000, false).unwrap().chain;
         assert_eq!(ids(&chain), ["ami-00000005", "ami-00000003", "ami-00000002", "ami-00000001"]);
         assert_eq!(aws.ancestry_calls.get(), 2);
     }
@@ -356,22 +503,22 @@ mod tests {
         ]
         .map(|(d, s)| (d, s.to_string()));
         let regions = [region("us-east-1"), region("eu-west-1")];
-        let found = descendants(&aws, &key("us-east-1", 1), &regions, None, false, &mut |_| {}).unwrap();
+        let found = descendants(&mut Readers::one(&aws), &key("us-east-1", 1), &regions, None, false, &mut |_| {}).unwrap();
         assert_eq!(tree_ids(&found.tree), expected);
         assert_eq!(aws.bulk_calls.get(), 2, "small regions: one page each, the root among them");
 
         // The same account, too large for one page: generation by generation.
         let mut aws = FakeAws::with_images(aws.images.borrow().values().cloned());
         aws.page_size = 1;
-        let found = descendants(&aws, &key("us-east-1", 1), &regions, None, false, &mut |_| {}).unwrap();
+        let found = descendants(&mut Readers::one(&aws), &key("us-east-1", 1), &regions, None, false, &mut |_| {}).unwrap();
         assert_eq!(tree_ids(&found.tree), expected);
         // 2 first pages, the root's look-up, then 4 generations (the last
         // finds nothing) x 2 regions x 2 filters.
         assert_eq!(aws.bulk_calls.get(), 2 + 1 + 4 * 2 * 2);
 
-        let shallow = descendants(&aws, &key("us-east-1", 1), &regions, Some(1), false, &mut |_| {}).unwrap();
+        let shallow = descendants(&mut Readers::one(&aws), &key("us-east-1", 1), &regions, Some(1), false, &mut |_| {}).unwrap();
         assert_eq!(shallow.tree.count(), 3);
-        let only_here = descendants(&aws, &key("us-east-1", 1), &regions[..1], None, false, &mut |_| {}).unwrap();
+        let only_here = descendants(&mut Readers::one(&aws), &key("us-east-1", 1), &regions[..1], None, false, &mut |_| {}).unwrap();
         assert_eq!(only_here.tree.count(), 4);
     }
 
@@ -383,7 +530,7 @@ mod tests {
         }
         let mut aws = FakeAws::with_images(images);
         aws.page_size = 100;
-        let found = descendants(&aws, &key("us-east-1", 1), &[region("us-east-1")], None, false, &mut |_| {}).unwrap();
+        let found = descendants(&mut Readers::one(&aws), &key("us-east-1", 1), &[region("us-east-1")], None, false, &mut |_| {}).unwrap();
         assert_eq!(found.tree.count(), 7_501);
         // A first page, the root's look-up, 50 rounds of 2 queries, then 8
         // pages of the whole region: not 2 x 7,500 generation queries.
@@ -398,10 +545,10 @@ mod tests {
             let mut aws = FakeAws::with_images(vec![tagged("us-east-1", 1, None), copy.clone()]);
             aws.page_size = page_size;
             let regions = [region("us-east-1")];
-            let tree = descendants(&aws, &key("us-east-1", 1), &regions, None, false, &mut |_| {}).unwrap().tree;
+            let tree = descendants(&mut Readers::one(&aws), &key("us-east-1", 1), &regions, None, false, &mut |_| {}).unwrap().tree;
             assert_eq!(tree.children_of(tree.root()).next().unwrap().origin, Some(Origin::Ec2));
             assert_eq!(
-                descendants(&aws, &key("us-east-1", 1), &regions, None, true, &mut |_| {}).unwrap().tree.count(),
+                descendants(&mut Readers::one(&aws), &key("us-east-1", 1), &regions, None, true, &mut |_| {}).unwrap().tree.count(),
                 1
             );
         }
@@ -413,17 +560,17 @@ mod tests {
             FakeAws::with_images(vec![made("us-east-1", 1, None), made("us-east-1", 2, Some(("us-east-1", 1)))]);
         aws.refuse_regions = vec![region("ap-south-1")];
         let regions = [region("us-east-1"), region("ap-south-1")];
-        let found = descendants(&aws, &key("us-east-1", 1), &regions, None, false, &mut |_| {}).unwrap();
+        let found = descendants(&mut Readers::one(&aws), &key("us-east-1", 1), &regions, None, false, &mut |_| {}).unwrap();
         assert_eq!(found.tree.count(), 2);
         assert_eq!(found.refused.len(), 1);
-        assert_eq!(found.refused[0].0, region("ap-south-1"));
-        assert!(descendants(&aws, &key("ap-south-1", 1), &regions, None, false, &mut |_| {}).is_err());
+        assert_eq!(found.refused[0].region, region("ap-south-1"));
+        assert!(descendants(&mut Readers::one(&aws), &key("ap-south-1", 1), &regions, None, false, &mut |_| {}).is_err());
     }
 
     #[test]
     fn a_missing_root_still_shows_its_children() {
         let aws = FakeAws::with_images(vec![made("us-east-1", 2, Some(("us-east-1", 1)))]);
-        let found = descendants(&aws, &key("us-east-1", 1), &[region("us-east-1")], None, false, &mut |_| {}).unwrap();
+        let found = descendants(&mut Readers::one(&aws), &key("us-east-1", 1), &[region("us-east-1")], None, false, &mut |_| {}).unwrap();
         assert!(found.tree.root().image.is_none());
         assert_eq!(found.tree.count(), 2);
     }
