@@ -101,7 +101,7 @@ _amitools() {
 
     case "${cmd}" in
         amitools)
-            opts="-r -o -v -q -h -V --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --help --version create tag waiton ancestors children copy clone prune share unshare revoke restore help"
+            opts="-r -o -v -q -h -V --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --accounts --role --help --version create tag waiton ancestors children copy clone prune share unshare revoke restore help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -135,6 +135,14 @@ _amitools() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
+                --accounts)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --role)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -143,18 +151,18 @@ _amitools() {
             return 0
             ;;
         amitools__subcmd__ancestors)
-            opts="-C -r -o -v -q -h --columns --no-header --ids --tags-only --max-depth --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --help"
+            opts="-C -r -o -v -q -h --columns --no-header --ids --tags-only --max-depth --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --accounts --role --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --columns)
-                    COMPREPLY=($(compgen -W "image_id create_date create_ts source_instance source_region name state owner description origin revoked" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "image_id create_date create_ts source_instance source_region name state owner description origin revoked account" -- "${cur}"))
                     return 0
                     ;;
                 -C)
-                    COMPREPLY=($(compgen -W "image_id create_date create_ts source_instance source_region name state owner description origin revoked" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "image_id create_date create_ts source_instance source_region name state owner description origin revoked account" -- "${cur}"))
                     return 0
                     ;;
                 --max-depth)
@@ -189,6 +197,14 @@ _amitools() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
+                --accounts)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --role)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -197,18 +213,18 @@ _amitools() {
             return 0
             ;;
         amitools__subcmd__children)
-            opts="-C -r -o -v -q -h --columns --no-header --ids --tags-only --flat --depth --uses --regions --all-regions --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --help"
+            opts="-C -r -o -v -q -h --columns --no-header --ids --tags-only --flat --depth --uses --regions --all-regions --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --accounts --role --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --columns)
-                    COMPREPLY=($(compgen -W "image_id create_date create_ts source_instance source_region name state owner description origin revoked" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "image_id create_date create_ts source_instance source_region name state owner description origin revoked account" -- "${cur}"))
                     return 0
                     ;;
                 -C)
-                    COMPREPLY=($(compgen -W "image_id create_date create_ts source_instance source_region name state owner description origin revoked" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "image_id create_date create_ts source_instance source_region name state owner description origin revoked account" -- "${cur}"))
                     return 0
                     ;;
                 --depth)
@@ -247,6 +263,14 @@ _amitools() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
+                --accounts)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --role)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -255,7 +279,7 @@ _amitools() {
             return 0
             ;;
         amitools__subcmd__clone)
-            opts="-n -N -d -t -r -o -v -q -h --name --random-name-prefix --description --tag --wait --timeout --dry-run --encrypted --kms-key-id --no-copy-tags --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --help"
+            opts="-n -N -d -t -r -o -v -q -h --name --random-name-prefix --description --tag --wait --timeout --dry-run --encrypted --kms-key-id --no-copy-tags --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --accounts --role --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -329,6 +353,14 @@ _amitools() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
+                --accounts)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --role)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -337,7 +369,7 @@ _amitools() {
             return 0
             ;;
         amitools__subcmd__copy)
-            opts="-R -n -N -d -t -r -o -v -q -h --source-region --dest-region --name --random-name-prefix --description --tag --wait --timeout --dry-run --encrypted --kms-key-id --no-copy-tags --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --help"
+            opts="-R -n -N -d -t -r -o -v -q -h --source-region --dest-region --name --random-name-prefix --description --tag --wait --timeout --dry-run --encrypted --kms-key-id --no-copy-tags --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --accounts --role --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -423,6 +455,14 @@ _amitools() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
+                --accounts)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --role)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -431,7 +471,7 @@ _amitools() {
             return 0
             ;;
         amitools__subcmd__create)
-            opts="-n -N -d -t -r -o -v -q -h --name --random-name-prefix --description --tag --wait --timeout --dry-run --no-reboot --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --help"
+            opts="-n -N -d -t -r -o -v -q -h --name --random-name-prefix --description --tag --wait --timeout --dry-run --no-reboot --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --accounts --role --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -499,6 +539,14 @@ _amitools() {
                     ;;
                 -o)
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                --accounts)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --role)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -705,7 +753,7 @@ _amitools() {
             return 0
             ;;
         amitools__subcmd__prune)
-            opts="-N -r -o -v -q -h --regions --all-regions --name-prefix --filter --descendants-of --keep --older-than --deprecate-after --disable-after --unused-for --family --keep-ancestors --include-shared --include-public --usage-report-timeout --keep-snapshots --apply --plan-out --apply-plan --max-plan-age --no-header --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --help"
+            opts="-N -r -o -v -q -h --regions --all-regions --name-prefix --filter --descendants-of --keep --older-than --deprecate-after --disable-after --unused-for --family --keep-ancestors --include-shared --include-public --usage-report-timeout --keep-snapshots --apply --plan-out --apply-plan --max-plan-age --no-header --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --accounts --role --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -799,6 +847,14 @@ _amitools() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
+                --accounts)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --role)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -807,7 +863,7 @@ _amitools() {
             return 0
             ;;
         amitools__subcmd__restore)
-            opts="-r -o -v -q -h --descendants --regions --all-regions --apply --no-header --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --help"
+            opts="-r -o -v -q -h --descendants --regions --all-regions --apply --no-header --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --accounts --role --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -845,6 +901,14 @@ _amitools() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
+                --accounts)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --role)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -853,7 +917,7 @@ _amitools() {
             return 0
             ;;
         amitools__subcmd__revoke)
-            opts="-r -o -v -q -h --descendants --regions --all-regions --apply --no-header --disable --reason --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --help"
+            opts="-r -o -v -q -h --descendants --regions --all-regions --apply --no-header --disable --reason --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --accounts --role --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -895,6 +959,14 @@ _amitools() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
+                --accounts)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --role)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -903,7 +975,7 @@ _amitools() {
             return 0
             ;;
         amitools__subcmd__share)
-            opts="-w -r -o -v -q -h --with --public --copies --regions --all-regions --dry-run --show --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --help"
+            opts="-w -r -o -v -q -h --with --public --copies --regions --all-regions --dry-run --show --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --accounts --role --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -949,6 +1021,14 @@ _amitools() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
+                --accounts)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --role)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -957,7 +1037,7 @@ _amitools() {
             return 0
             ;;
         amitools__subcmd__tag)
-            opts="-r -o -v -q -h --source-image --source-instance --source-region --create-date --create-timestamp --from-api --dry-run --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --help"
+            opts="-r -o -v -q -h --source-image --source-instance --source-region --create-date --create-timestamp --from-api --dry-run --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --accounts --role --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1011,6 +1091,14 @@ _amitools() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
+                --accounts)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --role)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1019,7 +1107,7 @@ _amitools() {
             return 0
             ;;
         amitools__subcmd__unshare)
-            opts="-w -r -o -v -q -h --with --public --copies --regions --all-regions --dry-run --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --help"
+            opts="-w -r -o -v -q -h --with --public --copies --regions --all-regions --dry-run --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --accounts --role --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1065,6 +1153,14 @@ _amitools() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
+                --accounts)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --role)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1073,7 +1169,7 @@ _amitools() {
             return 0
             ;;
         amitools__subcmd__waiton)
-            opts="-r -o -v -q -h --dumb --nowait-exist --timeout --interval --exist-timeout --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --help available pending failed exists invalid deregistered transient error disabled"
+            opts="-r -o -v -q -h --dumb --nowait-exist --timeout --interval --exist-timeout --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --accounts --role --help available pending failed exists invalid deregistered transient error disabled"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1117,6 +1213,14 @@ _amitools() {
                     ;;
                 -o)
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                --accounts)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --role)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)

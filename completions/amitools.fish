@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_amitools_global_optspecs
-    string join \n r/region= profile= endpoint-url= region-endpoint= o/output= v/verbose q/quiet h/help V/version
+    string join \n r/region= profile= endpoint-url= region-endpoint= o/output= v/verbose q/quiet accounts= role= h/help V/version
 end
 
 function __fish_amitools_needs_command
@@ -30,6 +30,8 @@ complete -c amitools -n "__fish_amitools_needs_command" -l endpoint-url -d 'Send
 complete -c amitools -n "__fish_amitools_needs_command" -l region-endpoint -d 'Send EC2 requests for one region to this URL (a VPC endpoint); repeatable, beats --endpoint-url for that region' -r
 complete -c amitools -n "__fish_amitools_needs_command" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON with stable field names, for scripts'"
+complete -c amitools -n "__fish_amitools_needs_command" -l accounts -d 'Also read these accounts (12-digit ids, comma-separated or repeated), through --role: children and ancestors follow the lineage into them [your own account is always read]' -r
+complete -c amitools -n "__fish_amitools_needs_command" -l role -d 'The role to assume in each of --accounts: arn:PARTITION:iam::ID:role/NAME, from your credentials, session name "amitools"' -r
 complete -c amitools -n "__fish_amitools_needs_command" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace; RUST_LOG overrides)'
 complete -c amitools -n "__fish_amitools_needs_command" -s q -l quiet -d 'Only errors on stderr: no notes, no progress'
 complete -c amitools -n "__fish_amitools_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -58,6 +60,8 @@ complete -c amitools -n "__fish_amitools_using_subcommand create" -l endpoint-ur
 complete -c amitools -n "__fish_amitools_using_subcommand create" -l region-endpoint -d 'Send EC2 requests for one region to this URL (a VPC endpoint); repeatable, beats --endpoint-url for that region' -r
 complete -c amitools -n "__fish_amitools_using_subcommand create" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON with stable field names, for scripts'"
+complete -c amitools -n "__fish_amitools_using_subcommand create" -l accounts -d 'Also read these accounts (12-digit ids, comma-separated or repeated), through --role: children and ancestors follow the lineage into them [your own account is always read]' -r
+complete -c amitools -n "__fish_amitools_using_subcommand create" -l role -d 'The role to assume in each of --accounts: arn:PARTITION:iam::ID:role/NAME, from your credentials, session name "amitools"' -r
 complete -c amitools -n "__fish_amitools_using_subcommand create" -l wait -d 'Wait until the image is available (as `amitools waiton`); the id is printed first'
 complete -c amitools -n "__fish_amitools_using_subcommand create" -l dry-run -d 'Ask EC2 whether the request would succeed (permissions, parameters); create nothing'
 complete -c amitools -n "__fish_amitools_using_subcommand create" -l no-reboot -d 'Do not shut the instance down first (the file system may be inconsistent)'
@@ -75,6 +79,8 @@ complete -c amitools -n "__fish_amitools_using_subcommand tag" -l endpoint-url -
 complete -c amitools -n "__fish_amitools_using_subcommand tag" -l region-endpoint -d 'Send EC2 requests for one region to this URL (a VPC endpoint); repeatable, beats --endpoint-url for that region' -r
 complete -c amitools -n "__fish_amitools_using_subcommand tag" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON with stable field names, for scripts'"
+complete -c amitools -n "__fish_amitools_using_subcommand tag" -l accounts -d 'Also read these accounts (12-digit ids, comma-separated or repeated), through --role: children and ancestors follow the lineage into them [your own account is always read]' -r
+complete -c amitools -n "__fish_amitools_using_subcommand tag" -l role -d 'The role to assume in each of --accounts: arn:PARTITION:iam::ID:role/NAME, from your credentials, session name "amitools"' -r
 complete -c amitools -n "__fish_amitools_using_subcommand tag" -l from-api -d 'Fill values not given from what EC2 recorded (SourceImageId, SourceImageRegion, SourceInstanceId, CreationDate)'
 complete -c amitools -n "__fish_amitools_using_subcommand tag" -l dry-run -d 'Show what would be set; set nothing'
 complete -c amitools -n "__fish_amitools_using_subcommand tag" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace; RUST_LOG overrides)'
@@ -89,12 +95,14 @@ complete -c amitools -n "__fish_amitools_using_subcommand waiton" -l endpoint-ur
 complete -c amitools -n "__fish_amitools_using_subcommand waiton" -l region-endpoint -d 'Send EC2 requests for one region to this URL (a VPC endpoint); repeatable, beats --endpoint-url for that region' -r
 complete -c amitools -n "__fish_amitools_using_subcommand waiton" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON with stable field names, for scripts'"
+complete -c amitools -n "__fish_amitools_using_subcommand waiton" -l accounts -d 'Also read these accounts (12-digit ids, comma-separated or repeated), through --role: children and ancestors follow the lineage into them [your own account is always read]' -r
+complete -c amitools -n "__fish_amitools_using_subcommand waiton" -l role -d 'The role to assume in each of --accounts: arn:PARTITION:iam::ID:role/NAME, from your credentials, session name "amitools"' -r
 complete -c amitools -n "__fish_amitools_using_subcommand waiton" -l dumb -d 'Wait strictly for STATE until the timeout, even when it can never be reached'
 complete -c amitools -n "__fish_amitools_using_subcommand waiton" -l nowait-exist -d 'An image not visible at the first check is "not found" (exit 5) at once'
 complete -c amitools -n "__fish_amitools_using_subcommand waiton" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace; RUST_LOG overrides)'
 complete -c amitools -n "__fish_amitools_using_subcommand waiton" -s q -l quiet -d 'Only errors on stderr: no notes, no progress'
 complete -c amitools -n "__fish_amitools_using_subcommand waiton" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c amitools -n "__fish_amitools_using_subcommand ancestors" -s C -l columns -d 'Columns to show, in order: image_id, create_date, create_ts, source_instance, source_region, name, state, owner, description, origin, revoked' -r -f -a "image_id\t''
+complete -c amitools -n "__fish_amitools_using_subcommand ancestors" -s C -l columns -d 'Columns to show, in order: image_id, create_date, create_ts, source_instance, source_region, name, state, owner, description, origin, revoked, account' -r -f -a "image_id\t''
 create_date\t''
 create_ts\t''
 source_instance\t''
@@ -104,7 +112,8 @@ state\t''
 owner\t''
 description\t''
 origin\t'Where the link to the parent came from: tag or ec2'
-revoked\t'When and why `amitools revoke` revoked it (its amitools:revoked tag)'"
+revoked\t'When and why `amitools revoke` revoked it (its amitools:revoked tag)'
+account\t'The account whose credentials read the image (with --accounts)'"
 complete -c amitools -n "__fish_amitools_using_subcommand ancestors" -l max-depth -d 'Stop after this many generations' -r
 complete -c amitools -n "__fish_amitools_using_subcommand ancestors" -s r -l region -d 'AWS region to use [default: AWS_REGION, AWS_DEFAULT_REGION, the credential file, the profile]' -r
 complete -c amitools -n "__fish_amitools_using_subcommand ancestors" -l profile -d 'Named profile from the AWS config and credentials files' -r
@@ -112,13 +121,15 @@ complete -c amitools -n "__fish_amitools_using_subcommand ancestors" -l endpoint
 complete -c amitools -n "__fish_amitools_using_subcommand ancestors" -l region-endpoint -d 'Send EC2 requests for one region to this URL (a VPC endpoint); repeatable, beats --endpoint-url for that region' -r
 complete -c amitools -n "__fish_amitools_using_subcommand ancestors" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON with stable field names, for scripts'"
+complete -c amitools -n "__fish_amitools_using_subcommand ancestors" -l accounts -d 'Also read these accounts (12-digit ids, comma-separated or repeated), through --role: children and ancestors follow the lineage into them [your own account is always read]' -r
+complete -c amitools -n "__fish_amitools_using_subcommand ancestors" -l role -d 'The role to assume in each of --accounts: arn:PARTITION:iam::ID:role/NAME, from your credentials, session name "amitools"' -r
 complete -c amitools -n "__fish_amitools_using_subcommand ancestors" -l no-header -d 'Leave out the header line'
 complete -c amitools -n "__fish_amitools_using_subcommand ancestors" -l ids -d 'Print only the image ids, one per line'
 complete -c amitools -n "__fish_amitools_using_subcommand ancestors" -l tags-only -d 'Follow only lineage tags, not what EC2 recorded (SourceImageId)'
 complete -c amitools -n "__fish_amitools_using_subcommand ancestors" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace; RUST_LOG overrides)'
 complete -c amitools -n "__fish_amitools_using_subcommand ancestors" -s q -l quiet -d 'Only errors on stderr: no notes, no progress'
 complete -c amitools -n "__fish_amitools_using_subcommand ancestors" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c amitools -n "__fish_amitools_using_subcommand children" -s C -l columns -d 'Columns to show, in order: image_id, create_date, create_ts, source_instance, source_region, name, state, owner, description, origin, revoked' -r -f -a "image_id\t''
+complete -c amitools -n "__fish_amitools_using_subcommand children" -s C -l columns -d 'Columns to show, in order: image_id, create_date, create_ts, source_instance, source_region, name, state, owner, description, origin, revoked, account' -r -f -a "image_id\t''
 create_date\t''
 create_ts\t''
 source_instance\t''
@@ -128,7 +139,8 @@ state\t''
 owner\t''
 description\t''
 origin\t'Where the link to the parent came from: tag or ec2'
-revoked\t'When and why `amitools revoke` revoked it (its amitools:revoked tag)'"
+revoked\t'When and why `amitools revoke` revoked it (its amitools:revoked tag)'
+account\t'The account whose credentials read the image (with --accounts)'"
 complete -c amitools -n "__fish_amitools_using_subcommand children" -l depth -d 'Show at most this many generations' -r
 complete -c amitools -n "__fish_amitools_using_subcommand children" -l regions -d 'Look for children in these regions [default: the current region]' -r
 complete -c amitools -n "__fish_amitools_using_subcommand children" -s r -l region -d 'AWS region to use [default: AWS_REGION, AWS_DEFAULT_REGION, the credential file, the profile]' -r
@@ -137,6 +149,8 @@ complete -c amitools -n "__fish_amitools_using_subcommand children" -l endpoint-
 complete -c amitools -n "__fish_amitools_using_subcommand children" -l region-endpoint -d 'Send EC2 requests for one region to this URL (a VPC endpoint); repeatable, beats --endpoint-url for that region' -r
 complete -c amitools -n "__fish_amitools_using_subcommand children" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON with stable field names, for scripts'"
+complete -c amitools -n "__fish_amitools_using_subcommand children" -l accounts -d 'Also read these accounts (12-digit ids, comma-separated or repeated), through --role: children and ancestors follow the lineage into them [your own account is always read]' -r
+complete -c amitools -n "__fish_amitools_using_subcommand children" -l role -d 'The role to assume in each of --accounts: arn:PARTITION:iam::ID:role/NAME, from your credentials, session name "amitools"' -r
 complete -c amitools -n "__fish_amitools_using_subcommand children" -l no-header -d 'Leave out the header line'
 complete -c amitools -n "__fish_amitools_using_subcommand children" -l ids -d 'Print only the image ids, one per line'
 complete -c amitools -n "__fish_amitools_using_subcommand children" -l tags-only -d 'Follow only lineage tags, not what EC2 recorded (SourceImageId)'
@@ -160,6 +174,8 @@ complete -c amitools -n "__fish_amitools_using_subcommand copy" -l endpoint-url 
 complete -c amitools -n "__fish_amitools_using_subcommand copy" -l region-endpoint -d 'Send EC2 requests for one region to this URL (a VPC endpoint); repeatable, beats --endpoint-url for that region' -r
 complete -c amitools -n "__fish_amitools_using_subcommand copy" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON with stable field names, for scripts'"
+complete -c amitools -n "__fish_amitools_using_subcommand copy" -l accounts -d 'Also read these accounts (12-digit ids, comma-separated or repeated), through --role: children and ancestors follow the lineage into them [your own account is always read]' -r
+complete -c amitools -n "__fish_amitools_using_subcommand copy" -l role -d 'The role to assume in each of --accounts: arn:PARTITION:iam::ID:role/NAME, from your credentials, session name "amitools"' -r
 complete -c amitools -n "__fish_amitools_using_subcommand copy" -l wait -d 'Wait until the image is available (as `amitools waiton`); the id is printed first'
 complete -c amitools -n "__fish_amitools_using_subcommand copy" -l dry-run -d 'Ask EC2 whether the request would succeed (permissions, parameters); create nothing'
 complete -c amitools -n "__fish_amitools_using_subcommand copy" -l encrypted -d 'Encrypt the copy\'s snapshots (with the account\'s default EBS key unless --kms-key-id)'
@@ -179,6 +195,8 @@ complete -c amitools -n "__fish_amitools_using_subcommand clone" -l endpoint-url
 complete -c amitools -n "__fish_amitools_using_subcommand clone" -l region-endpoint -d 'Send EC2 requests for one region to this URL (a VPC endpoint); repeatable, beats --endpoint-url for that region' -r
 complete -c amitools -n "__fish_amitools_using_subcommand clone" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON with stable field names, for scripts'"
+complete -c amitools -n "__fish_amitools_using_subcommand clone" -l accounts -d 'Also read these accounts (12-digit ids, comma-separated or repeated), through --role: children and ancestors follow the lineage into them [your own account is always read]' -r
+complete -c amitools -n "__fish_amitools_using_subcommand clone" -l role -d 'The role to assume in each of --accounts: arn:PARTITION:iam::ID:role/NAME, from your credentials, session name "amitools"' -r
 complete -c amitools -n "__fish_amitools_using_subcommand clone" -l wait -d 'Wait until the image is available (as `amitools waiton`); the id is printed first'
 complete -c amitools -n "__fish_amitools_using_subcommand clone" -l dry-run -d 'Ask EC2 whether the request would succeed (permissions, parameters); create nothing'
 complete -c amitools -n "__fish_amitools_using_subcommand clone" -l encrypted -d 'Encrypt the copy\'s snapshots (with the account\'s default EBS key unless --kms-key-id)'
@@ -206,6 +224,8 @@ complete -c amitools -n "__fish_amitools_using_subcommand prune" -l endpoint-url
 complete -c amitools -n "__fish_amitools_using_subcommand prune" -l region-endpoint -d 'Send EC2 requests for one region to this URL (a VPC endpoint); repeatable, beats --endpoint-url for that region' -r
 complete -c amitools -n "__fish_amitools_using_subcommand prune" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON with stable field names, for scripts'"
+complete -c amitools -n "__fish_amitools_using_subcommand prune" -l accounts -d 'Also read these accounts (12-digit ids, comma-separated or repeated), through --role: children and ancestors follow the lineage into them [your own account is always read]' -r
+complete -c amitools -n "__fish_amitools_using_subcommand prune" -l role -d 'The role to assume in each of --accounts: arn:PARTITION:iam::ID:role/NAME, from your credentials, session name "amitools"' -r
 complete -c amitools -n "__fish_amitools_using_subcommand prune" -l all-regions -d 'Consider every region enabled for the account'
 complete -c amitools -n "__fish_amitools_using_subcommand prune" -l keep-ancestors -d 'Also keep every ancestor of every kept image'
 complete -c amitools -n "__fish_amitools_using_subcommand prune" -l include-shared -d 'Delete shared images too when EC2\'s AMI usage reports show no use in the accounts they are shared with, and the reports\' lag (7d) has passed'
@@ -224,6 +244,8 @@ complete -c amitools -n "__fish_amitools_using_subcommand share" -l endpoint-url
 complete -c amitools -n "__fish_amitools_using_subcommand share" -l region-endpoint -d 'Send EC2 requests for one region to this URL (a VPC endpoint); repeatable, beats --endpoint-url for that region' -r
 complete -c amitools -n "__fish_amitools_using_subcommand share" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON with stable field names, for scripts'"
+complete -c amitools -n "__fish_amitools_using_subcommand share" -l accounts -d 'Also read these accounts (12-digit ids, comma-separated or repeated), through --role: children and ancestors follow the lineage into them [your own account is always read]' -r
+complete -c amitools -n "__fish_amitools_using_subcommand share" -l role -d 'The role to assume in each of --accounts: arn:PARTITION:iam::ID:role/NAME, from your credentials, session name "amitools"' -r
 complete -c amitools -n "__fish_amitools_using_subcommand share" -l public -d 'Everyone: the image and its snapshots public (refused for encrypted snapshots and under image block public access)'
 complete -c amitools -n "__fish_amitools_using_subcommand share" -l copies -d 'Also the image\'s copies (made by CopyImage from it or from a copy of it), found as `children` finds them'
 complete -c amitools -n "__fish_amitools_using_subcommand share" -l all-regions -d 'With --copies: every region enabled for the account'
@@ -240,6 +262,8 @@ complete -c amitools -n "__fish_amitools_using_subcommand unshare" -l endpoint-u
 complete -c amitools -n "__fish_amitools_using_subcommand unshare" -l region-endpoint -d 'Send EC2 requests for one region to this URL (a VPC endpoint); repeatable, beats --endpoint-url for that region' -r
 complete -c amitools -n "__fish_amitools_using_subcommand unshare" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON with stable field names, for scripts'"
+complete -c amitools -n "__fish_amitools_using_subcommand unshare" -l accounts -d 'Also read these accounts (12-digit ids, comma-separated or repeated), through --role: children and ancestors follow the lineage into them [your own account is always read]' -r
+complete -c amitools -n "__fish_amitools_using_subcommand unshare" -l role -d 'The role to assume in each of --accounts: arn:PARTITION:iam::ID:role/NAME, from your credentials, session name "amitools"' -r
 complete -c amitools -n "__fish_amitools_using_subcommand unshare" -l public -d 'Everyone: the image and its snapshots public (refused for encrypted snapshots and under image block public access)'
 complete -c amitools -n "__fish_amitools_using_subcommand unshare" -l copies -d 'Also the image\'s copies (made by CopyImage from it or from a copy of it), found as `children` finds them'
 complete -c amitools -n "__fish_amitools_using_subcommand unshare" -l all-regions -d 'With --copies: every region enabled for the account'
@@ -255,6 +279,8 @@ complete -c amitools -n "__fish_amitools_using_subcommand revoke" -l endpoint-ur
 complete -c amitools -n "__fish_amitools_using_subcommand revoke" -l region-endpoint -d 'Send EC2 requests for one region to this URL (a VPC endpoint); repeatable, beats --endpoint-url for that region' -r
 complete -c amitools -n "__fish_amitools_using_subcommand revoke" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON with stable field names, for scripts'"
+complete -c amitools -n "__fish_amitools_using_subcommand revoke" -l accounts -d 'Also read these accounts (12-digit ids, comma-separated or repeated), through --role: children and ancestors follow the lineage into them [your own account is always read]' -r
+complete -c amitools -n "__fish_amitools_using_subcommand revoke" -l role -d 'The role to assume in each of --accounts: arn:PARTITION:iam::ID:role/NAME, from your credentials, session name "amitools"' -r
 complete -c amitools -n "__fish_amitools_using_subcommand revoke" -l descendants -d 'Each image and every image made from it, found as `children` finds them'
 complete -c amitools -n "__fish_amitools_using_subcommand revoke" -l all-regions -d 'With --descendants: every region enabled for the account'
 complete -c amitools -n "__fish_amitools_using_subcommand revoke" -l apply -d 'Carry the plan out (without it, nothing is changed)'
@@ -270,6 +296,8 @@ complete -c amitools -n "__fish_amitools_using_subcommand restore" -l endpoint-u
 complete -c amitools -n "__fish_amitools_using_subcommand restore" -l region-endpoint -d 'Send EC2 requests for one region to this URL (a VPC endpoint); repeatable, beats --endpoint-url for that region' -r
 complete -c amitools -n "__fish_amitools_using_subcommand restore" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON with stable field names, for scripts'"
+complete -c amitools -n "__fish_amitools_using_subcommand restore" -l accounts -d 'Also read these accounts (12-digit ids, comma-separated or repeated), through --role: children and ancestors follow the lineage into them [your own account is always read]' -r
+complete -c amitools -n "__fish_amitools_using_subcommand restore" -l role -d 'The role to assume in each of --accounts: arn:PARTITION:iam::ID:role/NAME, from your credentials, session name "amitools"' -r
 complete -c amitools -n "__fish_amitools_using_subcommand restore" -l descendants -d 'Each image and every image made from it, found as `children` finds them'
 complete -c amitools -n "__fish_amitools_using_subcommand restore" -l all-regions -d 'With --descendants: every region enabled for the account'
 complete -c amitools -n "__fish_amitools_using_subcommand restore" -l apply -d 'Carry the plan out (without it, nothing is changed)'

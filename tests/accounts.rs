@@ -1,0 +1,265 @@
+//! Lineage across accounts (--accounts, --role): a build account's shared
+//! base image, workload accounts that build on it and copy their images to
+//! another region, each account read with its own credentials through STS
+//! AssumeRole, as the simulator's accounts keep their images and tags apart.
+
+mod common;
+
+use common::{ami, retro_tagged, run, tagged, Sim, REGION};
+use serde_json::{json, Value};
+
+/// Wed Apr 17 18:18:25 UTC 2013, and a second later per image.
+const T0: i64 = 1_366_222_705;
+const BUILD: &str = "123456789012";
+const WORKLOAD_A: &str = "222222222222";
+const WORKLOAD_B: &str = "333333333333";
+const NOT_TRUSTING: &str = "444444444444";
+const ROLE: &str = "amitools-read";
+const EU: &str = "eu-west-1";
+
+fn role_arn(account: &str) -> String {
+    format!("arn:aws:iam::{account}:role/{ROLE}")
+}
+
+/// The three accounts' images, and their ids by name.
+struct Estate {
+    sim: Sim,
+    base: String,
+    hardened: String,
+    a_app: String,
+    a_app_eu: String,
+    b_app: String,
+    b_app_next: String,
+}
+
+fn seed(sim: &Sim, account: &str, region: &str, images: Value) {
+    sim.control("images", Some(json!({"account": account, "region": region, "images": images})));
+}
+
+/// The build account's base image, shared with both workload accounts, and
+/// its own hardened child; workload A's app image made from the base and
+/// its copy in eu-west-1; workload B's app image (its lineage in tags only,
+/// shared back with the build account) and B's next image made from it.
+fn estate() -> Estate {
+    let sim = Sim::start_with(json!({"assumable_roles": [role_arn(WORKLOAD_A), role_arn(WORKLOAD_B)]}));
+    let [base, hardened, a_app, a_app_eu, b_app, b_app_next] = [1u64, 2, 3, 4, 5, 6].map(|n| ami(0x7000 + n));
+    let mut base_image = json!({"ami_id": base, "name": "base", "creation_date": "2013-04-17T18:18:25Z",
+                                "tags": {"team": "build"},
+                                "launch_permissions": [{"UserId": WORKLOAD_A}, {"UserId": WORKLOAD_B}]});
+    base_image["tags"]["team"] = json!("build");
+    seed(&sim, BUILD, REGION, json!([base_image, tagged(&hardened, &base, REGION, T0 + 1)]));
+    let mut app = tagged(&a_app, &base, REGION, T0 + 2);
+    app["tags"]["team"] = json!("a");
+    seed(&sim, WORKLOAD_A, REGION, json!([app]));
+    seed(&sim, WORKLOAD_A, EU, json!([tagged(&a_app_eu, &a_app, REGION, T0 + 3)]));
+    let mut b = retro_tagged(&b_app, &base, REGION, T0 + 4);
+    b["launch_permissions"] = json!([{"UserId": BUILD}]);
+    seed(&sim, WORKLOAD_B, REGION, json!([b, retro_tagged(&b_app_next, &b_app, REGION, T0 + 5)]));
+    Estate { sim, base, hardened, a_app, a_app_eu, b_app, b_app_next }
+}
+
+fn accounts_args(accounts: &str) -> [String; 4] {
+    ["--accounts".into(), accounts.into(), "--role".into(), ROLE.into()]
+}
+
+fn cells(out: &str) -> Vec<String> {
+    out.lines().map(|l| l.split_whitespace().collect::<Vec<_>>().join(" ")).collect()
+}
+
+#[test]
+fn children_across_accounts_and_regions_shows_every_accounts_derived_images_and_copies() {
+    let e = estate();
+    e.sim.reset_stats();
+    let accounts = format!("{WORKLOAD_A},{WORKLOAD_B}");
+    let (code, out, err) =
+        run(e.sim.amitools().args(accounts_args(&accounts)).args(["children", "--all-regions", &e.base]));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(err, "");
+    let date = |n: i64| {
+        let at = time::OffsetDateTime::from_unix_timestamp(T0 + n).unwrap();
+        at.format(time::macros::format_description!(
+            "[weekday repr:short] [month repr:short] [day] [hour]:[minute]:[second] UTC [year]"
+        ))
+        .unwrap()
+    };
+    assert_eq!(
+        out.lines().collect::<Vec<_>>(),
+        [
+            format!("{}  {}  base", e.base, date(0)),
+            format!("├── {}  {}  image-{}", e.hardened, date(1), e.hardened),
+            format!("├── {}  {}  image-{}  [{WORKLOAD_A} {REGION}]", e.a_app, date(2), e.a_app),
+            format!("│   └── {}  {}  image-{}  [{WORKLOAD_A} {EU}]", e.a_app_eu, date(3), e.a_app_eu),
+            format!("└── {}  {}  image-{}  [{WORKLOAD_B} {REGION}]", e.b_app, date(4), e.b_app),
+            format!("    └── {}  {}  image-{}  [{WORKLOAD_B} {REGION}]", e.b_app_next, date(5), e.b_app_next),
+        ]
+    );
+    // Each workload account was entered once, and asked in every region at once.
+    let stats = e.sim.control("stats", None);
+    assert_eq!(stats["actions"]["AssumeRole"], 2);
+    assert_eq!(stats["actions"]["GetCallerIdentity"], 1);
+    let regions = e.sim.control("stats", None)["regions"].as_object().unwrap().len() as u64;
+    for account in [BUILD, WORKLOAD_A, WORKLOAD_B] {
+        let asked = stats["accounts"][account]["DescribeImages"].as_u64().unwrap_or(0);
+        assert!(asked >= regions - 1, "{account} asked {asked} times in {regions} regions");
+    }
+
+    // JSON and columns carry the account that read each image.
+    let (code, out, err) = run(e.sim.amitools().args(accounts_args(&accounts)).args([
+        "children",
+        "--regions",
+        &format!("{REGION},{EU}"),
+        "--flat",
+        "-C",
+        "image_id,account,owner",
+        &e.base,
+    ]));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        cells(&out),
+        [
+            "DEPTH IMAGE_ID ACCOUNT OWNER".to_string(),
+            format!("0 {} {BUILD} {BUILD}", e.base),
+            format!("1 {} {BUILD} {BUILD}", e.hardened),
+            format!("1 {} {WORKLOAD_A} {WORKLOAD_A}", e.a_app),
+            format!("2 {} {WORKLOAD_A} {WORKLOAD_A}", e.a_app_eu),
+            format!("1 {} {WORKLOAD_B} {WORKLOAD_B}", e.b_app),
+            format!("2 {} {WORKLOAD_B} {WORKLOAD_B}", e.b_app_next),
+        ]
+    );
+    let (code, out, _) =
+        run(e.sim.amitools().args(accounts_args(&accounts)).args(["-o", "json", "children", "--flat", &e.base]));
+    assert_eq!(code, 0);
+    let rows: Vec<Value> = serde_json::from_str(&out).unwrap();
+    let app = rows.iter().find(|r| r["image_id"] == e.a_app.as_str()).unwrap();
+    assert_eq!((app["account"].as_str(), app["tags"]["team"].as_str()), (Some(WORKLOAD_A), Some("a")));
+
+    // Without --accounts: your own account's images only, and no account in JSON.
+    let (code, out, _) = run(e.sim.amitools().args(["-o", "json", "children", "--flat", &e.base]));
+    assert_eq!(code, 0);
+    let rows: Vec<Value> = serde_json::from_str(&out).unwrap();
+    let ids: Vec<&str> = rows.iter().map(|r| r["image_id"].as_str().unwrap()).collect();
+    assert_eq!(ids, [e.base.as_str(), e.hardened.as_str()]);
+    assert!(rows.iter().all(|r| r["account"].is_null()));
+}
+
+#[test]
+fn children_with_a_large_region_walks_generations_in_every_account() {
+    // page_size 1: no account's region fits in one page: generation queries in each.
+    let e = estate();
+    e.sim.configure(json!({"page_size": 1}));
+    let accounts = format!("{WORKLOAD_A},{WORKLOAD_B}");
+    let (code, out, err) = run(e.sim.amitools().args(accounts_args(&accounts)).args([
+        "children",
+        "--regions",
+        &format!("{REGION},{EU}"),
+        "--ids",
+        &e.base,
+    ]));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        out.lines().collect::<Vec<_>>(),
+        [&e.base, &e.hardened, &e.a_app, &e.a_app_eu, &e.b_app, &e.b_app_next].map(String::as_str)
+    );
+}
+
+#[test]
+fn ancestors_of_a_workload_image_reach_the_build_accounts_base_with_its_tags() {
+    let e = estate();
+    let (code, out, err) =
+        run(e.sim.amitools().args(accounts_args(WORKLOAD_A)).args(["-r", EU, "-o", "json", "ancestors", &e.a_app_eu]));
+    assert_eq!(code, 0, "{err}");
+    let rows: Vec<Value> = serde_json::from_str(&out).unwrap();
+    let chain: Vec<(&str, &str)> =
+        rows.iter().map(|r| (r["image_id"].as_str().unwrap(), r["account"].as_str().unwrap())).collect();
+    assert_eq!(chain, [(e.a_app_eu.as_str(), WORKLOAD_A), (e.a_app.as_str(), WORKLOAD_A), (e.base.as_str(), BUILD)]);
+    assert_eq!(rows[1]["tags"]["team"], "a", "workload A's tags, read with its credentials");
+    assert_eq!(rows[2]["tags"]["team"], "build");
+    // Without the workload account, the image is not visible at all.
+    let (code, _, err) = run(e.sim.amitools().args(["-r", EU, "ancestors", &e.a_app_eu]));
+    assert_eq!(code, 1, "{err}");
+}
+
+#[test]
+fn a_parent_another_account_owns_is_read_with_that_accounts_credentials() {
+    // B's app image is shared with the build account, which sees it without
+    // its tags: only B's credentials see that it was made from the base.
+    let e = estate();
+    let (code, out, err) = run(e.sim.amitools().args(["ancestors", "-C", "image_id,account,origin", &e.b_app]));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(cells(&out), ["IMAGE_ID ACCOUNT ORIGIN".to_string(), format!("{} - -", e.b_app)]);
+    let (code, out, err) = run(e.sim.amitools().args(accounts_args(WORKLOAD_B)).args([
+        "ancestors",
+        "-C",
+        "image_id,account,origin",
+        &e.b_app_next,
+    ]));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        cells(&out),
+        [
+            "IMAGE_ID ACCOUNT ORIGIN".to_string(),
+            format!("{} {WORKLOAD_B} tag", e.b_app_next),
+            format!("{} {WORKLOAD_B} tag", e.b_app),
+            format!("{} {BUILD} -", e.base),
+        ]
+    );
+}
+
+#[test]
+fn an_account_whose_role_cannot_be_assumed_is_named_skipped_and_exit_1() {
+    let e = estate();
+    let accounts = format!("{WORKLOAD_A},{NOT_TRUSTING}");
+    let (code, out, err) =
+        run(e.sim.amitools().args(accounts_args(&accounts)).args(["children", "--ids", "--all-regions", &e.base]));
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(out.lines().collect::<Vec<_>>(), [&e.base, &e.hardened, &e.a_app, &e.a_app_eu].map(String::as_str));
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 2, "{err}");
+    assert!(
+        lines[0].starts_with(&format!("amitools: account {NOT_TRUSTING} skipped: "))
+            && lines[0].contains("AccessDenied"),
+        "{err}"
+    );
+    assert!(lines[0].contains(&format!("sts:AssumeRole on resource: {}", role_arn(NOT_TRUSTING))), "{err}");
+    assert_eq!(
+        lines[1],
+        format!("amitools: error: 1 account(s) could not be read, the answer may be incomplete: {NOT_TRUSTING}")
+    );
+}
+
+#[test]
+fn an_account_that_refuses_is_named_and_the_rest_is_shown() {
+    let e = estate();
+    e.sim.configure(json!({"deny_accounts": [WORKLOAD_B]}));
+    let accounts = format!("{WORKLOAD_A},{WORKLOAD_B}");
+    let (code, out, err) =
+        run(e.sim.amitools().args(accounts_args(&accounts)).args(["children", "--ids", "--regions", REGION, &e.base]));
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(out.lines().collect::<Vec<_>>(), [&e.base, &e.hardened, &e.a_app].map(String::as_str));
+    assert!(err.starts_with(&format!("amitools: account {WORKLOAD_B} {REGION} skipped: ")), "{err}");
+    assert!(err.ends_with(&format!(
+        "amitools: error: 1 region(s) could not be searched, the tree may be incomplete: account {WORKLOAD_B} {REGION}\n"
+    )), "{err}");
+}
+
+#[test]
+fn bad_account_options_are_refused_before_any_call() {
+    let sim = Sim::start();
+    for (args, expected) in [
+        (vec!["--accounts", "12345", "--role", ROLE, "children", "ami-12345678"], "'12345' is not an AWS account id"),
+        (vec!["--accounts", WORKLOAD_A, "children", "ami-12345678"], "--role"),
+        (vec!["--role", ROLE, "children", "ami-12345678"], "--accounts"),
+        (vec!["--accounts", WORKLOAD_A, "--role", "arn:aws:iam::1:role/x", "children", "ami-12345678"], "not its ARN"),
+        (vec!["--accounts", WORKLOAD_A, "--role", "bad name", "children", "ami-12345678"], "not an IAM role name"),
+        (
+            vec!["--accounts", WORKLOAD_A, "--role", ROLE, "tag", "--from-api", "ami-12345678"],
+            "children and ancestors only",
+        ),
+    ] {
+        let (code, _, err) = run(sim.amitools().args(&args));
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(err.contains(expected), "{args:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+    }
+    assert_eq!(sim.total_calls(), 0);
+}
