@@ -185,8 +185,8 @@ Register-ArgumentCompleter -Native -CommandName 'amitools' -ScriptBlock {
         }
         'amitools;copy' {
             [CompletionResult]::new('--source-region', '--source-region', [CompletionResultType]::ParameterName, 'The region the source image is in [default: the current region]')
-            [CompletionResult]::new('-R', '-R ', [CompletionResultType]::ParameterName, 'The region to copy to [default: the current region]')
-            [CompletionResult]::new('--dest-region', '--dest-region', [CompletionResultType]::ParameterName, 'The region to copy to [default: the current region]')
+            [CompletionResult]::new('-R', '-R ', [CompletionResultType]::ParameterName, 'The region(s) to copy to: repeatable or comma-separated, one copy each, made and waited on concurrently [default: the current region]')
+            [CompletionResult]::new('--dest-region', '--dest-region', [CompletionResultType]::ParameterName, 'The region(s) to copy to: repeatable or comma-separated, one copy each, made and waited on concurrently [default: the current region]')
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Name for the new image [default: PREFIX-<unix seconds>-<random number>]')
             [CompletionResult]::new('--name', '--name', [CompletionResultType]::ParameterName, 'Name for the new image [default: PREFIX-<unix seconds>-<random number>]')
             [CompletionResult]::new('-N', '-N ', [CompletionResultType]::ParameterName, 'Prefix for the generated name')

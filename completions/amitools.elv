@@ -176,8 +176,8 @@ set edit:completion:arg-completer[amitools] = {|@words|
         }
         &'amitools;copy'= {
             cand --source-region 'The region the source image is in [default: the current region]'
-            cand -R 'The region to copy to [default: the current region]'
-            cand --dest-region 'The region to copy to [default: the current region]'
+            cand -R 'The region(s) to copy to: repeatable or comma-separated, one copy each, made and waited on concurrently [default: the current region]'
+            cand --dest-region 'The region(s) to copy to: repeatable or comma-separated, one copy each, made and waited on concurrently [default: the current region]'
             cand -n 'Name for the new image [default: PREFIX-<unix seconds>-<random number>]'
             cand --name 'Name for the new image [default: PREFIX-<unix seconds>-<random number>]'
             cand -N 'Prefix for the generated name'

@@ -161,7 +161,7 @@ complete -c amitools -n "__fish_amitools_using_subcommand children" -s v -l verb
 complete -c amitools -n "__fish_amitools_using_subcommand children" -s q -l quiet -d 'Only errors on stderr: no notes, no progress'
 complete -c amitools -n "__fish_amitools_using_subcommand children" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c amitools -n "__fish_amitools_using_subcommand copy" -l source-region -d 'The region the source image is in [default: the current region]' -r
-complete -c amitools -n "__fish_amitools_using_subcommand copy" -s R -l dest-region -d 'The region to copy to [default: the current region]' -r
+complete -c amitools -n "__fish_amitools_using_subcommand copy" -s R -l dest-region -d 'The region(s) to copy to: repeatable or comma-separated, one copy each, made and waited on concurrently [default: the current region]' -r
 complete -c amitools -n "__fish_amitools_using_subcommand copy" -s n -l name -d 'Name for the new image [default: PREFIX-<unix seconds>-<random number>]' -r
 complete -c amitools -n "__fish_amitools_using_subcommand copy" -s N -l random-name-prefix -d 'Prefix for the generated name' -r
 complete -c amitools -n "__fish_amitools_using_subcommand copy" -s d -l description -d 'Description for the new image' -r

@@ -160,6 +160,11 @@ class Config:
         # accounts whose every request is refused with 403 UnauthorizedOperation
         # (an organisation policy denying the account), whoever signs it
         "deny_accounts": [],
+        # the most AMI copies an account may have in progress (pending) into
+        # one destination region; CopyImage beyond it: ResourceLimitExceeded.
+        # EC2's limit is a per-account quota it does not state in the API
+        # reference: null (no limit) unless a test asks
+        "copies_in_flight_max": None,
         "seed": None,
     }
 
@@ -223,6 +228,8 @@ class Sim:
         self.indexes: dict[tuple[str, str], ec2_images.Index] = {}
         # (region, ClientToken) -> (image id, (source, source region, name)) of CopyImage
         self.copy_tokens: dict = {}
+        # images made by CopyImage (while pending, they count against copies_in_flight_max)
+        self.copies: set[str] = set()
         # (id, image) taken out of moto for the current request (not visible yet)
         self.hidden_now: list = []
         # image id -> (region, monotonic time it is gone): deregistered, still shown
@@ -454,6 +461,16 @@ def copy_image(self) -> object:
                                      "The client token has already been used with different parameters.")
             return ActionResult({"ImageId": seen[0]})
     _check_name_free(backend, name)
+    limit = SIM.config.copies_in_flight_max
+    if limit is not None:
+        from moto.ec2.exceptions import EC2ClientError
+
+        in_flight = sum(1 for image_id, (region, _) in SIM.pending.items()
+                        if region == backend.region_name and image_id in SIM.copies
+                        and getattr(backend.amis.get(image_id), "owner_id", None) == caller())
+        if in_flight >= int(limit):
+            raise EC2ClientError("ResourceLimitExceeded",
+                                 f"Too many AMI copies in progress. The limit is {int(limit)} for this destination region.")
     image_tags, snapshot_tags = _split_tag_specs(tag_specs)
     source = SIM.backend(source_region).describe_images(ami_ids=[source_image_id])[0]
     if not ec2_images.ImageView(source, caller(), datetime.now(timezone.utc)).available_to_caller():
@@ -474,6 +491,7 @@ def copy_image(self) -> object:
     image.source_image_region = source_region
     if token:
         SIM.copy_tokens[(backend.region_name, token)] = (image.id, fingerprint)
+    SIM.copies.add(image.id)
     SIM.on_new_image(backend.region_name, image)
     SIM.record_origin(backend.region_name, image)
     return ActionResult({"ImageId": image.id})

@@ -577,6 +577,28 @@ class Accounts(unittest.TestCase):
         self.sim.client().describe_images(Owners=["self"])
 
 
+class CopiesInFlight(unittest.TestCase):
+    def test_copies_beyond_the_limit_are_refused_until_one_is_done(self):
+        sim = Simulator(copies_in_flight_max=2, pending_seconds=1.0)
+        try:
+            ec2 = sim.client()
+            source = sim.ctl("images", {"region": REGION, "images": [{"name": "source"}]})["image_ids"][0]
+            west = boto3.client("ec2", region_name="us-west-2", endpoint_url=sim.url, aws_access_key_id="AKIDFIDELITY",
+                                aws_secret_access_key="fidelity",
+                                config=botocore.config.Config(retries={"max_attempts": 1}))
+            for n in (1, 2):
+                west.copy_image(SourceImageId=source, SourceRegion=REGION, Name=f"copy-{n}")
+            with self.assertRaises(botocore.exceptions.ClientError) as caught:
+                west.copy_image(SourceImageId=source, SourceRegion=REGION, Name="copy-3")
+            self.assertEqual(code_of(caught.exception), "ResourceLimitExceeded")
+            # Another destination has its own limit; once the copies are done, there is room again.
+            ec2.copy_image(SourceImageId=source, SourceRegion=REGION, Name="copy-here")
+            time.sleep(1.2)
+            west.copy_image(SourceImageId=source, SourceRegion=REGION, Name="copy-3")
+        finally:
+            sim.stop()
+
+
 if __name__ == "__main__":
     os.chdir(Path(__file__).parent)
     unittest.main()

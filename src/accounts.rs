@@ -35,13 +35,13 @@ impl<'a> Readers<'a> {
     }
 
     /// How many accounts: yours (reader 0) and the members (1…).
-    pub fn len(&self) -> usize {
+    pub fn count(&self) -> usize {
         1 + self.members.len()
     }
 
-    /// Whether only your own account is read.
-    pub fn is_empty_of_members(&self) -> bool {
-        self.members.is_empty()
+    /// Whether other accounts are read besides your own.
+    pub fn has_members(&self) -> bool {
+        !self.members.is_empty()
     }
 
     /// The account id of reader `i`; None for your own without other accounts.
@@ -55,7 +55,7 @@ impl<'a> Readers<'a> {
 
     /// The reader whose account is `account`, if any.
     pub fn reader_of(&self, account: &str) -> Option<usize> {
-        (0..self.len()).find(|&i| self.account(i) == Some(account))
+        (0..self.count()).find(|&i| self.account(i) == Some(account))
     }
 
     /// Your own account's handle.

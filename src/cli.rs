@@ -369,11 +369,14 @@ pub struct CopyOptions {
 /// source_instance, and the time of the copy, set in the CopyImage call
 /// itself. The source's other tags come along unless --no-copy-tags.
 ///
-/// Prints the new image id (it lives in the destination region).
+/// Prints the new image id (it lives in the destination region). With several
+/// destinations (-R a,b,c), one `REGION ID` line per copy as each is made; a
+/// region that fails does not stop the others (exit 1 if any failed).
 #[derive(Debug, Args)]
 #[command(after_help = "\
 Examples:
   amitools copy -R eu-west-1 ami-0123456789abcdef0
+  amitools copy -R us-west-2,eu-west-1,ap-southeast-2 --wait ami-0123456789abcdef0
   amitools copy --source-region us-east-1 -R us-west-2 --encrypted --wait ami-0123456789abcdef0
   AMI=$(amitools copy -R eu-west-1 -N web ami-0123456789abcdef0)")]
 pub struct CopyArgs {
@@ -385,9 +388,9 @@ pub struct CopyArgs {
     #[arg(long, value_name = "REGION")]
     pub source_region: Option<Region>,
 
-    /// The region to copy to [default: the current region]
-    #[arg(short = 'R', long, value_name = "REGION")]
-    pub dest_region: Option<Region>,
+    /// The region(s) to copy to: repeatable or comma-separated, one copy each, made and waited on concurrently [default: the current region]
+    #[arg(short = 'R', long, value_name = "REGION", value_delimiter = ',')]
+    pub dest_region: Vec<Region>,
 
     #[command(flatten)]
     pub copy: CopyOptions,

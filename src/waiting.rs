@@ -249,11 +249,130 @@ pub fn human(duration: Duration) -> String {
     text
 }
 
+/// One image being waited on: what has been seen of it so far.
+struct Watch<'a> {
+    region: &'a Region,
+    id: &'a AmiId,
+    last_state: Option<ImageState>,
+    last_image: Option<Image>,
+    last_error: Option<String>,
+    failures: u32,
+    polls: u32,
+    answered: bool,
+}
+
+/// After one poll: the wait's outcome, or the pause before the next poll.
+enum Step {
+    Done(Box<Result<Image, WaitError>>),
+    Again(Duration),
+}
+
+impl<'a> Watch<'a> {
+    fn new(region: &'a Region, id: &'a AmiId) -> Watch<'a> {
+        Watch {
+            region,
+            id,
+            last_state: None,
+            last_image: None,
+            last_error: None,
+            failures: 0,
+            polls: 0,
+            answered: false,
+        }
+    }
+
+    /// One poll's answer, at `elapsed` into the wait. Transient failures
+    /// (throttling, 5xx, network) are retried until the timeout; any other
+    /// EC2 error ends the wait. An endpoint that has never answered is a
+    /// configuration problem, not an outage: the first network failure then
+    /// ends the wait (after the SDK's own retries).
+    fn step(
+        &mut self,
+        answer: Result<Option<Image>, AwsError>,
+        elapsed: Duration,
+        options: &WaitOptions,
+        progress: &mut dyn FnMut(&Observation, Duration),
+    ) -> Step {
+        let done = |result: Result<Image, WaitError>| Step::Done(Box::new(result));
+        self.polls += 1;
+        let found = match answer {
+            Err(error) if !self.answered && matches!(error.kind, AwsErrorKind::Network | AwsErrorKind::Timeout) => {
+                return done(Err(error.into()))
+            }
+            Err(error) if error.kind.is_transient() => {
+                // Throttling or a 5xx is EC2 answering, just not with the image.
+                self.answered |= matches!(error.kind, AwsErrorKind::Throttled | AwsErrorKind::Service);
+                self.failures += 1;
+                log::warn!("polling {}: {error} (will retry)", self.id);
+                self.last_error = Some(error.to_string());
+                return Step::Again(retry_delay(self.failures, options.interval));
+            }
+            Err(error) => return done(Err(error.into())),
+            Ok(found) => found,
+        };
+        self.failures = 0;
+        self.answered = true;
+        let observation = match &found {
+            Some(image) => Observation::State(image.state.clone()),
+            None => Observation::NotFound,
+        };
+        progress(&observation, elapsed);
+        match (decide(&observation, &options.target, options.mode), found) {
+            (Decision::Reached, Some(image)) => return done(Ok(image)),
+            (Decision::Unreachable, Some(image)) => {
+                return done(Err(WaitError::Unreachable {
+                    id: self.id.clone(),
+                    current: image.state,
+                    target: options.target.clone(),
+                }))
+            }
+            (Decision::NotVisible, _) => {
+                let seen = self.last_state.is_some();
+                // EC2 shows a deregistered image only briefly, then not at all:
+                // an image seen and then gone has been deregistered.
+                if let (Some(mut image), Target::State(ImageState::Deregistered)) =
+                    (self.last_image.take().filter(|_| seen), &options.target)
+                {
+                    image.state = ImageState::Deregistered;
+                    return done(Ok(image));
+                }
+                let exist_deadline = options.exist_timeout.min(options.timeout);
+                let give_up = (options.nowait_exist && self.polls == 1)
+                    || (seen && options.mode == Mode::Smart)
+                    || (!seen && elapsed >= exist_deadline);
+                if give_up {
+                    return done(Err(WaitError::NotFound {
+                        id: self.id.clone(),
+                        region: self.region.clone(),
+                        waited: elapsed,
+                        seen,
+                    }));
+                }
+            }
+            (_, Some(image)) => {
+                self.last_state = Some(image.state.clone());
+                self.last_image = Some(image);
+            }
+            (_, None) => unreachable!("decide() answers NotVisible for every NotFound"),
+        }
+        Step::Again(poll_delay(elapsed, options.interval))
+    }
+
+    /// The wait ran out of time at `now`.
+    fn timed_out(&mut self, now: Duration, options: &WaitOptions) -> WaitError {
+        WaitError::TimedOut {
+            id: self.id.clone(),
+            target: options.target.clone(),
+            last: self.last_state.take(),
+            waited: now,
+            last_error: self.last_error.take(),
+            answered: self.answered,
+        }
+    }
+}
+
 /// Wait until the target is reached. `progress` hears every observation.
-/// Transient failures (throttling, 5xx, network) are retried until the
-/// timeout; any other EC2 error ends the wait. An endpoint that has never
-/// answered is a configuration problem, not an outage: the first network
-/// failure then ends the wait (after the SDK's own retries).
+/// (See `Watch::step` for what ends a wait.)
 pub fn wait_for(
     aws: &dyn Aws,
     region: &Region,
@@ -262,91 +381,65 @@ pub fn wait_for(
     clock: &dyn Clock,
     progress: &mut dyn FnMut(&Observation, Duration),
 ) -> Result<Image, WaitError> {
-    let exist_deadline = options.exist_timeout.min(options.timeout);
-    let mut last_state: Option<ImageState> = None;
-    let mut last_image: Option<Image> = None;
-    let mut last_error: Option<String> = None;
-    let mut failures = 0u32;
-    let mut polls = 0u32;
-    let mut answered = false;
+    let mut watch = Watch::new(region, id);
     loop {
         let elapsed = clock.now();
-        polls += 1;
-        let delay = match aws.poll_image(region, id, options.timeout.saturating_sub(elapsed)) {
-            Err(error) if !answered && matches!(error.kind, AwsErrorKind::Network | AwsErrorKind::Timeout) => {
-                return Err(error.into())
-            }
-            Err(error) if error.kind.is_transient() => {
-                // Throttling or a 5xx is EC2 answering, just not with the image.
-                answered |= matches!(error.kind, AwsErrorKind::Throttled | AwsErrorKind::Service);
-                failures += 1;
-                log::warn!("polling {id}: {error} (will retry)");
-                last_error = Some(error.to_string());
-                retry_delay(failures, options.interval)
-            }
-            Err(error) => return Err(error.into()),
-            Ok(found) => {
-                failures = 0;
-                answered = true;
-                let observation = match &found {
-                    Some(image) => Observation::State(image.state.clone()),
-                    None => Observation::NotFound,
-                };
-                progress(&observation, elapsed);
-                match (decide(&observation, &options.target, options.mode), found) {
-                    (Decision::Reached, Some(image)) => return Ok(image),
-                    (Decision::Unreachable, Some(image)) => {
-                        return Err(WaitError::Unreachable {
-                            id: id.clone(),
-                            current: image.state,
-                            target: options.target.clone(),
-                        })
-                    }
-                    (Decision::NotVisible, _) => {
-                        let seen = last_state.is_some();
-                        // EC2 shows a deregistered image only briefly, then not at all:
-                        // an image seen and then gone has been deregistered.
-                        if let (Some(mut image), Target::State(ImageState::Deregistered)) =
-                            (last_image.take().filter(|_| seen), &options.target)
-                        {
-                            image.state = ImageState::Deregistered;
-                            return Ok(image);
-                        }
-                        let give_up = (options.nowait_exist && polls == 1)
-                            || (seen && options.mode == Mode::Smart)
-                            || (!seen && elapsed >= exist_deadline);
-                        if give_up {
-                            return Err(WaitError::NotFound {
-                                id: id.clone(),
-                                region: region.clone(),
-                                waited: elapsed,
-                                seen,
-                            });
-                        }
-                    }
-                    (_, Some(image)) => {
-                        last_state = Some(image.state.clone());
-                        last_image = Some(image);
-                    }
-                    (_, None) => unreachable!("decide() answers NotVisible for every NotFound"),
-                }
-                poll_delay(elapsed, options.interval)
-            }
+        let answer = aws.poll_image(region, id, options.timeout.saturating_sub(elapsed));
+        let delay = match watch.step(answer, elapsed, options, progress) {
+            Step::Done(result) => return *result,
+            Step::Again(delay) => delay,
         };
         let now = clock.now();
         if now >= options.timeout {
-            return Err(WaitError::TimedOut {
-                id: id.clone(),
-                target: options.target.clone(),
-                last: last_state,
-                waited: now,
-                last_error,
-                answered,
-            });
+            return Err(watch.timed_out(now, options));
         }
         // The last sleep is cut short so that one final check falls on the deadline.
         clock.sleep(delay.min(options.timeout - now));
     }
+}
+
+/// Wait for several images at once (copies in several regions): each polled
+/// as `wait_for` polls one, in one loop, until each is done or the shared
+/// timeout. `progress` hears each image's observations (by its index).
+/// The outcomes come back in the order of `images`.
+pub fn wait_for_all(
+    aws: &dyn Aws,
+    images: &[(Region, AmiId)],
+    options: &WaitOptions,
+    clock: &dyn Clock,
+    progress: &mut dyn FnMut(usize, &Observation, Duration),
+) -> Vec<Result<Image, WaitError>> {
+    let mut watches: Vec<Watch> = images.iter().map(|(region, id)| Watch::new(region, id)).collect();
+    let mut outcomes: Vec<Option<Result<Image, WaitError>>> = images.iter().map(|_| None).collect();
+    // When each image is next due for a poll.
+    let mut due: Vec<Duration> = vec![Duration::ZERO; images.len()];
+    while outcomes.iter().any(Option::is_none) {
+        let elapsed = clock.now();
+        for (n, watch) in watches.iter_mut().enumerate() {
+            // At the deadline every image gets one last look, as in `wait_for`.
+            if outcomes[n].is_some() || (due[n] > elapsed && elapsed < options.timeout) {
+                continue;
+            }
+            let answer = aws.poll_image(watch.region, watch.id, options.timeout.saturating_sub(elapsed));
+            match watch.step(answer, elapsed, options, &mut |seen, at| progress(n, seen, at)) {
+                Step::Done(result) => outcomes[n] = Some(*result),
+                Step::Again(delay) => due[n] = elapsed + delay,
+            }
+        }
+        let now = clock.now();
+        let next = (0..images.len()).filter(|&n| outcomes[n].is_none()).map(|n| due[n]).min();
+        let Some(next) = next else { break };
+        if now >= options.timeout {
+            for (n, watch) in watches.iter_mut().enumerate() {
+                if outcomes[n].is_none() {
+                    outcomes[n] = Some(Err(watch.timed_out(now, options)));
+                }
+            }
+            break;
+        }
+        clock.sleep(next.saturating_sub(now).max(Duration::from_millis(1)).min(options.timeout - now));
+    }
+    outcomes.into_iter().map(|o| o.expect("every image has an outcome")).collect()
 }
 
 /// Parse a duration: `90s`, `15m`, `1h`, `1h30m`, `2m30s`, `2d` or plain seconds. Zero is refused.
@@ -507,6 +600,41 @@ mod tests {
 
     fn opts(target: ImageState, mode: Mode) -> WaitOptions {
         WaitOptions { target: Target::State(target), mode, ..WaitOptions::until_available() }
+    }
+
+    #[test]
+    fn several_images_are_waited_on_in_one_loop_each_to_its_own_end() {
+        let clock = FakeClock::new();
+        let id = |n: u32| -> AmiId { format!("ami-0000000{n}").parse().unwrap() };
+        // 1: available after 40 s; 2: fails at 10 s; 3: never leaves pending.
+        let aws = FakeAws::with_describe(|asked| {
+            let t = clock.now().as_secs();
+            let state = match asked.as_str() {
+                "ami-00000001" if t >= 40 => Available,
+                "ami-00000002" if t >= 10 => Failed,
+                _ => Pending,
+            };
+            let mut image = Image::new(asked.clone(), region());
+            image.state = state;
+            Ok(Some(image))
+        });
+        let images = [(region(), id(1)), (region(), id(2)), (region(), id(3))];
+        let options = WaitOptions { timeout: Duration::from_secs(300), ..opts(Available, Mode::Smart) };
+        let mut seen = vec![0u32; 3];
+        let outcomes = wait_for_all(&aws, &images, &options, &clock, &mut |n, _, _| seen[n] += 1);
+        assert_eq!(outcomes[0].as_ref().map(|i| i.state.clone()), Ok(Available));
+        assert!(matches!(&outcomes[1], Err(WaitError::Unreachable { current: Failed, .. })), "{:?}", outcomes[1]);
+        assert!(
+            matches!(&outcomes[2], Err(WaitError::TimedOut { last: Some(Pending), waited, .. }) if *waited == Duration::from_secs(300)),
+            "{:?}",
+            outcomes[2]
+        );
+        // Each image is polled as `wait_for` polls one alone: no more often.
+        let alone = FakeClock::new();
+        let pending = scripted(&alone, vec![(0, Some(Pending))]);
+        let _ = wait_for(&pending, &region(), &ami(), &options, &alone, &mut |_, _| {});
+        assert_eq!(seen[2] as usize, pending.describe_calls());
+        assert!(seen[1] < seen[0] && seen[0] < seen[2], "{seen:?}");
     }
 
     fn run(aws: &FakeAws<'_>, clock: &FakeClock, options: &WaitOptions) -> Result<Image, WaitError> {

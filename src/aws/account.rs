@@ -1,7 +1,6 @@
 //! The account (the `Account` trait, through the SDK): who the credentials
 //! belong to (STS GetCallerIdentity) and the Recycle Bin's retention rules.
 
-
 use super::paging::Tokens;
 use super::{Account, AwsError, AwsErrorKind, SdkAws};
 use crate::ids::Region;
@@ -18,7 +17,9 @@ impl SdkAws {
             .account()
             .filter(|a| a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit()))
             .map(str::to_string)
-            .ok_or_else(|| AwsError::new(ACTION, AwsErrorKind::Other, "STS returned no valid account id", &endpoint.name()))?;
+            .ok_or_else(|| {
+                AwsError::new(ACTION, AwsErrorKind::Other, "STS returned no valid account id", &endpoint.name())
+            })?;
         let partition = out
             .arn()
             .and_then(|arn| arn.split(':').nth(1))

@@ -68,7 +68,8 @@ impl SdkAws {
         let base = self.config.clone().into_builder().http_client(http).build();
         let (renewal_client, _) = self.sts_client(&base);
         let provider = AssumedRole { client: renewal_client, role_arn, first: Mutex::new(Some(credentials)) };
-        let config = base.into_builder().credentials_provider(provider::SharedCredentialsProvider::new(provider)).build();
+        let config =
+            base.into_builder().credentials_provider(provider::SharedCredentialsProvider::new(provider)).build();
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -129,13 +130,14 @@ impl ProvideCredentials for AssumedRole {
                 .send()
                 .await
                 .map_err(|e| {
-                    CredentialsError::provider_error(format!(
-                        "renewing {}: {}",
-                        self.role_arn,
-                        aws_smithy_types::error::display::DisplayErrorContext(e)
-                    ))
-                })?;
-            credentials_of(&out).ok_or_else(|| CredentialsError::provider_error("STS AssumeRole returned no credentials"))
+                CredentialsError::provider_error(format!(
+                    "renewing {}: {}",
+                    self.role_arn,
+                    aws_smithy_types::error::display::DisplayErrorContext(e)
+                ))
+            })?;
+            credentials_of(&out)
+                .ok_or_else(|| CredentialsError::provider_error("STS AssumeRole returned no credentials"))
         })
     }
 }

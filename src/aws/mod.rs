@@ -31,8 +31,8 @@
 
 mod account;
 mod activity;
-mod assume;
 mod api;
+mod assume;
 mod changes;
 mod connect;
 mod credentials;

@@ -1,8 +1,8 @@
 //! `amitools ancestors AMI_ID`: the chain of images an image was made from.
 
-use crate::accounts::Readers;
 use super::listing::{table, ImageRecord};
 use super::Context;
+use crate::accounts::Readers;
 use crate::cli::{AncestorsArgs, ListArgs};
 use crate::error::{Error, Result};
 use crate::ids::AmiId;

@@ -318,7 +318,7 @@ fn count_uses(
     tree: &Tree,
 ) -> std::collections::HashMap<crate::aws::ImageKey, Result<UseCounts, String>> {
     let mut readers = Readers::new(ctx.aws, ctx.account.as_deref(), &mut ctx.members);
-    let keys: Vec<Vec<crate::aws::ImageKey>> = (0..readers.len())
+    let keys: Vec<Vec<crate::aws::ImageKey>> = (0..readers.count())
         .map(|reader| {
             tree.preorder()
                 .into_iter()

@@ -17,7 +17,8 @@ pub struct Plan {
     source: AmiId,
     /// None: the current region.
     source_region: Option<Region>,
-    dest_region: Option<Region>,
+    /// Each once, in the order given; empty: the current region.
+    dest_regions: Vec<Region>,
     encrypted: bool,
     kms_key_id: Option<String>,
     copy_tags: bool,
@@ -27,9 +28,15 @@ pub struct Plan {
 pub fn prepare(
     source: AmiId,
     source_region: Option<Region>,
-    dest_region: Option<Region>,
+    dest_regions: Vec<Region>,
     args: CopyOptions,
 ) -> Result<Plan> {
+    let mut distinct: Vec<Region> = Vec::new();
+    for region in dest_regions {
+        if !distinct.contains(&region) {
+            distinct.push(region);
+        }
+    }
     if let Some(key) = &args.kms_key_id {
         let plausible = !key.is_empty() && key.len() <= 2048 && key.chars().all(|c| c.is_ascii_graphic());
         if !plausible {
@@ -42,7 +49,7 @@ pub fn prepare(
     Ok(Plan {
         source,
         source_region,
-        dest_region,
+        dest_regions: distinct,
         encrypted: args.encrypted,
         kms_key_id: args.kms_key_id,
         copy_tags: !args.no_copy_tags,
@@ -93,9 +100,10 @@ impl Plan {
         Ok(tags)
     }
 
-    pub fn execute(self, ctx: &mut Context) -> Result<()> {
+    /// The source image, the copies' tags, and the CopyImage request for a
+    /// destination and name: the same for every destination.
+    pub(super) fn requests(&self, ctx: &Context) -> Result<Requests<'_>> {
         let source_region = self.source_region.clone().unwrap_or_else(|| ctx.region.clone());
-        let dest_region = self.dest_region.clone().unwrap_or_else(|| ctx.region.clone());
         let source = ctx.aws.describe_image(&source_region, &self.source)?.ok_or_else(|| Error::ImageNotFound {
             what: "source image",
             id: self.source.clone(),
@@ -111,27 +119,62 @@ impl Plan {
         };
         let tags = self.tags(&lineage, &source)?;
         let description = self.options.description.clone().or_else(|| source.description.clone());
-        let request = |name: &str, dry_run: bool| ImageCopy {
-            source_image_id: self.source.clone(),
-            source_region: source_region.clone(),
-            dest_region: dest_region.clone(),
-            name: name.to_string(),
-            description: description.clone(),
-            encrypted: self.encrypted,
-            kms_key_id: self.kms_key_id.clone(),
-            tags: tags.clone(),
-            image_tags: self.options.image_only_tags(),
-            dry_run,
-        };
+        Ok(Requests { plan: self, source_region, tags, description })
+    }
+
+    pub fn execute(self, ctx: &mut Context) -> Result<()> {
+        if self.dest_regions.len() > 1 {
+            return super::copy_regions::execute(&self, &self.dest_regions, ctx);
+        }
+        let dest_region = self.dest_regions.first().cloned().unwrap_or_else(|| ctx.region.clone());
+        let made = self.requests(ctx)?;
+        let (source_region, tags) = (&made.source_region, &made.tags);
+        let request = |name: &str, dry_run: bool| made.request(&dest_region, name, dry_run);
         if self.options.dry_run {
             let name = self.options.dry_run_name();
             dry_run_outcome(ctx.aws.copy_image(&request(&name, true)))?;
-            return report_dry_run(ctx, "CopyImage", &name, &dest_region, &tags);
+            return report_dry_run(ctx, "CopyImage", &name, &dest_region, tags);
         }
         let aws = ctx.aws;
         let (id, name) =
-            self.options.make(aws, &dest_region, &tags, "CopyImage", |name| aws.copy_image(&request(name, false)))?;
+            self.options.make(aws, &dest_region, tags, "CopyImage", |name| aws.copy_image(&request(name, false)))?;
         log::info!("copied {} ({source_region}) to {id} ({dest_region}) named '{name}'", self.source);
-        report_and_wait(ctx, &self.options, &id, &name, &dest_region, &tags)
+        report_and_wait(ctx, &self.options, &id, &name, &dest_region, tags)
+    }
+
+    pub(super) fn options(&self) -> &NewImageOptions {
+        &self.options
+    }
+}
+
+/// What every copy of one run shares: the source's region, the copies'
+/// tags and description.
+pub(super) struct Requests<'a> {
+    plan: &'a Plan,
+    pub source_region: Region,
+    pub tags: Tags,
+    description: Option<String>,
+}
+
+impl Requests<'_> {
+    pub fn request(&self, dest_region: &Region, name: &str, dry_run: bool) -> ImageCopy {
+        ImageCopy {
+            source_image_id: self.plan.source.clone(),
+            source_region: self.source_region.clone(),
+            dest_region: dest_region.clone(),
+            name: name.to_string(),
+            description: self.description.clone(),
+            encrypted: self.plan.encrypted,
+            kms_key_id: self.plan.kms_key_id.clone(),
+            tags: self.tags.clone(),
+            image_tags: self.plan.options.image_only_tags(),
+            dry_run,
+        }
+    }
+}
+
+impl Plan {
+    pub(super) fn source(&self) -> &AmiId {
+        &self.source
     }
 }

@@ -11,6 +11,7 @@
 mod ancestors;
 mod children;
 mod copy;
+mod copy_regions;
 mod create;
 mod listing;
 mod new_image;
@@ -139,7 +140,7 @@ pub fn prepare(command: Command) -> Result<Plan> {
         Command::Copy(args) => {
             Plan::Copy(copy::prepare(args.image_id, args.source_region, args.dest_region, args.copy)?)
         }
-        Command::Clone(args) => Plan::Copy(copy::prepare(args.image_id, None, None, args.copy)?),
+        Command::Clone(args) => Plan::Copy(copy::prepare(args.image_id, None, Vec::new(), args.copy)?),
         Command::Prune(args) => Plan::Prune(prune::prepare(args)?),
         Command::Share(args) => Plan::Share(share::prepare_share(args)?),
         Command::Unshare(args) => Plan::Share(share::prepare_unshare(args)?),
@@ -223,7 +224,8 @@ pub fn connect_accounts(aws: &SdkAws, global: &GlobalArgs) -> Result<Accounts> {
     let mut members: Vec<Member> = Vec::new();
     let mut skipped = Vec::new();
     for account in &global.accounts {
-        if account == &own || members.iter().any(|m| &m.account == account) || skipped.iter().any(|(a, _)| a == account) {
+        if account == &own || members.iter().any(|m| &m.account == account) || skipped.iter().any(|(a, _)| a == account)
+        {
             continue;
         }
         match aws.assume_role(account, role, &partition) {

@@ -9,8 +9,8 @@ use std::collections::{HashMap, HashSet};
 use serde::Serialize;
 use time::OffsetDateTime;
 
-use crate::accounts::Readers;
 use super::{Context, RegionChoice};
+use crate::accounts::Readers;
 use crate::aws::{AwsError, ImageKey, Tags};
 use crate::cli::{RestoreArgs, RevokeArgs, Selection};
 use crate::error::{Error, Result};

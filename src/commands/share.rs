@@ -6,8 +6,8 @@
 
 use serde::Serialize;
 
-use crate::accounts::Readers;
 use super::{Context, RegionChoice};
+use crate::accounts::Readers;
 use crate::aws::AwsError;
 use crate::cli::{ShareArgs, SharingArgs, UnshareArgs};
 use crate::error::{Error, Result};

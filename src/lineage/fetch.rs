@@ -103,7 +103,7 @@ pub fn ancestors(readers: &mut Readers, start: &Key, max_depth: u32, tags_only: 
                 }
             }
         }
-        if !readers.is_empty_of_members() {
+        if readers.has_members() {
             read_with_other_accounts(readers, &mut index, &wanted, &found_now);
         }
         for key in wanted {
@@ -118,7 +118,7 @@ pub fn ancestors(readers: &mut Readers, start: &Key, max_depth: u32, tags_only: 
 /// owner replaces what another account read of it. A failure here only
 /// leaves the image as your own account saw it (or not found).
 fn read_with_other_accounts(readers: &mut Readers, index: &mut Index, wanted: &[Key], found_now: &HashSet<Key>) {
-    let keys: Vec<Vec<Key>> = (0..readers.len())
+    let keys: Vec<Vec<Key>> = (0..readers.count())
         .map(|reader| {
             if reader == 0 {
                 return Vec::new();
@@ -137,7 +137,8 @@ fn read_with_other_accounts(readers: &mut Readers, index: &mut Index, wanted: &[
     if keys.iter().all(Vec::is_empty) {
         return;
     }
-    let answers = readers.each(|reader, aws| if keys[reader].is_empty() { Vec::new() } else { aws.find_images(&keys[reader]) });
+    let answers =
+        readers.each(|reader, aws| if keys[reader].is_empty() { Vec::new() } else { aws.find_images(&keys[reader]) });
     let mut read_by_owner: HashSet<Key> = HashSet::new();
     let mut read_by_member: HashSet<Key> = HashSet::new();
     for (reader, answer) in answers.into_iter().enumerate() {
@@ -170,8 +171,8 @@ fn read_with_other_accounts(readers: &mut Readers, index: &mut Index, wanted: &[
 fn recorded_chain_of_any(readers: &Readers, key: &Key, limit: usize) -> Result<Vec<AncestryEntry>, AwsError> {
     let own = recorded_chain(readers.own(), key, limit);
     match own {
-        Err(ref e) if e.kind == AwsErrorKind::NotFound && readers.len() > 1 => {
-            for reader in 1..readers.len() {
+        Err(ref e) if e.kind == AwsErrorKind::NotFound && readers.count() > 1 => {
+            for reader in 1..readers.count() {
                 match recorded_chain(readers.handle(reader), key, limit) {
                     Ok(entries) => return Ok(entries),
                     Err(e) => log::info!("GetImageAncestry in account {}: {e}", readers.account(reader).unwrap_or("?")),
@@ -267,8 +268,8 @@ pub fn descendants(
     let mut refused: Vec<Refused> = Vec::new();
     // Per account, the regions whose own images do not fit in one page:
     // asked generation by generation.
-    let mut large: Vec<Vec<Region>> = vec![Vec::new(); readers.len()];
-    on_round(Round::FirstLook { regions: searched.len() * readers.len() });
+    let mut large: Vec<Vec<Region>> = vec![Vec::new(); readers.count()];
+    on_round(Round::FirstLook { regions: searched.len() * readers.count() });
     let firsts = readers.each(|_, aws| aws.own_images_in_one_page(&searched));
     for (reader, answers) in firsts.into_iter().enumerate() {
         for (region, result) in answers {
@@ -287,14 +288,16 @@ pub fn descendants(
         }
     }
     // Another account's own image, not shared with yours: asked of them.
-    if index.get(root).is_none() && !readers.is_empty_of_members() {
-        let answers = readers.each(|reader, aws| {
-            if reader == 0 {
-                Vec::new()
-            } else {
-                aws.find_images(std::slice::from_ref(root))
-            }
-        });
+    if index.get(root).is_none() && readers.has_members() {
+        let answers = readers.each(
+            |reader, aws| {
+                if reader == 0 {
+                    Vec::new()
+                } else {
+                    aws.find_images(std::slice::from_ref(root))
+                }
+            },
+        );
         for (reader, answer) in answers.into_iter().enumerate() {
             for (_, result) in answer {
                 match result {
@@ -333,7 +336,9 @@ fn walk_generations(
             // A deep lineage: the rest costs less by reading these regions whole.
             on_round(Round::ReadingWhole { regions: count(large) });
             let answers =
-                readers.each(|reader, aws| if large[reader].is_empty() { Vec::new() } else { aws.own_images(&large[reader]) });
+                readers.each(
+                    |reader, aws| if large[reader].is_empty() { Vec::new() } else { aws.own_images(&large[reader]) },
+                );
             for (reader, answer) in answers.into_iter().enumerate() {
                 for (region, result) in answer {
                     match result {
@@ -389,9 +394,9 @@ fn walk_generations(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::accounts::Readers;
     use crate::image::Image;
     use crate::lineage::graph::{Ancestor, ChainEnd, Origin};
-    use crate::accounts::Readers;
     use crate::testing::{id, key, made, region, tagged, FakeAws};
 
     fn ids(chain: &Chain) -> Vec<String> {
@@ -439,7 +444,9 @@ mod tests {
             let mut aws = FakeAws::with_images(deep_account());
             aws.ancestry_error = Some(kind);
             let with =
-                ancestors(&mut Readers::one(&FakeAws::with_images(deep_account())), &key("eu-west-1", 60), 1000, false).unwrap().chain;
+                ancestors(&mut Readers::one(&FakeAws::with_images(deep_account())), &key("eu-west-1", 60), 1000, false)
+                    .unwrap()
+                    .chain;
             let chain = ancestors(&mut Readers::one(&aws), &key("eu-west-1", 60), 1000, false).unwrap().chain;
             assert_eq!(chain, with, "{kind:?}: the same rows");
             assert_eq!(aws.ancestry_calls.get(), 1, "{kind:?}: asked once, then not again");
@@ -447,7 +454,10 @@ mod tests {
         }
         let mut aws = FakeAws::with_images(deep_account());
         aws.ancestry_error = Some(AwsErrorKind::Service);
-        assert!(ancestors(&mut Readers::one(&aws), &key("eu-west-1", 60), 1000, false).is_err(), "other failures are failures");
+        assert!(
+            ancestors(&mut Readers::one(&aws), &key("eu-west-1", 60), 1000, false).is_err(),
+            "other failures are failures"
+        );
     }
 
     #[test]
@@ -463,7 +473,10 @@ mod tests {
         assert_eq!(found.unreachable.len(), 1);
         assert_eq!(found.unreachable[0].0, region("us-east-7"));
         aws.refuse_regions = vec![region("us-east-1")];
-        assert!(ancestors(&mut Readers::one(&aws), &key("us-east-1", 3), 1000, false).is_err(), "the start's region must answer");
+        assert!(
+            ancestors(&mut Readers::one(&aws), &key("us-east-1", 3), 1000, false).is_err(),
+            "the start's region must answer"
+        );
     }
 
     #[test]
@@ -503,22 +516,27 @@ mod tests {
         ]
         .map(|(d, s)| (d, s.to_string()));
         let regions = [region("us-east-1"), region("eu-west-1")];
-        let found = descendants(&mut Readers::one(&aws), &key("us-east-1", 1), &regions, None, false, &mut |_| {}).unwrap();
+        let found =
+            descendants(&mut Readers::one(&aws), &key("us-east-1", 1), &regions, None, false, &mut |_| {}).unwrap();
         assert_eq!(tree_ids(&found.tree), expected);
         assert_eq!(aws.bulk_calls.get(), 2, "small regions: one page each, the root among them");
 
         // The same account, too large for one page: generation by generation.
         let mut aws = FakeAws::with_images(aws.images.borrow().values().cloned());
         aws.page_size = 1;
-        let found = descendants(&mut Readers::one(&aws), &key("us-east-1", 1), &regions, None, false, &mut |_| {}).unwrap();
+        let found =
+            descendants(&mut Readers::one(&aws), &key("us-east-1", 1), &regions, None, false, &mut |_| {}).unwrap();
         assert_eq!(tree_ids(&found.tree), expected);
         // 2 first pages, the root's look-up, then 4 generations (the last
         // finds nothing) x 2 regions x 2 filters.
         assert_eq!(aws.bulk_calls.get(), 2 + 1 + 4 * 2 * 2);
 
-        let shallow = descendants(&mut Readers::one(&aws), &key("us-east-1", 1), &regions, Some(1), false, &mut |_| {}).unwrap();
+        let shallow =
+            descendants(&mut Readers::one(&aws), &key("us-east-1", 1), &regions, Some(1), false, &mut |_| {}).unwrap();
         assert_eq!(shallow.tree.count(), 3);
-        let only_here = descendants(&mut Readers::one(&aws), &key("us-east-1", 1), &regions[..1], None, false, &mut |_| {}).unwrap();
+        let only_here =
+            descendants(&mut Readers::one(&aws), &key("us-east-1", 1), &regions[..1], None, false, &mut |_| {})
+                .unwrap();
         assert_eq!(only_here.tree.count(), 4);
     }
 
@@ -530,7 +548,15 @@ mod tests {
         }
         let mut aws = FakeAws::with_images(images);
         aws.page_size = 100;
-        let found = descendants(&mut Readers::one(&aws), &key("us-east-1", 1), &[region("us-east-1")], None, false, &mut |_| {}).unwrap();
+        let found = descendants(
+            &mut Readers::one(&aws),
+            &key("us-east-1", 1),
+            &[region("us-east-1")],
+            None,
+            false,
+            &mut |_| {},
+        )
+        .unwrap();
         assert_eq!(found.tree.count(), 7_501);
         // A first page, the root's look-up, 50 rounds of 2 queries, then 8
         // pages of the whole region: not 2 x 7,500 generation queries.
@@ -545,10 +571,15 @@ mod tests {
             let mut aws = FakeAws::with_images(vec![tagged("us-east-1", 1, None), copy.clone()]);
             aws.page_size = page_size;
             let regions = [region("us-east-1")];
-            let tree = descendants(&mut Readers::one(&aws), &key("us-east-1", 1), &regions, None, false, &mut |_| {}).unwrap().tree;
+            let tree = descendants(&mut Readers::one(&aws), &key("us-east-1", 1), &regions, None, false, &mut |_| {})
+                .unwrap()
+                .tree;
             assert_eq!(tree.children_of(tree.root()).next().unwrap().origin, Some(Origin::Ec2));
             assert_eq!(
-                descendants(&mut Readers::one(&aws), &key("us-east-1", 1), &regions, None, true, &mut |_| {}).unwrap().tree.count(),
+                descendants(&mut Readers::one(&aws), &key("us-east-1", 1), &regions, None, true, &mut |_| {})
+                    .unwrap()
+                    .tree
+                    .count(),
                 1
             );
         }
@@ -560,17 +591,28 @@ mod tests {
             FakeAws::with_images(vec![made("us-east-1", 1, None), made("us-east-1", 2, Some(("us-east-1", 1)))]);
         aws.refuse_regions = vec![region("ap-south-1")];
         let regions = [region("us-east-1"), region("ap-south-1")];
-        let found = descendants(&mut Readers::one(&aws), &key("us-east-1", 1), &regions, None, false, &mut |_| {}).unwrap();
+        let found =
+            descendants(&mut Readers::one(&aws), &key("us-east-1", 1), &regions, None, false, &mut |_| {}).unwrap();
         assert_eq!(found.tree.count(), 2);
         assert_eq!(found.refused.len(), 1);
         assert_eq!(found.refused[0].region, region("ap-south-1"));
-        assert!(descendants(&mut Readers::one(&aws), &key("ap-south-1", 1), &regions, None, false, &mut |_| {}).is_err());
+        assert!(
+            descendants(&mut Readers::one(&aws), &key("ap-south-1", 1), &regions, None, false, &mut |_| {}).is_err()
+        );
     }
 
     #[test]
     fn a_missing_root_still_shows_its_children() {
         let aws = FakeAws::with_images(vec![made("us-east-1", 2, Some(("us-east-1", 1)))]);
-        let found = descendants(&mut Readers::one(&aws), &key("us-east-1", 1), &[region("us-east-1")], None, false, &mut |_| {}).unwrap();
+        let found = descendants(
+            &mut Readers::one(&aws),
+            &key("us-east-1", 1),
+            &[region("us-east-1")],
+            None,
+            false,
+            &mut |_| {},
+        )
+        .unwrap();
         assert!(found.tree.root().image.is_none());
         assert_eq!(found.tree.count(), 2);
     }

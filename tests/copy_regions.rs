@@ -1,0 +1,117 @@
+//! `amitools copy -R a,b,c`: one copy per destination region, made and
+//! waited on together; a region that fails does not stop the others.
+
+mod common;
+
+use common::{run, Sim, REGION};
+use serde_json::{json, Value};
+
+const DESTINATIONS: [&str; 3] = ["us-west-2", "eu-west-1", "ap-southeast-2"];
+
+fn source(sim: &Sim) -> String {
+    sim.register(REGION, json!([{"name": "release", "tags": {"team": "web"}}])).remove(0)
+}
+
+fn count(sim: &Sim, region: &str, name: &str) -> u64 {
+    sim.control("count-images", Some(json!({"region": region, "name": name})))["count"].as_u64().unwrap()
+}
+
+/// `REGION ID` lines: the ids by region.
+fn lines(out: &str) -> Vec<(String, String)> {
+    out.lines()
+        .map(|l| {
+            let (region, id) = l.split_once(' ').unwrap_or_else(|| panic!("not REGION ID: {l:?}"));
+            (region.to_string(), id.to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn three_regions_one_denied_two_copies_made_and_waited_on() {
+    let sim = Sim::start_with(json!({"pending_seconds": 1.5, "deny_regions": ["ap-southeast-2"]}));
+    let source = source(&sim);
+    sim.reset_stats();
+    let (code, out, err) =
+        run(sim.amitools().args(["copy", "-n", "release-1", "-R", &DESTINATIONS.join(","), "--wait", &source]));
+    assert_eq!(code, 1, "{err}");
+    let made = lines(&out);
+    assert_eq!(made.iter().map(|(r, _)| r.as_str()).collect::<Vec<_>>(), ["us-west-2", "eu-west-1"]);
+    for (region, id) in &made {
+        let copy = sim.image(region, id);
+        assert_eq!((copy["state"].as_str(), copy["name"].as_str()), (Some("available"), Some("release-1")));
+        assert_eq!(copy["tags"]["source_image"], source.as_str());
+        assert_eq!(copy["tags"]["team"], "web");
+        assert_eq!(count(&sim, region, "release-1"), 1);
+    }
+    assert_eq!(count(&sim, "ap-southeast-2", "release-1"), 0);
+    let warnings: Vec<&str> = err.lines().collect();
+    assert!(
+        warnings[0].starts_with("amitools: ap-southeast-2: ") && warnings[0].contains("UnauthorizedOperation"),
+        "{err}"
+    );
+    assert_eq!(*warnings.last().unwrap(), "amitools: error: 1 of 3 copies failed: ap-southeast-2");
+    // One CopyImage per destination; the source read once.
+    for region in DESTINATIONS {
+        assert_eq!(sim.calls_in(region, "CopyImage"), 1, "{region}");
+    }
+    assert_eq!(sim.calls_in(REGION, "DescribeImages"), 1);
+}
+
+#[test]
+fn json_reports_each_region_with_its_state_or_its_error() {
+    let sim = Sim::start_with(json!({"pending_seconds": 0.5, "deny_regions": ["eu-west-1"]}));
+    let source = source(&sim);
+    let (code, out, err) =
+        run(sim.amitools().args(["-o", "json", "copy", "-R", "us-west-2", "-R", "eu-west-1", "--wait", &source]));
+    assert_eq!(code, 1, "{err}");
+    let report: Vec<Value> = serde_json::from_str(&out).unwrap();
+    assert_eq!(report.len(), 2);
+    assert_eq!((report[0]["region"].as_str(), report[0]["state"].as_str()), (Some("us-west-2"), Some("available")));
+    assert!(report[0]["image_id"].as_str().unwrap().starts_with("ami-"));
+    assert_eq!(report[0]["error"], Value::Null);
+    assert_eq!((report[1]["region"].as_str(), &report[1]["image_id"]), (Some("eu-west-1"), &Value::Null));
+    assert!(report[1]["error"].as_str().unwrap().contains("UnauthorizedOperation"), "{}", report[1]);
+}
+
+#[test]
+fn a_lost_copyimage_answer_in_one_region_still_makes_exactly_one_copy_there() {
+    let sim = Sim::start_with(json!({"fault_actions": ["CopyImage"], "lose_next_responses": 1}));
+    let source = source(&sim);
+    sim.reset_stats();
+    let (code, out, err) =
+        run(sim.amitools().args(["copy", "-n", "release-2", "-R", &DESTINATIONS.join(","), &source]));
+    assert_eq!(code, 0, "{err}");
+    let made = lines(&out);
+    assert_eq!(made.len(), 3);
+    for (region, id) in &made {
+        assert_eq!(count(&sim, region, "release-2"), 1, "{region}");
+        assert_eq!(sim.image(region, id)["found"], true);
+    }
+    // The first destination's answer was lost and its request sent again (the same token).
+    assert_eq!(sim.calls_in("us-west-2", "CopyImage"), 2);
+    assert_eq!(sim.calls_in("eu-west-1", "CopyImage"), 1);
+}
+
+#[test]
+fn a_region_at_its_copy_limit_is_reported_and_the_others_are_copied() {
+    let sim = Sim::start_with(json!({"pending_seconds": 60, "copies_in_flight_max": 1}));
+    let source = source(&sim);
+    let (code, _, err) = run(sim.amitools().args(["copy", "-R", "us-west-2", &source]));
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = run(sim.amitools().args(["copy", "-R", "us-west-2,eu-west-1", &source]));
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(lines(&out).iter().map(|(r, _)| r.as_str()).collect::<Vec<_>>(), ["eu-west-1"]);
+    assert!(err.contains("us-west-2: ") && err.contains("ResourceLimitExceeded"), "{err}");
+}
+
+#[test]
+fn a_dry_run_asks_every_region_and_makes_nothing() {
+    let sim = Sim::start_with(json!({"deny_regions": ["eu-west-1"]}));
+    let source = source(&sim);
+    let (code, out, err) = run(sim.amitools().args(["copy", "--dry-run", "-R", "us-west-2,eu-west-1", &source]));
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(out, "");
+    assert!(err.contains("dry run: CopyImage to us-west-2 would succeed"), "{err}");
+    assert!(err.contains("eu-west-1: ") && err.contains("UnauthorizedOperation"), "{err}");
+    assert_eq!(sim.calls("CopyImage"), 2);
+}
