@@ -12,6 +12,9 @@ rewrites only its part of BENCHMARKS.md; BENCH_CASES=apply only the deleting
 case (500 deletions under EC2's buckets, again with 20% of answers lost, and
 500 deprecations in stages).
 
+BENCH_CASES=accounts runs only the several-accounts case (children across 3
+accounts x 4 regions against one account-region) and rewrites only its part.
+
 BENCH_CASES=scale runs only the account-size axis (the same ancestors and
 children cases with 0, 10,000 and 50,000 background images in the region, with
 a payload cost per image returned) and rewrites only that part of BENCHMARKS.md.
@@ -404,6 +407,109 @@ Targets:
     return text, failures, targets
 
 
+# children across accounts: a build account and two workload accounts
+# (reached through STS AssumeRole), four regions each.
+ACCOUNTS_START = "<!-- accounts: written by BENCH_CASES=accounts scripts/bench -->"
+ACCOUNTS_END = "<!-- /accounts -->"
+BUILD, WORKLOADS = "123456789012", ["222222222222", "333333333333"]
+ACCOUNT_REGIONS = ["us-east-1", "us-west-2", "eu-west-1", "ap-southeast-2"]
+ROLE = "amitools-bench"
+# Own images per account-region besides the lineage: more than one page of 100,
+# so that each account-region is searched generation by generation.
+ACCOUNT_BACKGROUND = 150
+
+
+def account_family(first: int, parent: str, parent_region: str, region: str, count: int) -> list[dict]:
+    """`count` images in `region`: a chain of 3-children generations under
+    `parent` (which may be another region's, or another account's)."""
+    images, generation, number = [], [(parent, parent_region)], first
+    while len(images) < count:
+        children = []
+        for up, up_region in generation:
+            for _ in range(3):
+                if len(images) == count:
+                    break
+                image = tagged(ami(number), up, 1_366_222_705 + number % 100_000)
+                image["source_image_region"] = up_region
+                image["tags"]["source_region"] = up_region
+                images.append(image)
+                children.append((ami(number), region))
+                number += 1
+        generation = children
+    return images
+
+
+def accounts_case(env_for) -> str:
+    """children of a build account's base image: one account-region alone,
+    then 3 accounts x 4 regions, each account-region holding the same number
+    of descendants and background images. The fan-out is concurrent: the
+    rounds (the most calls any one account-region took) stay those of one."""
+    rows = []
+    for accounts, regions in ((1, 1), (3, 4)):
+        sim = Sim(assumable_roles=[f"arn:aws:iam::{w}:role/{ROLE}" for w in WORKLOADS])
+        try:
+            env = env_for(sim)
+            base = ami(0xC0000)
+            sim.ctl("images", {"region": REGION, "account": BUILD, "images": [
+                {"ami_id": base, "name": "base", "launch_permissions": [{"UserId": w} for w in WORKLOADS]}]})
+            members = [BUILD] + WORKLOADS[:accounts - 1]
+            expected = 1
+            for a, account in enumerate(members):
+                for r, region in enumerate(ACCOUNT_REGIONS[:regions]):
+                    first = 0xC1000 + (a * 8 + r) * 0x1000
+                    family = account_family(first, base, REGION, region, 40)
+                    background = [tagged(ami(first + 0x800 + n), ami(first + 0x800), 1_300_000_000 + n)
+                                  for n in range(ACCOUNT_BACKGROUND)]
+                    sim.ctl("images", {"region": region, "account": account, "images": family + background})
+                    expected += len(family)
+            command = [str(AMITOOLS), "children", "--ids", "--regions", ",".join(ACCOUNT_REGIONS[:regions]), base]
+            if accounts > 1:
+                command[1:1] = ["--accounts", ",".join(WORKLOADS[:accounts - 1]), "--role", ROLE]
+            walls, rounds, totals = [], [], []
+            for _ in range(RUNS):
+                sim.reset()
+                wall, out = run_once(command, env)
+                assert len(out.split()) == expected, (len(out.split()), expected)
+                stats = sim.ctl("stats")
+                ec2 = {k: v for k, v in stats["account_regions"].items()}
+                sts = stats["actions"].get("AssumeRole", 0) + stats["actions"].get("GetCallerIdentity", 0)
+                walls.append(wall)
+                # STS answers in the caller's region: leave it out of the EC2 rounds.
+                rounds.append(max(v for v in ec2.values()) - (sts if accounts > 1 else 0))
+                totals.append(stats["total"])
+            rows.append((accounts, regions, expected, statistics.median(walls), statistics.median(rounds),
+                         statistics.median(totals)))
+            print(f"  {accounts} account(s) x {regions} region(s): {expected} images, median "
+                  f"{statistics.median(walls):.3f}s, rounds {statistics.median(rounds):g}, "
+                  f"calls {statistics.median(totals):g}", flush=True)
+        finally:
+            sim.stop()
+    lines = ["| accounts x regions | images in the tree | median | most calls in one account-region | calls in all |",
+             "|---|---:|---:|---:|---:|"]
+    for accounts, regions, expected, wall, rounds, total in rows:
+        lines.append(f"| {accounts} x {regions} | {expected} | {wall:.3f} s | {rounds:g} | {total:g} |")
+    one, many = rows
+    same = many[4] <= one[4]
+    return f"""{ACCOUNTS_START}
+## Several accounts
+
+`children` of a build account's shared base image, first in one
+account-region, then with `--accounts` (two workload accounts through STS
+AssumeRole) in 4 regions each: every account-region holds 40 descendants
+(3 children per image, the first generation made from the base) and
+{ACCOUNT_BACKGROUND} other images of its own, so each is searched generation
+by generation. {LATENCY_MS} ms per request; {RUNS} runs, median. "Most calls in
+one account-region" counts EC2 requests (STS left out): the rounds one
+account-region took, which is what the wall time follows when they run
+concurrently.
+
+{chr(10).join(lines)}
+
+- {'met' if same else 'missed'}: 3 accounts x 4 regions cost the rounds of one account-region ({many[4]:g} against {one[4]:g}); the wall time is {many[3] / one[3]:.2f}x
+{ACCOUNTS_END}
+"""
+
+
 # Planning a prune over an account of our users' size.
 PRUNE_IMAGES = 10_000
 PRUNE_FAMILIES = 100
@@ -711,6 +817,11 @@ def main() -> int:
         replace_section(text, APPLY_START, APPLY_END)
         print(text)
         return 0
+    if os.environ.get("BENCH_CASES") == "accounts":
+        text = accounts_case(lambda sim: environment(sim, home))
+        replace_section(text, ACCOUNTS_START, ACCOUNTS_END)
+        print(text)
+        return 0
     if os.environ.get("BENCH_CASES") == "scale":
         text, failures, _ = scale_cases(lambda sim: environment(sim, home))
         replace_section(text, SCALE_START, SCALE_END)
@@ -733,6 +844,7 @@ def main() -> int:
     scale_text, scale_failures, _ = scale_cases(lambda scale_sim: environment(scale_sim, home))
     prune_text = prune_case(lambda prune_sim: environment(prune_sim, home))
     apply_text = apply_case(lambda apply_sim: environment(apply_sim, home))
+    accounts_text = accounts_case(lambda accounts_sim: environment(accounts_sim, home))
     cases = [ancestors, children, create, waiton, startup]
     size_mib = AMITOOLS.stat().st_size / 1024 / 1024
 
@@ -777,7 +889,8 @@ Pass/fail bounds (the exit status of `scripts/bench`):
 
 {scale_text}
 {prune_text}
-{apply_text}"""
+{apply_text}
+{accounts_text}"""
     print()
     print(report)
     (ROOT / "BENCHMARKS.md").write_text(report)

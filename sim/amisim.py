@@ -197,6 +197,8 @@ class Sim:
         # requests per account whose credentials signed them (moto's issued
         # AssumeRole keys act in the role's account)
         self.stats_by_account: dict[str, Counter] = defaultdict(Counter)
+        # requests per "ACCOUNT REGION": how many rounds one account-region took
+        self.stats_by_account_region: Counter = Counter()
         # requests being answered now, and the most at once, per region (every service)
         self.in_flight: Counter = Counter()
         self.in_flight_max: Counter = Counter()
@@ -308,6 +310,25 @@ class Sim:
         for image_id, (region, not_found_at) in list(self.gone_quietly.items()):
             if now >= not_found_at and not self.launched_and_not_terminated(region, image_id):
                 del self.gone_quietly[image_id]
+
+    def accounts_uses(self, region: str, owner: str) -> list[dict]:
+        """What the other accounts the simulator holds use in `region`, as an
+        AMI usage report counts it: their instances (not terminated) and
+        launch templates (any version) per image, besides POST other-account-use."""
+        uses: Counter = Counter()
+        for account in list(ec2_backends):
+            if account == owner:
+                continue
+            backend = self.backend(region, account)
+            for reservation in backend.reservations.values():
+                for instance in reservation.instances:
+                    if instance.state != "terminated":
+                        uses[(instance.image_id, account, "ec2:Instance")] += 1
+            for template in backend.launch_templates.values():
+                for image_id in {version.image_id for version in template.versions}:
+                    uses[(image_id, account, "ec2:LaunchTemplate")] += 1
+        return [{"image_id": image_id, "account_id": account, "resource_type": kind, "count": count}
+                for (image_id, account, kind), count in uses.items()]
 
     def launched_and_not_terminated(self, region: str, image_id: str) -> bool:
         """Whether an instance launched from the image still exists (not terminated)."""
@@ -726,6 +747,7 @@ class App:
             SIM.stats[action] += 1
             SIM.stats_by_region[region][action] += 1
             SIM.stats_by_account[account][action] += 1
+            SIM.stats_by_account_region[f"{account} {region}"] += 1
             SIM.access_keys[access_key or "(unsigned)"] += 1
             roll = config.rng.random()
             lose_roll = config.rng.random()
@@ -942,7 +964,8 @@ class App:
         """The AMI usage report actions, answered by sim/usage_reports.py (SIM.lock held)."""
         reports, config, now = SIM.usage_reports[region], SIM.config, time.monotonic()
         if action == "CreateImageUsageReport":
-            return usage_reports.create(reports, amis, SIM.other_uses[region], params, caller(), now,
+            uses = SIM.other_uses[region] + SIM.accounts_uses(region, caller())
+            return usage_reports.create(reports, amis, uses, params, caller(), now,
                                         float(config.usage_report_seconds), list(config.usage_report_errors))
         if action == "DescribeImageUsageReports":
             return usage_reports.describe(reports, params, now, int(config.page_size))
@@ -1085,6 +1108,7 @@ class App:
                     SIM.stats.clear()
                     SIM.stats_by_region.clear()
                     SIM.stats_by_account.clear()
+                    SIM.stats_by_account_region.clear()
                     SIM.images_returned.clear()
                     SIM.access_keys.clear()
                     SIM.imds_requests.clear()
@@ -1099,6 +1123,7 @@ class App:
                     "imds": dict(SIM.imds_requests),
                     "regions": {r: dict(c) for r, c in SIM.stats_by_region.items()},
                     "accounts": {a: dict(c) for a, c in SIM.stats_by_account.items()},
+                    "account_regions": dict(SIM.stats_by_account_region),
                     "faults": SIM.faults,
                     "throttled": dict(SIM.throttled),
                     "in_flight_max": dict(SIM.in_flight_max),

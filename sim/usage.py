@@ -22,7 +22,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta, timezone
 
-from images import check_image_id, Ec2Fault, XMLNS, _text, bad_parameter, flag, numbered, protection
+from images import ImageView, check_image_id, Ec2Fault, XMLNS, _text, bad_parameter, flag, numbered, protection
 
 REFERENCE_IDS_MAX = 10
 VERSION_DEPTH_DEFAULT = 10
@@ -71,6 +71,11 @@ def _version_depth(options: dict[str, list[str]]) -> int:
     return depth
 
 
+def _visible_to(image, account: str) -> bool:
+    """Another account's image not shared with the caller is not found, as DescribeImages says."""
+    return ImageView(image, account, datetime.now(timezone.utc)).available_to_caller()
+
+
 def image_references(ec2, ssm, region: str, account: str, params: dict, page_size: int) -> tuple[list, str | None]:
     """The references to the asked images, one page, and the next page's token."""
     ids = numbered(params, "ImageId")
@@ -88,7 +93,7 @@ def image_references(ec2, ssm, region: str, account: str, params: dict, page_siz
         raise bad_parameter(f"ImageId: at most {REFERENCE_IDS_MAX} image IDs, got {len(ids)}")
     for image_id in ids:
         image = ec2.amis.get(image_id)
-        if image is None or image.state == "deregistered":
+        if image is None or image.state == "deregistered" or not _visible_to(image, account):
             raise _not_found(image_id)
     asked = _resource_types(params)
     if flag(params, "IncludeAllResourceTypes"):

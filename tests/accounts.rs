@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{ami, retro_tagged, run, tagged, Sim, REGION};
+use common::{ami, generated_image, retro_tagged, run, tagged, Sim, REGION};
 use serde_json::{json, Value};
 
 /// Wed Apr 17 18:18:25 UTC 2013, and a second later per image.
@@ -253,8 +253,9 @@ fn bad_account_options_are_refused_before_any_call() {
         (vec!["--accounts", WORKLOAD_A, "--role", "bad name", "children", "ami-12345678"], "not an IAM role name"),
         (
             vec!["--accounts", WORKLOAD_A, "--role", ROLE, "tag", "--from-api", "ami-12345678"],
-            "children and ancestors only",
+            "acts in your own account",
         ),
+        (vec!["--accounts", WORKLOAD_A, "--role", ROLE, "prune", "--keep", "1"], "only with --include-shared"),
     ] {
         let (code, _, err) = run(sim.amitools().args(&args));
         assert_eq!(code, 2, "{args:?}: {err}");
@@ -262,4 +263,73 @@ fn bad_account_options_are_refused_before_any_call() {
         assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
     }
     assert_eq!(sim.total_calls(), 0);
+}
+
+/// prune --include-shared --accounts: an image shared only with accounts
+/// amitools reads is asked about in each of them (their launch templates,
+/// instances, launch configurations), not through a usage report.
+#[test]
+fn prune_include_shared_asks_the_accounts_it_can_read_what_uses_a_shared_image() {
+    let sim = Sim::start_with(json!({"assumable_roles": [role_arn(WORKLOAD_A)]}));
+    // A family of four, 10 to 40 days old: the newest kept; the next two
+    // shared with workload A, whose launch template uses the first of them.
+    let images: Vec<Value> = (0..4u64)
+        .map(|n| {
+            let mut image = generated_image(&ami(0x900 + n), "golden", 0x900 + n, 10 * (n as i64 + 1));
+            if n == 1 || n == 2 {
+                image["launch_permissions"] = json!([{"UserId": WORKLOAD_A}]);
+            }
+            image
+        })
+        .collect();
+    let ids = sim.register(REGION, json!(images));
+    sim.control("launch-template", Some(json!({"account": WORKLOAD_A, "region": REGION, "image_ids": [ids[1]]})));
+    let prune = |extra: &[&str]| {
+        run(with_accounts(&sim, WORKLOAD_A)
+            .args(["prune", "--keep", "1", "--older-than", "5d", "--include-shared", "-o", "json"])
+            .args(extra))
+    };
+    sim.reset_stats();
+    let (code, out, err) = prune(&[]);
+    assert_eq!(code, 0, "{err}");
+    let plan: Value = serde_json::from_str(&out).unwrap();
+    let row = |id: &str| plan["images"].as_array().unwrap().iter().find(|i| i["image_id"] == id).unwrap().clone();
+    assert_eq!(row(&ids[1])["action"], "keep");
+    assert_eq!(row(&ids[1])["reason"], format!("in use in account {WORKLOAD_A} (1 launch template)"));
+    assert_eq!(row(&ids[2])["action"], "delete");
+    assert_eq!(row(&ids[2])["usage_report"], json!({"report_id": null, "accounts_checked": [WORKLOAD_A]}));
+    assert_eq!(row(&ids[3])["action"], "delete");
+    let stats = sim.control("stats", None);
+    assert_eq!(stats["actions"]["CreateImageUsageReport"], Value::Null, "no usage report: the account was asked");
+    assert!(stats["accounts"][WORKLOAD_A]["DescribeImageReferences"].as_u64().unwrap() >= 1);
+
+    let (code, out, err) = prune(&["--apply"]);
+    assert_eq!(code, 0, "{err}");
+    let applied: Value = serde_json::from_str(&out).unwrap();
+    let deleted: Vec<&str> = applied["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["result"] == "deleted")
+        .map(|r| r["image_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(deleted, [ids[2].as_str(), ids[3].as_str()]);
+    assert_eq!(sim.image(REGION, &ids[1])["found"], true, "the image workload A launches is kept");
+
+    // Without the account: a usage report decides, and sees the same launch template.
+    sim.reset_stats();
+    let (code, out, err) =
+        run(sim.amitools().args(["prune", "--keep", "1", "--older-than", "5d", "--include-shared", "-o", "json"]));
+    assert_eq!(code, 0, "{err}");
+    let plan: Value = serde_json::from_str(&out).unwrap();
+    let kept = plan["images"].as_array().unwrap().iter().find(|i| i["image_id"] == ids[1].as_str()).unwrap();
+    assert_eq!(kept["reason"], format!("in use in account {WORKLOAD_A} (1 launch template)"));
+    assert_eq!(sim.calls("CreateImageUsageReport"), 1);
+}
+
+/// The binary with --accounts ACCOUNTS --role ROLE.
+fn with_accounts(sim: &Sim, accounts: &str) -> assert_cmd::Command {
+    let mut cmd = sim.amitools();
+    cmd.args(accounts_args(accounts));
+    cmd
 }

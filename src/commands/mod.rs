@@ -205,12 +205,18 @@ pub struct Accounts {
 /// others would silently act in your own account only. Bad input: exit 2,
 /// no call to AWS.
 pub fn check_accounts_apply(plan: &Plan, global: &GlobalArgs) -> Result<()> {
-    if global.accounts.is_empty() || matches!(plan, Plan::Ancestors(_) | Plan::Children(_)) {
-        return Ok(());
+    match plan {
+        _ if global.accounts.is_empty() => Ok(()),
+        Plan::Ancestors(_) | Plan::Children(_) => Ok(()),
+        Plan::Prune(prune) if prune.includes_shared() => Ok(()),
+        Plan::Prune(_) => Err(Error::Usage(
+            "prune uses --accounts only with --include-shared (to ask those accounts what uses your shared images)".into(),
+        )),
+        _ => Err(Error::Usage(
+            "--accounts and --role are used by children, ancestors and prune --include-shared only; this command acts in your own account"
+                .into(),
+        )),
     }
-    Err(Error::Usage(
-        "--accounts and --role are used by children and ancestors only; this command acts in your own account".into(),
-    ))
 }
 
 /// Assume --role in each of --accounts (your own account is always read,

@@ -8,6 +8,7 @@ use time::OffsetDateTime;
 
 use super::staged::{throttled_so_far, Progress, Staged};
 use super::{Context, RegionChoice};
+use crate::accounts::Member;
 use crate::cli::PruneArgs;
 use crate::error::{Error, Result};
 use crate::ids::{AmiId, Region};
@@ -114,17 +115,30 @@ fn check_plan_out(path: &std::path::Path) -> Result<()> {
 impl Plan {
     pub fn execute(self, ctx: &mut Context) -> Result<()> {
         let regions = self.regions.resolve(ctx)?;
+        // --include-shared --accounts: the accounts asked directly (held
+        // apart from the context, which the run borrows throughout).
+        let members = std::mem::take(&mut ctx.members);
         match &self.mode {
             Mode::Make { scope, rules, apply, plan_out } => {
-                self.make(ctx, &regions, scope, rules, *apply, plan_out.as_deref())
+                self.make(ctx, &members, &regions, scope, rules, *apply, plan_out.as_deref())
             }
-            Mode::Saved(plan) => self.apply_saved(ctx, &regions, plan),
+            Mode::Saved(plan) => self.apply_saved(ctx, &members, &regions, plan),
         }
     }
 
+    /// Whether --include-shared is on: then --accounts has a use here.
+    pub fn includes_shared(&self) -> bool {
+        match &self.mode {
+            Mode::Make { rules, .. } => rules.include_shared,
+            Mode::Saved(plan) => plan.rules.include_shared,
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
     fn make(
         &self,
         ctx: &mut Context,
+        members: &[Member],
         regions: &[Region],
         scope: &Scope,
         rules: &Rules,
@@ -136,7 +150,9 @@ impl Plan {
         let planned = {
             let status = Staged::start(ctx.quiet, ctx.aws.activity(), gathering_status);
             let waiting = report_waiting(self.report_timeout);
-            gather::plan(ctx.aws, &ctx.region, regions, scope, rules, now, &waiting, &mut |stage| status.enter(stage))
+            gather::plan(ctx.aws, members, &ctx.region, regions, scope, rules, now, &waiting, &mut |stage| {
+                status.enter(stage)
+            })
         };
         let made = Made {
             account: &account,
@@ -208,12 +224,13 @@ impl Plan {
             )));
         }
         let home = ctx.region.clone();
-        let settings = real_time(&account, regions, &home, scope, rules, self.keep_snapshots, self.report_timeout);
+        let settings =
+            real_time(&account, members, regions, &home, scope, rules, self.keep_snapshots, self.report_timeout);
         self.run_apply(ctx, &retirements, &settings, Some(&doc), write_error)?;
         unchecked_error(&doc)
     }
 
-    fn apply_saved(&self, ctx: &mut Context, selected: &[Region], plan: &LoadedPlan) -> Result<()> {
+    fn apply_saved(&self, ctx: &mut Context, members: &[Member], selected: &[Region], plan: &LoadedPlan) -> Result<()> {
         if !self.regions.is_all() {
             if let Some(other) = plan.regions.iter().find(|r| !selected.contains(r)) {
                 let using: Vec<&str> = selected.iter().map(Region::as_str).collect();
@@ -233,6 +250,7 @@ impl Plan {
         let keep_snapshots = self.keep_snapshots || plan.keep_snapshots;
         let settings = real_time(
             &account,
+            members,
             &plan.regions,
             &plan.home,
             &plan.scope,
@@ -379,8 +397,10 @@ impl Plan {
 }
 
 /// How to apply, on the real clock, stopping at SIGINT or SIGTERM.
+#[allow(clippy::too_many_arguments)]
 fn real_time<'a>(
     account: &'a str,
+    members: &'a [Member],
     regions: &'a [Region],
     home: &'a Region,
     scope: &'a Scope,
@@ -396,6 +416,7 @@ fn real_time<'a>(
         rules,
         keep_snapshots,
         waiting: report_waiting(report_timeout),
+        members,
         now: &OffsetDateTime::now_utc,
         stop: &|| crate::progress::interrupted().is_some(),
     }
@@ -551,7 +572,10 @@ fn notes_of(image: &ImageDoc) -> String {
             [all] if all == "all" => "any account".to_string(),
             accounts => accounts.join(", "),
         };
-        notes.push(format!("shared; no use in {checked} (usage report {})", report.report_id));
+        match &report.report_id {
+            Some(report_id) => notes.push(format!("shared; no use in {checked} (usage report {report_id})")),
+            None => notes.push(format!("shared; no use in {checked} (asked in each account)")),
+        }
     }
     notes.join("; ")
 }

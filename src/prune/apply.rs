@@ -122,6 +122,8 @@ pub struct Settings<'a> {
     pub keep_snapshots: bool,
     /// How long --include-shared waits for a usage report at the re-check.
     pub waiting: Waiting<'a>,
+    /// --include-shared --accounts: the accounts whose uses are asked directly.
+    pub members: &'a [crate::accounts::Member],
     pub now: &'a dyn Fn() -> OffsetDateTime,
     /// True once the run has been asked to stop (SIGINT, SIGTERM).
     pub stop: &'a dyn Fn() -> bool,
@@ -259,7 +261,7 @@ fn group_outcomes(
         .collect();
     let launchers = if unused.is_empty() { HashMap::new() } else { launchers_of(aws, &unused) };
     // --include-shared: a fresh usage report for each shared one.
-    let elsewhere = elsewhere_of(aws, &launchers, settings.rules, &settings.waiting, &mut |_| {});
+    let elsewhere = elsewhere_of(aws, settings.members, &launchers, settings.rules, &settings.waiting, &mut |_| {});
     let now = (settings.now)();
     let mut outcomes = Vec::with_capacity(group.len());
     for deletion in group {
@@ -431,6 +433,7 @@ mod tests {
             rules: &rules,
             keep_snapshots: false,
             waiting: crate::testing::no_waiting(),
+            members: &[],
             now: &|| NOW,
             stop: &|| fake.deregistered.borrow().len() >= stop_after,
         };

@@ -11,7 +11,8 @@ use time::OffsetDateTime;
 
 use super::recycle::{recovery_of, Recovery};
 use super::rules::{self, Action, Launchers, Row, Rules, Surroundings, Use};
-use super::shared_use::{other_uses, OtherUse, Waiting};
+use super::shared_use::{other_uses, uses_in_accounts, OtherUse, Waiting};
+use crate::accounts::Member;
 use crate::aws::{Aws, AwsError, ImageKey};
 use crate::ids::{AmiId, InstanceId, Region};
 use crate::image::{Image, ImageReference, Sharing};
@@ -74,6 +75,7 @@ pub enum Stage {
 #[allow(clippy::too_many_arguments)]
 pub fn plan(
     aws: &dyn Aws,
+    members: &[Member],
     home: &Region,
     regions: &[Region],
     scope: &Scope,
@@ -110,7 +112,7 @@ pub fn plan(
     if !still_deleted.is_empty() {
         on_stage(Stage::CheckingSharing { images: still_deleted.len() });
         let launchers = launchers_of(aws, &still_deleted);
-        let elsewhere = elsewhere_of(aws, &launchers, rules, waiting, on_stage);
+        let elsewhere = elsewhere_of(aws, members, &launchers, rules, waiting, on_stage);
         rules::apply_sharing(&mut rows, &launchers, &elsewhere, rules, now);
     }
     rules::apply_lineage(&mut rows, &around, rules, now);
@@ -171,6 +173,7 @@ fn add_recovery(aws: &dyn Aws, rows: &mut [Row], on_stage: &mut dyn FnMut(Stage)
 /// rules let their reports decide (none without the flag).
 pub fn elsewhere_of(
     aws: &dyn Aws,
+    members: &[Member],
     launchers: &HashMap<ImageKey, Launchers>,
     rules: &Rules,
     waiting: &Waiting,
@@ -187,7 +190,11 @@ pub fn elsewhere_of(
     }
     shared.sort_by(|a, b| a.0.cmp(&b.0));
     on_stage(Stage::CheckingOtherAccounts { images: shared.len() });
-    other_uses(aws, &shared, waiting)
+    let (mut found, rest) = uses_in_accounts(members, &shared);
+    if !rest.is_empty() {
+        found.extend(other_uses(aws, &rest, waiting));
+    }
+    found
 }
 
 /// `keys`' ids by region.

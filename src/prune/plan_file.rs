@@ -134,13 +134,14 @@ pub struct ImageDoc {
     /// every other rule would delete are.
     pub shared_with: Option<Vec<String>>,
     /// --include-shared, for a shared image deleted: the usage report that
-    /// showed no use, and the accounts it covered (`all`: every account).
+    /// showed no use, and the accounts it covered (`all`: every account);
+    /// with --accounts, `report_id` null: each account was asked itself.
     pub usage_report: Option<UsageReportDoc>,
 }
 
 #[derive(Serialize)]
 pub struct UsageReportDoc {
-    pub report_id: String,
+    pub report_id: Option<String>,
     pub accounts_checked: Vec<String>,
 }
 

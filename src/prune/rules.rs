@@ -389,8 +389,10 @@ pub struct Row {
     /// Who may launch it, where that was asked (only of images every other
     /// rule would delete: one call an image).
     pub sharing: Option<Sharing>,
-    /// --include-shared: the usage report that found no use in other accounts.
-    pub checked_elsewhere: Option<(String, Covered)>,
+    /// --include-shared: the usage report that found no use in other
+    /// accounts (None: each account was asked itself, --accounts), and the
+    /// accounts covered.
+    pub checked_elsewhere: Option<(Option<String>, Covered)>,
 }
 
 impl Row {
@@ -593,6 +595,9 @@ fn sharing_reasons(
         None => vec![Reason::Unchecked("use in other accounts unknown: not checked".to_string())],
         Some(OtherUse::Unknown(why)) => vec![Reason::Unchecked(format!("use in other accounts unknown: {why}"))],
         Some(OtherUse::Used(entries)) => vec![Reason::UsedElsewhere(entries.clone())],
+        // Asked in each account itself: no report lag to allow for (the
+        // image's own lastLaunchedTime is checked like any other's).
+        Some(OtherUse::UnusedThere { .. }) => Vec::new(),
         Some(OtherUse::Unused { .. }) => {
             let mut reasons = Vec::new();
             match image.creation_date {
@@ -818,7 +823,9 @@ pub fn apply_sharing(
         if !reasons.is_empty() {
             row.fall_back(reasons, rules, now);
         } else if let Some(OtherUse::Unused { report_id, covered }) = report {
-            row.checked_elsewhere = Some((report_id.clone(), covered.clone()));
+            row.checked_elsewhere = Some((Some(report_id.clone()), covered.clone()));
+        } else if let Some(OtherUse::UnusedThere { accounts }) = report {
+            row.checked_elsewhere = Some((None, Covered::These(accounts.clone())));
         }
     }
 }

@@ -10,6 +10,7 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
+use crate::accounts::Member;
 use crate::aws::{Aws, ImageKey};
 use crate::ids::{AmiId, Region};
 use crate::image::{Sharing, UsageEntry, UsageReport};
@@ -29,6 +30,9 @@ pub enum Covered {
 pub enum OtherUse {
     /// A complete report: no account among `covered` uses it.
     Unused { report_id: String, covered: Covered },
+    /// Asked in each account it is shared with, with that account's
+    /// credentials (--accounts): none of them uses it.
+    UnusedThere { accounts: Vec<String> },
     /// These accounts use it (instances, launch templates).
     Used(Vec<UsageEntry>),
     /// No complete answer: why.
@@ -65,6 +69,84 @@ fn covers(report: &UsageReport, needed: &Covered) -> bool {
         Covered::These(wanted) => report.accounts.is_empty() || wanted.iter().all(|a| report.accounts.contains(a)),
     };
     types && accounts
+}
+
+/// The shared images whose every account amitools reads (--accounts): each
+/// account is asked what of its own uses them — DescribeImageReferences
+/// (instances, launch templates, SSM parameters, Image Builder recipes) and
+/// its launch configurations — exactly, as `children --uses` asks, without a
+/// usage report's lag. The others are left to the usage reports.
+pub fn uses_in_accounts(
+    members: &[Member],
+    shared: &[(ImageKey, Sharing)],
+) -> (HashMap<ImageKey, OtherUse>, Vec<(ImageKey, Sharing)>) {
+    let readable = |accounts: &[String]| accounts.iter().all(|a| members.iter().any(|m| &m.account == a));
+    let (direct, rest): (Vec<_>, Vec<_>) = shared.iter().cloned().partition(|(_, sharing)| {
+        matches!(needed(sharing), Covered::These(accounts) if !accounts.is_empty() && readable(&accounts))
+    });
+    // Per image: the uses found, why some account could not say, and the accounts that answered.
+    let mut uses: HashMap<ImageKey, Vec<UsageEntry>> = HashMap::new();
+    let mut unknown: HashMap<ImageKey, String> = HashMap::new();
+    let mut answered: HashMap<ImageKey, Vec<String>> = HashMap::new();
+    for member in members {
+        let keys: Vec<ImageKey> = direct
+            .iter()
+            .filter(|(_, sharing)| sharing.accounts.contains(&member.account))
+            .map(|(key, _)| key.clone())
+            .collect();
+        if keys.is_empty() {
+            continue;
+        }
+        for (key, counts) in crate::prune::gather::use_counts(&*member.aws, &keys) {
+            match counts {
+                Err(why) => {
+                    unknown
+                        .entry(key)
+                        .or_insert(format!("what uses it in account {} is unknown: {why}", member.account));
+                }
+                Ok(counts) => {
+                    uses.entry(key.clone()).or_default().extend(entries_of(&member.account, &counts));
+                    answered.entry(key).or_default().push(member.account.clone());
+                }
+            }
+        }
+    }
+    let mut result: HashMap<ImageKey, OtherUse> = HashMap::new();
+    for (key, _) in &direct {
+        let verdict = if let Some(why) = unknown.remove(key) {
+            // One account that cannot say outweighs every other answer.
+            OtherUse::Unknown(why)
+        } else if let Some(entries) = uses.remove(key).filter(|e| !e.is_empty()) {
+            OtherUse::Used(entries)
+        } else {
+            let mut accounts = answered.remove(key).unwrap_or_default();
+            accounts.sort();
+            OtherUse::UnusedThere { accounts }
+        };
+        result.insert(key.clone(), verdict);
+    }
+    (result, rest)
+}
+
+/// An account's uses as usage-report entries (one per kind of resource).
+fn entries_of(account: &str, counts: &crate::uses::UseCounts) -> Vec<UsageEntry> {
+    [
+        ("ec2:Instance", counts.instances),
+        ("ec2:LaunchTemplate", counts.launch_templates),
+        (crate::aws::LAUNCH_CONFIGURATION, counts.launch_configurations),
+        ("ssm:Parameter", counts.ssm_parameters),
+        ("imagebuilder:Recipe", counts.image_builder_recipes),
+        ("other", counts.other),
+    ]
+    .into_iter()
+    .filter(|(_, count)| *count > 0)
+    .map(|(kind, count)| UsageEntry {
+        report_id: String::new(),
+        account_id: account.to_string(),
+        resource_type: kind.to_string(),
+        count: count as i64,
+    })
+    .collect()
 }
 
 /// The usage report of each image in `shared`, waited for within the bound,
