@@ -30,7 +30,7 @@ complete -c amitools -n "__fish_amitools_needs_command" -l endpoint-url -d 'Send
 complete -c amitools -n "__fish_amitools_needs_command" -l region-endpoint -d 'Send EC2 requests for one region to this URL (a VPC endpoint); repeatable, beats --endpoint-url for that region' -r
 complete -c amitools -n "__fish_amitools_needs_command" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON with stable field names, for scripts'"
-complete -c amitools -n "__fish_amitools_needs_command" -l accounts -d 'Also read these accounts (12-digit ids, comma-separated or repeated), through --role: children and ancestors follow the lineage into them, prune --include-shared asks them what uses your shared images [your own account is always read]' -r
+complete -c amitools -n "__fish_amitools_needs_command" -l accounts -d 'Also read these accounts (12-digit ids, comma-separated or repeated), through --role: children and ancestors follow the lineage into them, revoke and restore change their images, prune --include-shared asks them what uses your shared images [your own account is always read]' -r
 complete -c amitools -n "__fish_amitools_needs_command" -l role -d 'The role to assume in each of --accounts: arn:PARTITION:iam::ID:role/NAME, from your credentials, session name "amitools"' -r
 complete -c amitools -n "__fish_amitools_needs_command" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace; RUST_LOG overrides)'
 complete -c amitools -n "__fish_amitools_needs_command" -s q -l quiet -d 'Only errors on stderr: no notes, no progress'
@@ -60,7 +60,7 @@ complete -c amitools -n "__fish_amitools_using_subcommand create" -l endpoint-ur
 complete -c amitools -n "__fish_amitools_using_subcommand create" -l region-endpoint -d 'Send EC2 requests for one region to this URL (a VPC endpoint); repeatable, beats --endpoint-url for that region' -r
 complete -c amitools -n "__fish_amitools_using_subcommand create" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON with stable field names, for scripts'"
-complete -c amitools -n "__fish_amitools_using_subcommand create" -l accounts -d 'Also read these accounts (12-digit ids, comma-separated or repeated), through --role: children and ancestors follow the lineage into them, prune --include-shared asks them what uses your shared images [your own account is always read]' -r
+complete -c amitools -n "__fish_amitools_using_subcommand create" -l accounts -d 'Also read these accounts (12-digit ids, comma-separated or repeated), through --role: children and ancestors follow the lineage into them, revoke and restore change their images, prune --include-shared asks them what uses your shared images [your own account is always read]' -r
 complete -c amitools -n "__fish_amitools_using_subcommand create" -l role -d 'The role to assume in each of --accounts: arn:PARTITION:iam::ID:role/NAME, from your credentials, session name "amitools"' -r
 complete -c amitools -n "__fish_amitools_using_subcommand create" -l wait -d 'Wait until the image is available (as `amitools waiton`); the id is printed first'
 complete -c amitools -n "__fish_amitools_using_subcommand create" -l dry-run -d 'Ask EC2 whether the request would succeed (permissions, parameters); create nothing'
@@ -79,7 +79,7 @@ complete -c amitools -n "__fish_amitools_using_subcommand tag" -l endpoint-url -
 complete -c amitools -n "__fish_amitools_using_subcommand tag" -l region-endpoint -d 'Send EC2 requests for one region to this URL (a VPC endpoint); repeatable, beats --endpoint-url for that region' -r
 complete -c amitools -n "__fish_amitools_using_subcommand tag" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON with stable field names, for scripts'"
-complete -c amitools -n "__fish_amitools_using_subcommand tag" -l accounts -d 'Also read these accounts (12-digit ids, comma-separated or repeated), through --role: children and ancestors follow the lineage into them, prune --include-shared asks them what uses your shared images [your own account is always read]' -r
+complete -c amitools -n "__fish_amitools_using_subcommand tag" -l accounts -d 'Also read these accounts (12-digit ids, comma-separated or repeated), through --role: children and ancestors follow the lineage into them, revoke and restore change their images, prune --include-shared asks them what uses your shared images [your own account is always read]' -r
 complete -c amitools -n "__fish_amitools_using_subcommand tag" -l role -d 'The role to assume in each of --accounts: arn:PARTITION:iam::ID:role/NAME, from your credentials, session name "amitools"' -r
 complete -c amitools -n "__fish_amitools_using_subcommand tag" -l from-api -d 'Fill values not given from what EC2 recorded (SourceImageId, SourceImageRegion, SourceInstanceId, CreationDate)'
 complete -c amitools -n "__fish_amitools_using_subcommand tag" -l dry-run -d 'Show what would be set; set nothing'
@@ -95,7 +95,7 @@ complete -c amitools -n "__fish_amitools_using_subcommand waiton" -l endpoint-ur
 complete -c amitools -n "__fish_amitools_using_subcommand waiton" -l region-endpoint -d 'Send EC2 requests for one region to this URL (a VPC endpoint); repeatable, beats --endpoint-url for that region' -r
 complete -c amitools -n "__fish_amitools_using_subcommand waiton" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON with stable field names, for scripts'"
-complete -c amitools -n "__fish_amitools_using_subcommand waiton" -l accounts -d 'Also read these accounts (12-digit ids, comma-separated or repeated), through --role: children and ancestors follow the lineage into them, prune --include-shared asks them what uses your shared images [your own account is always read]' -r
+complete -c amitools -n "__fish_amitools_using_subcommand waiton" -l accounts -d 'Also read these accounts (12-digit ids, comma-separated or repeated), through --role: children and ancestors follow the lineage into them, revoke and restore change their images, prune --include-shared asks them what uses your shared images [your own account is always read]' -r
 complete -c amitools -n "__fish_amitools_using_subcommand waiton" -l role -d 'The role to assume in each of --accounts: arn:PARTITION:iam::ID:role/NAME, from your credentials, session name "amitools"' -r
 complete -c amitools -n "__fish_amitools_using_subcommand waiton" -l dumb -d 'Wait strictly for STATE until the timeout, even when it can never be reached'
 complete -c amitools -n "__fish_amitools_using_subcommand waiton" -l nowait-exist -d 'An image not visible at the first check is "not found" (exit 5) at once'
@@ -121,7 +121,7 @@ complete -c amitools -n "__fish_amitools_using_subcommand ancestors" -l endpoint
 complete -c amitools -n "__fish_amitools_using_subcommand ancestors" -l region-endpoint -d 'Send EC2 requests for one region to this URL (a VPC endpoint); repeatable, beats --endpoint-url for that region' -r
 complete -c amitools -n "__fish_amitools_using_subcommand ancestors" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON with stable field names, for scripts'"
-complete -c amitools -n "__fish_amitools_using_subcommand ancestors" -l accounts -d 'Also read these accounts (12-digit ids, comma-separated or repeated), through --role: children and ancestors follow the lineage into them, prune --include-shared asks them what uses your shared images [your own account is always read]' -r
+complete -c amitools -n "__fish_amitools_using_subcommand ancestors" -l accounts -d 'Also read these accounts (12-digit ids, comma-separated or repeated), through --role: children and ancestors follow the lineage into them, revoke and restore change their images, prune --include-shared asks them what uses your shared images [your own account is always read]' -r
 complete -c amitools -n "__fish_amitools_using_subcommand ancestors" -l role -d 'The role to assume in each of --accounts: arn:PARTITION:iam::ID:role/NAME, from your credentials, session name "amitools"' -r
 complete -c amitools -n "__fish_amitools_using_subcommand ancestors" -l no-header -d 'Leave out the header line'
 complete -c amitools -n "__fish_amitools_using_subcommand ancestors" -l ids -d 'Print only the image ids, one per line'
@@ -149,7 +149,7 @@ complete -c amitools -n "__fish_amitools_using_subcommand children" -l endpoint-
 complete -c amitools -n "__fish_amitools_using_subcommand children" -l region-endpoint -d 'Send EC2 requests for one region to this URL (a VPC endpoint); repeatable, beats --endpoint-url for that region' -r
 complete -c amitools -n "__fish_amitools_using_subcommand children" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON with stable field names, for scripts'"
-complete -c amitools -n "__fish_amitools_using_subcommand children" -l accounts -d 'Also read these accounts (12-digit ids, comma-separated or repeated), through --role: children and ancestors follow the lineage into them, prune --include-shared asks them what uses your shared images [your own account is always read]' -r
+complete -c amitools -n "__fish_amitools_using_subcommand children" -l accounts -d 'Also read these accounts (12-digit ids, comma-separated or repeated), through --role: children and ancestors follow the lineage into them, revoke and restore change their images, prune --include-shared asks them what uses your shared images [your own account is always read]' -r
 complete -c amitools -n "__fish_amitools_using_subcommand children" -l role -d 'The role to assume in each of --accounts: arn:PARTITION:iam::ID:role/NAME, from your credentials, session name "amitools"' -r
 complete -c amitools -n "__fish_amitools_using_subcommand children" -l no-header -d 'Leave out the header line'
 complete -c amitools -n "__fish_amitools_using_subcommand children" -l ids -d 'Print only the image ids, one per line'
@@ -174,7 +174,7 @@ complete -c amitools -n "__fish_amitools_using_subcommand copy" -l endpoint-url 
 complete -c amitools -n "__fish_amitools_using_subcommand copy" -l region-endpoint -d 'Send EC2 requests for one region to this URL (a VPC endpoint); repeatable, beats --endpoint-url for that region' -r
 complete -c amitools -n "__fish_amitools_using_subcommand copy" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON with stable field names, for scripts'"
-complete -c amitools -n "__fish_amitools_using_subcommand copy" -l accounts -d 'Also read these accounts (12-digit ids, comma-separated or repeated), through --role: children and ancestors follow the lineage into them, prune --include-shared asks them what uses your shared images [your own account is always read]' -r
+complete -c amitools -n "__fish_amitools_using_subcommand copy" -l accounts -d 'Also read these accounts (12-digit ids, comma-separated or repeated), through --role: children and ancestors follow the lineage into them, revoke and restore change their images, prune --include-shared asks them what uses your shared images [your own account is always read]' -r
 complete -c amitools -n "__fish_amitools_using_subcommand copy" -l role -d 'The role to assume in each of --accounts: arn:PARTITION:iam::ID:role/NAME, from your credentials, session name "amitools"' -r
 complete -c amitools -n "__fish_amitools_using_subcommand copy" -l wait -d 'Wait until the image is available (as `amitools waiton`); the id is printed first'
 complete -c amitools -n "__fish_amitools_using_subcommand copy" -l dry-run -d 'Ask EC2 whether the request would succeed (permissions, parameters); create nothing'
@@ -195,7 +195,7 @@ complete -c amitools -n "__fish_amitools_using_subcommand clone" -l endpoint-url
 complete -c amitools -n "__fish_amitools_using_subcommand clone" -l region-endpoint -d 'Send EC2 requests for one region to this URL (a VPC endpoint); repeatable, beats --endpoint-url for that region' -r
 complete -c amitools -n "__fish_amitools_using_subcommand clone" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON with stable field names, for scripts'"
-complete -c amitools -n "__fish_amitools_using_subcommand clone" -l accounts -d 'Also read these accounts (12-digit ids, comma-separated or repeated), through --role: children and ancestors follow the lineage into them, prune --include-shared asks them what uses your shared images [your own account is always read]' -r
+complete -c amitools -n "__fish_amitools_using_subcommand clone" -l accounts -d 'Also read these accounts (12-digit ids, comma-separated or repeated), through --role: children and ancestors follow the lineage into them, revoke and restore change their images, prune --include-shared asks them what uses your shared images [your own account is always read]' -r
 complete -c amitools -n "__fish_amitools_using_subcommand clone" -l role -d 'The role to assume in each of --accounts: arn:PARTITION:iam::ID:role/NAME, from your credentials, session name "amitools"' -r
 complete -c amitools -n "__fish_amitools_using_subcommand clone" -l wait -d 'Wait until the image is available (as `amitools waiton`); the id is printed first'
 complete -c amitools -n "__fish_amitools_using_subcommand clone" -l dry-run -d 'Ask EC2 whether the request would succeed (permissions, parameters); create nothing'
@@ -224,7 +224,7 @@ complete -c amitools -n "__fish_amitools_using_subcommand prune" -l endpoint-url
 complete -c amitools -n "__fish_amitools_using_subcommand prune" -l region-endpoint -d 'Send EC2 requests for one region to this URL (a VPC endpoint); repeatable, beats --endpoint-url for that region' -r
 complete -c amitools -n "__fish_amitools_using_subcommand prune" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON with stable field names, for scripts'"
-complete -c amitools -n "__fish_amitools_using_subcommand prune" -l accounts -d 'Also read these accounts (12-digit ids, comma-separated or repeated), through --role: children and ancestors follow the lineage into them, prune --include-shared asks them what uses your shared images [your own account is always read]' -r
+complete -c amitools -n "__fish_amitools_using_subcommand prune" -l accounts -d 'Also read these accounts (12-digit ids, comma-separated or repeated), through --role: children and ancestors follow the lineage into them, revoke and restore change their images, prune --include-shared asks them what uses your shared images [your own account is always read]' -r
 complete -c amitools -n "__fish_amitools_using_subcommand prune" -l role -d 'The role to assume in each of --accounts: arn:PARTITION:iam::ID:role/NAME, from your credentials, session name "amitools"' -r
 complete -c amitools -n "__fish_amitools_using_subcommand prune" -l all-regions -d 'Consider every region enabled for the account'
 complete -c amitools -n "__fish_amitools_using_subcommand prune" -l keep-ancestors -d 'Also keep every ancestor of every kept image'
@@ -244,7 +244,7 @@ complete -c amitools -n "__fish_amitools_using_subcommand share" -l endpoint-url
 complete -c amitools -n "__fish_amitools_using_subcommand share" -l region-endpoint -d 'Send EC2 requests for one region to this URL (a VPC endpoint); repeatable, beats --endpoint-url for that region' -r
 complete -c amitools -n "__fish_amitools_using_subcommand share" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON with stable field names, for scripts'"
-complete -c amitools -n "__fish_amitools_using_subcommand share" -l accounts -d 'Also read these accounts (12-digit ids, comma-separated or repeated), through --role: children and ancestors follow the lineage into them, prune --include-shared asks them what uses your shared images [your own account is always read]' -r
+complete -c amitools -n "__fish_amitools_using_subcommand share" -l accounts -d 'Also read these accounts (12-digit ids, comma-separated or repeated), through --role: children and ancestors follow the lineage into them, revoke and restore change their images, prune --include-shared asks them what uses your shared images [your own account is always read]' -r
 complete -c amitools -n "__fish_amitools_using_subcommand share" -l role -d 'The role to assume in each of --accounts: arn:PARTITION:iam::ID:role/NAME, from your credentials, session name "amitools"' -r
 complete -c amitools -n "__fish_amitools_using_subcommand share" -l public -d 'Everyone: the image and its snapshots public (refused for encrypted snapshots and under image block public access)'
 complete -c amitools -n "__fish_amitools_using_subcommand share" -l copies -d 'Also the image\'s copies (made by CopyImage from it or from a copy of it), found as `children` finds them'
@@ -262,7 +262,7 @@ complete -c amitools -n "__fish_amitools_using_subcommand unshare" -l endpoint-u
 complete -c amitools -n "__fish_amitools_using_subcommand unshare" -l region-endpoint -d 'Send EC2 requests for one region to this URL (a VPC endpoint); repeatable, beats --endpoint-url for that region' -r
 complete -c amitools -n "__fish_amitools_using_subcommand unshare" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON with stable field names, for scripts'"
-complete -c amitools -n "__fish_amitools_using_subcommand unshare" -l accounts -d 'Also read these accounts (12-digit ids, comma-separated or repeated), through --role: children and ancestors follow the lineage into them, prune --include-shared asks them what uses your shared images [your own account is always read]' -r
+complete -c amitools -n "__fish_amitools_using_subcommand unshare" -l accounts -d 'Also read these accounts (12-digit ids, comma-separated or repeated), through --role: children and ancestors follow the lineage into them, revoke and restore change their images, prune --include-shared asks them what uses your shared images [your own account is always read]' -r
 complete -c amitools -n "__fish_amitools_using_subcommand unshare" -l role -d 'The role to assume in each of --accounts: arn:PARTITION:iam::ID:role/NAME, from your credentials, session name "amitools"' -r
 complete -c amitools -n "__fish_amitools_using_subcommand unshare" -l public -d 'Everyone: the image and its snapshots public (refused for encrypted snapshots and under image block public access)'
 complete -c amitools -n "__fish_amitools_using_subcommand unshare" -l copies -d 'Also the image\'s copies (made by CopyImage from it or from a copy of it), found as `children` finds them'
@@ -279,7 +279,7 @@ complete -c amitools -n "__fish_amitools_using_subcommand revoke" -l endpoint-ur
 complete -c amitools -n "__fish_amitools_using_subcommand revoke" -l region-endpoint -d 'Send EC2 requests for one region to this URL (a VPC endpoint); repeatable, beats --endpoint-url for that region' -r
 complete -c amitools -n "__fish_amitools_using_subcommand revoke" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON with stable field names, for scripts'"
-complete -c amitools -n "__fish_amitools_using_subcommand revoke" -l accounts -d 'Also read these accounts (12-digit ids, comma-separated or repeated), through --role: children and ancestors follow the lineage into them, prune --include-shared asks them what uses your shared images [your own account is always read]' -r
+complete -c amitools -n "__fish_amitools_using_subcommand revoke" -l accounts -d 'Also read these accounts (12-digit ids, comma-separated or repeated), through --role: children and ancestors follow the lineage into them, revoke and restore change their images, prune --include-shared asks them what uses your shared images [your own account is always read]' -r
 complete -c amitools -n "__fish_amitools_using_subcommand revoke" -l role -d 'The role to assume in each of --accounts: arn:PARTITION:iam::ID:role/NAME, from your credentials, session name "amitools"' -r
 complete -c amitools -n "__fish_amitools_using_subcommand revoke" -l descendants -d 'Each image and every image made from it, found as `children` finds them'
 complete -c amitools -n "__fish_amitools_using_subcommand revoke" -l all-regions -d 'With --descendants: every region enabled for the account'
@@ -296,7 +296,7 @@ complete -c amitools -n "__fish_amitools_using_subcommand restore" -l endpoint-u
 complete -c amitools -n "__fish_amitools_using_subcommand restore" -l region-endpoint -d 'Send EC2 requests for one region to this URL (a VPC endpoint); repeatable, beats --endpoint-url for that region' -r
 complete -c amitools -n "__fish_amitools_using_subcommand restore" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON with stable field names, for scripts'"
-complete -c amitools -n "__fish_amitools_using_subcommand restore" -l accounts -d 'Also read these accounts (12-digit ids, comma-separated or repeated), through --role: children and ancestors follow the lineage into them, prune --include-shared asks them what uses your shared images [your own account is always read]' -r
+complete -c amitools -n "__fish_amitools_using_subcommand restore" -l accounts -d 'Also read these accounts (12-digit ids, comma-separated or repeated), through --role: children and ancestors follow the lineage into them, revoke and restore change their images, prune --include-shared asks them what uses your shared images [your own account is always read]' -r
 complete -c amitools -n "__fish_amitools_using_subcommand restore" -l role -d 'The role to assume in each of --accounts: arn:PARTITION:iam::ID:role/NAME, from your credentials, session name "amitools"' -r
 complete -c amitools -n "__fish_amitools_using_subcommand restore" -l descendants -d 'Each image and every image made from it, found as `children` finds them'
 complete -c amitools -n "__fish_amitools_using_subcommand restore" -l all-regions -d 'With --descendants: every region enabled for the account'

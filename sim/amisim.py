@@ -160,6 +160,9 @@ class Config:
         # accounts whose every request is refused with 403 UnauthorizedOperation
         # (an organisation policy denying the account), whoever signs it
         "deny_accounts": [],
+        # account id -> actions refused (403 UnauthorizedOperation) to
+        # requests acting in that account: a role allowed to read, not change
+        "deny_account_actions": {},
         # the most AMI copies an account may have in progress (pending) into
         # one destination region; CopyImage beyond it: ResourceLimitExceeded.
         # EC2's limit is a per-account quota it does not state in the API
@@ -761,7 +764,7 @@ class App:
             return self.fault(start_response, "503 Service Unavailable", "RequestLimitExceeded", "Request limit exceeded.")
         if faultable and roll < config.throttle_rate + config.error_rate:
             return self.fault(start_response, "500 Internal Server Error", "InternalError", "An internal error has occurred")
-        if action in config.deny_actions:
+        if action in config.deny_actions or action in (config.deny_account_actions or {}).get(account, []):
             return self.fault(
                 start_response, "403 Forbidden", "UnauthorizedOperation",
                 f"You are not authorized to perform this operation. User: arn:aws:iam::{account}:user/sim "

@@ -90,7 +90,7 @@ pub struct GlobalArgs {
     #[arg(short = 'q', long, global = true, conflicts_with = "verbose", display_order = 106)]
     pub quiet: bool,
 
-    /// Also read these accounts (12-digit ids, comma-separated or repeated), through --role: children and ancestors follow the lineage into them, prune --include-shared asks them what uses your shared images [your own account is always read]
+    /// Also read these accounts (12-digit ids, comma-separated or repeated), through --role: children and ancestors follow the lineage into them, revoke and restore change their images, prune --include-shared asks them what uses your shared images [your own account is always read]
     #[arg(long, global = true, value_name = "ID,…", value_delimiter = ',', value_parser = parse_account_id,
           requires = "role", display_order = 107)]
     pub accounts: Vec<String>,

@@ -333,3 +333,71 @@ fn with_accounts(sim: &Sim, accounts: &str) -> assert_cmd::Command {
     cmd.args(accounts_args(accounts));
     cmd
 }
+
+/// revoke --descendants --accounts: every descendant in every account is in
+/// the plan, each changed in the account that owns it, through the role; what
+/// the role may not change is named, with the command that account must run.
+#[test]
+fn revoke_descendants_across_accounts_changes_each_in_its_own_account() {
+    let e = estate();
+    let regions = format!("{REGION},{EU}");
+    let revoke = |extra: &[&str]| {
+        run(with_accounts(&e.sim, WORKLOAD_A)
+            .args(["-o", "json", "revoke", "--descendants", "--regions", &regions, "--reason", "CVE-2026-1"])
+            .args(extra)
+            .arg(&e.base))
+    };
+    let (code, out, err) = revoke(&[]);
+    assert_eq!(code, 0, "{err}");
+    let plan: Value = serde_json::from_str(&out).unwrap();
+    let rows: Vec<(&str, &str, &str)> = plan["images"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| (i["image_id"].as_str().unwrap(), i["account"].as_str().unwrap(), i["action"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            (e.base.as_str(), BUILD, "deprecate"),
+            (e.hardened.as_str(), BUILD, "deprecate"),
+            (e.a_app.as_str(), WORKLOAD_A, "deprecate"),
+            (e.a_app_eu.as_str(), WORKLOAD_A, "deprecate"),
+        ]
+    );
+    assert!(
+        err.contains("2 image(s) in other accounts: --apply changes them in their own accounts through --role"),
+        "{err}"
+    );
+
+    // A role that may read but not deprecate: the build account's images are
+    // revoked, workload A's are named with the command A must run.
+    e.sim.configure(json!({"deny_account_actions": {WORKLOAD_A: ["EnableImageDeprecation"]}}));
+    let (code, _, err) = revoke(&["--apply"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains(&format!(
+            "amitools: account {WORKLOAD_A}: 2 image(s) not changed through the role; with that account's own credentials: amitools revoke --apply {} {}",
+            e.a_app, e.a_app_eu
+        )),
+        "{err}"
+    );
+    let deprecated = |account: &str, region: &str, id: &str| {
+        let image = e.sim.control("image", Some(json!({"account": account, "region": region, "image_id": id})));
+        (image["deprecation_time"].is_string(), image["tags"]["amitools:revoked"].is_string())
+    };
+    assert_eq!(deprecated(BUILD, REGION, &e.base), (true, true));
+    assert_eq!(deprecated(BUILD, REGION, &e.hardened), (true, true));
+    assert_eq!(deprecated(WORKLOAD_A, REGION, &e.a_app), (false, false));
+
+    // A role that may: each workload image deprecated and tagged in its own account.
+    e.sim.configure(json!({"deny_account_actions": {}}));
+    let (code, out, err) = revoke(&["--apply"]);
+    assert_eq!(code, 0, "{err}");
+    let applied: Value = serde_json::from_str(&out).unwrap();
+    let results: Vec<&str> =
+        applied["images"].as_array().unwrap().iter().map(|i| i["result"].as_str().unwrap()).collect();
+    assert_eq!(results, ["left", "left", "deprecated", "deprecated"], "the build account's were revoked before");
+    assert_eq!(deprecated(WORKLOAD_A, REGION, &e.a_app), (true, true));
+    assert_eq!(deprecated(WORKLOAD_A, EU, &e.a_app_eu), (true, true));
+}

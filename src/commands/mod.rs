@@ -207,13 +207,13 @@ pub struct Accounts {
 pub fn check_accounts_apply(plan: &Plan, global: &GlobalArgs) -> Result<()> {
     match plan {
         _ if global.accounts.is_empty() => Ok(()),
-        Plan::Ancestors(_) | Plan::Children(_) => Ok(()),
+        Plan::Ancestors(_) | Plan::Children(_) | Plan::Revoke(_) => Ok(()),
         Plan::Prune(prune) if prune.includes_shared() => Ok(()),
         Plan::Prune(_) => Err(Error::Usage(
             "prune uses --accounts only with --include-shared (to ask those accounts what uses your shared images)".into(),
         )),
         _ => Err(Error::Usage(
-            "--accounts and --role are used by children, ancestors and prune --include-shared only; this command acts in your own account"
+            "--accounts and --role are used by children, ancestors, revoke, restore and prune --include-shared only; this command acts in your own account"
                 .into(),
         )),
     }

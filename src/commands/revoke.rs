@@ -10,8 +10,8 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 use super::{Context, RegionChoice};
-use crate::accounts::Readers;
-use crate::aws::{AwsError, ImageKey, Tags};
+use crate::accounts::{Member, Readers};
+use crate::aws::{Aws, AwsError, ImageKey, Tags};
 use crate::cli::{RestoreArgs, RevokeArgs, Selection};
 use crate::error::{Error, Result};
 use crate::ids::{AmiId, Region};
@@ -168,6 +168,9 @@ struct SummaryDoc {
 struct ImageDoc {
     image_id: AmiId,
     region: Region,
+    /// The account that read it and that --apply changes it in (--accounts;
+    /// null without).
+    account: Option<String>,
     name: Option<String>,
     state: String,
     owner: Option<String>,
@@ -183,12 +186,24 @@ struct ImageDoc {
     error: Option<String>,
 }
 
+/// The account an image was read in (--accounts) and its handle: the one
+/// whose uses are asked and through which --apply changes it.
+fn reader_of<'m>(own: (&'m dyn Aws, &'m str), members: &'m [Member], image: &Image) -> (&'m dyn Aws, &'m str) {
+    match image.account.as_deref().and_then(|a| members.iter().find(|m| m.account == a)) {
+        Some(member) => (&*member.aws, member.account.as_str()),
+        None => own,
+    }
+}
+
 impl Plan {
     pub fn execute(self, ctx: &mut Context) -> Result<()> {
         let account = ctx.aws.account_id()?;
-        let (images, refused) = self.find(ctx)?;
+        // --accounts: the other accounts, held apart from the context the run borrows.
+        let mut members = std::mem::take(&mut ctx.members);
+        let (images, refused) = self.find(ctx, &mut members)?;
         let now = OffsetDateTime::now_utc();
-        let targets = self.targets(ctx, images, &account, now);
+        let own = (ctx.aws, account.as_str());
+        let targets = self.targets(own, &members, images, now);
         let summary = SummaryDoc {
             images: targets.len(),
             instances: targets.iter().filter_map(|t| t.uses.as_ref().ok()).map(|u| u.instances).sum(),
@@ -197,10 +212,17 @@ impl Plan {
         };
         let disable = matches!(self.mode, Mode::Revoke { disable: true, .. });
         let outcomes = match self.apply {
-            true => Some(self.carry_out(ctx, &targets, now)),
+            true => Some(self.carry_out(own, &members, &targets, now)),
             false => None,
         };
-        self.print(ctx, &targets, &summary, disable, outcomes.as_deref())?;
+        self.print(ctx, &targets, &summary, disable, outcomes.as_deref(), !members.is_empty())?;
+        let elsewhere = |t: &&Target| t.step.changes() && t.image.account.as_deref().is_some_and(|a| a != account);
+        let in_other_accounts = targets.iter().filter(elsewhere).count();
+        if !self.apply && in_other_accounts > 0 {
+            ctx.note(format!(
+                "{in_other_accounts} image(s) in other accounts: --apply changes them in their own accounts through --role, which must allow it (ec2:EnableImageDeprecation or ec2:DisableImage, and ec2:CreateTags)"
+            ));
+        }
         ctx.note(format!(
             "{} image(s); {} instance(s) running from them ({} in any state) and {} launch template(s) naming them in this account{}",
             summary.images,
@@ -230,6 +252,23 @@ impl Plan {
             ctx.warn(format!("{region} skipped: {error}"));
         }
         if let Some(outcomes) = &outcomes {
+            // Whatever the role could not do there, that account must do itself.
+            let mut left_to: std::collections::BTreeMap<&str, Vec<String>> = Default::default();
+            for (target, (outcome, _)) in targets.iter().zip(outcomes) {
+                if let (Outcome::Failed, Some(other)) = (outcome, target.image.account.as_deref()) {
+                    if other != account {
+                        left_to.entry(other).or_default().push(target.image.id.to_string());
+                    }
+                }
+            }
+            for (other, ids) in &left_to {
+                ctx.warn(format!(
+                    "account {other}: {} image(s) not changed through the role; with that account's own credentials: amitools {} {}",
+                    ids.len(),
+                    if matches!(self.mode, Mode::Restore) { "restore --apply" } else { "revoke --apply" },
+                    ids.join(" ")
+                ));
+            }
             let failed: Vec<String> = targets
                 .iter()
                 .zip(outcomes)
@@ -269,7 +308,7 @@ impl Plan {
 
     /// The images named, and with --descendants every image made from them
     /// (each once, in tree order); regions that refused.
-    fn find(&self, ctx: &Context) -> Result<(Vec<Image>, Refused)> {
+    fn find(&self, ctx: &Context, members: &mut [Member]) -> Result<(Vec<Image>, Refused)> {
         let regions = if self.descendants { self.regions.resolve(ctx)? } else { Vec::new() };
         let mut seen: HashSet<ImageKey> = HashSet::new();
         let mut images = Vec::new();
@@ -277,13 +316,14 @@ impl Plan {
         for id in &self.image_ids {
             let root = (ctx.region.clone(), id.clone());
             if !self.descendants {
-                let image = ctx.aws.describe_image(&ctx.region, id)?.ok_or_else(|| not_found(ctx, id))?;
+                let image = self.look_up(ctx, members, id)?.ok_or_else(|| not_found(ctx, id))?;
                 if seen.insert(root) {
                     images.push(image);
                 }
                 continue;
             }
-            let found = fetch::descendants(&mut Readers::one(ctx.aws), &root, &regions, None, false, &mut |_| {})?;
+            let mut readers = Readers::new(ctx.aws, ctx.account.as_deref(), members);
+            let found = fetch::descendants(&mut readers, &root, &regions, None, false, &mut |_| {})?;
             if found.tree.root().image.is_none() {
                 return Err(not_found(ctx, id));
             }
@@ -303,20 +343,60 @@ impl Plan {
         Ok((images, refused))
     }
 
-    /// Each image's step, uses (10 images a call) and sharing (your own images).
-    fn targets(&self, ctx: &Context, images: Vec<Image>, account: &str, now: OffsetDateTime) -> Vec<Target> {
-        let keys: Vec<ImageKey> = images.iter().map(|i| (i.region.clone(), i.id.clone())).collect();
-        let mut uses = use_counts(ctx.aws, &keys);
-        let own: Vec<ImageKey> = images
-            .iter()
-            .filter(|i| i.owner.as_deref() == Some(account))
-            .map(|i| (i.region.clone(), i.id.clone()))
-            .collect();
-        let mut sharing = if own.is_empty() { HashMap::new() } else { launchers_of(ctx.aws, &own) };
+    /// One image by id in the region in use: your own account's view, then
+    /// (--accounts) each other account's, for an image yours cannot see.
+    fn look_up(&self, ctx: &Context, members: &[Member], id: &AmiId) -> Result<Option<Image>> {
+        if let Some(mut image) = ctx.aws.describe_image(&ctx.region, id)? {
+            image.account = ctx.account.clone();
+            return Ok(Some(image));
+        }
+        for member in members {
+            match member.aws.describe_image(&ctx.region, id) {
+                Ok(Some(mut image)) => {
+                    image.account = Some(member.account.clone());
+                    return Ok(Some(image));
+                }
+                Ok(None) => {}
+                Err(error) => log::info!("account {}: {error}", member.account),
+            }
+        }
+        Ok(None)
+    }
+
+    /// Each image's step, uses (10 images a call) and sharing (owned images),
+    /// each asked in the account that read the image.
+    fn targets(
+        &self,
+        own: (&dyn Aws, &str),
+        members: &[Member],
+        images: Vec<Image>,
+        now: OffsetDateTime,
+    ) -> Vec<Target> {
+        let mut uses = HashMap::new();
+        let mut sharing = HashMap::new();
+        let mut accounts: Vec<&str> = images.iter().map(|i| reader_of(own, members, i).1).collect();
+        accounts.sort();
+        accounts.dedup();
+        for account in accounts {
+            let read_here: Vec<&Image> = images.iter().filter(|i| reader_of(own, members, i).1 == account).collect();
+            let Some(first) = read_here.first() else { continue };
+            let (aws, _) = reader_of(own, members, first);
+            let keys: Vec<ImageKey> = read_here.iter().map(|i| (i.region.clone(), i.id.clone())).collect();
+            uses.extend(use_counts(aws, &keys));
+            let owned: Vec<ImageKey> = read_here
+                .iter()
+                .filter(|i| i.owner.as_deref() == Some(account))
+                .map(|i| (i.region.clone(), i.id.clone()))
+                .collect();
+            if !owned.is_empty() {
+                sharing.extend(launchers_of(aws, &owned));
+            }
+        }
         images
             .into_iter()
             .map(|image| {
                 let key = (image.region.clone(), image.id.clone());
+                let account = reader_of(own, members, &image).1;
                 let step = match &self.mode {
                     Mode::Revoke { disable, .. } => {
                         Step::Revoke(revocation::revoke_step(&image, account, *disable, now))
@@ -330,7 +410,13 @@ impl Plan {
     }
 
     /// --apply: each image in turn; an interrupt stops before the next.
-    fn carry_out(&self, ctx: &Context, targets: &[Target], now: OffsetDateTime) -> Vec<(Outcome, Option<String>)> {
+    fn carry_out(
+        &self,
+        own: (&dyn Aws, &str),
+        members: &[Member],
+        targets: &[Target],
+        now: OffsetDateTime,
+    ) -> Vec<(Outcome, Option<String>)> {
         let _interrupts = crate::progress::defer_interrupts("the image in flight");
         targets
             .iter()
@@ -341,7 +427,7 @@ impl Plan {
                 if crate::progress::interrupted().is_some() {
                     return (Outcome::NotDone, None);
                 }
-                match self.change(ctx, target, now) {
+                match self.change(reader_of(own, members, &target.image).0, target, now) {
                     Ok(outcome) => (outcome, None),
                     Err(error) => (Outcome::Failed, Some(error)),
                 }
@@ -352,9 +438,8 @@ impl Plan {
     /// One image's change: revoke changes it, then tags it (the tag says what
     /// was done, so it is written only once that is so); restore undoes the
     /// change, then removes the tag.
-    fn change(&self, ctx: &Context, target: &Target, now: OffsetDateTime) -> std::result::Result<Outcome, String> {
+    fn change(&self, aws: &dyn Aws, target: &Target, now: OffsetDateTime) -> std::result::Result<Outcome, String> {
         let (region, id) = (&target.image.region, &target.image.id);
-        let aws = ctx.aws;
         match (&self.mode, &target.step) {
             (Mode::Revoke { reason, .. }, Step::Revoke(step)) => {
                 let (change, outcome) = match step {
@@ -405,6 +490,7 @@ impl Plan {
         summary: &SummaryDoc,
         disable: bool,
         outcomes: Option<&[(Outcome, Option<String>)]>,
+        with_accounts: bool,
     ) -> Result<()> {
         let result_of = |i: usize| outcomes.map(|o| o[i].clone());
         if ctx.output == OutputFormat::Json {
@@ -419,6 +505,7 @@ impl Plan {
                     ImageDoc {
                         image_id: t.image.id.clone(),
                         region: t.image.region.clone(),
+                        account: t.image.account.clone(),
                         name: t.image.name.clone(),
                         state: t.image.state.to_string(),
                         owner: t.image.owner.clone(),
@@ -447,6 +534,9 @@ impl Plan {
             return Ok(());
         }
         let mut header = vec!["ACTION", "IMAGE", "REGION", "STATE", "NAME", "USES", "SHARED"];
+        if with_accounts {
+            header.insert(3, "ACCOUNT");
+        }
         if outcomes.is_some() {
             header.insert(0, "RESULT");
         }
@@ -463,10 +553,11 @@ impl Plan {
                     detail = crate::logging::redact(&error);
                 }
             }
+            row.extend([target.step.action(), target.image.id.to_string(), target.image.region.to_string()]);
+            if with_accounts {
+                row.push(target.image.account.clone().unwrap_or_else(|| "-".into()));
+            }
             row.extend([
-                target.step.action(),
-                target.image.id.to_string(),
-                target.image.region.to_string(),
                 target.image.state.to_string(),
                 target.image.name.as_deref().map(shown).unwrap_or_else(|| "-".into()),
                 match &target.uses {
