@@ -101,7 +101,7 @@ _amitools() {
 
     case "${cmd}" in
         amitools)
-            opts="-r -o -v -q -h -V --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --accounts --role --help --version create tag waiton ancestors children copy clone prune share unshare revoke restore help"
+            opts="-r -o -v -q -h -V --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --accounts --role --profiles --help --version create tag waiton ancestors children copy clone prune share unshare revoke restore help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -143,6 +143,10 @@ _amitools() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --profiles)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -151,7 +155,7 @@ _amitools() {
             return 0
             ;;
         amitools__subcmd__ancestors)
-            opts="-C -r -o -v -q -h --columns --no-header --ids --tags-only --max-depth --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --accounts --role --help"
+            opts="-C -r -o -v -q -h --columns --no-header --ids --tags-only --max-depth --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --accounts --role --profiles --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -205,6 +209,10 @@ _amitools() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --profiles)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -213,7 +221,7 @@ _amitools() {
             return 0
             ;;
         amitools__subcmd__children)
-            opts="-C -r -o -v -q -h --columns --no-header --ids --tags-only --flat --depth --uses --regions --all-regions --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --accounts --role --help"
+            opts="-C -r -o -v -q -h --columns --no-header --ids --tags-only --flat --depth --uses --regions --all-regions --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --accounts --role --profiles --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -271,6 +279,10 @@ _amitools() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --profiles)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -279,7 +291,7 @@ _amitools() {
             return 0
             ;;
         amitools__subcmd__clone)
-            opts="-n -N -d -t -r -o -v -q -h --name --random-name-prefix --description --tag --wait --timeout --dry-run --encrypted --kms-key-id --no-copy-tags --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --accounts --role --help"
+            opts="-n -N -d -t -r -o -v -q -h --name --random-name-prefix --description --tag --wait --timeout --dry-run --encrypted --kms-key-id --no-copy-tags --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --accounts --role --profiles --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -361,6 +373,10 @@ _amitools() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --profiles)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -369,7 +385,7 @@ _amitools() {
             return 0
             ;;
         amitools__subcmd__copy)
-            opts="-R -n -N -d -t -r -o -v -q -h --source-region --dest-region --name --random-name-prefix --description --tag --wait --timeout --dry-run --encrypted --kms-key-id --no-copy-tags --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --accounts --role --help"
+            opts="-R -n -N -d -t -r -o -v -q -h --source-region --dest-region --name --random-name-prefix --description --tag --wait --timeout --dry-run --encrypted --kms-key-id --no-copy-tags --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --accounts --role --profiles --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -463,6 +479,10 @@ _amitools() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --profiles)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -471,7 +491,7 @@ _amitools() {
             return 0
             ;;
         amitools__subcmd__create)
-            opts="-n -N -d -t -r -o -v -q -h --name --random-name-prefix --description --tag --wait --timeout --dry-run --no-reboot --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --accounts --role --help"
+            opts="-n -N -d -t -r -o -v -q -h --name --random-name-prefix --description --tag --wait --timeout --dry-run --no-reboot --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --accounts --role --profiles --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -546,6 +566,10 @@ _amitools() {
                     return 0
                     ;;
                 --role)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profiles)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -753,7 +777,7 @@ _amitools() {
             return 0
             ;;
         amitools__subcmd__prune)
-            opts="-N -r -o -v -q -h --regions --all-regions --name-prefix --filter --descendants-of --keep --older-than --deprecate-after --disable-after --unused-for --family --keep-ancestors --include-shared --include-public --usage-report-timeout --keep-snapshots --apply --plan-out --apply-plan --max-plan-age --no-header --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --accounts --role --help"
+            opts="-N -r -o -v -q -h --regions --all-regions --name-prefix --filter --descendants-of --keep --older-than --deprecate-after --disable-after --unused-for --family --keep-ancestors --include-shared --include-public --usage-report-timeout --keep-snapshots --apply --plan-out --apply-plan --max-plan-age --no-header --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --accounts --role --profiles --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -855,6 +879,10 @@ _amitools() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --profiles)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -863,7 +891,7 @@ _amitools() {
             return 0
             ;;
         amitools__subcmd__restore)
-            opts="-r -o -v -q -h --descendants --regions --all-regions --apply --no-header --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --accounts --role --help"
+            opts="-r -o -v -q -h --descendants --regions --all-regions --apply --no-header --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --accounts --role --profiles --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -909,6 +937,10 @@ _amitools() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --profiles)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -917,7 +949,7 @@ _amitools() {
             return 0
             ;;
         amitools__subcmd__revoke)
-            opts="-r -o -v -q -h --descendants --regions --all-regions --apply --no-header --disable --reason --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --accounts --role --help"
+            opts="-r -o -v -q -h --descendants --regions --all-regions --apply --no-header --disable --reason --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --accounts --role --profiles --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -967,6 +999,10 @@ _amitools() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --profiles)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -975,7 +1011,7 @@ _amitools() {
             return 0
             ;;
         amitools__subcmd__share)
-            opts="-w -r -o -v -q -h --with --public --copies --regions --all-regions --dry-run --show --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --accounts --role --help"
+            opts="-w -r -o -v -q -h --with --public --copies --regions --all-regions --dry-run --show --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --accounts --role --profiles --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1029,6 +1065,10 @@ _amitools() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --profiles)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1037,7 +1077,7 @@ _amitools() {
             return 0
             ;;
         amitools__subcmd__tag)
-            opts="-r -o -v -q -h --source-image --source-instance --source-region --create-date --create-timestamp --from-api --dry-run --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --accounts --role --help"
+            opts="-r -o -v -q -h --source-image --source-instance --source-region --create-date --create-timestamp --from-api --dry-run --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --accounts --role --profiles --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1099,6 +1139,10 @@ _amitools() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --profiles)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1107,7 +1151,7 @@ _amitools() {
             return 0
             ;;
         amitools__subcmd__unshare)
-            opts="-w -r -o -v -q -h --with --public --copies --regions --all-regions --dry-run --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --accounts --role --help"
+            opts="-w -r -o -v -q -h --with --public --copies --regions --all-regions --dry-run --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --accounts --role --profiles --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1161,6 +1205,10 @@ _amitools() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --profiles)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1169,7 +1217,7 @@ _amitools() {
             return 0
             ;;
         amitools__subcmd__waiton)
-            opts="-r -o -v -q -h --dumb --nowait-exist --timeout --interval --exist-timeout --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --accounts --role --help available pending failed exists invalid deregistered transient error disabled"
+            opts="-r -o -v -q -h --dumb --nowait-exist --timeout --interval --exist-timeout --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --accounts --role --profiles --help available pending failed exists invalid deregistered transient error disabled"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1220,6 +1268,10 @@ _amitools() {
                     return 0
                     ;;
                 --role)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profiles)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

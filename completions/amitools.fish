@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_amitools_global_optspecs
-    string join \n r/region= profile= endpoint-url= region-endpoint= o/output= v/verbose q/quiet accounts= role= h/help V/version
+    string join \n r/region= profile= endpoint-url= region-endpoint= o/output= v/verbose q/quiet accounts= role= profiles= h/help V/version
 end
 
 function __fish_amitools_needs_command
@@ -32,6 +32,7 @@ complete -c amitools -n "__fish_amitools_needs_command" -s o -l output -d 'Outpu
 json\t'JSON with stable field names, for scripts'"
 complete -c amitools -n "__fish_amitools_needs_command" -l accounts -d 'Also read these accounts (12-digit ids, comma-separated or repeated), through --role: children and ancestors follow the lineage into them, revoke and restore change their images, prune --include-shared asks them what uses your shared images [your own account is always read]' -r
 complete -c amitools -n "__fish_amitools_needs_command" -l role -d 'The role to assume in each of --accounts: arn:PARTITION:iam::ID:role/NAME, from your credentials, session name "amitools"' -r
+complete -c amitools -n "__fish_amitools_needs_command" -l profiles -d 'Instead of --accounts and --role: read other accounts through these named profiles (one account each, comma-separated or repeated)' -r
 complete -c amitools -n "__fish_amitools_needs_command" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace; RUST_LOG overrides)'
 complete -c amitools -n "__fish_amitools_needs_command" -s q -l quiet -d 'Only errors on stderr: no notes, no progress'
 complete -c amitools -n "__fish_amitools_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -62,6 +63,7 @@ complete -c amitools -n "__fish_amitools_using_subcommand create" -s o -l output
 json\t'JSON with stable field names, for scripts'"
 complete -c amitools -n "__fish_amitools_using_subcommand create" -l accounts -d 'Also read these accounts (12-digit ids, comma-separated or repeated), through --role: children and ancestors follow the lineage into them, revoke and restore change their images, prune --include-shared asks them what uses your shared images [your own account is always read]' -r
 complete -c amitools -n "__fish_amitools_using_subcommand create" -l role -d 'The role to assume in each of --accounts: arn:PARTITION:iam::ID:role/NAME, from your credentials, session name "amitools"' -r
+complete -c amitools -n "__fish_amitools_using_subcommand create" -l profiles -d 'Instead of --accounts and --role: read other accounts through these named profiles (one account each, comma-separated or repeated)' -r
 complete -c amitools -n "__fish_amitools_using_subcommand create" -l wait -d 'Wait until the image is available (as `amitools waiton`); the id is printed first'
 complete -c amitools -n "__fish_amitools_using_subcommand create" -l dry-run -d 'Ask EC2 whether the request would succeed (permissions, parameters); create nothing'
 complete -c amitools -n "__fish_amitools_using_subcommand create" -l no-reboot -d 'Do not shut the instance down first (the file system may be inconsistent)'
@@ -81,6 +83,7 @@ complete -c amitools -n "__fish_amitools_using_subcommand tag" -s o -l output -d
 json\t'JSON with stable field names, for scripts'"
 complete -c amitools -n "__fish_amitools_using_subcommand tag" -l accounts -d 'Also read these accounts (12-digit ids, comma-separated or repeated), through --role: children and ancestors follow the lineage into them, revoke and restore change their images, prune --include-shared asks them what uses your shared images [your own account is always read]' -r
 complete -c amitools -n "__fish_amitools_using_subcommand tag" -l role -d 'The role to assume in each of --accounts: arn:PARTITION:iam::ID:role/NAME, from your credentials, session name "amitools"' -r
+complete -c amitools -n "__fish_amitools_using_subcommand tag" -l profiles -d 'Instead of --accounts and --role: read other accounts through these named profiles (one account each, comma-separated or repeated)' -r
 complete -c amitools -n "__fish_amitools_using_subcommand tag" -l from-api -d 'Fill values not given from what EC2 recorded (SourceImageId, SourceImageRegion, SourceInstanceId, CreationDate)'
 complete -c amitools -n "__fish_amitools_using_subcommand tag" -l dry-run -d 'Show what would be set; set nothing'
 complete -c amitools -n "__fish_amitools_using_subcommand tag" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace; RUST_LOG overrides)'
@@ -97,6 +100,7 @@ complete -c amitools -n "__fish_amitools_using_subcommand waiton" -s o -l output
 json\t'JSON with stable field names, for scripts'"
 complete -c amitools -n "__fish_amitools_using_subcommand waiton" -l accounts -d 'Also read these accounts (12-digit ids, comma-separated or repeated), through --role: children and ancestors follow the lineage into them, revoke and restore change their images, prune --include-shared asks them what uses your shared images [your own account is always read]' -r
 complete -c amitools -n "__fish_amitools_using_subcommand waiton" -l role -d 'The role to assume in each of --accounts: arn:PARTITION:iam::ID:role/NAME, from your credentials, session name "amitools"' -r
+complete -c amitools -n "__fish_amitools_using_subcommand waiton" -l profiles -d 'Instead of --accounts and --role: read other accounts through these named profiles (one account each, comma-separated or repeated)' -r
 complete -c amitools -n "__fish_amitools_using_subcommand waiton" -l dumb -d 'Wait strictly for STATE until the timeout, even when it can never be reached'
 complete -c amitools -n "__fish_amitools_using_subcommand waiton" -l nowait-exist -d 'An image not visible at the first check is "not found" (exit 5) at once'
 complete -c amitools -n "__fish_amitools_using_subcommand waiton" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace; RUST_LOG overrides)'
@@ -123,6 +127,7 @@ complete -c amitools -n "__fish_amitools_using_subcommand ancestors" -s o -l out
 json\t'JSON with stable field names, for scripts'"
 complete -c amitools -n "__fish_amitools_using_subcommand ancestors" -l accounts -d 'Also read these accounts (12-digit ids, comma-separated or repeated), through --role: children and ancestors follow the lineage into them, revoke and restore change their images, prune --include-shared asks them what uses your shared images [your own account is always read]' -r
 complete -c amitools -n "__fish_amitools_using_subcommand ancestors" -l role -d 'The role to assume in each of --accounts: arn:PARTITION:iam::ID:role/NAME, from your credentials, session name "amitools"' -r
+complete -c amitools -n "__fish_amitools_using_subcommand ancestors" -l profiles -d 'Instead of --accounts and --role: read other accounts through these named profiles (one account each, comma-separated or repeated)' -r
 complete -c amitools -n "__fish_amitools_using_subcommand ancestors" -l no-header -d 'Leave out the header line'
 complete -c amitools -n "__fish_amitools_using_subcommand ancestors" -l ids -d 'Print only the image ids, one per line'
 complete -c amitools -n "__fish_amitools_using_subcommand ancestors" -l tags-only -d 'Follow only lineage tags, not what EC2 recorded (SourceImageId)'
@@ -151,6 +156,7 @@ complete -c amitools -n "__fish_amitools_using_subcommand children" -s o -l outp
 json\t'JSON with stable field names, for scripts'"
 complete -c amitools -n "__fish_amitools_using_subcommand children" -l accounts -d 'Also read these accounts (12-digit ids, comma-separated or repeated), through --role: children and ancestors follow the lineage into them, revoke and restore change their images, prune --include-shared asks them what uses your shared images [your own account is always read]' -r
 complete -c amitools -n "__fish_amitools_using_subcommand children" -l role -d 'The role to assume in each of --accounts: arn:PARTITION:iam::ID:role/NAME, from your credentials, session name "amitools"' -r
+complete -c amitools -n "__fish_amitools_using_subcommand children" -l profiles -d 'Instead of --accounts and --role: read other accounts through these named profiles (one account each, comma-separated or repeated)' -r
 complete -c amitools -n "__fish_amitools_using_subcommand children" -l no-header -d 'Leave out the header line'
 complete -c amitools -n "__fish_amitools_using_subcommand children" -l ids -d 'Print only the image ids, one per line'
 complete -c amitools -n "__fish_amitools_using_subcommand children" -l tags-only -d 'Follow only lineage tags, not what EC2 recorded (SourceImageId)'
@@ -176,6 +182,7 @@ complete -c amitools -n "__fish_amitools_using_subcommand copy" -s o -l output -
 json\t'JSON with stable field names, for scripts'"
 complete -c amitools -n "__fish_amitools_using_subcommand copy" -l accounts -d 'Also read these accounts (12-digit ids, comma-separated or repeated), through --role: children and ancestors follow the lineage into them, revoke and restore change their images, prune --include-shared asks them what uses your shared images [your own account is always read]' -r
 complete -c amitools -n "__fish_amitools_using_subcommand copy" -l role -d 'The role to assume in each of --accounts: arn:PARTITION:iam::ID:role/NAME, from your credentials, session name "amitools"' -r
+complete -c amitools -n "__fish_amitools_using_subcommand copy" -l profiles -d 'Instead of --accounts and --role: read other accounts through these named profiles (one account each, comma-separated or repeated)' -r
 complete -c amitools -n "__fish_amitools_using_subcommand copy" -l wait -d 'Wait until the image is available (as `amitools waiton`); the id is printed first'
 complete -c amitools -n "__fish_amitools_using_subcommand copy" -l dry-run -d 'Ask EC2 whether the request would succeed (permissions, parameters); create nothing'
 complete -c amitools -n "__fish_amitools_using_subcommand copy" -l encrypted -d 'Encrypt the copy\'s snapshots (with the account\'s default EBS key unless --kms-key-id)'
@@ -197,6 +204,7 @@ complete -c amitools -n "__fish_amitools_using_subcommand clone" -s o -l output 
 json\t'JSON with stable field names, for scripts'"
 complete -c amitools -n "__fish_amitools_using_subcommand clone" -l accounts -d 'Also read these accounts (12-digit ids, comma-separated or repeated), through --role: children and ancestors follow the lineage into them, revoke and restore change their images, prune --include-shared asks them what uses your shared images [your own account is always read]' -r
 complete -c amitools -n "__fish_amitools_using_subcommand clone" -l role -d 'The role to assume in each of --accounts: arn:PARTITION:iam::ID:role/NAME, from your credentials, session name "amitools"' -r
+complete -c amitools -n "__fish_amitools_using_subcommand clone" -l profiles -d 'Instead of --accounts and --role: read other accounts through these named profiles (one account each, comma-separated or repeated)' -r
 complete -c amitools -n "__fish_amitools_using_subcommand clone" -l wait -d 'Wait until the image is available (as `amitools waiton`); the id is printed first'
 complete -c amitools -n "__fish_amitools_using_subcommand clone" -l dry-run -d 'Ask EC2 whether the request would succeed (permissions, parameters); create nothing'
 complete -c amitools -n "__fish_amitools_using_subcommand clone" -l encrypted -d 'Encrypt the copy\'s snapshots (with the account\'s default EBS key unless --kms-key-id)'
@@ -226,6 +234,7 @@ complete -c amitools -n "__fish_amitools_using_subcommand prune" -s o -l output 
 json\t'JSON with stable field names, for scripts'"
 complete -c amitools -n "__fish_amitools_using_subcommand prune" -l accounts -d 'Also read these accounts (12-digit ids, comma-separated or repeated), through --role: children and ancestors follow the lineage into them, revoke and restore change their images, prune --include-shared asks them what uses your shared images [your own account is always read]' -r
 complete -c amitools -n "__fish_amitools_using_subcommand prune" -l role -d 'The role to assume in each of --accounts: arn:PARTITION:iam::ID:role/NAME, from your credentials, session name "amitools"' -r
+complete -c amitools -n "__fish_amitools_using_subcommand prune" -l profiles -d 'Instead of --accounts and --role: read other accounts through these named profiles (one account each, comma-separated or repeated)' -r
 complete -c amitools -n "__fish_amitools_using_subcommand prune" -l all-regions -d 'Consider every region enabled for the account'
 complete -c amitools -n "__fish_amitools_using_subcommand prune" -l keep-ancestors -d 'Also keep every ancestor of every kept image'
 complete -c amitools -n "__fish_amitools_using_subcommand prune" -l include-shared -d 'Delete shared images too when EC2\'s AMI usage reports show no use in the accounts they are shared with, and the reports\' lag (7d) has passed'
@@ -246,6 +255,7 @@ complete -c amitools -n "__fish_amitools_using_subcommand share" -s o -l output 
 json\t'JSON with stable field names, for scripts'"
 complete -c amitools -n "__fish_amitools_using_subcommand share" -l accounts -d 'Also read these accounts (12-digit ids, comma-separated or repeated), through --role: children and ancestors follow the lineage into them, revoke and restore change their images, prune --include-shared asks them what uses your shared images [your own account is always read]' -r
 complete -c amitools -n "__fish_amitools_using_subcommand share" -l role -d 'The role to assume in each of --accounts: arn:PARTITION:iam::ID:role/NAME, from your credentials, session name "amitools"' -r
+complete -c amitools -n "__fish_amitools_using_subcommand share" -l profiles -d 'Instead of --accounts and --role: read other accounts through these named profiles (one account each, comma-separated or repeated)' -r
 complete -c amitools -n "__fish_amitools_using_subcommand share" -l public -d 'Everyone: the image and its snapshots public (refused for encrypted snapshots and under image block public access)'
 complete -c amitools -n "__fish_amitools_using_subcommand share" -l copies -d 'Also the image\'s copies (made by CopyImage from it or from a copy of it), found as `children` finds them'
 complete -c amitools -n "__fish_amitools_using_subcommand share" -l all-regions -d 'With --copies: every region enabled for the account'
@@ -264,6 +274,7 @@ complete -c amitools -n "__fish_amitools_using_subcommand unshare" -s o -l outpu
 json\t'JSON with stable field names, for scripts'"
 complete -c amitools -n "__fish_amitools_using_subcommand unshare" -l accounts -d 'Also read these accounts (12-digit ids, comma-separated or repeated), through --role: children and ancestors follow the lineage into them, revoke and restore change their images, prune --include-shared asks them what uses your shared images [your own account is always read]' -r
 complete -c amitools -n "__fish_amitools_using_subcommand unshare" -l role -d 'The role to assume in each of --accounts: arn:PARTITION:iam::ID:role/NAME, from your credentials, session name "amitools"' -r
+complete -c amitools -n "__fish_amitools_using_subcommand unshare" -l profiles -d 'Instead of --accounts and --role: read other accounts through these named profiles (one account each, comma-separated or repeated)' -r
 complete -c amitools -n "__fish_amitools_using_subcommand unshare" -l public -d 'Everyone: the image and its snapshots public (refused for encrypted snapshots and under image block public access)'
 complete -c amitools -n "__fish_amitools_using_subcommand unshare" -l copies -d 'Also the image\'s copies (made by CopyImage from it or from a copy of it), found as `children` finds them'
 complete -c amitools -n "__fish_amitools_using_subcommand unshare" -l all-regions -d 'With --copies: every region enabled for the account'
@@ -281,6 +292,7 @@ complete -c amitools -n "__fish_amitools_using_subcommand revoke" -s o -l output
 json\t'JSON with stable field names, for scripts'"
 complete -c amitools -n "__fish_amitools_using_subcommand revoke" -l accounts -d 'Also read these accounts (12-digit ids, comma-separated or repeated), through --role: children and ancestors follow the lineage into them, revoke and restore change their images, prune --include-shared asks them what uses your shared images [your own account is always read]' -r
 complete -c amitools -n "__fish_amitools_using_subcommand revoke" -l role -d 'The role to assume in each of --accounts: arn:PARTITION:iam::ID:role/NAME, from your credentials, session name "amitools"' -r
+complete -c amitools -n "__fish_amitools_using_subcommand revoke" -l profiles -d 'Instead of --accounts and --role: read other accounts through these named profiles (one account each, comma-separated or repeated)' -r
 complete -c amitools -n "__fish_amitools_using_subcommand revoke" -l descendants -d 'Each image and every image made from it, found as `children` finds them'
 complete -c amitools -n "__fish_amitools_using_subcommand revoke" -l all-regions -d 'With --descendants: every region enabled for the account'
 complete -c amitools -n "__fish_amitools_using_subcommand revoke" -l apply -d 'Carry the plan out (without it, nothing is changed)'
@@ -298,6 +310,7 @@ complete -c amitools -n "__fish_amitools_using_subcommand restore" -s o -l outpu
 json\t'JSON with stable field names, for scripts'"
 complete -c amitools -n "__fish_amitools_using_subcommand restore" -l accounts -d 'Also read these accounts (12-digit ids, comma-separated or repeated), through --role: children and ancestors follow the lineage into them, revoke and restore change their images, prune --include-shared asks them what uses your shared images [your own account is always read]' -r
 complete -c amitools -n "__fish_amitools_using_subcommand restore" -l role -d 'The role to assume in each of --accounts: arn:PARTITION:iam::ID:role/NAME, from your credentials, session name "amitools"' -r
+complete -c amitools -n "__fish_amitools_using_subcommand restore" -l profiles -d 'Instead of --accounts and --role: read other accounts through these named profiles (one account each, comma-separated or repeated)' -r
 complete -c amitools -n "__fish_amitools_using_subcommand restore" -l descendants -d 'Each image and every image made from it, found as `children` finds them'
 complete -c amitools -n "__fish_amitools_using_subcommand restore" -l all-regions -d 'With --descendants: every region enabled for the account'
 complete -c amitools -n "__fish_amitools_using_subcommand restore" -l apply -d 'Carry the plan out (without it, nothing is changed)'

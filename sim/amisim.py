@@ -629,8 +629,9 @@ def caller() -> str:
 
 
 def _issued_key(access_key: str | None) -> tuple[str, str] | None:
-    """(account, secret) of an access key moto issued (AssumeRole's temporary keys), or None."""
-    if not access_key or not access_key.startswith("ASIA"):
+    """(account, secret) of an access key moto issued (AssumeRole's temporary
+    keys, an account's user keys made with POST access-key), or None."""
+    if not access_key or access_key == IMDS_ACCESS_KEY:
         return None
     from moto.iam.models import iam_backends
 
@@ -1139,6 +1140,16 @@ class App:
                 return _json(start_response, "200 OK", SIM.config.as_dict())
             if route != "health" and method == "POST":
                 SIM.changed()
+            if route == "access-key":
+                # A user with an access key in the payload's account (a profile's long-term keys there).
+                from moto.iam.models import iam_backends
+
+                iam = iam_backends[caller()]["aws"]
+                name = payload.get("user") or f"sim-{uuid.uuid4().hex[:8]}"
+                iam.create_user("us-east-1", name, path="/", tags=[])
+                key = iam.create_access_key(name)
+                return _json(start_response, "200 OK", {"access_key_id": key.access_key_id,
+                                                        "secret_access_key": key.secret_access_key})
             if route == "run-instance":
                 return _json(start_response, "200 OK", run_instance(payload))
             if route == "images":

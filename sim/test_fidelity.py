@@ -569,6 +569,18 @@ class Accounts(unittest.TestCase):
             workload.copy_image(SourceImageId=base[1], SourceRegion=REGION, Name="stolen")
         self.assertEqual(code_of(caught.exception), "InvalidAMIID.NotFound")
 
+    def test_a_users_keys_act_in_its_account(self):
+        key = self.sim.ctl("access-key", {"account": self.WORKLOAD})
+        sts = boto3.client("sts", region_name=REGION, endpoint_url=self.sim.url,
+                           aws_access_key_id=key["access_key_id"], aws_secret_access_key=key["secret_access_key"])
+        self.assertEqual(sts.get_caller_identity()["Account"], self.WORKLOAD)
+        wrong = boto3.client("sts", region_name=REGION, endpoint_url=self.sim.url,
+                             aws_access_key_id=key["access_key_id"], aws_secret_access_key="not-its-secret",
+                             config=botocore.config.Config(retries={"max_attempts": 1}))
+        with self.assertRaises(botocore.exceptions.ClientError) as caught:
+            wrong.get_caller_identity()
+        self.assertEqual(code_of(caught.exception), "SignatureDoesNotMatch")
+
     def test_a_denied_account_is_refused_whoever_signs(self):
         self.sim.ctl("config", {"deny_accounts": [self.WORKLOAD]})
         with self.assertRaises(botocore.exceptions.ClientError) as caught:

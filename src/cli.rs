@@ -99,6 +99,24 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "NAME", value_parser = parse_role_name, requires = "accounts",
           display_order = 108)]
     pub role: Option<String>,
+
+    /// Instead of --accounts and --role: read other accounts through these named profiles (one account each, comma-separated or repeated)
+    #[arg(long, global = true, value_name = "NAME,…", value_delimiter = ',', conflicts_with = "accounts",
+          value_parser = parse_profile_name, display_order = 109)]
+    pub profiles: Vec<String>,
+}
+
+/// A profile name as the AWS config files can hold it: printable, no
+/// whitespace or brackets (which would end a `[profile …]` header).
+pub fn parse_profile_name(value: &str) -> Result<String, String> {
+    let fine = !value.is_empty()
+        && value.len() <= 128
+        && value.chars().all(|c| c.is_ascii_graphic() && !matches!(c, '[' | ']' | '#' | ';'));
+    if fine {
+        Ok(value.to_string())
+    } else {
+        Err(format!("'{}' is not a profile name", crate::output::shown(value)))
+    }
 }
 
 /// An AWS account id: exactly 12 digits.

@@ -71,7 +71,7 @@ fn run_parsed(cli: Cli) -> ExitCode {
         .and_then(|plan| {
             commands::check_accounts_apply(&plan, &global)?;
             let (aws, region) = commands::connect(&global)?;
-            let accounts = commands::connect_accounts(&aws, &global)?;
+            let accounts = commands::connect_accounts(&aws, &region, &global)?;
             let mut ctx = commands::Context {
                 aws: &aws,
                 account: accounts.own,
@@ -82,9 +82,9 @@ fn run_parsed(cli: Cli) -> ExitCode {
                 err: std::cell::RefCell::new(&mut stderr),
                 quiet: global.quiet,
             };
-            for (account, error) in &accounts.skipped {
+            for (which, error) in &accounts.skipped {
                 // Not silenced by -q: what follows is incomplete, and the exit code says so.
-                ctx.warn(format!("account {account} skipped: {error}"));
+                ctx.warn(format!("{which} skipped: {error}"));
             }
             plan.execute(&mut ctx)?;
             commands::accounts_outcome(&accounts.skipped)

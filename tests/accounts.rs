@@ -401,3 +401,43 @@ fn revoke_descendants_across_accounts_changes_each_in_its_own_account() {
     assert_eq!(deprecated(WORKLOAD_A, REGION, &e.a_app), (true, true));
     assert_eq!(deprecated(WORKLOAD_A, EU, &e.a_app_eu), (true, true));
 }
+
+/// --profiles: each other account through a named profile of its own
+/// (long-term keys there), instead of a role; a profile that cannot be read is
+/// named, skipped, exit 1.
+#[test]
+fn profiles_read_other_accounts_with_their_own_credentials() {
+    let e = estate();
+    let key = e.sim.control("access-key", Some(json!({"account": WORKLOAD_A})));
+    let home = tempfile::tempdir().unwrap();
+    std::fs::create_dir(home.path().join(".aws")).unwrap();
+    std::fs::write(
+        home.path().join(".aws/credentials"),
+        format!(
+            "[workload-a]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
+            key["access_key_id"].as_str().unwrap(),
+            key["secret_access_key"].as_str().unwrap()
+        ),
+    )
+    .unwrap();
+    let children = |profiles: &str| {
+        run(e
+            .sim
+            .amitools()
+            .env("HOME", home.path())
+            .args(["--profiles", profiles, "children", "--ids", "--regions"])
+            .args([&format!("{REGION},{EU}"), &e.base]))
+    };
+    e.sim.reset_stats();
+    let (code, out, err) = children("workload-a");
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.lines().collect::<Vec<_>>(), [&e.base, &e.hardened, &e.a_app, &e.a_app_eu].map(String::as_str));
+    assert_eq!(e.sim.calls("AssumeRole"), 0, "the profile's own keys, no role");
+
+    let (code, out, err) = children("workload-a,nonesuch");
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(out.lines().count(), 4);
+    assert!(err.starts_with("amitools: profile 'nonesuch' skipped: "), "{err}");
+    assert!(err.contains("profile 'nonesuch' (--profile)") && !err.contains("workload-a"), "{err}");
+    assert!(err.ends_with("could not be read, the answer may be incomplete: profile 'nonesuch'\n"), "{err}");
+}

@@ -67,6 +67,7 @@ impl SdkAws {
         let http = https_client();
         let base = self.config.clone().into_builder().http_client(http).build();
         let (renewal_client, _) = self.sts_client(&base);
+        let provider_arn = role_arn.clone();
         let provider = AssumedRole { client: renewal_client, role_arn, first: Mutex::new(Some(credentials)) };
         let config =
             base.into_builder().credentials_provider(provider::SharedCredentialsProvider::new(provider)).build();
@@ -86,6 +87,7 @@ impl SdkAws {
             pacer: Arc::new(Pacer::default()),
             activity: self.activity.clone(),
             retry_partition: retry_partition_named(format!("amitools-{account}")),
+            credential_source: format!("role {} assumed with {}", provider_arn, self.credential_source),
         })
     }
 }
@@ -101,6 +103,16 @@ fn credentials_of(out: &AssumeRoleOutput) -> Option<Credentials> {
         SystemTime::try_from(*given.expiration()).ok(),
         "amitools-assume-role",
     ))
+}
+
+impl SdkAws {
+    /// This handle is `account`'s among several (--profiles): its own retry
+    /// quota, as each assumed role's (EC2 throttles accounts apart).
+    pub fn for_account(mut self, account: &str) -> SdkAws {
+        self.retry_partition = retry_partition_named(format!("amitools-{account}"));
+        self.clients.borrow_mut().clear();
+        self
+    }
 }
 
 /// An assumed role's credentials: the first ones from `assume_role`, then

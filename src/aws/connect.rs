@@ -17,7 +17,9 @@ use aws_sdk_ec2::config::{Credentials, Region as SdkRegion};
 use aws_sdk_ec2::Client;
 
 use super::activity::Activity;
-use super::credentials::{own_credential_process, with_checked_credentials, ProcessCredentials, CREDENTIAL_SOURCE};
+use super::credentials::{
+    own_credential_process, with_checked_credentials, with_credential_source, ProcessCredentials,
+};
 use super::guards::{EndpointName, EndpointSeen, PaceObserver, ResponseGuard};
 use super::pacing::Pacer;
 use crate::credentials::{AuthSettings, CredentialsError, RegionSource};
@@ -55,6 +57,8 @@ pub struct SdkAws {
     pub(super) activity: Arc<Activity>,
     /// One retry quota for every client, which throttled retries do not spend.
     pub(super) retry_partition: RetryPartition,
+    /// Where the credentials come from, for messages (never a value).
+    pub(super) credential_source: String,
 }
 
 /// The SDK's retry quota (a bucket of 500, 5 a retry) is there so that an
@@ -122,6 +126,7 @@ impl SdkAws {
         if let Some(profile) = &auth.profile {
             loader = loader.profile_name(profile);
         }
+        let credential_source;
         let process = match &auth.credentials {
             Some(_) => None,
             None => own_credential_process(auth.profile.as_deref().unwrap_or("default")),
@@ -131,13 +136,13 @@ impl SdkAws {
             // it, bounded (see credential_process.rs), not the SDK.
             let source = crate::credential_process::describe(&profile, &command);
             log::info!("credentials: {source}");
-            let _ = CREDENTIAL_SOURCE.set(source);
+            credential_source = source;
             loader = loader.credentials_provider(ProcessCredentials { command });
         } else if let (true, Some(profile)) = (auth.profile_only, &auth.profile) {
             // --profile: that profile's credentials only, not keys the
             // environment still holds (the default chain would try those first).
             log::info!("credentials: profile '{profile}' (--profile)");
-            let _ = CREDENTIAL_SOURCE.set(format!("profile '{profile}' (--profile)"));
+            credential_source = format!("profile '{profile}' (--profile)");
             loader = loader.credentials_provider(
                 aws_config::profile::ProfileFileCredentialsProvider::builder()
                     .configure(&providers(Some(&region)))
@@ -146,6 +151,7 @@ impl SdkAws {
             );
         } else if let Some(creds) = auth.credentials {
             log::info!("credentials: static key {} (environment or AWS_CREDENTIAL_FILE)", creds.access_key_id);
+            credential_source = "the environment or AWS_CREDENTIAL_FILE".to_string();
             loader = loader.credentials_provider(Credentials::new(
                 creds.access_key_id,
                 creds.secret_access_key,
@@ -156,9 +162,9 @@ impl SdkAws {
         } else {
             log::info!("credentials: aws-config default chain");
             let profile = auth.profile.as_deref().unwrap_or("default");
-            let _ = CREDENTIAL_SOURCE.set(format!(
+            credential_source = format!(
                 "the environment, AWS_CREDENTIAL_FILE, profile '{profile}' in ~/.aws/config and ~/.aws/credentials, SSO, web identity, container and instance metadata"
-            ));
+            );
         }
         if let (Some(url), true) = (options.endpoint_url, options.endpoint_for_all_services) {
             loader = loader.endpoint_url(url);
@@ -176,8 +182,15 @@ impl SdkAws {
             pacer: Arc::new(Pacer::default()),
             activity: Arc::new(Activity::default()),
             retry_partition: retry_partition(),
+            credential_source,
         };
         Ok((ec2, region))
+    }
+
+    /// Block on `request`, its credentials failures told as this handle's
+    /// (each account's handle has its own credentials).
+    pub(super) fn block<F: std::future::Future>(&self, request: F) -> F::Output {
+        with_credential_source(&self.credential_source, || self.runtime.block_on(request))
     }
 
     pub(super) fn client(&self, region: &Region) -> Client {

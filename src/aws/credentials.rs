@@ -17,7 +17,8 @@ pub(super) fn credentials_problem(error: &(dyn std::error::Error + 'static)) -> 
     let mut current = Some(error);
     while let Some(e) = current {
         if let Some(cause) = e.downcast_ref::<Cause>() {
-            let tried = CREDENTIAL_SOURCE.get().map(String::as_str).unwrap_or("the AWS SDK's default chain");
+            let source = CREDENTIAL_SOURCE.with(|s| s.borrow().clone());
+            let tried = source.as_deref().unwrap_or("the AWS SDK's default chain");
             let mut inner = std::error::Error::source(cause);
             while let Some(e) = inner {
                 if let Some(bad) = e.downcast_ref::<BadCredentialValue>() {
@@ -40,8 +41,20 @@ pub(super) fn credentials_problem(error: &(dyn std::error::Error + 'static)) -> 
     None
 }
 
-/// Where credentials come from, for messages: set once, when connecting.
-pub(super) static CREDENTIAL_SOURCE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+thread_local! {
+    /// Where the credentials of the requests being sent on this thread come
+    /// from, for messages: each account's handle has its own (`SdkAws::block`
+    /// sets it around its requests; several accounts run on several threads).
+    static CREDENTIAL_SOURCE: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Run `f` with `source` as where this thread's credentials come from.
+pub(super) fn with_credential_source<T>(source: &str, f: impl FnOnce() -> T) -> T {
+    let before = CREDENTIAL_SOURCE.with(|s| s.replace(Some(source.to_string())));
+    let result = f();
+    CREDENTIAL_SOURCE.with(|s| *s.borrow_mut() = before);
+    result
+}
 
 /// The profile in use and its own credential_process, when its keys come
 /// from that alone (no role chain, SSO or static keys: see credential_process.rs).

@@ -136,9 +136,9 @@ impl SdkAws {
         let request = client.describe_images().image_ids(id.as_str()).include_disabled(true);
         let gate = Gate { pacer: &self.pacer, region, service: "ec2", action: "DescribeImages" };
         // Paced, not resent: a wait polls again at its own pace.
-        self.runtime.block_on(gate.wait_turn());
+        self.block(gate.wait_turn());
         let result = match poll_within {
-            None => self.runtime.block_on(request.send()),
+            None => self.block(request.send()),
             Some(within) => {
                 let within = within.max(Duration::from_secs(1));
                 let bounded = aws_sdk_ec2::config::Builder::default()
@@ -151,7 +151,7 @@ impl SdkAws {
                             .operation_timeout(within.min(Duration::from_secs(60)))
                             .build(),
                     );
-                self.runtime.block_on(request.customize().config_override(bounded).send())
+                self.block(request.customize().config_override(bounded).send())
             }
         };
         match result {
@@ -333,7 +333,7 @@ impl Images for SdkAws {
             self.activity.clone(),
             move |q| q.owners("self").filters(filter.clone()),
         );
-        Ok(self.runtime.block_on(query)?.into_iter().find(|image| image.name.as_deref() == Some(name)))
+        Ok(self.block(query)?.into_iter().find(|image| image.name.as_deref() == Some(name)))
     }
 
     fn own_pending_images(&self, regions: &[Region]) -> Vec<RegionResult<Vec<Image>>> {

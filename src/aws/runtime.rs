@@ -71,7 +71,7 @@ impl SdkAws {
         let endpoint = self.endpoint(region);
         let client = self.client(region);
         let gate = Gate { pacer: &self.pacer, region, service: "ec2", action };
-        self.runtime.block_on(gate.within(patience, || async {
+        self.block(gate.within(patience, || async {
             request(client.clone()).await.map_err(|e| AwsError::from_sdk(action, &endpoint.name(), e))
         }))
     }
@@ -92,7 +92,7 @@ impl SdkAws {
         R: fmt::Debug + HasStatus + 'static,
     {
         let gate = Gate { pacer: &self.pacer, region, service, action };
-        self.runtime.block_on(
+        self.block(
             gate.patiently(|| async { request().await.map_err(|e| AwsError::from_sdk(action, &endpoint.name(), e)) }),
         )
     }
@@ -114,7 +114,7 @@ impl SdkAws {
         limit: usize,
     ) -> Vec<Option<T>> {
         let count = futures.len();
-        self.runtime.block_on(async {
+        self.block(async {
             let mut waiting = futures.into_iter().enumerate();
             let mut tasks = tokio::task::JoinSet::new();
             for (index, future) in waiting.by_ref().take(limit.max(1)) {

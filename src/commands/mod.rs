@@ -197,8 +197,9 @@ pub struct Accounts {
     /// Your own account's id, when other accounts are asked for.
     pub own: Option<String>,
     pub members: Vec<Member>,
-    /// Accounts whose role could not be assumed, and why.
-    pub skipped: Vec<(String, crate::aws::AwsError)>,
+    /// Accounts (or profiles) that could not be read — `account 222222222222`,
+    /// `profile 'workload'` — and why.
+    pub skipped: Vec<(String, String)>,
 }
 
 /// --accounts is for the commands that read lineage across accounts; the
@@ -206,7 +207,7 @@ pub struct Accounts {
 /// no call to AWS.
 pub fn check_accounts_apply(plan: &Plan, global: &GlobalArgs) -> Result<()> {
     match plan {
-        _ if global.accounts.is_empty() => Ok(()),
+        _ if global.accounts.is_empty() && global.profiles.is_empty() => Ok(()),
         Plan::Ancestors(_) | Plan::Children(_) | Plan::Revoke(_) => Ok(()),
         Plan::Prune(prune) if prune.includes_shared() => Ok(()),
         Plan::Prune(_) => Err(Error::Usage(
@@ -222,32 +223,72 @@ pub fn check_accounts_apply(plan: &Plan, global: &GlobalArgs) -> Result<()> {
 /// Assume --role in each of --accounts (your own account is always read,
 /// with your own credentials). A role that cannot be assumed skips its
 /// account (named later, exit 1); not knowing who you are is an error.
-pub fn connect_accounts(aws: &SdkAws, global: &GlobalArgs) -> Result<Accounts> {
-    let (Some(role), false) = (&global.role, global.accounts.is_empty()) else {
+pub fn connect_accounts(aws: &SdkAws, region: &Region, global: &GlobalArgs) -> Result<Accounts> {
+    if global.accounts.is_empty() && global.profiles.is_empty() {
         return Ok(Accounts { own: None, members: Vec::new(), skipped: Vec::new() });
-    };
+    }
     let (own, partition) = aws.caller_identity()?;
     let mut members: Vec<Member> = Vec::new();
-    let mut skipped = Vec::new();
-    for account in &global.accounts {
-        if account == &own || members.iter().any(|m| &m.account == account) || skipped.iter().any(|(a, _)| a == account)
-        {
-            continue;
+    let mut skipped: Vec<(String, String)> = Vec::new();
+    if let Some(role) = &global.role {
+        for account in &global.accounts {
+            let label = format!("account {account}");
+            let seen = account == &own
+                || members.iter().any(|m| &m.account == account)
+                || skipped.iter().any(|(l, _)| l == &label);
+            if seen {
+                continue;
+            }
+            match aws.assume_role(account, role, &partition) {
+                Ok(handle) => members.push(Member { account: account.clone(), aws: Box::new(handle) }),
+                Err(error) => skipped.push((label, error.to_string())),
+            }
         }
-        match aws.assume_role(account, role, &partition) {
-            Ok(handle) => members.push(Member { account: account.clone(), aws: Box::new(handle) }),
-            Err(error) => skipped.push((account.clone(), error)),
+    }
+    for profile in &global.profiles {
+        match connect_profile(global, region, profile) {
+            // Your own account (or one already read) is read once.
+            Ok((account, _)) if account == own || members.iter().any(|m| m.account == account) => {
+                log::info!("profile '{profile}' is account {account}, already read");
+            }
+            Ok((account, handle)) => members.push(Member { account, aws: Box::new(handle) }),
+            Err(error) => skipped.push((format!("profile '{}'", crate::output::shown(profile)), error.to_string())),
         }
     }
     Ok(Accounts { own: Some(own), members, skipped })
 }
 
+/// One --profiles account: its own credentials, in the region in use, and who it is.
+fn connect_profile(global: &GlobalArgs, region: &Region, profile: &str) -> Result<(String, SdkAws)> {
+    let env = |name: &str| std::env::var(name).ok();
+    let auth = credentials::resolve(Some(region), Some(profile), env)?;
+    if let Some(creds) = &auth.credentials {
+        logging::add_secrets(creds.secrets());
+    }
+    let (endpoint_url, endpoint_for_all_services) = match &global.endpoint_url {
+        Some(url) => (Some(url.clone()), true),
+        None => match endpoint_url_from_environment()? {
+            Some((url, all)) => (Some(url), all),
+            None => (None, false),
+        },
+    };
+    let (handle, _) = SdkAws::connect(ConnectOptions {
+        auth,
+        endpoint_url: endpoint_url.as_deref(),
+        endpoint_for_all_services,
+        region_endpoints: global.region_endpoints.clone(),
+    })?;
+    let (account, _) = handle.caller_identity()?;
+    let handle = handle.for_account(&account);
+    Ok((account, handle))
+}
+
 /// The command succeeded; accounts skipped make its answer incomplete (exit 1).
-pub fn accounts_outcome(skipped: &[(String, crate::aws::AwsError)]) -> Result<()> {
+pub fn accounts_outcome(skipped: &[(String, String)]) -> Result<()> {
     if skipped.is_empty() {
         return Ok(());
     }
-    let names: Vec<&str> = skipped.iter().map(|(a, _)| a.as_str()).collect();
+    let names: Vec<&str> = skipped.iter().map(|(label, _)| label.strip_prefix("account ").unwrap_or(label)).collect();
     Err(Error::Failed(format!(
         "{} account(s) could not be read, the answer may be incomplete: {}",
         names.len(),
