@@ -291,7 +291,7 @@ _amitools() {
             return 0
             ;;
         amitools__subcmd__clone)
-            opts="-n -N -d -t -r -o -v -q -h --name --random-name-prefix --description --tag --wait --timeout --dry-run --encrypted --kms-key-id --no-copy-tags --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --accounts --role --profiles --help"
+            opts="-n -N -d -t -r -o -v -q -h --name --random-name-prefix --description --tag --wait --timeout --dry-run --encrypted --kms-key-id --no-copy-tags --share-with --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --accounts --role --profiles --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -334,6 +334,10 @@ _amitools() {
                     return 0
                     ;;
                 --kms-key-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --share-with)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -385,7 +389,7 @@ _amitools() {
             return 0
             ;;
         amitools__subcmd__copy)
-            opts="-R -n -N -d -t -r -o -v -q -h --source-region --dest-region --name --random-name-prefix --description --tag --wait --timeout --dry-run --encrypted --kms-key-id --no-copy-tags --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --accounts --role --profiles --help"
+            opts="-R -n -N -d -t -r -o -v -q -h --source-region --dest-region --name --random-name-prefix --description --tag --wait --timeout --dry-run --encrypted --kms-key-id --no-copy-tags --share-with --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --accounts --role --profiles --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -440,6 +444,10 @@ _amitools() {
                     return 0
                     ;;
                 --kms-key-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --share-with)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

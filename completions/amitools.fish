@@ -174,6 +174,7 @@ complete -c amitools -n "__fish_amitools_using_subcommand copy" -s d -l descript
 complete -c amitools -n "__fish_amitools_using_subcommand copy" -s t -l tag -d 'Extra tag for the image and its snapshots (repeatable); lineage tags cannot be overridden' -r
 complete -c amitools -n "__fish_amitools_using_subcommand copy" -l timeout -d 'With --wait: give up waiting after this long (90s, 15m, 1h, 1h30m or seconds); large cross-region copies take hours' -r
 complete -c amitools -n "__fish_amitools_using_subcommand copy" -l kms-key-id -d 'KMS key for the encrypted copy: key id, key ARN, alias name or alias ARN' -r
+complete -c amitools -n "__fish_amitools_using_subcommand copy" -l share-with -d 'Once available (--wait), share each copy as `share --with` does: an account id, organization ARN or OU ARN (repeatable, or comma-separated)' -r
 complete -c amitools -n "__fish_amitools_using_subcommand copy" -s r -l region -d 'AWS region to use [default: AWS_REGION, AWS_DEFAULT_REGION, the credential file, the profile]' -r
 complete -c amitools -n "__fish_amitools_using_subcommand copy" -l profile -d 'Named profile from the AWS config and credentials files' -r
 complete -c amitools -n "__fish_amitools_using_subcommand copy" -l endpoint-url -d 'Send EC2 requests for every region to this URL instead of AWS: an endpoint that serves all regions, such as a simulator [env: AWS_ENDPOINT_URL_EC2, AWS_ENDPOINT_URL]' -r
@@ -196,6 +197,7 @@ complete -c amitools -n "__fish_amitools_using_subcommand clone" -s d -l descrip
 complete -c amitools -n "__fish_amitools_using_subcommand clone" -s t -l tag -d 'Extra tag for the image and its snapshots (repeatable); lineage tags cannot be overridden' -r
 complete -c amitools -n "__fish_amitools_using_subcommand clone" -l timeout -d 'With --wait: give up waiting after this long (90s, 15m, 1h, 1h30m or seconds); large cross-region copies take hours' -r
 complete -c amitools -n "__fish_amitools_using_subcommand clone" -l kms-key-id -d 'KMS key for the encrypted copy: key id, key ARN, alias name or alias ARN' -r
+complete -c amitools -n "__fish_amitools_using_subcommand clone" -l share-with -d 'Once available (--wait), share each copy as `share --with` does: an account id, organization ARN or OU ARN (repeatable, or comma-separated)' -r
 complete -c amitools -n "__fish_amitools_using_subcommand clone" -s r -l region -d 'AWS region to use [default: AWS_REGION, AWS_DEFAULT_REGION, the credential file, the profile]' -r
 complete -c amitools -n "__fish_amitools_using_subcommand clone" -l profile -d 'Named profile from the AWS config and credentials files' -r
 complete -c amitools -n "__fish_amitools_using_subcommand clone" -l endpoint-url -d 'Send EC2 requests for every region to this URL instead of AWS: an endpoint that serves all regions, such as a simulator [env: AWS_ENDPOINT_URL_EC2, AWS_ENDPOINT_URL]' -r

@@ -378,6 +378,10 @@ pub struct CopyOptions {
     /// Do not copy the source's own tags (the lineage tags are always set)
     #[arg(long)]
     pub no_copy_tags: bool,
+
+    /// Once available (--wait), share each copy as `share --with` does: an account id, organization ARN or OU ARN (repeatable, or comma-separated)
+    #[arg(long = "share-with", value_name = "WHO", value_parser = crate::sharing::parse_grantees, requires = "wait")]
+    pub share_with: Vec<Vec<crate::image::Grantee>>,
 }
 
 /// Copy an image to another region (or the same one), keeping its lineage.

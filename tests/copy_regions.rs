@@ -115,3 +115,37 @@ fn a_dry_run_asks_every_region_and_makes_nothing() {
     assert!(err.contains("eu-west-1: ") && err.contains("UnauthorizedOperation"), "{err}");
     assert_eq!(sim.calls("CopyImage"), 2);
 }
+
+#[test]
+fn share_with_shares_each_copy_once_it_is_available() {
+    let sim = Sim::start_with(json!({"pending_seconds": 0.5}));
+    let source = source(&sim);
+    let (code, out, err) = run(sim.amitools().args([
+        "copy",
+        "-R",
+        "us-west-2,eu-west-1",
+        "--wait",
+        "--share-with",
+        "222222222222",
+        &source,
+    ]));
+    assert_eq!(code, 0, "{err}");
+    let made = lines(&out);
+    assert_eq!(made.len(), 2);
+    for (region, id) in &made {
+        assert_eq!(sim.image(region, id)["launch_permissions"], json!([{"UserId": "222222222222"}]), "{region}");
+        assert!(err.contains(&format!("{region} {id} shared with 222222222222")), "{err}");
+    }
+    // One destination: the same, after the id is printed.
+    let (code, out, err) =
+        run(sim.amitools().args(["copy", "-R", "ap-south-1", "--wait", "--share-with", "222222222222", &source]));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(sim.image("ap-south-1", out.trim())["launch_permissions"], json!([{"UserId": "222222222222"}]));
+    // Without --wait: refused before any call (a copy is shared once it is available).
+    sim.reset_stats();
+    let (code, _, err) =
+        run(sim.amitools().args(["copy", "-R", "ap-south-1", "--share-with", "222222222222", &source]));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--wait"), "{err}");
+    assert_eq!(sim.total_calls(), 0);
+}

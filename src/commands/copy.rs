@@ -1,13 +1,15 @@
 //! `amitools copy` and `amitools clone`: one code path. A clone is a copy
 //! whose source and destination are both the current region.
 
-use super::new_image::{dry_run_outcome, report_and_wait, report_dry_run, NewImageOptions, TAGS_PER_RESOURCE_MAX};
+use super::new_image::{
+    after_create, dry_run_outcome, report_and_wait, report_dry_run, NewImageOptions, TAGS_PER_RESOURCE_MAX,
+};
 use super::Context;
 use crate::aws::{ImageCopy, Tags};
 use crate::cli::CopyOptions;
 use crate::error::{Error, Result};
 use crate::ids::{AmiId, Region};
-use crate::image::Image;
+use crate::image::{Grantee, Image};
 use crate::lineage::{is_lineage_tag, CreateTime, Lineage, RecordedLineage};
 use crate::naming;
 use crate::output::shown;
@@ -22,6 +24,8 @@ pub struct Plan {
     encrypted: bool,
     kms_key_id: Option<String>,
     copy_tags: bool,
+    /// --share-with: who each copy is shared with once available.
+    share_with: Vec<Grantee>,
     options: NewImageOptions,
 }
 
@@ -53,6 +57,12 @@ pub fn prepare(
         encrypted: args.encrypted,
         kms_key_id: args.kms_key_id,
         copy_tags: !args.no_copy_tags,
+        share_with: {
+            let mut grantees: Vec<Grantee> = args.share_with.into_iter().flatten().collect();
+            grantees.sort();
+            grantees.dedup();
+            grantees
+        },
         options: NewImageOptions::from_args(args.new_image)?,
     })
 }
@@ -139,7 +149,21 @@ impl Plan {
         let (id, name) =
             self.options.make(aws, &dest_region, tags, "CopyImage", |name| aws.copy_image(&request(name, false)))?;
         log::info!("copied {} ({source_region}) to {id} ({dest_region}) named '{name}'", self.source);
-        report_and_wait(ctx, &self.options, &id, &name, &dest_region, tags)
+        report_and_wait(ctx, &self.options, &id, &name, &dest_region, tags)?;
+        self.share(ctx, &dest_region, &id).map_err(|e| after_create(&id, e))
+    }
+
+    /// --share-with: share the (available) copy; the account asked once.
+    pub(super) fn share(&self, ctx: &Context, region: &Region, id: &AmiId) -> Result<()> {
+        if self.share_with.is_empty() {
+            return Ok(());
+        }
+        let account = ctx.aws.account_id()?;
+        let added = super::share::share_new_image(ctx, &account, region, id, &self.share_with)
+            .map_err(|why| Error::Failed(format!("it is not shared: {why}")))?;
+        let with: Vec<String> = self.share_with.iter().map(ToString::to_string).collect();
+        ctx.note(format!("{region} {id} shared with {} ({added} permission(s) added)", with.join(", ")));
+        Ok(())
     }
 
     pub(super) fn options(&self) -> &NewImageOptions {

@@ -98,7 +98,7 @@ pub fn execute(plan: &Plan, destinations: &[Region], ctx: &mut Context) -> Resul
         copies.push(copy);
     }
     if options.wait {
-        wait_for_copies(ctx, &mut copies, options.timeout);
+        wait_for_copies(ctx, plan, &mut copies, options.timeout);
     }
     if ctx.output == OutputFormat::Json {
         write_json(ctx.out, &copies)?;
@@ -107,8 +107,9 @@ pub fn execute(plan: &Plan, destinations: &[Region], ctx: &mut Context) -> Resul
 }
 
 /// Wait for every copy made, in one loop; each copy's end (or why it
-/// failed) goes into its report.
-fn wait_for_copies(ctx: &Context, copies: &mut [RegionCopy], timeout: std::time::Duration) {
+/// failed) goes into its report, and each available one is shared
+/// (--share-with).
+fn wait_for_copies(ctx: &Context, plan: &Plan, copies: &mut [RegionCopy], timeout: std::time::Duration) {
     let waiting: Vec<usize> = (0..copies.len()).filter(|&n| copies[n].image_id.is_some()).collect();
     let images: Vec<(Region, AmiId)> =
         waiting.iter().filter_map(|&n| copies[n].image_id.clone().map(|id| (copies[n].region.clone(), id))).collect();
@@ -131,6 +132,10 @@ fn wait_for_copies(ctx: &Context, copies: &mut [RegionCopy], timeout: std::time:
             Ok(image) => {
                 ctx.note(format!("{} {} is {}", copy.region, image.id, image.state));
                 copy.state = Some(image.state);
+                if let Err(error) = plan.share(ctx, &copy.region, &image.id) {
+                    ctx.warn(format!("{}: {} is available, but {error}", copy.region, image.id));
+                    copy.error = Some(format!("available, but {error}"));
+                }
             }
             Err(error) => {
                 ctx.warn(format!("{}: {error}", copy.region));

@@ -330,6 +330,37 @@ impl Plan {
     }
 }
 
+/// `copy --share-with`: share a new image of yours with `grantees`, as
+/// `share --with` does (launch permission and every snapshot's create-volume
+/// permission, refused as `share` refuses). Ok: how many grants were added;
+/// Err: why it is not (wholly) shared.
+pub(super) fn share_new_image(
+    ctx: &Context,
+    account: &str,
+    region: &Region,
+    image_id: &AmiId,
+    grantees: &[Grantee],
+) -> std::result::Result<usize, String> {
+    let plan = Plan {
+        image_id: image_id.clone(),
+        direction: Direction::Share,
+        grantees: grantees.to_vec(),
+        show: false,
+        dry_run: false,
+        copies: None,
+    };
+    let holding = plan.read(ctx, account, region, image_id).map_err(|e| e.to_string())?;
+    let changes = sharing::plan(Direction::Share, grantees, &holding).map_err(|refusal| refusal.0)?;
+    let outcomes = send(ctx, region, &changes, &mut false);
+    if let Some(error) = outcomes.iter().find_map(|(_, error)| error.clone()) {
+        return Err(error);
+    }
+    if outcomes.iter().any(|(outcome, _)| *outcome == Outcome::NotDone) {
+        return Err("interrupted before every permission was granted".into());
+    }
+    Ok(outcomes.iter().filter(|(outcome, _)| *outcome == Outcome::Added).count())
+}
+
 fn no_answer(action: &'static str) -> AwsError {
     AwsError::new(action, crate::aws::AwsErrorKind::Other, "no answer", "")
 }
