@@ -233,6 +233,8 @@ class Sim:
         self.indexes: dict[tuple[str, str], ec2_images.Index] = {}
         # (region, ClientToken) -> (image id, (source, source region, name)) of CopyImage
         self.copy_tokens: dict = {}
+        # snapshot id -> (monotonic start, end): a new image's snapshot filling up
+        self.filling: dict[str, tuple[float, float]] = {}
         # images made by CopyImage (while pending, they count against copies_in_flight_max)
         self.copies: set[str] = set()
         # (id, image) taken out of moto for the current request (not visible yet)
@@ -287,6 +289,8 @@ class Sim:
                 image = self.backend(region).amis.get(image_id)
                 if image is not None and image.state == "pending":
                     image.state = "available"
+                if image is not None and self.filling.pop(image.ebs_snapshot.id, None) is not None:
+                    image.ebs_snapshot.status = "completed"
                 del self.pending[image_id]
         for image_id, (_, visible_at) in list(self.invisible.items()):
             if now >= visible_at:
@@ -360,6 +364,9 @@ class Sim:
         now = time.monotonic()
         image.state = "pending"
         self.pending[image.id] = (region, now + float(self.config.pending_seconds))
+        # Its snapshot fills while the image is pending (DescribeSnapshots' Progress).
+        image.ebs_snapshot.status = "pending"
+        self.filling[image.ebs_snapshot.id] = (now, now + float(self.config.pending_seconds))
         if self.config.invisible_seconds:
             self.invisible[image.id] = (region, now + float(self.config.invisible_seconds))
 
@@ -543,6 +550,22 @@ def _tags_dict(resource) -> dict:
 
 
 Ami.get_tags_dict = lambda self: _tags_dict(self)
+
+
+def _snapshot_progress(self) -> str:
+    """DescribeSnapshots' Progress: a new image's snapshot fills over the
+    image's pending_seconds (moto: always 100%)."""
+    filling = SIM.filling.get(self.id)
+    if filling is None:
+        return "100%"
+    start, end = filling
+    done = 1.0 if end <= start else min(1.0, (time.monotonic() - start) / (end - start))
+    return f"{int(done * 100)}%"
+
+
+from moto.ec2.models.elastic_block_store import Snapshot  # noqa: E402
+
+Snapshot.progress = property(_snapshot_progress)
 
 
 # --- the WSGI layer -------------------------------------------------------------

@@ -589,6 +589,26 @@ class Accounts(unittest.TestCase):
         self.sim.client().describe_images(Owners=["self"])
 
 
+class SnapshotProgress(unittest.TestCase):
+    def test_a_copys_snapshot_fills_while_the_copy_is_pending(self):
+        sim = Simulator(pending_seconds=2.0)
+        try:
+            ec2 = sim.client()
+            source = sim.ctl("images", {"region": REGION, "images": [{"name": "source"}]})["image_ids"][0]
+            copy = ec2.copy_image(SourceImageId=source, SourceRegion=REGION, Name="copy")["ImageId"]
+            snapshot = ec2.describe_images(ImageIds=[copy])["Images"][0]["BlockDeviceMappings"][0]["Ebs"]["SnapshotId"]
+            time.sleep(0.6)
+            seen = ec2.describe_snapshots(SnapshotIds=[snapshot])["Snapshots"][0]
+            self.assertEqual(seen["State"], "pending")
+            self.assertTrue(10 <= int(seen["Progress"].rstrip("%")) < 100, seen["Progress"])
+            time.sleep(1.6)
+            ec2.describe_images(ImageIds=[copy])
+            seen = ec2.describe_snapshots(SnapshotIds=[snapshot])["Snapshots"][0]
+            self.assertEqual((seen["State"], seen["Progress"]), ("completed", "100%"))
+        finally:
+            sim.stop()
+
+
 class CopiesInFlight(unittest.TestCase):
     def test_copies_beyond_the_limit_are_refused_until_one_is_done(self):
         sim = Simulator(copies_in_flight_max=2, pending_seconds=1.0)

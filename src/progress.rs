@@ -150,6 +150,11 @@ impl StatusLine<std::io::Stderr> {
 }
 
 impl<W: Write> StatusLine<W> {
+    /// Whether the line is shown at all (a terminal, not -q).
+    pub fn enabled(&self) -> bool {
+        self.enabled
+    }
+
     pub fn new(out: W, enabled: bool) -> Self {
         StatusLine { out, enabled, shown: false }
     }

@@ -400,14 +400,14 @@ pub fn wait_for(
 
 /// Wait for several images at once (copies in several regions): each polled
 /// as `wait_for` polls one, in one loop, until each is done or the shared
-/// timeout. `progress` hears each image's observations (by its index).
-/// The outcomes come back in the order of `images`.
+/// timeout. `progress` hears each image's observations (by its index, with
+/// the image as seen, when it was). The outcomes come back in the order of `images`.
 pub fn wait_for_all(
     aws: &dyn Aws,
     images: &[(Region, AmiId)],
     options: &WaitOptions,
     clock: &dyn Clock,
-    progress: &mut dyn FnMut(usize, &Observation, Duration),
+    progress: &mut dyn FnMut(usize, &Observation, Option<&Image>, Duration),
 ) -> Vec<Result<Image, WaitError>> {
     let mut watches: Vec<Watch> = images.iter().map(|(region, id)| Watch::new(region, id)).collect();
     let mut outcomes: Vec<Option<Result<Image, WaitError>>> = images.iter().map(|_| None).collect();
@@ -421,7 +421,8 @@ pub fn wait_for_all(
                 continue;
             }
             let answer = aws.poll_image(watch.region, watch.id, options.timeout.saturating_sub(elapsed));
-            match watch.step(answer, elapsed, options, &mut |seen, at| progress(n, seen, at)) {
+            let seen_image = answer.as_ref().ok().and_then(Option::as_ref).cloned();
+            match watch.step(answer, elapsed, options, &mut |seen, at| progress(n, seen, seen_image.as_ref(), at)) {
                 Step::Done(result) => outcomes[n] = Some(*result),
                 Step::Again(delay) => due[n] = elapsed + delay,
             }
@@ -621,7 +622,7 @@ mod tests {
         let images = [(region(), id(1)), (region(), id(2)), (region(), id(3))];
         let options = WaitOptions { timeout: Duration::from_secs(300), ..opts(Available, Mode::Smart) };
         let mut seen = vec![0u32; 3];
-        let outcomes = wait_for_all(&aws, &images, &options, &clock, &mut |n, _, _| seen[n] += 1);
+        let outcomes = wait_for_all(&aws, &images, &options, &clock, &mut |n, _, _, _| seen[n] += 1);
         assert_eq!(outcomes[0].as_ref().map(|i| i.state.clone()), Ok(Available));
         assert!(matches!(&outcomes[1], Err(WaitError::Unreachable { current: Failed, .. })), "{:?}", outcomes[1]);
         assert!(

@@ -149,3 +149,23 @@ fn share_with_shares_each_copy_once_it_is_available() {
     assert!(err.contains("--wait"), "{err}");
     assert_eq!(sim.total_calls(), 0);
 }
+
+#[test]
+fn on_a_terminal_the_wait_shows_every_region_with_its_copy_progress() {
+    let sim = Sim::start_with(json!({"pending_seconds": 3}));
+    let source = source(&sim);
+    let (ok, screen) = sim.on_terminal(&format!("copy -R us-west-2,eu-west-1 --wait {source}"));
+    assert!(ok, "{screen}");
+    let line = screen
+        .split(['\r', '\n'])
+        .find(|l| l.contains("us-west-2 pending ") && l.contains(" · eu-west-1 pending "))
+        .unwrap_or_else(|| panic!("no status line with both regions: {screen:?}"));
+    let percent = line.split("us-west-2 pending ").nth(1).unwrap().split('%').next().unwrap();
+    assert!(percent.parse::<u8>().is_ok(), "{line:?}");
+    assert!(screen.contains("us-west-2 ami-") && screen.contains("is available"), "{screen}");
+    // Off a terminal, no DescribeSnapshots at all: the percentages are for a person.
+    sim.reset_stats();
+    let (code, _, err) = run(sim.amitools().args(["copy", "-R", "us-west-2,eu-west-1", "--wait", &source]));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(sim.calls("DescribeSnapshots"), 0);
+}

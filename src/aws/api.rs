@@ -112,6 +112,10 @@ pub trait Images {
     /// The regions enabled for the account; with `all`, every region EC2
     /// lists, opt-in ones not enabled included.
     fn regions(&self, all: bool) -> Result<Vec<Region>, AwsError>;
+    /// How far the slowest of these snapshots is (DescribeSnapshots'
+    /// `Progress`, a percentage): a copy's snapshots fill as it is copied.
+    /// None when EC2 gives no progress for them.
+    fn snapshots_progress(&self, region: &Region, snapshot_ids: &[String]) -> Result<Option<u8>, AwsError>;
 }
 
 /// Making and changing images: CreateImage, CopyImage, CreateTags, DeleteTags and

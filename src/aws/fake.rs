@@ -264,6 +264,10 @@ impl Images for FakeAws<'_> {
         Ok(ids.iter().filter(|id| self.running.contains(id)).cloned().collect())
     }
 
+    fn snapshots_progress(&self, _region: &Region, _snapshot_ids: &[String]) -> Result<Option<u8>, AwsError> {
+        Ok(None)
+    }
+
     fn regions(&self, _all: bool) -> Result<Vec<Region>, AwsError> {
         let mut regions: Vec<Region> = self.images.borrow().values().map(|i| i.region.clone()).collect();
         regions.sort();

@@ -412,6 +412,23 @@ impl Images for SdkAws {
         Ok(running)
     }
 
+    fn snapshots_progress(&self, region: &Region, snapshot_ids: &[String]) -> Result<Option<u8>, AwsError> {
+        if snapshot_ids.is_empty() {
+            return Ok(None);
+        }
+        let out = self.send(region, "DescribeSnapshots", |c| {
+            c.describe_snapshots().set_snapshot_ids(Some(snapshot_ids.to_vec())).send()
+        })?;
+        // "45%" as EC2 writes it; anything else is no progress at all.
+        let percents = out
+            .snapshots()
+            .iter()
+            .filter_map(|s| s.progress())
+            .filter_map(|p| p.trim().strip_suffix('%')?.trim().parse::<u8>().ok())
+            .map(|p| p.min(100));
+        Ok(percents.min())
+    }
+
     fn regions(&self, all: bool) -> Result<Vec<Region>, AwsError> {
         // Account-wide questions are asked in the region in use.
         let out = self.send(&self.home_region, "DescribeRegions", |c| c.describe_regions().all_regions(all).send())?;

@@ -115,11 +115,20 @@ fn wait_for_copies(ctx: &Context, plan: &Plan, copies: &mut [RegionCopy], timeou
         waiting.iter().filter_map(|&n| copies[n].image_id.clone().map(|id| (copies[n].region.clone(), id))).collect();
     let mut states: Vec<String> = vec!["not visible yet".to_string(); images.len()];
     let mut line = StatusLine::stderr(ctx.quiet);
+    // Only for the person watching: how far each copy's snapshots are (one
+    // DescribeSnapshots a poll a pending copy; never when no one sees it).
+    let percent = line.enabled();
     let options = WaitOptions { timeout, ..WaitOptions::until_available() };
-    let outcomes = wait_for_all(ctx.aws, &images, &options, &SystemClock::new(), &mut |n, seen, elapsed| {
-        states[n] = match seen {
-            Observation::NotFound => "not visible yet".to_string(),
-            Observation::State(state) => state.to_string(),
+    let outcomes = wait_for_all(ctx.aws, &images, &options, &SystemClock::new(), &mut |n, seen, image, elapsed| {
+        states[n] = match (seen, image) {
+            (Observation::NotFound, _) => "not visible yet".to_string(),
+            (Observation::State(ImageState::Pending), Some(image)) if percent => {
+                match ctx.aws.snapshots_progress(&images[n].0, &image.usage.snapshots) {
+                    Ok(Some(done)) => format!("pending {done}%"),
+                    _ => "pending".to_string(),
+                }
+            }
+            (Observation::State(state), _) => state.to_string(),
         };
         let each: Vec<String> =
             images.iter().zip(&states).map(|((region, _), state)| format!("{region} {state}")).collect();
