@@ -398,6 +398,10 @@ pub fn wait_for(
     }
 }
 
+/// What `wait_for_all` tells of each poll: the image's index, what was
+/// seen, the image itself when found, and the time waited.
+pub type AllProgress<'a> = dyn FnMut(usize, &Observation, Option<&Image>, Duration) + 'a;
+
 /// Wait for several images at once (copies in several regions): each polled
 /// as `wait_for` polls one, in one loop, until each is done or the shared
 /// timeout. `progress` hears each image's observations (by its index, with
@@ -407,7 +411,7 @@ pub fn wait_for_all(
     images: &[(Region, AmiId)],
     options: &WaitOptions,
     clock: &dyn Clock,
-    progress: &mut dyn FnMut(usize, &Observation, Option<&Image>, Duration),
+    progress: &mut AllProgress,
 ) -> Vec<Result<Image, WaitError>> {
     let mut watches: Vec<Watch> = images.iter().map(|(region, id)| Watch::new(region, id)).collect();
     let mut outcomes: Vec<Option<Result<Image, WaitError>>> = images.iter().map(|_| None).collect();
