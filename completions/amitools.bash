@@ -101,7 +101,7 @@ _amitools() {
 
     case "${cmd}" in
         amitools)
-            opts="-r -o -v -q -h -V --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --accounts --role --profiles --help --version create tag waiton ancestors children copy clone prune share unshare revoke restore help"
+            opts="-r -o -v -q -h -V --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --accounts --role --organization --profiles --help --version create tag waiton ancestors children copy clone prune share unshare revoke restore help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -155,7 +155,7 @@ _amitools() {
             return 0
             ;;
         amitools__subcmd__ancestors)
-            opts="-C -r -o -v -q -h --columns --no-header --ids --tags-only --max-depth --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --accounts --role --profiles --help"
+            opts="-C -r -o -v -q -h --columns --no-header --ids --tags-only --max-depth --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --accounts --role --organization --profiles --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -221,7 +221,7 @@ _amitools() {
             return 0
             ;;
         amitools__subcmd__children)
-            opts="-C -r -o -v -q -h --columns --no-header --ids --tags-only --flat --depth --uses --regions --all-regions --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --accounts --role --profiles --help"
+            opts="-C -r -o -v -q -h --columns --no-header --ids --tags-only --flat --depth --uses --regions --all-regions --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --accounts --role --organization --profiles --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -291,7 +291,7 @@ _amitools() {
             return 0
             ;;
         amitools__subcmd__clone)
-            opts="-n -N -d -t -r -o -v -q -h --name --random-name-prefix --description --tag --wait --timeout --dry-run --encrypted --kms-key-id --no-copy-tags --share-with --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --accounts --role --profiles --help"
+            opts="-n -N -d -t -r -o -v -q -h --name --random-name-prefix --description --tag --wait --timeout --dry-run --encrypted --kms-key-id --no-copy-tags --share-with --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --accounts --role --organization --profiles --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -389,7 +389,7 @@ _amitools() {
             return 0
             ;;
         amitools__subcmd__copy)
-            opts="-R -n -N -d -t -r -o -v -q -h --source-region --dest-region --name --random-name-prefix --description --tag --wait --timeout --dry-run --encrypted --kms-key-id --no-copy-tags --share-with --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --accounts --role --profiles --help"
+            opts="-R -n -N -d -t -r -o -v -q -h --source-region --dest-region --name --random-name-prefix --description --tag --wait --timeout --dry-run --encrypted --kms-key-id --no-copy-tags --share-with --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --accounts --role --organization --profiles --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -499,7 +499,7 @@ _amitools() {
             return 0
             ;;
         amitools__subcmd__create)
-            opts="-n -N -d -t -r -o -v -q -h --name --random-name-prefix --description --tag --wait --timeout --dry-run --no-reboot --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --accounts --role --profiles --help"
+            opts="-n -N -d -t -r -o -v -q -h --name --random-name-prefix --description --tag --wait --timeout --dry-run --no-reboot --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --accounts --role --organization --profiles --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -785,7 +785,7 @@ _amitools() {
             return 0
             ;;
         amitools__subcmd__prune)
-            opts="-N -r -o -v -q -h --regions --all-regions --name-prefix --filter --descendants-of --keep --older-than --deprecate-after --disable-after --unused-for --family --keep-ancestors --include-shared --include-public --usage-report-timeout --keep-snapshots --apply --plan-out --apply-plan --max-plan-age --no-header --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --accounts --role --profiles --help"
+            opts="-N -r -o -v -q -h --regions --all-regions --name-prefix --filter --descendants-of --keep --older-than --deprecate-after --disable-after --unused-for --family --keep-ancestors --include-shared --include-public --usage-report-timeout --keep-snapshots --apply --plan-out --apply-plan --max-plan-age --no-header --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --accounts --role --organization --profiles --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -899,7 +899,7 @@ _amitools() {
             return 0
             ;;
         amitools__subcmd__restore)
-            opts="-r -o -v -q -h --descendants --regions --all-regions --apply --no-header --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --accounts --role --profiles --help"
+            opts="-r -o -v -q -h --descendants --regions --all-regions --apply --no-header --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --accounts --role --organization --profiles --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -957,7 +957,7 @@ _amitools() {
             return 0
             ;;
         amitools__subcmd__revoke)
-            opts="-r -o -v -q -h --descendants --regions --all-regions --apply --no-header --disable --reason --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --accounts --role --profiles --help"
+            opts="-r -o -v -q -h --descendants --regions --all-regions --apply --no-header --disable --reason --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --accounts --role --organization --profiles --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1019,7 +1019,7 @@ _amitools() {
             return 0
             ;;
         amitools__subcmd__share)
-            opts="-w -r -o -v -q -h --with --public --copies --regions --all-regions --dry-run --show --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --accounts --role --profiles --help"
+            opts="-w -r -o -v -q -h --with --public --copies --regions --all-regions --dry-run --show --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --accounts --role --organization --profiles --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1085,7 +1085,7 @@ _amitools() {
             return 0
             ;;
         amitools__subcmd__tag)
-            opts="-r -o -v -q -h --source-image --source-instance --source-region --create-date --create-timestamp --from-api --dry-run --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --accounts --role --profiles --help"
+            opts="-r -o -v -q -h --source-image --source-instance --source-region --create-date --create-timestamp --from-api --dry-run --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --accounts --role --organization --profiles --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1159,7 +1159,7 @@ _amitools() {
             return 0
             ;;
         amitools__subcmd__unshare)
-            opts="-w -r -o -v -q -h --with --public --copies --regions --all-regions --dry-run --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --accounts --role --profiles --help"
+            opts="-w -r -o -v -q -h --with --public --copies --regions --all-regions --dry-run --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --accounts --role --organization --profiles --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1225,7 +1225,7 @@ _amitools() {
             return 0
             ;;
         amitools__subcmd__waiton)
-            opts="-r -o -v -q -h --dumb --nowait-exist --timeout --interval --exist-timeout --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --accounts --role --profiles --help available pending failed exists invalid deregistered transient error disabled"
+            opts="-r -o -v -q -h --dumb --nowait-exist --timeout --interval --exist-timeout --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --accounts --role --organization --profiles --help available pending failed exists invalid deregistered transient error disabled"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -32,6 +32,7 @@ set edit:completion:arg-completer[amitools] = {|@words|
             cand --verbose 'More diagnostics on stderr (-v info, -vv debug, -vvv trace; RUST_LOG overrides)'
             cand -q 'Only errors on stderr: no notes, no progress'
             cand --quiet 'Only errors on stderr: no notes, no progress'
+            cand --organization 'With --role: every ACTIVE account of your organization (Organizations ListAccounts, from the management account or a delegated administrator) instead of --accounts'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
@@ -77,6 +78,7 @@ set edit:completion:arg-completer[amitools] = {|@words|
             cand --verbose 'More diagnostics on stderr (-v info, -vv debug, -vvv trace; RUST_LOG overrides)'
             cand -q 'Only errors on stderr: no notes, no progress'
             cand --quiet 'Only errors on stderr: no notes, no progress'
+            cand --organization 'With --role: every ACTIVE account of your organization (Organizations ListAccounts, from the management account or a delegated administrator) instead of --accounts'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -102,6 +104,7 @@ set edit:completion:arg-completer[amitools] = {|@words|
             cand --verbose 'More diagnostics on stderr (-v info, -vv debug, -vvv trace; RUST_LOG overrides)'
             cand -q 'Only errors on stderr: no notes, no progress'
             cand --quiet 'Only errors on stderr: no notes, no progress'
+            cand --organization 'With --role: every ACTIVE account of your organization (Organizations ListAccounts, from the management account or a delegated administrator) instead of --accounts'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -125,6 +128,7 @@ set edit:completion:arg-completer[amitools] = {|@words|
             cand --verbose 'More diagnostics on stderr (-v info, -vv debug, -vvv trace; RUST_LOG overrides)'
             cand -q 'Only errors on stderr: no notes, no progress'
             cand --quiet 'Only errors on stderr: no notes, no progress'
+            cand --organization 'With --role: every ACTIVE account of your organization (Organizations ListAccounts, from the management account or a delegated administrator) instead of --accounts'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -149,6 +153,7 @@ set edit:completion:arg-completer[amitools] = {|@words|
             cand --verbose 'More diagnostics on stderr (-v info, -vv debug, -vvv trace; RUST_LOG overrides)'
             cand -q 'Only errors on stderr: no notes, no progress'
             cand --quiet 'Only errors on stderr: no notes, no progress'
+            cand --organization 'With --role: every ACTIVE account of your organization (Organizations ListAccounts, from the management account or a delegated administrator) instead of --accounts'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -177,6 +182,7 @@ set edit:completion:arg-completer[amitools] = {|@words|
             cand --verbose 'More diagnostics on stderr (-v info, -vv debug, -vvv trace; RUST_LOG overrides)'
             cand -q 'Only errors on stderr: no notes, no progress'
             cand --quiet 'Only errors on stderr: no notes, no progress'
+            cand --organization 'With --role: every ACTIVE account of your organization (Organizations ListAccounts, from the management account or a delegated administrator) instead of --accounts'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -213,6 +219,7 @@ set edit:completion:arg-completer[amitools] = {|@words|
             cand --verbose 'More diagnostics on stderr (-v info, -vv debug, -vvv trace; RUST_LOG overrides)'
             cand -q 'Only errors on stderr: no notes, no progress'
             cand --quiet 'Only errors on stderr: no notes, no progress'
+            cand --organization 'With --role: every ACTIVE account of your organization (Organizations ListAccounts, from the management account or a delegated administrator) instead of --accounts'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -246,6 +253,7 @@ set edit:completion:arg-completer[amitools] = {|@words|
             cand --verbose 'More diagnostics on stderr (-v info, -vv debug, -vvv trace; RUST_LOG overrides)'
             cand -q 'Only errors on stderr: no notes, no progress'
             cand --quiet 'Only errors on stderr: no notes, no progress'
+            cand --organization 'With --role: every ACTIVE account of your organization (Organizations ListAccounts, from the management account or a delegated administrator) instead of --accounts'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -286,6 +294,7 @@ set edit:completion:arg-completer[amitools] = {|@words|
             cand --verbose 'More diagnostics on stderr (-v info, -vv debug, -vvv trace; RUST_LOG overrides)'
             cand -q 'Only errors on stderr: no notes, no progress'
             cand --quiet 'Only errors on stderr: no notes, no progress'
+            cand --organization 'With --role: every ACTIVE account of your organization (Organizations ListAccounts, from the management account or a delegated administrator) instead of --accounts'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -312,6 +321,7 @@ set edit:completion:arg-completer[amitools] = {|@words|
             cand --verbose 'More diagnostics on stderr (-v info, -vv debug, -vvv trace; RUST_LOG overrides)'
             cand -q 'Only errors on stderr: no notes, no progress'
             cand --quiet 'Only errors on stderr: no notes, no progress'
+            cand --organization 'With --role: every ACTIVE account of your organization (Organizations ListAccounts, from the management account or a delegated administrator) instead of --accounts'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -337,6 +347,7 @@ set edit:completion:arg-completer[amitools] = {|@words|
             cand --verbose 'More diagnostics on stderr (-v info, -vv debug, -vvv trace; RUST_LOG overrides)'
             cand -q 'Only errors on stderr: no notes, no progress'
             cand --quiet 'Only errors on stderr: no notes, no progress'
+            cand --organization 'With --role: every ACTIVE account of your organization (Organizations ListAccounts, from the management account or a delegated administrator) instead of --accounts'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -362,6 +373,7 @@ set edit:completion:arg-completer[amitools] = {|@words|
             cand --verbose 'More diagnostics on stderr (-v info, -vv debug, -vvv trace; RUST_LOG overrides)'
             cand -q 'Only errors on stderr: no notes, no progress'
             cand --quiet 'Only errors on stderr: no notes, no progress'
+            cand --organization 'With --role: every ACTIVE account of your organization (Organizations ListAccounts, from the management account or a delegated administrator) instead of --accounts'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -385,6 +397,7 @@ set edit:completion:arg-completer[amitools] = {|@words|
             cand --verbose 'More diagnostics on stderr (-v info, -vv debug, -vvv trace; RUST_LOG overrides)'
             cand -q 'Only errors on stderr: no notes, no progress'
             cand --quiet 'Only errors on stderr: no notes, no progress'
+            cand --organization 'With --role: every ACTIVE account of your organization (Organizations ListAccounts, from the management account or a delegated administrator) instead of --accounts'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_amitools_global_optspecs
-    string join \n r/region= profile= endpoint-url= region-endpoint= o/output= v/verbose q/quiet accounts= role= profiles= h/help V/version
+    string join \n r/region= profile= endpoint-url= region-endpoint= o/output= v/verbose q/quiet accounts= role= organization profiles= h/help V/version
 end
 
 function __fish_amitools_needs_command
@@ -35,6 +35,7 @@ complete -c amitools -n "__fish_amitools_needs_command" -l role -d 'The role to 
 complete -c amitools -n "__fish_amitools_needs_command" -l profiles -d 'Instead of --accounts and --role: read other accounts through these named profiles (one account each, comma-separated or repeated)' -r
 complete -c amitools -n "__fish_amitools_needs_command" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace; RUST_LOG overrides)'
 complete -c amitools -n "__fish_amitools_needs_command" -s q -l quiet -d 'Only errors on stderr: no notes, no progress'
+complete -c amitools -n "__fish_amitools_needs_command" -l organization -d 'With --role: every ACTIVE account of your organization (Organizations ListAccounts, from the management account or a delegated administrator) instead of --accounts'
 complete -c amitools -n "__fish_amitools_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c amitools -n "__fish_amitools_needs_command" -s V -l version -d 'Print version'
 complete -c amitools -n "__fish_amitools_needs_command" -f -a "create" -d 'Create an image from an instance, named and tagged with its lineage'
@@ -69,6 +70,7 @@ complete -c amitools -n "__fish_amitools_using_subcommand create" -l dry-run -d 
 complete -c amitools -n "__fish_amitools_using_subcommand create" -l no-reboot -d 'Do not shut the instance down first (the file system may be inconsistent)'
 complete -c amitools -n "__fish_amitools_using_subcommand create" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace; RUST_LOG overrides)'
 complete -c amitools -n "__fish_amitools_using_subcommand create" -s q -l quiet -d 'Only errors on stderr: no notes, no progress'
+complete -c amitools -n "__fish_amitools_using_subcommand create" -l organization -d 'With --role: every ACTIVE account of your organization (Organizations ListAccounts, from the management account or a delegated administrator) instead of --accounts'
 complete -c amitools -n "__fish_amitools_using_subcommand create" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c amitools -n "__fish_amitools_using_subcommand tag" -l source-image -d 'The AMI the image was made from' -r
 complete -c amitools -n "__fish_amitools_using_subcommand tag" -l source-instance -d 'The instance the image was made from (optional: an image made by CopyImage, RegisterImage or an import has none)' -r
@@ -88,6 +90,7 @@ complete -c amitools -n "__fish_amitools_using_subcommand tag" -l from-api -d 'F
 complete -c amitools -n "__fish_amitools_using_subcommand tag" -l dry-run -d 'Show what would be set; set nothing'
 complete -c amitools -n "__fish_amitools_using_subcommand tag" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace; RUST_LOG overrides)'
 complete -c amitools -n "__fish_amitools_using_subcommand tag" -s q -l quiet -d 'Only errors on stderr: no notes, no progress'
+complete -c amitools -n "__fish_amitools_using_subcommand tag" -l organization -d 'With --role: every ACTIVE account of your organization (Organizations ListAccounts, from the management account or a delegated administrator) instead of --accounts'
 complete -c amitools -n "__fish_amitools_using_subcommand tag" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c amitools -n "__fish_amitools_using_subcommand waiton" -l timeout -d 'Give up after this long (90s, 15m, 1h, 1h30m or seconds)' -r
 complete -c amitools -n "__fish_amitools_using_subcommand waiton" -l interval -d 'Longest pause between two checks (at least 1s)' -r
@@ -105,6 +108,7 @@ complete -c amitools -n "__fish_amitools_using_subcommand waiton" -l dumb -d 'Wa
 complete -c amitools -n "__fish_amitools_using_subcommand waiton" -l nowait-exist -d 'An image not visible at the first check is "not found" (exit 5) at once'
 complete -c amitools -n "__fish_amitools_using_subcommand waiton" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace; RUST_LOG overrides)'
 complete -c amitools -n "__fish_amitools_using_subcommand waiton" -s q -l quiet -d 'Only errors on stderr: no notes, no progress'
+complete -c amitools -n "__fish_amitools_using_subcommand waiton" -l organization -d 'With --role: every ACTIVE account of your organization (Organizations ListAccounts, from the management account or a delegated administrator) instead of --accounts'
 complete -c amitools -n "__fish_amitools_using_subcommand waiton" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c amitools -n "__fish_amitools_using_subcommand ancestors" -s C -l columns -d 'Columns to show, in order: image_id, create_date, create_ts, source_instance, source_region, name, state, owner, description, origin, revoked, account' -r -f -a "image_id\t''
 create_date\t''
@@ -133,6 +137,7 @@ complete -c amitools -n "__fish_amitools_using_subcommand ancestors" -l ids -d '
 complete -c amitools -n "__fish_amitools_using_subcommand ancestors" -l tags-only -d 'Follow only lineage tags, not what EC2 recorded (SourceImageId)'
 complete -c amitools -n "__fish_amitools_using_subcommand ancestors" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace; RUST_LOG overrides)'
 complete -c amitools -n "__fish_amitools_using_subcommand ancestors" -s q -l quiet -d 'Only errors on stderr: no notes, no progress'
+complete -c amitools -n "__fish_amitools_using_subcommand ancestors" -l organization -d 'With --role: every ACTIVE account of your organization (Organizations ListAccounts, from the management account or a delegated administrator) instead of --accounts'
 complete -c amitools -n "__fish_amitools_using_subcommand ancestors" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c amitools -n "__fish_amitools_using_subcommand children" -s C -l columns -d 'Columns to show, in order: image_id, create_date, create_ts, source_instance, source_region, name, state, owner, description, origin, revoked, account' -r -f -a "image_id\t''
 create_date\t''
@@ -165,6 +170,7 @@ complete -c amitools -n "__fish_amitools_using_subcommand children" -l uses -d '
 complete -c amitools -n "__fish_amitools_using_subcommand children" -l all-regions -d 'Look for children in every region enabled for the account'
 complete -c amitools -n "__fish_amitools_using_subcommand children" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace; RUST_LOG overrides)'
 complete -c amitools -n "__fish_amitools_using_subcommand children" -s q -l quiet -d 'Only errors on stderr: no notes, no progress'
+complete -c amitools -n "__fish_amitools_using_subcommand children" -l organization -d 'With --role: every ACTIVE account of your organization (Organizations ListAccounts, from the management account or a delegated administrator) instead of --accounts'
 complete -c amitools -n "__fish_amitools_using_subcommand children" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c amitools -n "__fish_amitools_using_subcommand copy" -l source-region -d 'The region the source image is in [default: the current region]' -r
 complete -c amitools -n "__fish_amitools_using_subcommand copy" -s R -l dest-region -d 'The region(s) to copy to: repeatable or comma-separated, one copy each, made and waited on concurrently [default: the current region]' -r
@@ -190,6 +196,7 @@ complete -c amitools -n "__fish_amitools_using_subcommand copy" -l encrypted -d 
 complete -c amitools -n "__fish_amitools_using_subcommand copy" -l no-copy-tags -d 'Do not copy the source\'s own tags (the lineage tags are always set)'
 complete -c amitools -n "__fish_amitools_using_subcommand copy" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace; RUST_LOG overrides)'
 complete -c amitools -n "__fish_amitools_using_subcommand copy" -s q -l quiet -d 'Only errors on stderr: no notes, no progress'
+complete -c amitools -n "__fish_amitools_using_subcommand copy" -l organization -d 'With --role: every ACTIVE account of your organization (Organizations ListAccounts, from the management account or a delegated administrator) instead of --accounts'
 complete -c amitools -n "__fish_amitools_using_subcommand copy" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c amitools -n "__fish_amitools_using_subcommand clone" -s n -l name -d 'Name for the new image [default: PREFIX-<unix seconds>-<random number>]' -r
 complete -c amitools -n "__fish_amitools_using_subcommand clone" -s N -l random-name-prefix -d 'Prefix for the generated name' -r
@@ -213,6 +220,7 @@ complete -c amitools -n "__fish_amitools_using_subcommand clone" -l encrypted -d
 complete -c amitools -n "__fish_amitools_using_subcommand clone" -l no-copy-tags -d 'Do not copy the source\'s own tags (the lineage tags are always set)'
 complete -c amitools -n "__fish_amitools_using_subcommand clone" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace; RUST_LOG overrides)'
 complete -c amitools -n "__fish_amitools_using_subcommand clone" -s q -l quiet -d 'Only errors on stderr: no notes, no progress'
+complete -c amitools -n "__fish_amitools_using_subcommand clone" -l organization -d 'With --role: every ACTIVE account of your organization (Organizations ListAccounts, from the management account or a delegated administrator) instead of --accounts'
 complete -c amitools -n "__fish_amitools_using_subcommand clone" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c amitools -n "__fish_amitools_using_subcommand prune" -l regions -d 'Consider the images in these regions [default: the current region]' -r
 complete -c amitools -n "__fish_amitools_using_subcommand prune" -s N -l name-prefix -d 'Only images named PREFIX-… (as `create -N PREFIX` names them)' -r
@@ -246,6 +254,7 @@ complete -c amitools -n "__fish_amitools_using_subcommand prune" -l apply -d 'Ca
 complete -c amitools -n "__fish_amitools_using_subcommand prune" -l no-header -d 'Leave out the header line'
 complete -c amitools -n "__fish_amitools_using_subcommand prune" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace; RUST_LOG overrides)'
 complete -c amitools -n "__fish_amitools_using_subcommand prune" -s q -l quiet -d 'Only errors on stderr: no notes, no progress'
+complete -c amitools -n "__fish_amitools_using_subcommand prune" -l organization -d 'With --role: every ACTIVE account of your organization (Organizations ListAccounts, from the management account or a delegated administrator) instead of --accounts'
 complete -c amitools -n "__fish_amitools_using_subcommand prune" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c amitools -n "__fish_amitools_using_subcommand share" -s w -l with -d 'An account id, an organization ARN or an organizational unit ARN (repeatable, or comma-separated)' -r
 complete -c amitools -n "__fish_amitools_using_subcommand share" -l regions -d 'With --copies: the regions searched for copies [default: the current region]' -r
@@ -265,6 +274,7 @@ complete -c amitools -n "__fish_amitools_using_subcommand share" -l dry-run -d '
 complete -c amitools -n "__fish_amitools_using_subcommand share" -l show -d 'Show who may launch the image and create volumes from each snapshot; change nothing'
 complete -c amitools -n "__fish_amitools_using_subcommand share" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace; RUST_LOG overrides)'
 complete -c amitools -n "__fish_amitools_using_subcommand share" -s q -l quiet -d 'Only errors on stderr: no notes, no progress'
+complete -c amitools -n "__fish_amitools_using_subcommand share" -l organization -d 'With --role: every ACTIVE account of your organization (Organizations ListAccounts, from the management account or a delegated administrator) instead of --accounts'
 complete -c amitools -n "__fish_amitools_using_subcommand share" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c amitools -n "__fish_amitools_using_subcommand unshare" -s w -l with -d 'An account id, an organization ARN or an organizational unit ARN (repeatable, or comma-separated)' -r
 complete -c amitools -n "__fish_amitools_using_subcommand unshare" -l regions -d 'With --copies: the regions searched for copies [default: the current region]' -r
@@ -283,6 +293,7 @@ complete -c amitools -n "__fish_amitools_using_subcommand unshare" -l all-region
 complete -c amitools -n "__fish_amitools_using_subcommand unshare" -l dry-run -d 'Show every change (and what is already so); change nothing'
 complete -c amitools -n "__fish_amitools_using_subcommand unshare" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace; RUST_LOG overrides)'
 complete -c amitools -n "__fish_amitools_using_subcommand unshare" -s q -l quiet -d 'Only errors on stderr: no notes, no progress'
+complete -c amitools -n "__fish_amitools_using_subcommand unshare" -l organization -d 'With --role: every ACTIVE account of your organization (Organizations ListAccounts, from the management account or a delegated administrator) instead of --accounts'
 complete -c amitools -n "__fish_amitools_using_subcommand unshare" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c amitools -n "__fish_amitools_using_subcommand revoke" -l regions -d 'With --descendants: the regions searched [default: the current region]' -r
 complete -c amitools -n "__fish_amitools_using_subcommand revoke" -l reason -d 'Why, recorded in the amitools:revoked tag (at most 223 characters)' -r
@@ -302,6 +313,7 @@ complete -c amitools -n "__fish_amitools_using_subcommand revoke" -l no-header -
 complete -c amitools -n "__fish_amitools_using_subcommand revoke" -l disable -d 'Disable instead of deprecate: every use shown stops launching'
 complete -c amitools -n "__fish_amitools_using_subcommand revoke" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace; RUST_LOG overrides)'
 complete -c amitools -n "__fish_amitools_using_subcommand revoke" -s q -l quiet -d 'Only errors on stderr: no notes, no progress'
+complete -c amitools -n "__fish_amitools_using_subcommand revoke" -l organization -d 'With --role: every ACTIVE account of your organization (Organizations ListAccounts, from the management account or a delegated administrator) instead of --accounts'
 complete -c amitools -n "__fish_amitools_using_subcommand revoke" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c amitools -n "__fish_amitools_using_subcommand restore" -l regions -d 'With --descendants: the regions searched [default: the current region]' -r
 complete -c amitools -n "__fish_amitools_using_subcommand restore" -s r -l region -d 'AWS region to use [default: AWS_REGION, AWS_DEFAULT_REGION, the credential file, the profile]' -r
@@ -319,6 +331,7 @@ complete -c amitools -n "__fish_amitools_using_subcommand restore" -l apply -d '
 complete -c amitools -n "__fish_amitools_using_subcommand restore" -l no-header -d 'Leave out the header line'
 complete -c amitools -n "__fish_amitools_using_subcommand restore" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace; RUST_LOG overrides)'
 complete -c amitools -n "__fish_amitools_using_subcommand restore" -s q -l quiet -d 'Only errors on stderr: no notes, no progress'
+complete -c amitools -n "__fish_amitools_using_subcommand restore" -l organization -d 'With --role: every ACTIVE account of your organization (Organizations ListAccounts, from the management account or a delegated administrator) instead of --accounts'
 complete -c amitools -n "__fish_amitools_using_subcommand restore" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c amitools -n "__fish_amitools_using_subcommand help; and not __fish_seen_subcommand_from create tag waiton ancestors children copy clone prune share unshare revoke restore help" -f -a "create" -d 'Create an image from an instance, named and tagged with its lineage'
 complete -c amitools -n "__fish_amitools_using_subcommand help; and not __fish_seen_subcommand_from create tag waiton ancestors children copy clone prune share unshare revoke restore help" -f -a "tag" -d 'Set the lineage tags on an image made some other way'

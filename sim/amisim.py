@@ -636,12 +636,21 @@ def _service_of(environ) -> str:
 
 
 # Services whose errors are JSON (the others here answer XML).
-JSON_SERVICES = {"rbin", "kms"}
+JSON_SERVICES = {"rbin", "kms", "organizations"}
 # Query-protocol services: their errors are <ErrorResponse><Error>… (EC2's are <Response><Errors>…).
 QUERY_SERVICES = {"sts", "autoscaling"}
 # Per request thread: whether errors are to be JSON or query-protocol XML, and
 # the account the request acts in (the caller's).
 _request = threading.local()
+
+
+def _manages_organization(account: str) -> bool:
+    """Whether `account` is an organization's management account (moto hands a
+    member account its organization's backend, as if it managed it)."""
+    from moto.organizations.models import organizations_backends
+
+    backend = organizations_backends[account]["aws"]
+    return backend.org is not None and backend.org.master_account_id == account
 
 
 def caller() -> str:
@@ -757,8 +766,9 @@ class App:
         _request.query_errors = service in QUERY_SERVICES
         if service == "rbin":
             params, action = {}, rbin.action_of(environ.get("REQUEST_METHOD", "GET"), environ.get("PATH_INFO", ""))
-        elif service == "kms":
-            # KMS speaks JSON 1.1: the action is in X-Amz-Target ("TrentService.DescribeKey").
+        elif service in ("kms", "organizations"):
+            # KMS and Organizations speak JSON 1.1: the action is in X-Amz-Target
+            # ("TrentService.DescribeKey", "AWSOrganizationsV20161128.ListAccounts").
             params, action = {}, environ.get("HTTP_X_AMZ_TARGET", "?").rpartition(".")[2]
         else:
             params = parse_qs(body.decode(errors="replace"), keep_blank_values=True)
@@ -827,6 +837,10 @@ class App:
                 f"You are not authorized to perform this operation. User: arn:aws:iam::{account}:user/sim "
                 f"is not authorized to perform: {service}:{action} with an explicit deny in a service control policy",
             )
+        if service == "organizations" and action.startswith(("List", "Describe")) and not _manages_organization(account):
+            # A member account (not a delegated administrator) may not list its organization.
+            return self.fault(start_response, "400 Bad Request", "AccessDeniedException",
+                              "You don't have permissions to access this resource.")
         if service == "sts" and action == "AssumeRole" and config.assumable_roles is not None:
             role_arn = (params.get("RoleArn") or [""])[0]
             if role_arn not in config.assumable_roles:
@@ -1163,6 +1177,25 @@ class App:
                 return _json(start_response, "200 OK", SIM.config.as_dict())
             if route != "health" and method == "POST":
                 SIM.changed()
+            if route == "organization":
+                # An organization whose management account is the payload's, holding these member accounts.
+                from datetime import timedelta
+
+                from moto.organizations.models import organizations_backends
+
+                org = organizations_backends[caller()]["aws"]
+                if org.org is None:
+                    org.create_organization("us-east-1", FeatureSet="ALL")
+                for n, member in enumerate(payload.get("accounts", [])):
+                    org.create_account(AccountName=member.get("name", member["id"]), Email=f"{member['id']}@example.com")
+                    account = org.accounts[-1]
+                    organizations_backends.master_accounts.pop(account.id, None)
+                    account.id = member["id"]
+                    organizations_backends.master_accounts[account.id] = (org.account_id, org.partition)
+                    account.status = account.state = member.get("state", "ACTIVE")
+                    # Distinct join times: moto pages ListAccounts by them.
+                    account.create_time = account.create_time - timedelta(seconds=1000 - n)
+                return _json(start_response, "200 OK", {"accounts": [a.id for a in org.accounts]})
             if route == "access-key":
                 # A user with an access key in the payload's account (a profile's long-term keys there).
                 from moto.iam.models import iam_backends

@@ -96,9 +96,12 @@ pub struct GlobalArgs {
     pub accounts: Vec<String>,
 
     /// The role to assume in each of --accounts: arn:PARTITION:iam::ID:role/NAME, from your credentials, session name "amitools"
-    #[arg(long, global = true, value_name = "NAME", value_parser = parse_role_name, requires = "accounts",
-          display_order = 108)]
+    #[arg(long, global = true, value_name = "NAME", value_parser = parse_role_name, display_order = 108)]
     pub role: Option<String>,
+
+    /// With --role: every ACTIVE account of your organization (Organizations ListAccounts, from the management account or a delegated administrator) instead of --accounts
+    #[arg(long, global = true, requires = "role", conflicts_with_all = ["accounts", "profiles"], display_order = 107)]
+    pub organization: bool,
 
     /// Instead of --accounts and --role: read other accounts through these named profiles (one account each, comma-separated or repeated)
     #[arg(long, global = true, value_name = "NAME,…", value_delimiter = ',', conflicts_with = "accounts",

@@ -249,6 +249,11 @@ fn bad_account_options_are_refused_before_any_call() {
         (vec!["--accounts", "12345", "--role", ROLE, "children", "ami-12345678"], "'12345' is not an AWS account id"),
         (vec!["--accounts", WORKLOAD_A, "children", "ami-12345678"], "--role"),
         (vec!["--role", ROLE, "children", "ami-12345678"], "--accounts"),
+        (vec!["--organization", "children", "ami-12345678"], "--role"),
+        (
+            vec!["--organization", "--accounts", WORKLOAD_A, "--role", ROLE, "children", "ami-12345678"],
+            "cannot be used with",
+        ),
         (vec!["--accounts", WORKLOAD_A, "--role", "arn:aws:iam::1:role/x", "children", "ami-12345678"], "not its ARN"),
         (vec!["--accounts", WORKLOAD_A, "--role", "bad name", "children", "ami-12345678"], "not an IAM role name"),
         (
@@ -440,4 +445,42 @@ fn profiles_read_other_accounts_with_their_own_credentials() {
     assert!(err.starts_with("amitools: profile 'nonesuch' skipped: "), "{err}");
     assert!(err.contains("profile 'nonesuch' (--profile)") && !err.contains("workload-a"), "{err}");
     assert!(err.ends_with("could not be read, the answer may be incomplete: profile 'nonesuch'\n"), "{err}");
+}
+
+/// --organization: every ACTIVE account of the organization, each through
+/// --role; a suspended one is left out; an account that manages no
+/// organization cannot list it (exit 1, nothing printed).
+#[test]
+fn organization_reads_every_active_account_of_the_organization() {
+    let e = estate();
+    e.sim.control(
+        "organization",
+        Some(json!({"accounts": [{"id": WORKLOAD_A}, {"id": WORKLOAD_B}, {"id": NOT_TRUSTING, "state": "SUSPENDED"}]})),
+    );
+    e.sim.reset_stats();
+    let (code, out, err) = run(e
+        .sim
+        .amitools()
+        .args(["--organization", "--role", ROLE, "children", "--ids", "--regions"])
+        .args([&format!("{REGION},{EU}"), &e.base]));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        out.lines().collect::<Vec<_>>(),
+        [&e.base, &e.hardened, &e.a_app, &e.a_app_eu, &e.b_app, &e.b_app_next].map(String::as_str)
+    );
+    let stats = e.sim.control("stats", None);
+    assert_eq!(stats["actions"]["ListAccounts"], 1);
+    assert_eq!(stats["actions"]["AssumeRole"], 2, "the suspended account and your own are not assumed into");
+
+    // Asked from an account that manages no organization.
+    let key = e.sim.control("access-key", Some(json!({"account": WORKLOAD_A})));
+    let (code, out, err) = run(e
+        .sim
+        .amitools()
+        .env("AWS_ACCESS_KEY_ID", key["access_key_id"].as_str().unwrap())
+        .env("AWS_SECRET_ACCESS_KEY", key["secret_access_key"].as_str().unwrap())
+        .args(["--organization", "--role", ROLE, "children", &e.base]));
+    assert_eq!((code, out.as_str()), (1, ""), "{err}");
+    assert!(err.contains("--organization: the organization's accounts could not be listed"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
 }

@@ -30,6 +30,51 @@ impl SdkAws {
     }
 }
 
+impl SdkAws {
+    /// Every account of the organization (AWS Organizations ListAccounts,
+    /// every page; asked of the management account or a delegated
+    /// administrator), each with its state as Organizations says it
+    /// (`ACTIVE`, `SUSPENDED`, `PENDING_CLOSURE`, `CLOSED`; the older
+    /// `Status` where no `State` is given).
+    pub fn organization_accounts(&self) -> Result<Vec<(String, String)>, AwsError> {
+        const ACTION: &str = "ListAccounts";
+        let (seen, endpoint) = self.other_service_endpoint("organizations", &self.home_region);
+        let config = aws_sdk_organizations::config::Builder::from(&self.config)
+            .region(aws_sdk_ec2::config::Region::new(self.home_region.to_string()))
+            .interceptor(super::guards::ResponseGuard)
+            .interceptor(seen)
+            .interceptor(self.pace_observer(&self.home_region, "organizations"))
+            .retry_partition(self.retry_partition.clone())
+            .build();
+        let client = aws_sdk_organizations::Client::from_conf(config);
+        let mut accounts = Vec::new();
+        let mut token: Option<String> = None;
+        let mut tokens = Tokens::default();
+        loop {
+            let next = token.take();
+            let page = self.wait_for(&self.home_region, "organizations", ACTION, &endpoint, || {
+                client.list_accounts().set_next_token(next.clone()).send()
+            })?;
+            for account in page.accounts() {
+                let Some(id) = account.id().filter(|a| a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit())) else {
+                    continue;
+                };
+                let state = match (account.state(), account.status()) {
+                    (Some(state), _) => state.as_str().to_string(),
+                    (None, Some(status)) => status.as_str().to_string(),
+                    (None, None) => String::new(),
+                };
+                accounts.push((id.to_string(), state));
+            }
+            match tokens.next(ACTION, page.next_token(), &endpoint)? {
+                Some(next) => token = Some(next),
+                None => break,
+            }
+        }
+        Ok(accounts)
+    }
+}
+
 impl Account for SdkAws {
     fn account_id(&self) -> Result<String, AwsError> {
         self.caller_identity().map(|(account, _)| account)

@@ -75,7 +75,7 @@ const ANSWER_ENTRIES_MAX: usize = 250_000;
 const ENTRY: &[u8] = b"<item>";
 
 /// The services amitools calls that answer JSON, as the SDK names them.
-const JSON_SERVICES: [&str; 2] = ["rbin", "KMS"];
+const JSON_SERVICES: [&str; 3] = ["rbin", "KMS", "Organizations"];
 
 /// Puts every response body behind `GuardedBody` before the SDK reads it:
 /// at most `RESPONSE_BYTES_MAX` bytes, and a successful XML answer (EC2,
@@ -100,7 +100,7 @@ impl Intercept for ResponseGuard {
     ) -> Result<(), BoxError> {
         use aws_smithy_runtime_api::client::orchestrator::Metadata;
         let success = context.response().status().is_success();
-        // Recycle Bin and KMS answer JSON, whose parser fails on a cut document by itself.
+        // Recycle Bin, KMS and Organizations answer JSON, whose parser fails on a cut document by itself.
         let expected_end = cfg
             .load::<Metadata>()
             .filter(|metadata| success && !JSON_SERVICES.contains(&metadata.service()))

@@ -206,8 +206,13 @@ pub struct Accounts {
 /// others would silently act in your own account only. Bad input: exit 2,
 /// no call to AWS.
 pub fn check_accounts_apply(plan: &Plan, global: &GlobalArgs) -> Result<()> {
+    if global.role.is_some() && global.accounts.is_empty() && !global.organization {
+        return Err(Error::Usage(
+            "--role needs --accounts ID[,ID…] or --organization: the accounts to assume it in".into(),
+        ));
+    }
     match plan {
-        _ if global.accounts.is_empty() && global.profiles.is_empty() => Ok(()),
+        _ if global.accounts.is_empty() && global.profiles.is_empty() && !global.organization => Ok(()),
         Plan::Ancestors(_) | Plan::Children(_) | Plan::Revoke(_) => Ok(()),
         Plan::Prune(prune) if prune.includes_shared() => Ok(()),
         Plan::Prune(_) => Err(Error::Usage(
@@ -224,14 +229,30 @@ pub fn check_accounts_apply(plan: &Plan, global: &GlobalArgs) -> Result<()> {
 /// with your own credentials). A role that cannot be assumed skips its
 /// account (named later, exit 1); not knowing who you are is an error.
 pub fn connect_accounts(aws: &SdkAws, region: &Region, global: &GlobalArgs) -> Result<Accounts> {
-    if global.accounts.is_empty() && global.profiles.is_empty() {
+    if global.accounts.is_empty() && global.profiles.is_empty() && !global.organization {
         return Ok(Accounts { own: None, members: Vec::new(), skipped: Vec::new() });
     }
     let (own, partition) = aws.caller_identity()?;
     let mut members: Vec<Member> = Vec::new();
     let mut skipped: Vec<(String, String)> = Vec::new();
+    let mut accounts = global.accounts.clone();
+    if global.organization {
+        // Not knowing the organization's accounts is an error: the answer would be silently partial.
+        let listed = aws.organization_accounts().map_err(|e| {
+            Error::Failed(format!(
+                "--organization: the organization's accounts could not be listed ({e}); ask from the management account or a delegated administrator, or name them with --accounts"
+            ))
+        })?;
+        for (account, state) in listed {
+            if state == "ACTIVE" {
+                accounts.push(account);
+            } else {
+                log::info!("--organization: account {account} is {state}, not read");
+            }
+        }
+    }
     if let Some(role) = &global.role {
-        for account in &global.accounts {
+        for account in &accounts {
             let label = format!("account {account}");
             let seen = account == &own
                 || members.iter().any(|m| &m.account == account)
