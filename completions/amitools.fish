@@ -29,7 +29,9 @@ complete -c amitools -n "__fish_amitools_needs_command" -l profile -d 'Named pro
 complete -c amitools -n "__fish_amitools_needs_command" -l endpoint-url -d 'Send EC2 requests for every region to this URL instead of AWS: an endpoint that serves all regions, such as a simulator [env: AWS_ENDPOINT_URL_EC2, AWS_ENDPOINT_URL]' -r
 complete -c amitools -n "__fish_amitools_needs_command" -l region-endpoint -d 'Send EC2 requests for one region to this URL (a VPC endpoint); repeatable, beats --endpoint-url for that region' -r
 complete -c amitools -n "__fish_amitools_needs_command" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns for people'
-json\t'JSON with stable field names, for scripts'"
+json\t'JSON with stable field names, for scripts'
+dot\t'A Graphviz graph of the lineage (ancestors, children): `| dot -Tsvg > lineage.svg`'
+mermaid\t'A Mermaid flowchart of the lineage (ancestors, children), as GitHub renders it'"
 complete -c amitools -n "__fish_amitools_needs_command" -l accounts -d 'Also read these accounts (12-digit ids, comma-separated or repeated), through --role: children and ancestors follow the lineage into them, revoke and restore change their images, prune --include-shared asks them what uses your shared images [your own account is always read]' -r
 complete -c amitools -n "__fish_amitools_needs_command" -l role -d 'The role to assume in each of --accounts: arn:PARTITION:iam::ID:role/NAME, from your credentials, session name "amitools"' -r
 complete -c amitools -n "__fish_amitools_needs_command" -l profiles -d 'Instead of --accounts and --role: read other accounts through these named profiles (one account each, comma-separated or repeated)' -r
@@ -61,7 +63,9 @@ complete -c amitools -n "__fish_amitools_using_subcommand create" -l profile -d 
 complete -c amitools -n "__fish_amitools_using_subcommand create" -l endpoint-url -d 'Send EC2 requests for every region to this URL instead of AWS: an endpoint that serves all regions, such as a simulator [env: AWS_ENDPOINT_URL_EC2, AWS_ENDPOINT_URL]' -r
 complete -c amitools -n "__fish_amitools_using_subcommand create" -l region-endpoint -d 'Send EC2 requests for one region to this URL (a VPC endpoint); repeatable, beats --endpoint-url for that region' -r
 complete -c amitools -n "__fish_amitools_using_subcommand create" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns for people'
-json\t'JSON with stable field names, for scripts'"
+json\t'JSON with stable field names, for scripts'
+dot\t'A Graphviz graph of the lineage (ancestors, children): `| dot -Tsvg > lineage.svg`'
+mermaid\t'A Mermaid flowchart of the lineage (ancestors, children), as GitHub renders it'"
 complete -c amitools -n "__fish_amitools_using_subcommand create" -l accounts -d 'Also read these accounts (12-digit ids, comma-separated or repeated), through --role: children and ancestors follow the lineage into them, revoke and restore change their images, prune --include-shared asks them what uses your shared images [your own account is always read]' -r
 complete -c amitools -n "__fish_amitools_using_subcommand create" -l role -d 'The role to assume in each of --accounts: arn:PARTITION:iam::ID:role/NAME, from your credentials, session name "amitools"' -r
 complete -c amitools -n "__fish_amitools_using_subcommand create" -l profiles -d 'Instead of --accounts and --role: read other accounts through these named profiles (one account each, comma-separated or repeated)' -r
@@ -82,7 +86,9 @@ complete -c amitools -n "__fish_amitools_using_subcommand tag" -l profile -d 'Na
 complete -c amitools -n "__fish_amitools_using_subcommand tag" -l endpoint-url -d 'Send EC2 requests for every region to this URL instead of AWS: an endpoint that serves all regions, such as a simulator [env: AWS_ENDPOINT_URL_EC2, AWS_ENDPOINT_URL]' -r
 complete -c amitools -n "__fish_amitools_using_subcommand tag" -l region-endpoint -d 'Send EC2 requests for one region to this URL (a VPC endpoint); repeatable, beats --endpoint-url for that region' -r
 complete -c amitools -n "__fish_amitools_using_subcommand tag" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns for people'
-json\t'JSON with stable field names, for scripts'"
+json\t'JSON with stable field names, for scripts'
+dot\t'A Graphviz graph of the lineage (ancestors, children): `| dot -Tsvg > lineage.svg`'
+mermaid\t'A Mermaid flowchart of the lineage (ancestors, children), as GitHub renders it'"
 complete -c amitools -n "__fish_amitools_using_subcommand tag" -l accounts -d 'Also read these accounts (12-digit ids, comma-separated or repeated), through --role: children and ancestors follow the lineage into them, revoke and restore change their images, prune --include-shared asks them what uses your shared images [your own account is always read]' -r
 complete -c amitools -n "__fish_amitools_using_subcommand tag" -l role -d 'The role to assume in each of --accounts: arn:PARTITION:iam::ID:role/NAME, from your credentials, session name "amitools"' -r
 complete -c amitools -n "__fish_amitools_using_subcommand tag" -l profiles -d 'Instead of --accounts and --role: read other accounts through these named profiles (one account each, comma-separated or repeated)' -r
@@ -100,7 +106,9 @@ complete -c amitools -n "__fish_amitools_using_subcommand waiton" -l profile -d 
 complete -c amitools -n "__fish_amitools_using_subcommand waiton" -l endpoint-url -d 'Send EC2 requests for every region to this URL instead of AWS: an endpoint that serves all regions, such as a simulator [env: AWS_ENDPOINT_URL_EC2, AWS_ENDPOINT_URL]' -r
 complete -c amitools -n "__fish_amitools_using_subcommand waiton" -l region-endpoint -d 'Send EC2 requests for one region to this URL (a VPC endpoint); repeatable, beats --endpoint-url for that region' -r
 complete -c amitools -n "__fish_amitools_using_subcommand waiton" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns for people'
-json\t'JSON with stable field names, for scripts'"
+json\t'JSON with stable field names, for scripts'
+dot\t'A Graphviz graph of the lineage (ancestors, children): `| dot -Tsvg > lineage.svg`'
+mermaid\t'A Mermaid flowchart of the lineage (ancestors, children), as GitHub renders it'"
 complete -c amitools -n "__fish_amitools_using_subcommand waiton" -l accounts -d 'Also read these accounts (12-digit ids, comma-separated or repeated), through --role: children and ancestors follow the lineage into them, revoke and restore change their images, prune --include-shared asks them what uses your shared images [your own account is always read]' -r
 complete -c amitools -n "__fish_amitools_using_subcommand waiton" -l role -d 'The role to assume in each of --accounts: arn:PARTITION:iam::ID:role/NAME, from your credentials, session name "amitools"' -r
 complete -c amitools -n "__fish_amitools_using_subcommand waiton" -l profiles -d 'Instead of --accounts and --role: read other accounts through these named profiles (one account each, comma-separated or repeated)' -r
@@ -128,7 +136,9 @@ complete -c amitools -n "__fish_amitools_using_subcommand ancestors" -l profile 
 complete -c amitools -n "__fish_amitools_using_subcommand ancestors" -l endpoint-url -d 'Send EC2 requests for every region to this URL instead of AWS: an endpoint that serves all regions, such as a simulator [env: AWS_ENDPOINT_URL_EC2, AWS_ENDPOINT_URL]' -r
 complete -c amitools -n "__fish_amitools_using_subcommand ancestors" -l region-endpoint -d 'Send EC2 requests for one region to this URL (a VPC endpoint); repeatable, beats --endpoint-url for that region' -r
 complete -c amitools -n "__fish_amitools_using_subcommand ancestors" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns for people'
-json\t'JSON with stable field names, for scripts'"
+json\t'JSON with stable field names, for scripts'
+dot\t'A Graphviz graph of the lineage (ancestors, children): `| dot -Tsvg > lineage.svg`'
+mermaid\t'A Mermaid flowchart of the lineage (ancestors, children), as GitHub renders it'"
 complete -c amitools -n "__fish_amitools_using_subcommand ancestors" -l accounts -d 'Also read these accounts (12-digit ids, comma-separated or repeated), through --role: children and ancestors follow the lineage into them, revoke and restore change their images, prune --include-shared asks them what uses your shared images [your own account is always read]' -r
 complete -c amitools -n "__fish_amitools_using_subcommand ancestors" -l role -d 'The role to assume in each of --accounts: arn:PARTITION:iam::ID:role/NAME, from your credentials, session name "amitools"' -r
 complete -c amitools -n "__fish_amitools_using_subcommand ancestors" -l profiles -d 'Instead of --accounts and --role: read other accounts through these named profiles (one account each, comma-separated or repeated)' -r
@@ -158,7 +168,9 @@ complete -c amitools -n "__fish_amitools_using_subcommand children" -l profile -
 complete -c amitools -n "__fish_amitools_using_subcommand children" -l endpoint-url -d 'Send EC2 requests for every region to this URL instead of AWS: an endpoint that serves all regions, such as a simulator [env: AWS_ENDPOINT_URL_EC2, AWS_ENDPOINT_URL]' -r
 complete -c amitools -n "__fish_amitools_using_subcommand children" -l region-endpoint -d 'Send EC2 requests for one region to this URL (a VPC endpoint); repeatable, beats --endpoint-url for that region' -r
 complete -c amitools -n "__fish_amitools_using_subcommand children" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns for people'
-json\t'JSON with stable field names, for scripts'"
+json\t'JSON with stable field names, for scripts'
+dot\t'A Graphviz graph of the lineage (ancestors, children): `| dot -Tsvg > lineage.svg`'
+mermaid\t'A Mermaid flowchart of the lineage (ancestors, children), as GitHub renders it'"
 complete -c amitools -n "__fish_amitools_using_subcommand children" -l accounts -d 'Also read these accounts (12-digit ids, comma-separated or repeated), through --role: children and ancestors follow the lineage into them, revoke and restore change their images, prune --include-shared asks them what uses your shared images [your own account is always read]' -r
 complete -c amitools -n "__fish_amitools_using_subcommand children" -l role -d 'The role to assume in each of --accounts: arn:PARTITION:iam::ID:role/NAME, from your credentials, session name "amitools"' -r
 complete -c amitools -n "__fish_amitools_using_subcommand children" -l profiles -d 'Instead of --accounts and --role: read other accounts through these named profiles (one account each, comma-separated or repeated)' -r
@@ -186,7 +198,9 @@ complete -c amitools -n "__fish_amitools_using_subcommand copy" -l profile -d 'N
 complete -c amitools -n "__fish_amitools_using_subcommand copy" -l endpoint-url -d 'Send EC2 requests for every region to this URL instead of AWS: an endpoint that serves all regions, such as a simulator [env: AWS_ENDPOINT_URL_EC2, AWS_ENDPOINT_URL]' -r
 complete -c amitools -n "__fish_amitools_using_subcommand copy" -l region-endpoint -d 'Send EC2 requests for one region to this URL (a VPC endpoint); repeatable, beats --endpoint-url for that region' -r
 complete -c amitools -n "__fish_amitools_using_subcommand copy" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns for people'
-json\t'JSON with stable field names, for scripts'"
+json\t'JSON with stable field names, for scripts'
+dot\t'A Graphviz graph of the lineage (ancestors, children): `| dot -Tsvg > lineage.svg`'
+mermaid\t'A Mermaid flowchart of the lineage (ancestors, children), as GitHub renders it'"
 complete -c amitools -n "__fish_amitools_using_subcommand copy" -l accounts -d 'Also read these accounts (12-digit ids, comma-separated or repeated), through --role: children and ancestors follow the lineage into them, revoke and restore change their images, prune --include-shared asks them what uses your shared images [your own account is always read]' -r
 complete -c amitools -n "__fish_amitools_using_subcommand copy" -l role -d 'The role to assume in each of --accounts: arn:PARTITION:iam::ID:role/NAME, from your credentials, session name "amitools"' -r
 complete -c amitools -n "__fish_amitools_using_subcommand copy" -l profiles -d 'Instead of --accounts and --role: read other accounts through these named profiles (one account each, comma-separated or repeated)' -r
@@ -210,7 +224,9 @@ complete -c amitools -n "__fish_amitools_using_subcommand clone" -l profile -d '
 complete -c amitools -n "__fish_amitools_using_subcommand clone" -l endpoint-url -d 'Send EC2 requests for every region to this URL instead of AWS: an endpoint that serves all regions, such as a simulator [env: AWS_ENDPOINT_URL_EC2, AWS_ENDPOINT_URL]' -r
 complete -c amitools -n "__fish_amitools_using_subcommand clone" -l region-endpoint -d 'Send EC2 requests for one region to this URL (a VPC endpoint); repeatable, beats --endpoint-url for that region' -r
 complete -c amitools -n "__fish_amitools_using_subcommand clone" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns for people'
-json\t'JSON with stable field names, for scripts'"
+json\t'JSON with stable field names, for scripts'
+dot\t'A Graphviz graph of the lineage (ancestors, children): `| dot -Tsvg > lineage.svg`'
+mermaid\t'A Mermaid flowchart of the lineage (ancestors, children), as GitHub renders it'"
 complete -c amitools -n "__fish_amitools_using_subcommand clone" -l accounts -d 'Also read these accounts (12-digit ids, comma-separated or repeated), through --role: children and ancestors follow the lineage into them, revoke and restore change their images, prune --include-shared asks them what uses your shared images [your own account is always read]' -r
 complete -c amitools -n "__fish_amitools_using_subcommand clone" -l role -d 'The role to assume in each of --accounts: arn:PARTITION:iam::ID:role/NAME, from your credentials, session name "amitools"' -r
 complete -c amitools -n "__fish_amitools_using_subcommand clone" -l profiles -d 'Instead of --accounts and --role: read other accounts through these named profiles (one account each, comma-separated or repeated)' -r
@@ -241,7 +257,9 @@ complete -c amitools -n "__fish_amitools_using_subcommand prune" -l profile -d '
 complete -c amitools -n "__fish_amitools_using_subcommand prune" -l endpoint-url -d 'Send EC2 requests for every region to this URL instead of AWS: an endpoint that serves all regions, such as a simulator [env: AWS_ENDPOINT_URL_EC2, AWS_ENDPOINT_URL]' -r
 complete -c amitools -n "__fish_amitools_using_subcommand prune" -l region-endpoint -d 'Send EC2 requests for one region to this URL (a VPC endpoint); repeatable, beats --endpoint-url for that region' -r
 complete -c amitools -n "__fish_amitools_using_subcommand prune" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns for people'
-json\t'JSON with stable field names, for scripts'"
+json\t'JSON with stable field names, for scripts'
+dot\t'A Graphviz graph of the lineage (ancestors, children): `| dot -Tsvg > lineage.svg`'
+mermaid\t'A Mermaid flowchart of the lineage (ancestors, children), as GitHub renders it'"
 complete -c amitools -n "__fish_amitools_using_subcommand prune" -l accounts -d 'Also read these accounts (12-digit ids, comma-separated or repeated), through --role: children and ancestors follow the lineage into them, revoke and restore change their images, prune --include-shared asks them what uses your shared images [your own account is always read]' -r
 complete -c amitools -n "__fish_amitools_using_subcommand prune" -l role -d 'The role to assume in each of --accounts: arn:PARTITION:iam::ID:role/NAME, from your credentials, session name "amitools"' -r
 complete -c amitools -n "__fish_amitools_using_subcommand prune" -l profiles -d 'Instead of --accounts and --role: read other accounts through these named profiles (one account each, comma-separated or repeated)' -r
@@ -263,7 +281,9 @@ complete -c amitools -n "__fish_amitools_using_subcommand share" -l profile -d '
 complete -c amitools -n "__fish_amitools_using_subcommand share" -l endpoint-url -d 'Send EC2 requests for every region to this URL instead of AWS: an endpoint that serves all regions, such as a simulator [env: AWS_ENDPOINT_URL_EC2, AWS_ENDPOINT_URL]' -r
 complete -c amitools -n "__fish_amitools_using_subcommand share" -l region-endpoint -d 'Send EC2 requests for one region to this URL (a VPC endpoint); repeatable, beats --endpoint-url for that region' -r
 complete -c amitools -n "__fish_amitools_using_subcommand share" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns for people'
-json\t'JSON with stable field names, for scripts'"
+json\t'JSON with stable field names, for scripts'
+dot\t'A Graphviz graph of the lineage (ancestors, children): `| dot -Tsvg > lineage.svg`'
+mermaid\t'A Mermaid flowchart of the lineage (ancestors, children), as GitHub renders it'"
 complete -c amitools -n "__fish_amitools_using_subcommand share" -l accounts -d 'Also read these accounts (12-digit ids, comma-separated or repeated), through --role: children and ancestors follow the lineage into them, revoke and restore change their images, prune --include-shared asks them what uses your shared images [your own account is always read]' -r
 complete -c amitools -n "__fish_amitools_using_subcommand share" -l role -d 'The role to assume in each of --accounts: arn:PARTITION:iam::ID:role/NAME, from your credentials, session name "amitools"' -r
 complete -c amitools -n "__fish_amitools_using_subcommand share" -l profiles -d 'Instead of --accounts and --role: read other accounts through these named profiles (one account each, comma-separated or repeated)' -r
@@ -283,7 +303,9 @@ complete -c amitools -n "__fish_amitools_using_subcommand unshare" -l profile -d
 complete -c amitools -n "__fish_amitools_using_subcommand unshare" -l endpoint-url -d 'Send EC2 requests for every region to this URL instead of AWS: an endpoint that serves all regions, such as a simulator [env: AWS_ENDPOINT_URL_EC2, AWS_ENDPOINT_URL]' -r
 complete -c amitools -n "__fish_amitools_using_subcommand unshare" -l region-endpoint -d 'Send EC2 requests for one region to this URL (a VPC endpoint); repeatable, beats --endpoint-url for that region' -r
 complete -c amitools -n "__fish_amitools_using_subcommand unshare" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns for people'
-json\t'JSON with stable field names, for scripts'"
+json\t'JSON with stable field names, for scripts'
+dot\t'A Graphviz graph of the lineage (ancestors, children): `| dot -Tsvg > lineage.svg`'
+mermaid\t'A Mermaid flowchart of the lineage (ancestors, children), as GitHub renders it'"
 complete -c amitools -n "__fish_amitools_using_subcommand unshare" -l accounts -d 'Also read these accounts (12-digit ids, comma-separated or repeated), through --role: children and ancestors follow the lineage into them, revoke and restore change their images, prune --include-shared asks them what uses your shared images [your own account is always read]' -r
 complete -c amitools -n "__fish_amitools_using_subcommand unshare" -l role -d 'The role to assume in each of --accounts: arn:PARTITION:iam::ID:role/NAME, from your credentials, session name "amitools"' -r
 complete -c amitools -n "__fish_amitools_using_subcommand unshare" -l profiles -d 'Instead of --accounts and --role: read other accounts through these named profiles (one account each, comma-separated or repeated)' -r
@@ -302,7 +324,9 @@ complete -c amitools -n "__fish_amitools_using_subcommand revoke" -l profile -d 
 complete -c amitools -n "__fish_amitools_using_subcommand revoke" -l endpoint-url -d 'Send EC2 requests for every region to this URL instead of AWS: an endpoint that serves all regions, such as a simulator [env: AWS_ENDPOINT_URL_EC2, AWS_ENDPOINT_URL]' -r
 complete -c amitools -n "__fish_amitools_using_subcommand revoke" -l region-endpoint -d 'Send EC2 requests for one region to this URL (a VPC endpoint); repeatable, beats --endpoint-url for that region' -r
 complete -c amitools -n "__fish_amitools_using_subcommand revoke" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns for people'
-json\t'JSON with stable field names, for scripts'"
+json\t'JSON with stable field names, for scripts'
+dot\t'A Graphviz graph of the lineage (ancestors, children): `| dot -Tsvg > lineage.svg`'
+mermaid\t'A Mermaid flowchart of the lineage (ancestors, children), as GitHub renders it'"
 complete -c amitools -n "__fish_amitools_using_subcommand revoke" -l accounts -d 'Also read these accounts (12-digit ids, comma-separated or repeated), through --role: children and ancestors follow the lineage into them, revoke and restore change their images, prune --include-shared asks them what uses your shared images [your own account is always read]' -r
 complete -c amitools -n "__fish_amitools_using_subcommand revoke" -l role -d 'The role to assume in each of --accounts: arn:PARTITION:iam::ID:role/NAME, from your credentials, session name "amitools"' -r
 complete -c amitools -n "__fish_amitools_using_subcommand revoke" -l profiles -d 'Instead of --accounts and --role: read other accounts through these named profiles (one account each, comma-separated or repeated)' -r
@@ -321,7 +345,9 @@ complete -c amitools -n "__fish_amitools_using_subcommand restore" -l profile -d
 complete -c amitools -n "__fish_amitools_using_subcommand restore" -l endpoint-url -d 'Send EC2 requests for every region to this URL instead of AWS: an endpoint that serves all regions, such as a simulator [env: AWS_ENDPOINT_URL_EC2, AWS_ENDPOINT_URL]' -r
 complete -c amitools -n "__fish_amitools_using_subcommand restore" -l region-endpoint -d 'Send EC2 requests for one region to this URL (a VPC endpoint); repeatable, beats --endpoint-url for that region' -r
 complete -c amitools -n "__fish_amitools_using_subcommand restore" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns for people'
-json\t'JSON with stable field names, for scripts'"
+json\t'JSON with stable field names, for scripts'
+dot\t'A Graphviz graph of the lineage (ancestors, children): `| dot -Tsvg > lineage.svg`'
+mermaid\t'A Mermaid flowchart of the lineage (ancestors, children), as GitHub renders it'"
 complete -c amitools -n "__fish_amitools_using_subcommand restore" -l accounts -d 'Also read these accounts (12-digit ids, comma-separated or repeated), through --role: children and ancestors follow the lineage into them, revoke and restore change their images, prune --include-shared asks them what uses your shared images [your own account is always read]' -r
 complete -c amitools -n "__fish_amitools_using_subcommand restore" -l role -d 'The role to assume in each of --accounts: arn:PARTITION:iam::ID:role/NAME, from your credentials, session name "amitools"' -r
 complete -c amitools -n "__fish_amitools_using_subcommand restore" -l profiles -d 'Instead of --accounts and --role: read other accounts through these named profiles (one account each, comma-separated or repeated)' -r

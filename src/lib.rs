@@ -70,6 +70,7 @@ fn run_parsed(cli: Cli) -> ExitCode {
     let result = commands::prepare(command)
         .and_then(|plan| {
             commands::check_accounts_apply(&plan, &global)?;
+            commands::check_output_applies(&plan, global.output)?;
             let (aws, region) = commands::connect(&global)?;
             let accounts = commands::connect_accounts(&aws, &region, &global)?;
             let mut ctx = commands::Context {

@@ -24,7 +24,7 @@ pub fn shown(value: &str) -> String {
 /// and the ones that break a line or hide in it: the line and paragraph
 /// separators (U+2028, U+2029), the zero-width space (U+200B) and the
 /// byte-order mark (U+FEFF), so that two names that look alike are told apart.
-fn is_unsafe_on_terminal(c: char) -> bool {
+pub fn is_unsafe_on_terminal(c: char) -> bool {
     c.is_control()
         || matches!(
             c,
@@ -62,13 +62,24 @@ pub fn escape_untrusted(text: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
-/// `-o table|json`.
+/// `-o table|json|dot|mermaid`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum OutputFormat {
     /// Aligned columns for people
     Table,
     /// JSON with stable field names, for scripts
     Json,
+    /// A Graphviz graph of the lineage (ancestors, children): `| dot -Tsvg > lineage.svg`
+    Dot,
+    /// A Mermaid flowchart of the lineage (ancestors, children), as GitHub renders it
+    Mermaid,
+}
+
+impl OutputFormat {
+    /// Whether this is one of the pictures (only the lineage commands draw them).
+    pub fn is_picture(self) -> bool {
+        matches!(self, OutputFormat::Dot | OutputFormat::Mermaid)
+    }
 }
 
 /// A table: a header and rows of cells, aligned on output.

@@ -133,6 +133,14 @@ fn children_across_accounts_and_regions_shows_every_accounts_derived_images_and_
     let app = rows.iter().find(|r| r["image_id"] == e.a_app.as_str()).unwrap();
     assert_eq!((app["account"].as_str(), app["tags"]["team"].as_str()), (Some(WORKLOAD_A), Some("a")));
 
+    // As a picture: one cluster per account and region.
+    let (code, dot, err) =
+        run(e.sim.amitools().args(accounts_args(&accounts)).args(["-o", "dot", "children", "--regions", EU, &e.base]));
+    assert_eq!(code, 0, "{err}");
+    for cluster in [format!("label=\"{BUILD} {REGION}\";"), format!("label=\"{WORKLOAD_A} {EU}\";")] {
+        assert!(dot.contains(&cluster), "{cluster}\n{dot}");
+    }
+
     // Without --accounts: your own account's images only, and no account in JSON.
     let (code, out, _) = run(e.sim.amitools().args(["-o", "json", "children", "--flat", &e.base]));
     assert_eq!(code, 0);

@@ -1,6 +1,7 @@
 //! `amitools ancestors AMI_ID`: the chain of images an image was made from.
 
 use super::listing::{table, ImageRecord};
+use super::picture::{self, PictureNode};
 use super::Context;
 use crate::accounts::Readers;
 use crate::cli::{AncestorsArgs, ListArgs};
@@ -49,6 +50,24 @@ impl Plan {
             for record in &records {
                 writeln!(ctx.out, "{}", record.image_id)?;
             }
+        } else if ctx.output.is_picture() {
+            // Each row's parent is the row below it.
+            let now = time::OffsetDateTime::now_utc();
+            let nodes: Vec<PictureNode> = records
+                .iter()
+                .zip(&chain.ancestors)
+                .enumerate()
+                .map(|(n, (record, ancestor))| PictureNode {
+                    record,
+                    deprecated: matches!(ancestor, Ancestor::Found { image, .. } if image.usage.is_deprecated(now)),
+                    parent: (n + 1 < records.len()).then_some((n + 1, record.origin)),
+                })
+                .collect();
+            let text = match ctx.output {
+                OutputFormat::Dot => picture::dot(&nodes, &format!("ancestors of {}", self.image_id)),
+                _ => picture::mermaid(&nodes),
+            };
+            ctx.out.write_all(text.as_bytes())?;
         } else if ctx.output == OutputFormat::Json {
             write_json(ctx.out, &records)?;
         } else {

@@ -6,6 +6,7 @@ use std::io::Write;
 use serde::Serialize;
 
 use super::listing::{table, ImageRecord, NOT_FOUND};
+use super::picture::{self, PictureNode};
 use super::staged::{throttled_so_far, Progress, Staged};
 use super::{Context, RegionChoice};
 use crate::accounts::Readers;
@@ -191,6 +192,35 @@ fn tree_label(node: &TreeNode, home: &TreeHome, tags_only: bool, uses: &Uses) ->
     escape_untrusted(&label).into_owned()
 }
 
+/// `-o dot` / `-o mermaid`: the tree as a picture, nodes in the tree's order.
+fn write_picture(
+    out: &mut dyn Write,
+    format: OutputFormat,
+    tree: &Tree,
+    tags_only: bool,
+    root: &AmiId,
+) -> std::io::Result<()> {
+    let nodes = tree.preorder();
+    let position: std::collections::HashMap<&crate::aws::ImageKey, usize> =
+        nodes.iter().enumerate().map(|(n, node)| (&node.key, n)).collect();
+    let records: Vec<ImageRecord> = nodes.iter().map(|node| record(node, tags_only)).collect();
+    let now = time::OffsetDateTime::now_utc();
+    let picture: Vec<PictureNode> = nodes
+        .iter()
+        .zip(&records)
+        .map(|(node, record)| PictureNode {
+            record,
+            deprecated: node.image.as_ref().is_some_and(|i| i.usage.is_deprecated(now)),
+            parent: node.parent.and_then(|p| position.get(&tree.nodes[p].key)).map(|&p| (p, node.origin)),
+        })
+        .collect();
+    let text = match format {
+        OutputFormat::Dot => picture::dot(&picture, &format!("children of {root}")),
+        _ => picture::mermaid(&picture),
+    };
+    out.write_all(text.as_bytes())
+}
+
 /// The tree drawn with box characters, without recursion. Past MAX_INDENT
 /// generations a line shows its generation instead of more indentation.
 fn write_tree(out: &mut dyn Write, tree: &Tree, home: &TreeHome, tags_only: bool, uses: &Uses) -> std::io::Result<()> {
@@ -245,6 +275,8 @@ impl Plan {
             for node in tree.preorder() {
                 writeln!(ctx.out, "{}", node.key.1)?;
             }
+        } else if ctx.output.is_picture() {
+            write_picture(ctx.out, ctx.output, &tree, tags_only, &self.image_id)?;
         } else if ctx.output == OutputFormat::Json && self.flat {
             write_flat_json(ctx.out, &tree, tags_only, &uses)?;
         } else if ctx.output == OutputFormat::Json {

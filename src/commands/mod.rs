@@ -15,6 +15,7 @@ mod copy_regions;
 mod create;
 mod listing;
 mod new_image;
+mod picture;
 mod prune;
 mod revoke;
 mod share;
@@ -200,6 +201,14 @@ pub struct Accounts {
     /// Accounts (or profiles) that could not be read — `account 222222222222`,
     /// `profile 'workload'` — and why.
     pub skipped: Vec<(String, String)>,
+}
+
+/// -o dot and -o mermaid draw a lineage: only ancestors and children have one.
+pub fn check_output_applies(plan: &Plan, output: OutputFormat) -> Result<()> {
+    if !output.is_picture() || matches!(plan, Plan::Ancestors(_) | Plan::Children(_)) {
+        return Ok(());
+    }
+    Err(Error::Usage("-o dot and -o mermaid are for ancestors and children; use -o table or -o json here".into()))
 }
 
 /// --accounts is for the commands that read lineage across accounts; the

@@ -202,7 +202,10 @@ pub fn report_and_wait(
     tags: &Tags,
 ) -> Result<()> {
     let printed = match ctx.output {
-        OutputFormat::Table => writeln!(ctx.out, "{id}").map_err(Error::from),
+        // (Pictures are refused before any call: check_output_applies.)
+        OutputFormat::Table | OutputFormat::Dot | OutputFormat::Mermaid => {
+            writeln!(ctx.out, "{id}").map_err(Error::from)
+        }
         OutputFormat::Json => {
             write_json(ctx.out, &NewImageReport { image_id: Some(id), name, region, tags, dry_run: false })
                 .map_err(Error::from)

@@ -222,7 +222,8 @@ impl Plan {
         let regions = targets.iter().any(|t| t.region != ctx.region);
         match ctx.output {
             OutputFormat::Json => write_json(ctx.out, &Report { action, dry_run: self.dry_run, images })?,
-            OutputFormat::Table => {
+            // (Pictures are refused before any call: check_output_applies.)
+            OutputFormat::Table | OutputFormat::Dot | OutputFormat::Mermaid => {
                 let mut header = vec!["RESULT", "PERMISSION", "RESOURCE"];
                 if regions {
                     header.push("REGION");
@@ -480,7 +481,8 @@ fn show(ctx: &mut Context, targets: &[Target]) -> Result<()> {
                 .collect();
             write_json(ctx.out, &ShownAll { images })?;
         }
-        OutputFormat::Table => {
+        // (Pictures are refused before any call: check_output_applies.)
+        OutputFormat::Table | OutputFormat::Dot | OutputFormat::Mermaid => {
             let regions = holdings.iter().any(|(region, _, _)| region != &ctx.region);
             let mut header = vec!["PERMISSION", "RESOURCE"];
             if regions {

@@ -160,7 +160,8 @@ impl Plan {
                 ctx.out,
                 &TagReport { image_id: &self.image_id, region: &region, tags: &tags, dry_run: self.dry_run },
             )?,
-            OutputFormat::Table => {
+            // (Pictures are refused before any call: check_output_applies.)
+            OutputFormat::Table | OutputFormat::Dot | OutputFormat::Mermaid => {
                 let mut table = Table::new(vec!["TAG".into(), "VALUE".into()]);
                 table.rows = tags.iter().map(|(k, v)| vec![k.clone(), v.clone()]).collect();
                 table.write(ctx.out, true)?;
