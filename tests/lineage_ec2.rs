@@ -283,3 +283,23 @@ fn cost_follows_the_lineage_in_an_account_of_ten_thousand_images() {
     let returned = sim.images_returned("DescribeImages");
     assert!(returned <= 3 * 121, "children: {returned} images returned");
 }
+
+/// A chain EC2 records no source for (registered images, retro-tagged with
+/// `amitools tag`), 30 deep, in a region of a few hundred own images: one
+/// page of the region holds it, so it costs 3 calls, not one a generation.
+#[test]
+fn a_tag_only_chain_costs_three_calls_where_one_page_holds_the_region() {
+    let sim = Sim::start();
+    let mut images = vec![json!({"ami_id": ami(0x9000), "name": "registered-root"})];
+    for n in 1..30u64 {
+        images.push(retro_tagged(&ami(0x9000 + n), &ami(0x9000 + n - 1), REGION, T0 + n as i64));
+    }
+    images.extend((0..270u64).map(|n| json!({"ami_id": ami(0x9100 + n), "name": format!("other-{n}")})));
+    sim.register(REGION, json!(images));
+    sim.reset_stats();
+    let (code, out, err) = run(sim.amitools().args(["ancestors", "--ids", &ami(0x9000 + 29)]));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.lines().count(), 30);
+    assert_eq!(out.lines().last(), Some(ami(0x9000).as_str()));
+    assert_eq!(sim.total_calls(), 3, "{}", sim.stats());
+}

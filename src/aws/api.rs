@@ -56,6 +56,24 @@ pub struct ImageCopy {
     pub dry_run: bool,
 }
 
+/// How large the one page of `own_images_in_one_page` is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnePage {
+    /// 100 images.
+    Small,
+    /// 1,000 images, DescribeImages' largest page.
+    Full,
+}
+
+impl OnePage {
+    pub fn size(self) -> usize {
+        match self {
+            OnePage::Small => 100,
+            OnePage::Full => 1000,
+        }
+    }
+}
+
 /// An image's place: its region and id (a copy has a new id in its own region).
 pub type ImageKey = (Region, AmiId);
 
@@ -84,8 +102,10 @@ pub trait Images {
     /// itself first, then its source, and so on; at most 50 entries.
     fn image_ancestry(&self, region: &Region, id: &AmiId) -> Result<Vec<AncestryEntry>, AwsError>;
     /// Per region, all of the account's own images (deprecated and disabled
-    /// included) when one small DescribeImages page holds them, else None.
-    fn own_images_in_one_page(&self, regions: &[Region]) -> Vec<RegionResult<Option<Vec<Image>>>>;
+    /// included) when one DescribeImages page holds them, else None. `page`:
+    /// a small page (100: the first look of `children`, cheap whatever the
+    /// region holds) or a full one (1,000, EC2's largest).
+    fn own_images_in_one_page(&self, regions: &[Region], page: OnePage) -> Vec<RegionResult<Option<Vec<Image>>>>;
     /// Per region, every one of the account's own images (deprecated and
     /// disabled included), paginated.
     fn own_images(&self, regions: &[Region]) -> Vec<RegionResult<Vec<Image>>>;

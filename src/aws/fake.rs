@@ -3,6 +3,7 @@
 //! and switches for the failures tests need. It implements the same traits as
 //! `SdkAws` and shares nothing else with it.
 
+use super::OnePage;
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -36,8 +37,9 @@ pub struct FakeAws<'a> {
     pub images_returned: Cell<usize>,
     /// GetImageAncestry calls.
     pub ancestry_calls: Cell<usize>,
-    /// The largest "one page" `own_images_in_one_page` answers with.
+    /// The largest "one page" `own_images_in_one_page` answers with, small and full.
     pub page_size: usize,
+    pub full_page_size: usize,
     /// Regions whose lineage queries fail, and GetImageAncestry's failure kind.
     pub refuse_regions: Vec<Region>,
     pub ancestry_error: Option<AwsErrorKind>,
@@ -83,7 +85,7 @@ pub struct FakeAws<'a> {
 
 impl<'a> FakeAws<'a> {
     pub fn with_images(images: impl IntoIterator<Item = Image>) -> FakeAws<'a> {
-        let fake = FakeAws { page_size: 1000, ..FakeAws::default() };
+        let fake = FakeAws { page_size: 1000, full_page_size: 1000, ..FakeAws::default() };
         fake.images.borrow_mut().extend(images.into_iter().map(|i| (i.id.clone(), i)));
         fake
     }
@@ -203,12 +205,16 @@ impl Images for FakeAws<'_> {
         Ok(entries)
     }
 
-    fn own_images_in_one_page(&self, regions: &[Region]) -> Vec<RegionResult<Option<Vec<Image>>>> {
+    fn own_images_in_one_page(&self, regions: &[Region], size: OnePage) -> Vec<RegionResult<Option<Vec<Image>>>> {
         self.count(regions.len(), 0);
+        let page_size = match size {
+            OnePage::Small => self.page_size,
+            OnePage::Full => self.full_page_size,
+        };
         self.per_region(regions, |region| {
             let own = self.own_in(region, |_| true);
-            if own.len() > self.page_size {
-                self.count(0, self.page_size);
+            if own.len() > page_size {
+                self.count(0, page_size);
                 None
             } else {
                 self.count(0, own.len());

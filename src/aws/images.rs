@@ -2,6 +2,7 @@
 //! its pagination, GetImageAncestry, DescribeInstances, DescribeRegions, and
 //! the conversion of EC2's image into amitools' `Image`.
 
+use super::OnePage;
 use std::collections::{BTreeMap, HashSet};
 use std::future::Future;
 use std::pin::Pin;
@@ -30,10 +31,6 @@ const FILTER_VALUES_MAX: usize = 200;
 
 /// DescribeImages' largest page.
 const PAGE_SIZE: i32 = 1000;
-
-/// The page that decides whether a region's own images are few enough to
-/// read whole: small, so that in a large account the look costs little.
-const SMALL_ACCOUNT_PAGE: i32 = 100;
 
 /// Convert EC2's description of an image; None for an entry without a valid id.
 fn to_image(region: &Region, image: &types::Image) -> Option<Image> {
@@ -243,7 +240,7 @@ impl Images for SdkAws {
         Ok(entries)
     }
 
-    fn own_images_in_one_page(&self, regions: &[Region]) -> Vec<RegionResult<Option<Vec<Image>>>> {
+    fn own_images_in_one_page(&self, regions: &[Region], size: OnePage) -> Vec<RegionResult<Option<Vec<Image>>>> {
         type Page = Result<Option<Vec<Image>>, AwsError>;
         let futures: Vec<Pin<Box<dyn Future<Output = Page> + Send>>> = regions
             .iter()
@@ -262,7 +259,7 @@ impl Images for SdkAws {
                                 .owners("self")
                                 .include_deprecated(true)
                                 .include_disabled(true)
-                                .max_results(SMALL_ACCOUNT_PAGE)
+                                .max_results(size.size() as i32)
                                 .send()
                                 .await
                                 .map_err(|e| AwsError::from_sdk("DescribeImages", &endpoint.name(), e))

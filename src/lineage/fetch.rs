@@ -23,7 +23,7 @@
 use std::collections::HashSet;
 
 use crate::accounts::Readers;
-use crate::aws::{Aws, AwsError, AwsErrorKind};
+use crate::aws::{Aws, AwsError, AwsErrorKind, OnePage};
 use crate::ids::{AmiId, Region};
 use crate::image::{AncestryEntry, Image};
 use crate::lineage::graph::{descendants_tree, walk_ancestors, Chain, Index, Key, Tree, Walk};
@@ -60,12 +60,30 @@ fn insert_read(index: &mut Index, images: Vec<Image>, account: Option<&str>) {
 pub fn ancestors(readers: &mut Readers, start: &Key, max_depth: u32, tags_only: bool) -> Result<Ancestors, AwsError> {
     let mut index = Index::default();
     let mut ancestry_available = true;
+    // Regions whose own images were read in one page (or tried).
+    let mut probed: HashSet<Region> = HashSet::new();
     let mut unreachable: Vec<(Region, AwsError)> = Vec::new();
     loop {
         let (key, recorded) = match walk_ancestors(&index, start, max_depth, tags_only) {
             Walk::Done(chain) => return Ok(Ancestors { chain, unreachable }),
             Walk::Need { key, recorded } => (key, recorded),
         };
+        // A link EC2 does not record (a tag only): one full page of the
+        // region's own images, once, usually holds the rest of the chain,
+        // where asking parent by parent costs a call per generation.
+        if !recorded && !probed.contains(&key.0) {
+            probed.insert(key.0.clone());
+            for (_, answer) in readers.own().own_images_in_one_page(std::slice::from_ref(&key.0), OnePage::Full) {
+                match answer {
+                    Ok(Some(images)) => insert_read(&mut index, images, readers.account(0)),
+                    Ok(None) => log::info!("{}: more own images than one page; parents looked up by id", key.0),
+                    Err(error) => log::info!("{}: {error}; parents looked up by id", key.0),
+                }
+            }
+            if index.knows(&key) {
+                continue;
+            }
+        }
         let mut wanted = vec![key.clone()];
         if recorded && ancestry_available {
             match recorded_chain_of_any(readers, &key, max_depth as usize + 1) {
@@ -270,7 +288,7 @@ pub fn descendants(
     // asked generation by generation.
     let mut large: Vec<Vec<Region>> = vec![Vec::new(); readers.count()];
     on_round(Round::FirstLook { regions: searched.len() * readers.count() });
-    let firsts = readers.each(|_, aws| aws.own_images_in_one_page(&searched));
+    let firsts = readers.each(|_, aws| aws.own_images_in_one_page(&searched, OnePage::Small));
     for (reader, answers) in firsts.into_iter().enumerate() {
         for (region, result) in answers {
             match result {
@@ -436,6 +454,36 @@ mod tests {
         assert_eq!(aws.images_returned.get(), 60);
         let Ancestor::Found { link: Some(link), .. } = &chain.ancestors[0] else { panic!() };
         assert_eq!(link.origin, Origin::Tag);
+    }
+
+    /// A 30-deep chain known only from tags (RegisterImage, imports, images
+    /// retro-tagged), in a region of 300 own images.
+    fn tag_only_chain(full_page: usize) -> FakeAws<'static> {
+        let mut images = vec![tagged("us-east-1", 1, None)];
+        for n in 2..=30 {
+            images.push(tagged("us-east-1", n, Some(("us-east-1", n - 1))));
+        }
+        images.extend((1000..1270).map(|n| tagged("us-east-1", n, None)));
+        let mut aws = FakeAws::with_images(images);
+        aws.full_page_size = full_page;
+        aws
+    }
+
+    #[test]
+    fn a_tag_only_chain_costs_three_calls_where_one_page_holds_the_region() {
+        let aws = tag_only_chain(1000);
+        let chain = ancestors(&mut Readers::one(&aws), &key("us-east-1", 30), 1000, false).unwrap().chain;
+        assert_eq!(chain.ancestors.len(), 30);
+        assert_eq!(chain.end, ChainEnd::Root);
+        // GetImageAncestry, the start by id, one page of the region's 300 images.
+        assert_eq!(aws.ancestry_calls.get() + aws.bulk_calls.get(), 3);
+        assert_eq!(aws.images_returned.get(), 1 + 300);
+
+        // A region larger than a page: one look, then parent by parent, as before.
+        let aws = tag_only_chain(100);
+        let chain = ancestors(&mut Readers::one(&aws), &key("us-east-1", 30), 1000, false).unwrap().chain;
+        assert_eq!(chain.ancestors.len(), 30);
+        assert_eq!(aws.ancestry_calls.get() + aws.bulk_calls.get(), 1 + 1 + 1 + 29);
     }
 
     #[test]

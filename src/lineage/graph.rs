@@ -201,7 +201,10 @@ pub fn walk_ancestors(index: &Index, start: &Key, max_depth: u32, tags_only: boo
             let link = index
                 .parent(&current, tags_only)
                 .or_else(|| (!tags_only).then(|| index.recorded(&current).and_then(recorded_link)).flatten());
-            let has_record = image.source_image_id.is_some() || index.recorded(&current).is_some();
+            // Whether EC2 records where it came from: then EC2's ancestry of
+            // the parent is worth asking; a record of the image alone is not.
+            let has_record = image.source_image_id.is_some()
+                || index.recorded(&current).is_some_and(|e| e.source_image_id.is_some());
             ancestors.push(Ancestor::Found { image: Box::new(image.clone()), link: link.clone() });
             (link, has_record)
         } else if let Some(entry) = index.recorded(&current) {
