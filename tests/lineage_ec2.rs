@@ -88,10 +88,12 @@ fn hundreds_of_children_across_pages_of_a_hundred() {
     expected.extend(children.iter().cloned());
     assert_eq!(out.lines().collect::<Vec<_>>(), expected);
     // A first page (more than 100 own images), the root, then the children
-    // in 3 pages by tag and 3 by SourceImageId, then the next generation
-    // (260 ids: two chunks of at most 200) finds nothing, by tag and by record.
-    assert_eq!(sim.calls("DescribeImages"), 1 + 1 + 3 + 3 + 2 * 2);
-    assert_eq!(sim.images_returned("DescribeImages"), 100 + 1 + 260 * 2);
+    // in 3 pages by tag and 3 by SourceImageId; 260 children outnumber the
+    // first page, so one full page is asked for (this endpoint's pages hold
+    // 100: it does not hold the region), then the next generation (260 ids:
+    // two chunks of at most 200) finds nothing, by tag and by record.
+    assert_eq!(sim.calls("DescribeImages"), 1 + 1 + 3 + 3 + 1 + 2 * 2);
+    assert_eq!(sim.images_returned("DescribeImages"), 100 + 1 + 260 * 2 + 100);
 }
 
 #[test]
@@ -302,4 +304,25 @@ fn a_tag_only_chain_costs_three_calls_where_one_page_holds_the_region() {
     assert_eq!(out.lines().count(), 30);
     assert_eq!(out.lines().last(), Some(ami(0x9000).as_str()));
     assert_eq!(sim.total_calls(), 3, "{}", sim.stats());
+}
+
+/// 250 children of one root in a region of 255 own images: the first look
+/// (100) is too small, the first generation alone outnumbers it, and one full
+/// page then holds the region — 5 calls at most, where the generation walk
+/// would take 2 queries per 200 ids per generation.
+#[test]
+fn many_children_in_a_mid_sized_region_cost_no_more_than_reading_it() {
+    let sim = Sim::start();
+    let root = ami(0xA000);
+    let mut images = vec![json!({"ami_id": root, "name": "root"})];
+    images.extend((1..=250u64).map(|n| tagged(&ami(0xA000 + n), &root, REGION, T0 + n as i64)));
+    images.extend((0..4u64).map(|n| json!({"ami_id": ami(0xA400 + n), "name": format!("other-{n}")})));
+    sim.register(REGION, json!(images));
+    sim.reset_stats();
+    let (code, out, err) = run(sim.amitools().args(["children", "--ids", &root]));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.lines().count(), 251);
+    assert!(sim.total_calls() <= 5, "{}", sim.stats());
+    // The first look, the root, the generation by tag and by record, the region.
+    assert_eq!(sim.images_returned("DescribeImages"), 100 + 1 + 2 * 250 + 255);
 }

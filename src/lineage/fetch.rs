@@ -346,6 +346,8 @@ fn walk_generations(
     on_round: &mut dyn FnMut(Round),
 ) -> Result<(), AwsError> {
     let mut placed: HashSet<Key> = HashSet::from([root.clone()]);
+    // Account-regions read in one full page already (or tried).
+    let mut probed: HashSet<(usize, Region)> = HashSet::new();
     let mut generation: Vec<Key> = vec![root.clone()];
     let mut level = 0u32;
     let count = |large: &[Vec<Region>]| large.iter().map(Vec::len).sum::<usize>();
@@ -379,10 +381,18 @@ fn walk_generations(
                 aws.own_images_made_from(&large[reader], &ids, SOURCE_IMAGE, tags_only)
             }
         });
+        // Account-regions where this generation alone outnumbers the first look's page.
+        let mut crowded: Vec<(usize, Region)> = Vec::new();
         for (reader, answer) in answers.into_iter().enumerate() {
             for (region, result) in answer {
                 match result {
-                    Ok(images) => insert_read(index, images, readers.account(reader)),
+                    Ok(images) => {
+                        let distinct: HashSet<&AmiId> = images.iter().map(|i| &i.id).collect();
+                        if distinct.len() > OnePage::Small.size() {
+                            crowded.push((reader, region.clone()));
+                        }
+                        insert_read(index, images, readers.account(reader))
+                    }
                     Err(error) if reader == 0 && region == root.0 => return Err(error),
                     Err(error) => {
                         large[reader].retain(|r| r != &region);
@@ -391,6 +401,7 @@ fn walk_generations(
                 }
             }
         }
+        read_crowded_whole(readers, index, large, &mut crowded, &mut probed);
         // The next generation: every known image whose parent is in this one,
         // in any region (small regions were read whole, large ones just now).
         let current: HashSet<&Key> = generation.iter().collect();
@@ -407,6 +418,47 @@ fn walk_generations(
         level += 1;
     }
     Ok(())
+}
+
+/// A generation of more images than the first look's page holds: the
+/// lineage is most of the region, and the region may fit one full page
+/// (1,000) — one call, where the next generations would cost several (a
+/// generation of 250 is two queries of 200 ids, twice over). Asked once per
+/// account-region; one that fits is read whole and asked no more.
+fn read_crowded_whole(
+    readers: &mut Readers,
+    index: &mut Index,
+    large: &mut [Vec<Region>],
+    crowded: &mut Vec<(usize, Region)>,
+    probed: &mut HashSet<(usize, Region)>,
+) {
+    crowded.retain(|place| probed.insert(place.clone()));
+    if crowded.is_empty() {
+        return;
+    }
+    let asked: Vec<Vec<Region>> = (0..readers.count())
+        .map(|reader| crowded.iter().filter(|(r, _)| *r == reader).map(|(_, region)| region.clone()).collect())
+        .collect();
+    let answers = readers.each(|reader, aws| {
+        if asked[reader].is_empty() {
+            Vec::new()
+        } else {
+            aws.own_images_in_one_page(&asked[reader], OnePage::Full)
+        }
+    });
+    for (reader, answer) in answers.into_iter().enumerate() {
+        for (region, result) in answer {
+            match result {
+                Ok(Some(images)) => {
+                    insert_read(index, images, readers.account(reader));
+                    large[reader].retain(|r| r != &region);
+                }
+                Ok(None) => log::info!("{region}: more own images than one page; generation by generation"),
+                // Not a refusal of the search: the generation queries go on there.
+                Err(error) => log::info!("{region}: {error}; generation by generation"),
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -586,6 +638,28 @@ mod tests {
             descendants(&mut Readers::one(&aws), &key("us-east-1", 1), &regions[..1], None, false, &mut |_| {})
                 .unwrap();
         assert_eq!(only_here.tree.count(), 4);
+    }
+
+    #[test]
+    fn a_generation_larger_than_the_first_page_reads_the_region_in_one_full_page() {
+        // 250 children of one root in a region of 255 own images.
+        let mut images = vec![made("us-east-1", 1, None)];
+        images.extend((2..=251).map(|n| made("us-east-1", n, Some(("us-east-1", 1)))));
+        images.extend((300..304).map(|n| made("us-east-1", n, None)));
+        let mut aws = FakeAws::with_images(images);
+        aws.page_size = 100;
+        let found = descendants(
+            &mut Readers::one(&aws),
+            &key("us-east-1", 1),
+            &[region("us-east-1")],
+            None,
+            false,
+            &mut |_| {},
+        )
+        .unwrap();
+        assert_eq!(found.tree.count(), 251);
+        // The first look (too small), the root, one generation (2 queries), one full page.
+        assert_eq!(aws.bulk_calls.get(), 1 + 1 + 2 + 1);
     }
 
     #[test]
