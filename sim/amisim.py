@@ -50,6 +50,7 @@ import ratelimits  # noqa: E402
 import rbin  # noqa: E402
 import retirement  # noqa: E402
 import sharing  # noqa: E402
+import watermarks  # noqa: E402
 import usage_reports  # noqa: E402
 import usage  # noqa: E402
 from moto.autoscaling.models import autoscaling_backends  # noqa: E402
@@ -449,6 +450,8 @@ def create_image(self, instance_id, name, description, tag_specifications):
     )
     _apply_tags(image.ebs_snapshot, snapshot_tags)
     instance = self.get_instance(instance_id)
+    # EC2 copies the watermarks of the image the instance was launched from.
+    watermarks.inherit(image, self.amis.get(instance.image_id))
     # What real EC2 records about an image made by CreateImage.
     image.source_instance_id_recorded = instance_id
     image.source_image_id = instance.image_id
@@ -520,6 +523,7 @@ def copy_image(self) -> object:
     _apply_tags(image.ebs_snapshot, snapshot_tags)
     image.source_image_id = source_image_id
     image.source_image_region = source_region
+    watermarks.inherit(image, source)
     if token:
         SIM.copy_tokens[(backend.region_name, token)] = (image.id, fingerprint)
     SIM.copies.add(image.id)
@@ -973,6 +977,12 @@ class App:
                     body = self.usage_report_action(action, region, params, amis)
                 elif action in RETIREMENT_ACTIONS:
                     body = self.retirement_action(action, params, amis)
+                elif action == "AttachImageWatermark":
+                    body = watermarks.attach(amis, params, caller(), region, datetime.now(timezone.utc))
+                    SIM.changed()
+                elif action == "DetachImageWatermark":
+                    body = watermarks.detach(amis, params, caller())
+                    SIM.changed()
                 else:
                     body = self.usage_action(action, region, params)
         except ec2_images.Ec2Fault as fault:
@@ -1258,11 +1268,13 @@ class App:
 
 # Actions answered by sim/images.py rather than moto.
 RETIREMENT_ACTIONS = {"EnableImageDeprecation", "DisableImageDeprecation", "DisableImage", "EnableImage"}
+WATERMARK_ACTIONS = {"AttachImageWatermark", "DetachImageWatermark"}
 USAGE_REPORT_ACTIONS = {"CreateImageUsageReport", "DescribeImageUsageReports", "DescribeImageUsageReportEntries",
                         "DeleteImageUsageReport"}
 OWN_ACTIONS = {"DescribeImages", "GetImageAncestry", "DescribeImageReferences", "DeregisterImage",
                "EnableImageDeregistrationProtection", "DisableImageDeregistrationProtection",
-               "ModifySnapshotAttribute", "GetImageBlockPublicAccessState"} | USAGE_REPORT_ACTIONS | RETIREMENT_ACTIONS
+               "ModifySnapshotAttribute", "GetImageBlockPublicAccessState"} | USAGE_REPORT_ACTIONS | RETIREMENT_ACTIONS \
+    | WATERMARK_ACTIONS
 
 
 class _Body:

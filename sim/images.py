@@ -209,7 +209,14 @@ class Index:
 def _value_matches(actual, patterns: list[str]) -> bool:
     if actual is None:
         return False
+    if isinstance(actual, list):
+        return any(_value_matches(one, patterns) for one in actual)
     return any(fnmatch.fnmatchcase(str(actual), p) for p in patterns)
+
+
+def _watermarks(field: str):
+    """An image's watermarks' values of one field (any may match)."""
+    return lambda i: [w[field] for w in (getattr(i, "watermarks", None) or [])]
 
 
 def _snapshot_id(image) -> str | None:
@@ -218,7 +225,7 @@ def _snapshot_id(image) -> str | None:
 
 
 # What each modelled filter compares, as `image_xml` shows it (a list: any
-# value may match). Watermarks are not modelled yet: no image has one.
+# value may match). Watermarks: see sim/watermarks.py.
 _FILTER_GETTERS: dict[str, Callable] = {
     "architecture": lambda i: i.architecture or "x86_64",
     "block-device-mapping.device-name": lambda i: i.root_device_name if _snapshot_id(i) else None,
@@ -231,11 +238,11 @@ _FILTER_GETTERS: dict[str, Callable] = {
     "hypervisor": lambda i: "xen",
     "image-id": lambda i: i.id,
     "image-type": lambda i: i.image_type,
-    "image-watermark.source-image-creation-time": lambda i: None,
-    "image-watermark.source-image-id": lambda i: None,
-    "image-watermark.source-image-region": lambda i: None,
-    "image-watermark.watermark-creation-time": lambda i: None,
-    "image-watermark.watermark-key": lambda i: None,
+    "image-watermark.source-image-creation-time": _watermarks("source_image_creation_time"),
+    "image-watermark.source-image-id": _watermarks("source_image_id"),
+    "image-watermark.source-image-region": _watermarks("source_image_region"),
+    "image-watermark.watermark-creation-time": _watermarks("created"),
+    "image-watermark.watermark-key": _watermarks("key"),
     "is-public": lambda i: "true" if i.is_public else "false",
     "kernel-id": lambda i: i.kernel_id,
     "manifest-location": lambda i: i.image_location or f"{i.owner_id}/{i.name}",
@@ -381,6 +388,16 @@ def describe_images(amis: dict, index: Index, params: dict, account: str, page_s
     return page, (_encode_token(query_key, following) if following < len(images) else None)
 
 
+def _watermarks_xml(image) -> str:
+    items = "".join(
+        "<item>" + _text("watermarkKey", w["key"]) + _text("sourceImageRegion", w["source_image_region"])
+        + _text("sourceImageId", w["source_image_id"])
+        + _text("sourceImageCreationTime", w["source_image_creation_time"])
+        + _text("watermarkCreationTime", w["created"]) + "</item>"
+        for w in (getattr(image, "watermarks", None) or []))
+    return f"<imageWatermarkSet>{items}</imageWatermarkSet>" if items else ""
+
+
 def _text(tag: str, value) -> str:
     if value is None:
         return ""
@@ -444,6 +461,7 @@ def image_xml(image, account: str) -> str:
         _text("sourceImageRegion", getattr(image, "source_image_region", None)),
         _text("lastLaunchedTime", iso(getattr(image, "last_launched_time", None))),
         _text("deregistrationProtection", protection(image)),
+        _watermarks_xml(image),
         "</item>",
     ])
 

@@ -609,6 +609,43 @@ class SnapshotProgress(unittest.TestCase):
             sim.stop()
 
 
+class Watermarks(unittest.TestCase):
+    def test_a_watermark_follows_create_and_copy_not_register_and_filters_find_it(self):
+        sim = Simulator(pending_seconds=0.0)
+        try:
+            ec2 = sim.client()
+            root, registered, public = sim.ctl("images", {"region": REGION, "images": [
+                {"name": "root"}, {"name": "registered"}, {"name": "public", "public": True}]})["image_ids"]
+            key = ec2.attach_image_watermark(ImageId=root, WatermarkName="approved base")["WatermarkKey"]
+            self.assertEqual(key, "123456789012:approved base")
+            instance = sim.ctl("run-instance", {"region": REGION, "image_id": root})["instance_id"]
+            child = ec2.create_image(InstanceId=instance, Name="child")["ImageId"]
+            west = boto3.client("ec2", region_name="us-west-2", endpoint_url=sim.url, aws_access_key_id="AKIDFIDELITY",
+                                aws_secret_access_key="fidelity")
+            copy = west.copy_image(SourceImageId=child, SourceRegion=REGION, Name="copy")["ImageId"]
+            marks = ec2.describe_images(ImageIds=[child])["Images"][0]["ImageWatermarks"]
+            self.assertEqual([(m["WatermarkKey"], m["SourceImageId"], m["SourceImageRegion"]) for m in marks],
+                             [(key, root, REGION)])
+            self.assertEqual(west.describe_images(ImageIds=[copy])["Images"][0]["ImageWatermarks"][0]["WatermarkKey"], key)
+            found = ec2.describe_images(Owners=["self"], Filters=[{"Name": "image-watermark.source-image-id",
+                                                                   "Values": [root]}])["Images"]
+            self.assertEqual(sorted(i["ImageId"] for i in found), sorted([root, child]))
+            self.assertNotIn("ImageWatermarks", ec2.describe_images(ImageIds=[registered])["Images"][0])
+            # Not on a public image; only the owner; detaching leaves the derived images theirs.
+            with self.assertRaises(botocore.exceptions.ClientError) as caught:
+                ec2.attach_image_watermark(ImageId=public, WatermarkName="approved base")
+            self.assertEqual(code_of(caught.exception), "InvalidParameter")
+            with self.assertRaises(botocore.exceptions.ClientError) as caught:
+                sim.client(validate=False).attach_image_watermark(ImageId=root, WatermarkName="no")
+            self.assertEqual(code_of(caught.exception), "InvalidParameterValue")
+            ec2.detach_image_watermark(ImageId=root, WatermarkKey=key)
+            ec2.detach_image_watermark(ImageId=root, WatermarkKey=key)
+            self.assertNotIn("ImageWatermarks", ec2.describe_images(ImageIds=[root])["Images"][0])
+            self.assertEqual(len(ec2.describe_images(ImageIds=[child])["Images"][0]["ImageWatermarks"]), 1)
+        finally:
+            sim.stop()
+
+
 class CopiesInFlight(unittest.TestCase):
     def test_copies_beyond_the_limit_are_refused_until_one_is_done(self):
         sim = Simulator(copies_in_flight_max=2, pending_seconds=1.0)
