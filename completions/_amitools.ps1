@@ -140,8 +140,8 @@ Register-ArgumentCompleter -Native -CommandName 'amitools' -ScriptBlock {
             break
         }
         'amitools;ancestors' {
-            [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Columns to show, in order: image_id, create_date, create_ts, source_instance, source_region, name, state, owner, description, origin, revoked, account')
-            [CompletionResult]::new('--columns', '--columns', [CompletionResultType]::ParameterName, 'Columns to show, in order: image_id, create_date, create_ts, source_instance, source_region, name, state, owner, description, origin, revoked, account')
+            [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Columns to show, in order: image_id, create_date, create_ts, source_instance, source_region, name, state, owner, description, origin, revoked, account, watermarks')
+            [CompletionResult]::new('--columns', '--columns', [CompletionResultType]::ParameterName, 'Columns to show, in order: image_id, create_date, create_ts, source_instance, source_region, name, state, owner, description, origin, revoked, account, watermarks')
             [CompletionResult]::new('--max-depth', '--max-depth', [CompletionResultType]::ParameterName, 'Stop after this many generations')
             [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'AWS region to use [default: AWS_REGION, AWS_DEFAULT_REGION, the credential file, the profile]')
             [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'AWS region to use [default: AWS_REGION, AWS_DEFAULT_REGION, the credential file, the profile]')
@@ -166,8 +166,8 @@ Register-ArgumentCompleter -Native -CommandName 'amitools' -ScriptBlock {
             break
         }
         'amitools;children' {
-            [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Columns to show, in order: image_id, create_date, create_ts, source_instance, source_region, name, state, owner, description, origin, revoked, account')
-            [CompletionResult]::new('--columns', '--columns', [CompletionResultType]::ParameterName, 'Columns to show, in order: image_id, create_date, create_ts, source_instance, source_region, name, state, owner, description, origin, revoked, account')
+            [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Columns to show, in order: image_id, create_date, create_ts, source_instance, source_region, name, state, owner, description, origin, revoked, account, watermarks')
+            [CompletionResult]::new('--columns', '--columns', [CompletionResultType]::ParameterName, 'Columns to show, in order: image_id, create_date, create_ts, source_instance, source_region, name, state, owner, description, origin, revoked, account, watermarks')
             [CompletionResult]::new('--depth', '--depth', [CompletionResultType]::ParameterName, 'Show at most this many generations')
             [CompletionResult]::new('--regions', '--regions', [CompletionResultType]::ParameterName, 'Look for children in these regions [default: the current region]')
             [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'AWS region to use [default: AWS_REGION, AWS_DEFAULT_REGION, the credential file, the profile]')

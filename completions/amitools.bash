@@ -162,11 +162,11 @@ _amitools() {
             fi
             case "${prev}" in
                 --columns)
-                    COMPREPLY=($(compgen -W "image_id create_date create_ts source_instance source_region name state owner description origin revoked account" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "image_id create_date create_ts source_instance source_region name state owner description origin revoked account watermarks" -- "${cur}"))
                     return 0
                     ;;
                 -C)
-                    COMPREPLY=($(compgen -W "image_id create_date create_ts source_instance source_region name state owner description origin revoked account" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "image_id create_date create_ts source_instance source_region name state owner description origin revoked account watermarks" -- "${cur}"))
                     return 0
                     ;;
                 --max-depth)
@@ -228,11 +228,11 @@ _amitools() {
             fi
             case "${prev}" in
                 --columns)
-                    COMPREPLY=($(compgen -W "image_id create_date create_ts source_instance source_region name state owner description origin revoked account" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "image_id create_date create_ts source_instance source_region name state owner description origin revoked account watermarks" -- "${cur}"))
                     return 0
                     ;;
                 -C)
-                    COMPREPLY=($(compgen -W "image_id create_date create_ts source_instance source_region name state owner description origin revoked account" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "image_id create_date create_ts source_instance source_region name state owner description origin revoked account watermarks" -- "${cur}"))
                     return 0
                     ;;
                 --depth)

@@ -133,8 +133,8 @@ set edit:completion:arg-completer[amitools] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'amitools;ancestors'= {
-            cand -C 'Columns to show, in order: image_id, create_date, create_ts, source_instance, source_region, name, state, owner, description, origin, revoked, account'
-            cand --columns 'Columns to show, in order: image_id, create_date, create_ts, source_instance, source_region, name, state, owner, description, origin, revoked, account'
+            cand -C 'Columns to show, in order: image_id, create_date, create_ts, source_instance, source_region, name, state, owner, description, origin, revoked, account, watermarks'
+            cand --columns 'Columns to show, in order: image_id, create_date, create_ts, source_instance, source_region, name, state, owner, description, origin, revoked, account, watermarks'
             cand --max-depth 'Stop after this many generations'
             cand -r 'AWS region to use [default: AWS_REGION, AWS_DEFAULT_REGION, the credential file, the profile]'
             cand --region 'AWS region to use [default: AWS_REGION, AWS_DEFAULT_REGION, the credential file, the profile]'
@@ -158,8 +158,8 @@ set edit:completion:arg-completer[amitools] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'amitools;children'= {
-            cand -C 'Columns to show, in order: image_id, create_date, create_ts, source_instance, source_region, name, state, owner, description, origin, revoked, account'
-            cand --columns 'Columns to show, in order: image_id, create_date, create_ts, source_instance, source_region, name, state, owner, description, origin, revoked, account'
+            cand -C 'Columns to show, in order: image_id, create_date, create_ts, source_instance, source_region, name, state, owner, description, origin, revoked, account, watermarks'
+            cand --columns 'Columns to show, in order: image_id, create_date, create_ts, source_instance, source_region, name, state, owner, description, origin, revoked, account, watermarks'
             cand --depth 'Show at most this many generations'
             cand --regions 'Look for children in these regions [default: the current region]'
             cand -r 'AWS region to use [default: AWS_REGION, AWS_DEFAULT_REGION, the credential file, the profile]'

@@ -118,7 +118,7 @@ complete -c amitools -n "__fish_amitools_using_subcommand waiton" -s v -l verbos
 complete -c amitools -n "__fish_amitools_using_subcommand waiton" -s q -l quiet -d 'Only errors on stderr: no notes, no progress'
 complete -c amitools -n "__fish_amitools_using_subcommand waiton" -l organization -d 'With --role: every ACTIVE account of your organization (Organizations ListAccounts, from the management account or a delegated administrator) instead of --accounts'
 complete -c amitools -n "__fish_amitools_using_subcommand waiton" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c amitools -n "__fish_amitools_using_subcommand ancestors" -s C -l columns -d 'Columns to show, in order: image_id, create_date, create_ts, source_instance, source_region, name, state, owner, description, origin, revoked, account' -r -f -a "image_id\t''
+complete -c amitools -n "__fish_amitools_using_subcommand ancestors" -s C -l columns -d 'Columns to show, in order: image_id, create_date, create_ts, source_instance, source_region, name, state, owner, description, origin, revoked, account, watermarks' -r -f -a "image_id\t''
 create_date\t''
 create_ts\t''
 source_instance\t''
@@ -129,7 +129,8 @@ owner\t''
 description\t''
 origin\t'Where the link to the parent came from: tag or ec2'
 revoked\t'When and why `amitools revoke` revoked it (its amitools:revoked tag)'
-account\t'The account whose credentials read the image (with --accounts)'"
+account\t'The account whose credentials read the image (with --accounts)'
+watermarks\t'Its AMI watermarks (ACCOUNT:NAME, comma-separated)'"
 complete -c amitools -n "__fish_amitools_using_subcommand ancestors" -l max-depth -d 'Stop after this many generations' -r
 complete -c amitools -n "__fish_amitools_using_subcommand ancestors" -s r -l region -d 'AWS region to use [default: AWS_REGION, AWS_DEFAULT_REGION, the credential file, the profile]' -r
 complete -c amitools -n "__fish_amitools_using_subcommand ancestors" -l profile -d 'Named profile from the AWS config and credentials files' -r
@@ -149,7 +150,7 @@ complete -c amitools -n "__fish_amitools_using_subcommand ancestors" -s v -l ver
 complete -c amitools -n "__fish_amitools_using_subcommand ancestors" -s q -l quiet -d 'Only errors on stderr: no notes, no progress'
 complete -c amitools -n "__fish_amitools_using_subcommand ancestors" -l organization -d 'With --role: every ACTIVE account of your organization (Organizations ListAccounts, from the management account or a delegated administrator) instead of --accounts'
 complete -c amitools -n "__fish_amitools_using_subcommand ancestors" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c amitools -n "__fish_amitools_using_subcommand children" -s C -l columns -d 'Columns to show, in order: image_id, create_date, create_ts, source_instance, source_region, name, state, owner, description, origin, revoked, account' -r -f -a "image_id\t''
+complete -c amitools -n "__fish_amitools_using_subcommand children" -s C -l columns -d 'Columns to show, in order: image_id, create_date, create_ts, source_instance, source_region, name, state, owner, description, origin, revoked, account, watermarks' -r -f -a "image_id\t''
 create_date\t''
 create_ts\t''
 source_instance\t''
@@ -160,7 +161,8 @@ owner\t''
 description\t''
 origin\t'Where the link to the parent came from: tag or ec2'
 revoked\t'When and why `amitools revoke` revoked it (its amitools:revoked tag)'
-account\t'The account whose credentials read the image (with --accounts)'"
+account\t'The account whose credentials read the image (with --accounts)'
+watermarks\t'Its AMI watermarks (ACCOUNT:NAME, comma-separated)'"
 complete -c amitools -n "__fish_amitools_using_subcommand children" -l depth -d 'Show at most this many generations' -r
 complete -c amitools -n "__fish_amitools_using_subcommand children" -l regions -d 'Look for children in these regions [default: the current region]' -r
 complete -c amitools -n "__fish_amitools_using_subcommand children" -s r -l region -d 'AWS region to use [default: AWS_REGION, AWS_DEFAULT_REGION, the credential file, the profile]' -r

@@ -1412,6 +1412,7 @@ def register_images(payload: dict) -> list[str]:
     public?, shared? (launch permission for this account), launch_permissions?
     ([{"UserId" | "Group" | "OrganizationArn" | "OrganizationalUnitArn": value}]), deprecation_time?,
     creation_date?, source_image_id?, source_image_region?, source_instance_id?,
+    watermarks? ([{"key", "source_image_id"?, "source_image_region"?}]: as attached there),
     deregistration_protection? (EC2's value), last_launched_time?, snapshot_of? (an
     image id whose snapshot this image shares),
     pending_for? (seconds the image stays pending before it becomes available, as
@@ -1459,6 +1460,12 @@ def register_images(payload: dict) -> list[str]:
         if item.get("source_instance_id"):
             image.source_instance_id_recorded = item["source_instance_id"]
         image.add_tags(item.get("tags", {}))
+        for mark in item.get("watermarks", []):
+            # As if attached to `source_image_id` (default: this image) in `source_image_region`.
+            image.watermarks = getattr(image, "watermarks", []) + [{
+                "key": mark["key"], "source_image_id": mark.get("source_image_id", image_id),
+                "source_image_region": mark.get("source_image_region", region),
+                "source_image_creation_time": None, "created": mark.get("created")}]
         if item.get("deregistration_protection"):
             image.deregistration_protection = item["deregistration_protection"]
         if item.get("last_launched_time"):

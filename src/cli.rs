@@ -773,6 +773,8 @@ pub enum Column {
     Revoked,
     /// The account whose credentials read the image (with --accounts)
     Account,
+    /// Its AMI watermarks (ACCOUNT:NAME, comma-separated)
+    Watermarks,
 }
 
 pub const DEFAULT_COLUMNS: [Column; 4] =
@@ -782,7 +784,7 @@ pub const DEFAULT_COLUMNS: [Column; 4] =
 #[derive(Debug, Args)]
 pub struct ListArgs {
     /// Columns to show, in order: image_id, create_date, create_ts, source_instance,
-    /// source_region, name, state, owner, description, origin, revoked, account
+    /// source_region, name, state, owner, description, origin, revoked, account, watermarks
     #[arg(short = 'C', long, value_name = "COLUMNS", value_enum, value_delimiter = ',',
           default_values_t = DEFAULT_COLUMNS.to_vec(), hide_default_value = true)]
     pub columns: Vec<Column>,

@@ -118,6 +118,20 @@ pub struct Image {
     /// (--accounts); None when only your own account is.
     #[serde(skip)]
     pub account: Option<String>,
+    /// Its AMI watermarks (AttachImageWatermark; copied to images made from it).
+    #[serde(skip)]
+    pub watermarks: Vec<Watermark>,
+}
+
+/// An AMI watermark as DescribeImages shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Watermark {
+    /// `ACCOUNT:NAME`.
+    pub key: String,
+    /// The image it was attached to, and where: every image carrying it was
+    /// made from that one (or is it).
+    pub source_image_id: Option<AmiId>,
+    pub source_image_region: Option<Region>,
 }
 
 /// What EC2 reports about an image that says whether it may be deleted.
@@ -168,6 +182,7 @@ impl Image {
             source_instance_id: None,
             usage: ImageUsage::default(),
             account: None,
+            watermarks: Vec::new(),
         }
     }
 }

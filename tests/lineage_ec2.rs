@@ -326,3 +326,50 @@ fn many_children_in_a_mid_sized_region_cost_no_more_than_reading_it() {
     // The first look, the root, the generation by tag and by record, the region.
     assert_eq!(sim.images_returned("DescribeImages"), 100 + 1 + 2 * 250 + 255);
 }
+
+/// A watermarked root (AttachImageWatermark): every image made from it since
+/// carries the watermark, so one query a region finds the whole tree, at any
+/// depth; the root's children are asked once more for those made before the
+/// watermark was attached (and their descendants).
+#[test]
+fn a_watermarked_roots_tree_in_one_query_and_the_older_images_still_found() {
+    let sim = Sim::start();
+    let root = ami(0xB000);
+    let mark = json!([{"key": "123456789012:approved-base", "source_image_id": root, "source_image_region": REGION}]);
+    let mut images = vec![json!({"ami_id": root, "name": "root", "watermarks": mark})];
+    let (mut generation, mut next, mut tree) = (vec![root.clone()], 1u64, 1usize);
+    for _ in 0..4 {
+        let mut children = Vec::new();
+        for parent in &generation {
+            for _ in 0..3 {
+                let mut image = tagged(&ami(0xB000 + next), parent, REGION, T0 + next as i64);
+                image["watermarks"] = mark.clone();
+                images.push(image);
+                children.push(ami(0xB000 + next));
+                next += 1;
+            }
+        }
+        tree += children.len();
+        generation = children;
+    }
+    // Made from the root before the watermark was attached: no watermark, nor its child.
+    let (older, older_child) = (ami(0xB900), ami(0xB901));
+    images.push(tagged(&older, &root, REGION, T0 - 10));
+    images.push(tagged(&older_child, &older, REGION, T0 - 5));
+    images.extend((0..300u64).map(|n| json!({"ami_id": ami(0xC000 + n), "name": format!("other-{n}")})));
+    sim.register(REGION, json!(images));
+    sim.reset_stats();
+    let (code, out, err) = run(sim.amitools().args(["children", "--ids", &root]));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.lines().count(), tree + 2);
+    assert!(out.contains(&older) && out.contains(&older_child));
+    // The first look, the root, the watermark's query, then the root's
+    // children and the older child's (by tag and by record), and the older
+    // grandchild's, which has none.
+    assert_eq!(sim.calls("DescribeImages"), 1 + 1 + 1 + 2 + 2 + 2, "{}", sim.stats());
+    let (code, out, _) = run(sim.amitools().args(["-o", "json", "children", "--flat", &root]));
+    assert_eq!(code, 0);
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&out).unwrap();
+    assert_eq!(rows[0]["watermarks"], json!(["123456789012:approved-base"]));
+    assert!(rows.iter().any(|r| r["image_id"] == older.as_str() && r["watermarks"] == json!([])));
+}

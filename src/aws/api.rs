@@ -121,6 +121,10 @@ pub trait Images {
     ) -> Vec<RegionResult<Vec<Image>>>;
     /// The account's own image with this name in the region, if any.
     fn own_image_named(&self, region: &Region, name: &str) -> Result<Option<Image>, AwsError>;
+    /// Per region, your images carrying a watermark first attached to
+    /// `source` (filter `image-watermark.source-image-id`, every page): every
+    /// image made from it (and from those) since the watermark was attached.
+    fn own_images_watermarked_from(&self, regions: &[Region], source: &AmiId) -> Vec<RegionResult<Vec<Image>>>;
     /// Per region, the account's own images that are `pending` (creates and
     /// copies in progress).
     fn own_pending_images(&self, regions: &[Region]) -> Vec<RegionResult<Vec<Image>>>;

@@ -270,6 +270,16 @@ impl Images for FakeAws<'_> {
         Ok(ids.iter().filter(|id| self.running.contains(id)).cloned().collect())
     }
 
+    fn own_images_watermarked_from(&self, regions: &[Region], source: &AmiId) -> Vec<RegionResult<Vec<Image>>> {
+        self.count(regions.len(), 0);
+        self.per_region(regions, |region| {
+            let found =
+                self.own_in(region, |i| i.watermarks.iter().any(|w| w.source_image_id.as_ref() == Some(source)));
+            self.count(0, found.len());
+            found
+        })
+    }
+
     fn snapshots_progress(&self, _region: &Region, _snapshot_ids: &[String]) -> Result<Option<u8>, AwsError> {
         Ok(None)
     }

@@ -65,6 +65,17 @@ fn to_image(region: &Region, image: &types::Image) -> Option<Image> {
             deprecation_time: image.deprecation_time().and_then(|d| OffsetDateTime::parse(d, &Rfc3339).ok()),
         },
         account: None,
+        watermarks: image
+            .image_watermarks()
+            .iter()
+            .filter_map(|w| {
+                Some(crate::image::Watermark {
+                    key: w.watermark_key()?.to_string(),
+                    source_image_id: w.source_image_id().and_then(|v| v.parse().ok()),
+                    source_image_region: w.source_image_region().and_then(|v| v.parse().ok()),
+                })
+            })
+            .collect(),
     })
 }
 
@@ -310,6 +321,24 @@ impl Images for SdkAws {
                 }
             }
         }
+        let answered = self.run_by_region(queries);
+        regions
+            .iter()
+            .map(|region| {
+                let result = answered.iter().find(|(r, _)| r == region).map(|(_, result)| result.clone());
+                (region.clone(), result.unwrap_or_else(|| Ok(Vec::new())))
+            })
+            .collect()
+    }
+
+    fn own_images_watermarked_from(&self, regions: &[Region], source: &AmiId) -> Vec<RegionResult<Vec<Image>>> {
+        let queries = regions
+            .iter()
+            .map(|region| {
+                let by_watermark = filter("image-watermark.source-image-id", std::slice::from_ref(source));
+                (region.clone(), self.images_query(region, move |q| q.owners("self").filters(by_watermark.clone())))
+            })
+            .collect();
         let answered = self.run_by_region(queries);
         regions
             .iter()

@@ -388,6 +388,11 @@ fn search_status(progress: &Progress<Round>) -> String {
             "generation {generation}: {} of {regions} region(s) answered{throttled} ({elapsed})",
             answered.min(regions as u64)
         ),
+        Round::Watermark { regions } => format!(
+            "the root's watermark: {} of {regions} region(s) answered, {} images read{throttled} ({elapsed})",
+            answered.min(regions as u64),
+            progress.in_stage.images_listed
+        ),
         Round::ReadingWhole { regions } => format!(
             "a deep lineage: reading {regions} region(s) whole, {} images read{throttled} ({elapsed})",
             progress.in_stage.images_listed

@@ -48,6 +48,8 @@ pub struct ImageRecord {
     /// The account whose credentials read the image: set with --accounts
     /// (null without: then every image was read by your own account).
     pub account: Option<String>,
+    /// Its AMI watermarks' keys (`ACCOUNT:NAME`).
+    pub watermarks: Vec<String>,
     pub tags: Tags,
 }
 
@@ -73,6 +75,7 @@ impl ImageRecord {
                 description: None,
                 revoked: None,
                 account: None,
+                watermarks: Vec::new(),
                 tags: Tags::new(),
             };
         };
@@ -108,6 +111,7 @@ impl ImageRecord {
             description: image.description.clone(),
             revoked: image.tags.get(crate::revocation::REVOKED_TAG).cloned(),
             account: image.account.clone(),
+            watermarks: image.watermarks.iter().map(|w| w.key.clone()).collect(),
             tags: image.tags.clone(),
         }
     }
@@ -133,6 +137,7 @@ impl ImageRecord {
             description: None,
             revoked: None,
             account: None,
+            watermarks: Vec::new(),
             tags: Tags::new(),
         }
     }
@@ -150,6 +155,7 @@ impl ImageRecord {
                 Column::Owner => text(self.owner.clone()),
                 Column::Origin => text(self.origin.map(|o| o.as_str().to_string())),
                 Column::Account => text(self.account.clone()),
+                Column::Watermarks => NOT_VISIBLE.to_string(),
                 Column::SourceInstance | Column::Name | Column::State | Column::Description | Column::Revoked => {
                     NOT_VISIBLE.to_string()
                 }
@@ -177,6 +183,7 @@ impl ImageRecord {
             Column::Origin => text(self.origin.map(|o| o.as_str().to_string())),
             Column::Revoked => text(self.revoked.clone()),
             Column::Account => text(self.account.clone()),
+            Column::Watermarks => text(Some(self.watermarks.join(","))),
         }
     }
 }
@@ -195,6 +202,7 @@ pub fn header(column: Column) -> &'static str {
         Column::Origin => "ORIGIN",
         Column::Revoked => "REVOKED",
         Column::Account => "ACCOUNT",
+        Column::Watermarks => "WATERMARKS",
     }
 }
 

@@ -261,6 +261,8 @@ pub enum Round {
     Generation { generation: u32, regions: usize },
     /// A lineage deeper than GENERATION_ROUNDS_MAX: the large regions read whole.
     ReadingWhole { regions: usize },
+    /// The root's watermark: every image carrying it, asked of the large regions at once.
+    Watermark { regions: usize },
 }
 
 /// The descendants of `root` in `regions` of every account read (the root's
@@ -325,10 +327,46 @@ pub fn descendants(
             }
         }
     }
+    // A watermark first attached to the root is on every image made from it
+    // since: one query a region finds them all, at any depth.
+    let watermarked = !tags_only
+        && index
+            .get(root)
+            .is_some_and(|image| image.watermarks.iter().any(|w| w.source_image_id.as_ref() == Some(&root.1)));
+    if watermarked && large.iter().any(|regions| !regions.is_empty()) {
+        on_round(Round::Watermark { regions: large.iter().map(Vec::len).sum() });
+        let answers = readers.each(|reader, aws| {
+            if large[reader].is_empty() {
+                Vec::new()
+            } else {
+                aws.own_images_watermarked_from(&large[reader], &root.1)
+            }
+        });
+        for (reader, answer) in answers.into_iter().enumerate() {
+            for (region, result) in answer {
+                match result {
+                    Ok(images) => insert_read(&mut index, images, readers.account(reader)),
+                    Err(error) if reader == 0 && region == root.0 => return Err(error),
+                    Err(error) => {
+                        large[reader].retain(|r| r != &region);
+                        refused.push(refusal(readers, reader, region, error));
+                    }
+                }
+            }
+        }
+    }
     if large.iter().any(|regions| !regions.is_empty()) {
-        walk_generations(readers, &mut index, root, &mut large, &mut refused, depth, tags_only, on_round)?;
+        // With the watermark, the walk goes on only from images that lack it:
+        // made from the root before it was attached (and theirs).
+        let covered = watermarked.then_some(&root.1);
+        walk_generations(readers, &mut index, root, &mut large, &mut refused, depth, tags_only, covered, on_round)?;
     }
     Ok(Descendants { tree: descendants_tree(&index, root, depth, tags_only), refused })
+}
+
+/// Whether the image carries the watermark first attached to `source`.
+fn carries(index: &Index, key: &Key, source: &AmiId) -> bool {
+    index.get(key).is_some_and(|image| image.watermarks.iter().any(|w| w.source_image_id.as_ref() == Some(source)))
 }
 
 /// Breadth-first from `root`: each round asks every account's `large`
@@ -343,6 +381,7 @@ fn walk_generations(
     refused: &mut Vec<Refused>,
     depth: Option<u32>,
     tags_only: bool,
+    covered: Option<&AmiId>,
     on_round: &mut dyn FnMut(Round),
 ) -> Result<(), AwsError> {
     let mut placed: HashSet<Key> = HashSet::from([root.clone()]);
@@ -410,7 +449,11 @@ fn walk_generations(
             let Some(link) = index.parent(key, tags_only) else { continue };
             let key = key.clone();
             if current.contains(&(link.region, link.parent)) && !placed.contains(&key) {
-                next.push(key);
+                placed.insert(key.clone());
+                // Carrying the root's watermark: its descendants were all in the watermark's answer.
+                if !covered.is_some_and(|source| carries(index, &key, source)) {
+                    next.push(key);
+                }
             }
         }
         placed.extend(next.iter().cloned());
@@ -660,6 +703,54 @@ mod tests {
         assert_eq!(found.tree.count(), 251);
         // The first look (too small), the root, one generation (2 queries), one full page.
         assert_eq!(aws.bulk_calls.get(), 1 + 1 + 2 + 1);
+    }
+
+    #[test]
+    fn a_watermarked_root_finds_every_descendant_in_one_query_and_the_older_ones_too() {
+        let watermark = |mut image: Image| {
+            image.watermarks = vec![crate::image::Watermark {
+                key: "123456789012:base".into(),
+                source_image_id: Some(id(1)),
+                source_image_region: Some(region("us-east-1")),
+            }];
+            image
+        };
+        // 1 + 3 + 9 + 27 watermarked, 4 generations, among 200 other images.
+        let mut images = vec![watermark(made("us-east-1", 1, None))];
+        let mut generation = vec![1u32];
+        let mut next = 2u32;
+        for _ in 0..3 {
+            let mut children = Vec::new();
+            for parent in &generation {
+                for _ in 0..3 {
+                    images.push(watermark(made("us-east-1", next, Some(("us-east-1", *parent)))));
+                    children.push(next);
+                    next += 1;
+                }
+            }
+            generation = children;
+        }
+        images.extend((1000..1200).map(|n| made("us-east-1", n, None)));
+        let regions = [region("us-east-1")];
+        let mut aws = FakeAws::with_images(images.clone());
+        aws.page_size = 100;
+        aws.full_page_size = 100;
+        let found =
+            descendants(&mut Readers::one(&aws), &key("us-east-1", 1), &regions, None, false, &mut |_| {}).unwrap();
+        assert_eq!(found.tree.count(), 40);
+        // The first look, the root, the watermark's query, the root's children (the older ones).
+        assert_eq!(aws.bulk_calls.get(), 1 + 1 + 1 + 2);
+
+        // A child made before the watermark was attached, and its own child: found too.
+        images.push(made("us-east-1", 500, Some(("us-east-1", 1))));
+        images.push(made("us-east-1", 501, Some(("us-east-1", 500))));
+        let mut aws = FakeAws::with_images(images);
+        aws.page_size = 100;
+        aws.full_page_size = 100;
+        let found =
+            descendants(&mut Readers::one(&aws), &key("us-east-1", 1), &regions, None, false, &mut |_| {}).unwrap();
+        assert_eq!(found.tree.count(), 42);
+        assert_eq!(aws.bulk_calls.get(), 1 + 1 + 1 + 2 + 2 + 2);
     }
 
     #[test]
