@@ -55,6 +55,9 @@ _amitools() {
             amitools,waiton)
                 cmd="amitools__subcmd__waiton"
                 ;;
+            amitools,watermark)
+                cmd="amitools__subcmd__watermark"
+                ;;
             amitools__subcmd__help,ancestors)
                 cmd="amitools__subcmd__help__subcmd__ancestors"
                 ;;
@@ -94,6 +97,9 @@ _amitools() {
             amitools__subcmd__help,waiton)
                 cmd="amitools__subcmd__help__subcmd__waiton"
                 ;;
+            amitools__subcmd__help,watermark)
+                cmd="amitools__subcmd__help__subcmd__watermark"
+                ;;
             *)
                 ;;
         esac
@@ -101,7 +107,7 @@ _amitools() {
 
     case "${cmd}" in
         amitools)
-            opts="-r -o -v -q -h -V --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --accounts --role --organization --profiles --help --version create tag waiton ancestors children copy clone prune share unshare revoke restore help"
+            opts="-r -o -v -q -h -V --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --accounts --role --organization --profiles --help --version create tag waiton ancestors children copy clone prune share unshare revoke restore watermark help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -589,7 +595,7 @@ _amitools() {
             return 0
             ;;
         amitools__subcmd__help)
-            opts="create tag waiton ancestors children copy clone prune share unshare revoke restore help"
+            opts="create tag waiton ancestors children copy clone prune share unshare revoke restore watermark help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -771,6 +777,20 @@ _amitools() {
             return 0
             ;;
         amitools__subcmd__help__subcmd__waiton)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        amitools__subcmd__help__subcmd__watermark)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1243,6 +1263,60 @@ _amitools() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --region)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -r)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --endpoint-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --region-endpoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json dot mermaid" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json dot mermaid" -- "${cur}"))
+                    return 0
+                    ;;
+                --accounts)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --role)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profiles)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        amitools__subcmd__watermark)
+            opts="-r -o -v -q -h --remove --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --accounts --role --organization --profiles --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --region)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -49,6 +49,7 @@ set edit:completion:arg-completer[amitools] = {|@words|
             cand unshare 'Stop sharing an image: the launch permission and the snapshots'' create-volume permission'
             cand revoke 'Revoke images: stop new launches of an image and of everything made from it'
             cand restore 'Undo a revoke: exactly what `amitools revoke` did to each image'
+            cand watermark 'Attach an AMI watermark to an image of yours (or remove one)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'amitools;create'= {
@@ -401,6 +402,26 @@ set edit:completion:arg-completer[amitools] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'amitools;watermark'= {
+            cand -r 'AWS region to use [default: AWS_REGION, AWS_DEFAULT_REGION, the credential file, the profile]'
+            cand --region 'AWS region to use [default: AWS_REGION, AWS_DEFAULT_REGION, the credential file, the profile]'
+            cand --profile 'Named profile from the AWS config and credentials files'
+            cand --endpoint-url 'Send EC2 requests for every region to this URL instead of AWS: an endpoint that serves all regions, such as a simulator [env: AWS_ENDPOINT_URL_EC2, AWS_ENDPOINT_URL]'
+            cand --region-endpoint 'Send EC2 requests for one region to this URL (a VPC endpoint); repeatable, beats --endpoint-url for that region'
+            cand -o 'Output format'
+            cand --output 'Output format'
+            cand --accounts 'Also read these accounts (12-digit ids, comma-separated or repeated), through --role: children and ancestors follow the lineage into them, revoke and restore change their images, prune --include-shared asks them what uses your shared images [your own account is always read]'
+            cand --role 'The role to assume in each of --accounts: arn:PARTITION:iam::ID:role/NAME, from your credentials, session name "amitools"'
+            cand --profiles 'Instead of --accounts and --role: read other accounts through these named profiles (one account each, comma-separated or repeated)'
+            cand --remove 'Detach the watermark instead'
+            cand -v 'More diagnostics on stderr (-v info, -vv debug, -vvv trace; RUST_LOG overrides)'
+            cand --verbose 'More diagnostics on stderr (-v info, -vv debug, -vvv trace; RUST_LOG overrides)'
+            cand -q 'Only errors on stderr: no notes, no progress'
+            cand --quiet 'Only errors on stderr: no notes, no progress'
+            cand --organization 'With --role: every ACTIVE account of your organization (Organizations ListAccounts, from the management account or a delegated administrator) instead of --accounts'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'amitools;help'= {
             cand create 'Create an image from an instance, named and tagged with its lineage'
             cand tag 'Set the lineage tags on an image made some other way'
@@ -414,6 +435,7 @@ set edit:completion:arg-completer[amitools] = {|@words|
             cand unshare 'Stop sharing an image: the launch permission and the snapshots'' create-volume permission'
             cand revoke 'Revoke images: stop new launches of an image and of everything made from it'
             cand restore 'Undo a revoke: exactly what `amitools revoke` did to each image'
+            cand watermark 'Attach an AMI watermark to an image of yours (or remove one)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'amitools;help;create'= {
@@ -439,6 +461,8 @@ set edit:completion:arg-completer[amitools] = {|@words|
         &'amitools;help;revoke'= {
         }
         &'amitools;help;restore'= {
+        }
+        &'amitools;help;watermark'= {
         }
         &'amitools;help;help'= {
         }

@@ -212,6 +212,51 @@ pub enum Command {
     Unshare(UnshareArgs),
     Revoke(RevokeArgs),
     Restore(RestoreArgs),
+    Watermark(WatermarkArgs),
+}
+
+/// Attach an AMI watermark to an image of yours (or remove one).
+///
+/// EC2 copies a watermark to every image later made from the image by
+/// CreateImage and CopyImage, so that `amitools children` finds a whole
+/// lineage in one query a region. The key is ACCOUNT:NAME (your account).
+/// Watermarks cannot be attached to public images; removing one affects this
+/// image only (the images made from it keep theirs). Prints the key.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  amitools watermark ami-0123456789abcdef0 approved-base
+  amitools watermark --remove ami-0123456789abcdef0 approved-base
+  amitools watermark --remove ami-0123456789abcdef0 123456789012:approved-base
+
+Permissions: ec2:AttachImageWatermark (ec2:DetachImageWatermark with --remove),
+sts:GetCallerIdentity with --remove NAME.")]
+pub struct WatermarkArgs {
+    /// The image (yours, in the region in use)
+    #[arg(value_name = "AMI_ID")]
+    pub image_id: AmiId,
+
+    /// The watermark's name: 3-128 letters, digits, spaces and ( ) [ ] . / - ' @ _; with --remove also a whole key ACCOUNT:NAME
+    #[arg(value_name = "NAME")]
+    pub name: String,
+
+    /// Detach the watermark instead
+    #[arg(long)]
+    pub remove: bool,
+}
+
+/// A watermark name as EC2 takes it (3-128 of its characters).
+pub fn check_watermark_name(name: &str) -> Result<(), String> {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || " ()[]./-'@_".contains(c);
+    let count = name.chars().count();
+    if (3..=128).contains(&count) && name.chars().all(allowed) {
+        Ok(())
+    } else {
+        Err(format!(
+            "'{}' is not a watermark name: 3 to 128 letters, digits, spaces and ( ) [ ] . / - ' @ _",
+            crate::output::shown(name)
+        ))
+    }
 }
 
 /// Options shared by the commands that make an image (create, copy, clone).

@@ -373,3 +373,40 @@ fn a_watermarked_roots_tree_in_one_query_and_the_older_images_still_found() {
     assert_eq!(rows[0]["watermarks"], json!(["123456789012:approved-base"]));
     assert!(rows.iter().any(|r| r["image_id"] == older.as_str() && r["watermarks"] == json!([])));
 }
+
+/// `amitools watermark`: attach (the key printed), images made from the
+/// image afterwards carry it and `children` uses it; --remove detaches it
+/// from that image only; a bad name is refused before any call.
+#[test]
+fn the_watermark_command_attaches_and_removes() {
+    let sim = Sim::start_with(json!({"pending_seconds": 0}));
+    let root = sim.register(REGION, json!([{"name": "base"}])).remove(0);
+    let (code, out, err) = run(sim.amitools().args(["watermark", &root, "approved-base"]));
+    assert_eq!((code, out.as_str()), (0, "123456789012:approved-base\n"), "{err}");
+    // An image made from it now carries it.
+    let instance = sim.control("run-instance", Some(json!({"region": REGION, "image_id": root})))["instance_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (code, child, err) = run(sim.amitools().args(["create", "--wait", &instance]));
+    assert_eq!(code, 0, "{err}");
+    let (code, out, _) = run(sim.amitools().args(["ancestors", "-C", "image_id,watermarks", child.trim()]));
+    assert_eq!(code, 0);
+    assert_eq!(cells(&out)[1], format!("{} 123456789012:approved-base", child.trim()), "{out}");
+    let (code, out, err) = run(sim.amitools().args(["-o", "json", "watermark", "--remove", &root, "approved-base"]));
+    assert_eq!(code, 0, "{err}");
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(report["watermark_key"], "123456789012:approved-base");
+    assert_eq!(report["removed"], true);
+    let (_, out, _) = run(sim.amitools().args(["-o", "json", "children", "--flat", &root]));
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&out).unwrap();
+    assert_eq!(rows[0]["watermarks"], json!([]), "removed from the root");
+    assert_eq!(rows[1]["watermarks"], json!(["123456789012:approved-base"]), "the child keeps its own");
+    sim.reset_stats();
+    for bad in ["ab", "semi;colon", "x".repeat(129).as_str()] {
+        let (code, _, err) = run(sim.amitools().args(["watermark", &root, bad]));
+        assert_eq!(code, 2, "{bad}: {err}");
+        assert!(err.contains("is not a watermark name"), "{err}");
+    }
+    assert_eq!(sim.total_calls(), 0);
+}

@@ -151,6 +151,10 @@ pub trait ImageChanges {
     fn create_tags(&self, region: &Region, id: &AmiId, tags: &Tags, dry_run: bool) -> Result<(), AwsError>;
     /// One DeleteTags call removing these keys (whatever their values); other tags are left alone.
     fn delete_tags(&self, region: &Region, id: &AmiId, keys: &[&str]) -> Result<(), AwsError>;
+    /// AttachImageWatermark: the watermark's key (`ACCOUNT:NAME`).
+    fn attach_watermark(&self, region: &Region, id: &AmiId, name: &str) -> Result<String, AwsError>;
+    /// DetachImageWatermark (succeeds when the image does not carry it).
+    fn detach_watermark(&self, region: &Region, id: &AmiId, key: &str) -> Result<(), AwsError>;
     /// DeregisterImage; with `delete_snapshots`, EC2 also deletes the image's
     /// snapshots no other image uses (DeleteAssociatedSnapshots) and reports each.
     fn deregister_image(

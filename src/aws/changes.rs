@@ -89,6 +89,27 @@ impl ImageChanges for SdkAws {
         Ok(())
     }
 
+    fn attach_watermark(&self, region: &Region, id: &AmiId, name: &str) -> Result<String, AwsError> {
+        let out = self.send(region, "AttachImageWatermark", |c| {
+            c.attach_image_watermark().image_id(id.as_str()).watermark_name(name).send()
+        })?;
+        out.watermark_key().map(str::to_string).ok_or_else(|| {
+            AwsError::new(
+                "AttachImageWatermark",
+                AwsErrorKind::Other,
+                "EC2 returned no watermark key",
+                &self.endpoint(region).name(),
+            )
+        })
+    }
+
+    fn detach_watermark(&self, region: &Region, id: &AmiId, key: &str) -> Result<(), AwsError> {
+        self.send(region, "DetachImageWatermark", |c| {
+            c.detach_image_watermark().image_id(id.as_str()).watermark_key(key).send()
+        })?;
+        Ok(())
+    }
+
     fn deregister_image(
         &self,
         region: &Region,

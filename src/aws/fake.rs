@@ -315,6 +315,25 @@ impl ImageChanges for FakeAws<'_> {
         Ok(())
     }
 
+    fn attach_watermark(&self, _region: &Region, id: &AmiId, name: &str) -> Result<String, AwsError> {
+        let key = format!("{OWN_ACCOUNT}:{name}");
+        let mut images = self.images.borrow_mut();
+        let image = images.get_mut(id).ok_or_else(|| FakeAws::error(AwsErrorKind::NotFound))?;
+        image.watermarks.push(crate::image::Watermark {
+            key: key.clone(),
+            source_image_id: Some(id.clone()),
+            source_image_region: Some(image.region.clone()),
+        });
+        Ok(key)
+    }
+
+    fn detach_watermark(&self, _region: &Region, id: &AmiId, key: &str) -> Result<(), AwsError> {
+        if let Some(image) = self.images.borrow_mut().get_mut(id) {
+            image.watermarks.retain(|w| w.key != key);
+        }
+        Ok(())
+    }
+
     fn deregister_image(
         &self,
         _region: &Region,

@@ -24,6 +24,7 @@ mod tag;
 #[cfg(test)]
 mod tests;
 mod waiton;
+mod watermark;
 
 use std::cell::RefCell;
 use std::fmt::Display;
@@ -128,6 +129,7 @@ pub enum Plan {
     Prune(prune::Plan),
     Share(share::Plan),
     Revoke(revoke::Plan),
+    Watermark(watermark::Plan),
 }
 
 /// Check the command's arguments (and files it reads, such as a prune plan); no AWS call.
@@ -147,6 +149,7 @@ pub fn prepare(command: Command) -> Result<Plan> {
         Command::Unshare(args) => Plan::Share(share::prepare_unshare(args)?),
         Command::Revoke(args) => Plan::Revoke(revoke::prepare_revoke(args)?),
         Command::Restore(args) => Plan::Revoke(revoke::prepare_restore(args)?),
+        Command::Watermark(args) => Plan::Watermark(watermark::prepare(args)?),
     })
 }
 
@@ -162,6 +165,7 @@ impl Plan {
             Plan::Prune(plan) => plan.execute(ctx),
             Plan::Share(plan) => plan.execute(ctx),
             Plan::Revoke(plan) => plan.execute(ctx),
+            Plan::Watermark(plan) => plan.execute(ctx),
         }
     }
 }
