@@ -66,6 +66,7 @@ Register-ArgumentCompleter -Native -CommandName 'amitools' -ScriptBlock {
             [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'Extra tag for the image and its snapshots (repeatable); lineage tags cannot be overridden')
             [CompletionResult]::new('--tag', '--tag', [CompletionResultType]::ParameterName, 'Extra tag for the image and its snapshots (repeatable); lineage tags cannot be overridden')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'With --wait: give up waiting after this long (90s, 15m, 1h, 1h30m or seconds); large cross-region copies take hours')
+            [CompletionResult]::new('--watermark', '--watermark', [CompletionResultType]::ParameterName, 'Attach this AMI watermark to the new image (as `amitools watermark`), so that every image made from it carries it')
             [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'AWS region to use [default: AWS_REGION, AWS_DEFAULT_REGION, the credential file, the profile]')
             [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'AWS region to use [default: AWS_REGION, AWS_DEFAULT_REGION, the credential file, the profile]')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Named profile from the AWS config and credentials files')

@@ -505,7 +505,7 @@ _amitools() {
             return 0
             ;;
         amitools__subcmd__create)
-            opts="-n -N -d -t -r -o -v -q -h --name --random-name-prefix --description --tag --wait --timeout --dry-run --no-reboot --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --accounts --role --organization --profiles --help"
+            opts="-n -N -d -t -r -o -v -q -h --name --random-name-prefix --description --tag --wait --timeout --dry-run --no-reboot --watermark --region --profile --endpoint-url --region-endpoint --output --verbose --quiet --accounts --role --organization --profiles --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -544,6 +544,10 @@ _amitools() {
                     return 0
                     ;;
                 --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --watermark)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

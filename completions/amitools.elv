@@ -62,6 +62,7 @@ set edit:completion:arg-completer[amitools] = {|@words|
             cand -t 'Extra tag for the image and its snapshots (repeatable); lineage tags cannot be overridden'
             cand --tag 'Extra tag for the image and its snapshots (repeatable); lineage tags cannot be overridden'
             cand --timeout 'With --wait: give up waiting after this long (90s, 15m, 1h, 1h30m or seconds); large cross-region copies take hours'
+            cand --watermark 'Attach this AMI watermark to the new image (as `amitools watermark`), so that every image made from it carries it'
             cand -r 'AWS region to use [default: AWS_REGION, AWS_DEFAULT_REGION, the credential file, the profile]'
             cand --region 'AWS region to use [default: AWS_REGION, AWS_DEFAULT_REGION, the credential file, the profile]'
             cand --profile 'Named profile from the AWS config and credentials files'

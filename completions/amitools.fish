@@ -59,6 +59,7 @@ complete -c amitools -n "__fish_amitools_using_subcommand create" -s N -l random
 complete -c amitools -n "__fish_amitools_using_subcommand create" -s d -l description -d 'Description for the new image' -r
 complete -c amitools -n "__fish_amitools_using_subcommand create" -s t -l tag -d 'Extra tag for the image and its snapshots (repeatable); lineage tags cannot be overridden' -r
 complete -c amitools -n "__fish_amitools_using_subcommand create" -l timeout -d 'With --wait: give up waiting after this long (90s, 15m, 1h, 1h30m or seconds); large cross-region copies take hours' -r
+complete -c amitools -n "__fish_amitools_using_subcommand create" -l watermark -d 'Attach this AMI watermark to the new image (as `amitools watermark`), so that every image made from it carries it' -r
 complete -c amitools -n "__fish_amitools_using_subcommand create" -s r -l region -d 'AWS region to use [default: AWS_REGION, AWS_DEFAULT_REGION, the credential file, the profile]' -r
 complete -c amitools -n "__fish_amitools_using_subcommand create" -l profile -d 'Named profile from the AWS config and credentials files' -r
 complete -c amitools -n "__fish_amitools_using_subcommand create" -l endpoint-url -d 'Send EC2 requests for every region to this URL instead of AWS: an endpoint that serves all regions, such as a simulator [env: AWS_ENDPOINT_URL_EC2, AWS_ENDPOINT_URL]' -r

@@ -317,6 +317,10 @@ pub struct CreateArgs {
     /// Do not shut the instance down first (the file system may be inconsistent)
     #[arg(long)]
     pub no_reboot: bool,
+
+    /// Attach this AMI watermark to the new image (as `amitools watermark`), so that every image made from it carries it
+    #[arg(long, value_name = "NAME", conflicts_with = "dry_run")]
+    pub watermark: Option<String>,
 }
 
 /// Set the lineage tags on an image made some other way.

@@ -388,11 +388,12 @@ fn the_watermark_command_attaches_and_removes() {
         .as_str()
         .unwrap()
         .to_string();
-    let (code, child, err) = run(sim.amitools().args(["create", "--wait", &instance]));
+    let (code, child, err) = run(sim.amitools().args(["create", "--wait", "--watermark", "app line", &instance]));
     assert_eq!(code, 0, "{err}");
+    assert!(err.contains("carries watermark 123456789012:app line"), "{err}");
     let (code, out, _) = run(sim.amitools().args(["ancestors", "-C", "image_id,watermarks", child.trim()]));
     assert_eq!(code, 0);
-    assert_eq!(cells(&out)[1], format!("{} 123456789012:approved-base", child.trim()), "{out}");
+    assert_eq!(cells(&out)[1], format!("{} 123456789012:approved-base,123456789012:app line", child.trim()), "{out}");
     let (code, out, err) = run(sim.amitools().args(["-o", "json", "watermark", "--remove", &root, "approved-base"]));
     assert_eq!(code, 0, "{err}");
     let report: serde_json::Value = serde_json::from_str(&out).unwrap();
@@ -401,7 +402,11 @@ fn the_watermark_command_attaches_and_removes() {
     let (_, out, _) = run(sim.amitools().args(["-o", "json", "children", "--flat", &root]));
     let rows: Vec<serde_json::Value> = serde_json::from_str(&out).unwrap();
     assert_eq!(rows[0]["watermarks"], json!([]), "removed from the root");
-    assert_eq!(rows[1]["watermarks"], json!(["123456789012:approved-base"]), "the child keeps its own");
+    assert_eq!(
+        rows[1]["watermarks"],
+        json!(["123456789012:approved-base", "123456789012:app line"]),
+        "the child keeps its own"
+    );
     sim.reset_stats();
     for bad in ["ab", "semi;colon", "x".repeat(129).as_str()] {
         let (code, _, err) = run(sim.amitools().args(["watermark", &root, bad]));
