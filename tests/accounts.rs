@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{ami, generated_image, retro_tagged, run, tagged, Sim, REGION};
+use common::{ami, generated_image, results_in, retro_tagged, run, tagged, Sim, REGION};
 use serde_json::{json, Value};
 
 /// Wed Apr 17 18:18:25 UTC 2013, and a second later per image.
@@ -319,14 +319,8 @@ fn prune_include_shared_asks_the_accounts_it_can_read_what_uses_a_shared_image()
     let (code, out, err) = prune(&["--apply"]);
     assert_eq!(code, 0, "{err}");
     let applied: Value = serde_json::from_str(&out).unwrap();
-    let deleted: Vec<&str> = applied["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|r| r["result"] == "deleted")
-        .map(|r| r["image_id"].as_str().unwrap())
-        .collect();
-    assert_eq!(deleted, [ids[2].as_str(), ids[3].as_str()]);
+    let deleted = |id: &String| (id.clone(), "deleted".to_string());
+    assert_eq!(results_in(&applied, "results"), [deleted(&ids[2]), deleted(&ids[3])]);
     assert_eq!(sim.image(REGION, &ids[1])["found"], true, "the image workload A launches is kept");
 
     // Without the account: a usage report decides, and sees the same launch template.

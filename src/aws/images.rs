@@ -195,6 +195,18 @@ impl SdkAws {
     }
 }
 
+/// Each region's answer, in the order the regions were asked (a region no
+/// query was made for: no images).
+fn in_region_order(regions: &[Region], answered: Vec<RegionResult<Vec<Image>>>) -> Vec<RegionResult<Vec<Image>>> {
+    regions
+        .iter()
+        .map(|region| {
+            let result = answered.iter().find(|(r, _)| r == region).map(|(_, result)| result.clone());
+            (region.clone(), result.unwrap_or_else(|| Ok(Vec::new())))
+        })
+        .collect()
+}
+
 impl Images for SdkAws {
     fn describe_image(&self, region: &Region, id: &AmiId) -> Result<Option<Image>, AwsError> {
         self.describe_one(region, id, None)
@@ -321,14 +333,7 @@ impl Images for SdkAws {
                 }
             }
         }
-        let answered = self.run_by_region(queries);
-        regions
-            .iter()
-            .map(|region| {
-                let result = answered.iter().find(|(r, _)| r == region).map(|(_, result)| result.clone());
-                (region.clone(), result.unwrap_or_else(|| Ok(Vec::new())))
-            })
-            .collect()
+        in_region_order(regions, self.run_by_region(queries))
     }
 
     fn own_images_watermarked_from(&self, regions: &[Region], source: &AmiId) -> Vec<RegionResult<Vec<Image>>> {
@@ -339,14 +344,7 @@ impl Images for SdkAws {
                 (region.clone(), self.images_query(region, move |q| q.owners("self").filters(by_watermark.clone())))
             })
             .collect();
-        let answered = self.run_by_region(queries);
-        regions
-            .iter()
-            .map(|region| {
-                let result = answered.iter().find(|(r, _)| r == region).map(|(_, result)| result.clone());
-                (region.clone(), result.unwrap_or_else(|| Ok(Vec::new())))
-            })
-            .collect()
+        in_region_order(regions, self.run_by_region(queries))
     }
 
     fn own_image_named(&self, region: &Region, name: &str) -> Result<Option<Image>, AwsError> {

@@ -335,25 +335,9 @@ pub fn descendants(
             .is_some_and(|image| image.watermarks.iter().any(|w| w.source_image_id.as_ref() == Some(&root.1)));
     if watermarked && large.iter().any(|regions| !regions.is_empty()) {
         on_round(Round::Watermark { regions: large.iter().map(Vec::len).sum() });
-        let answers = readers.each(|reader, aws| {
-            if large[reader].is_empty() {
-                Vec::new()
-            } else {
-                aws.own_images_watermarked_from(&large[reader], &root.1)
-            }
-        });
-        for (reader, answer) in answers.into_iter().enumerate() {
-            for (region, result) in answer {
-                match result {
-                    Ok(images) => insert_read(&mut index, images, readers.account(reader)),
-                    Err(error) if reader == 0 && region == root.0 => return Err(error),
-                    Err(error) => {
-                        large[reader].retain(|r| r != &region);
-                        refused.push(refusal(readers, reader, region, error));
-                    }
-                }
-            }
-        }
+        ask_large(readers, &mut index, root, &mut large, &mut refused, |aws, regions| {
+            aws.own_images_watermarked_from(regions, &root.1)
+        })?;
     }
     if large.iter().any(|regions| !regions.is_empty()) {
         // With the watermark, the walk goes on only from images that lack it:
@@ -394,52 +378,22 @@ fn walk_generations(
         if level >= GENERATION_ROUNDS_MAX {
             // A deep lineage: the rest costs less by reading these regions whole.
             on_round(Round::ReadingWhole { regions: count(large) });
-            let answers =
-                readers.each(
-                    |reader, aws| if large[reader].is_empty() { Vec::new() } else { aws.own_images(&large[reader]) },
-                );
-            for (reader, answer) in answers.into_iter().enumerate() {
-                for (region, result) in answer {
-                    match result {
-                        Ok(images) => insert_read(index, images, readers.account(reader)),
-                        Err(error) if reader == 0 && region == root.0 => return Err(error),
-                        Err(error) => refused.push(refusal(readers, reader, region, error)),
-                    }
-                }
-            }
+            ask_large(readers, index, root, large, refused, |aws, regions| aws.own_images(regions))?;
             return Ok(());
         }
         let mut ids: Vec<AmiId> = generation.iter().map(|(_, id)| id.clone()).collect();
         ids.sort();
         ids.dedup();
         on_round(Round::Generation { generation: level, regions: count(large) });
-        let answers = readers.each(|reader, aws| {
-            if large[reader].is_empty() {
-                Vec::new()
-            } else {
-                aws.own_images_made_from(&large[reader], &ids, SOURCE_IMAGE, tags_only)
-            }
-        });
+        let answered = ask_large(readers, index, root, large, refused, |aws, regions| {
+            aws.own_images_made_from(regions, &ids, SOURCE_IMAGE, tags_only)
+        })?;
         // Account-regions where this generation alone outnumbers the first look's page.
-        let mut crowded: Vec<(usize, Region)> = Vec::new();
-        for (reader, answer) in answers.into_iter().enumerate() {
-            for (region, result) in answer {
-                match result {
-                    Ok(images) => {
-                        let distinct: HashSet<&AmiId> = images.iter().map(|i| &i.id).collect();
-                        if distinct.len() > OnePage::Small.size() {
-                            crowded.push((reader, region.clone()));
-                        }
-                        insert_read(index, images, readers.account(reader))
-                    }
-                    Err(error) if reader == 0 && region == root.0 => return Err(error),
-                    Err(error) => {
-                        large[reader].retain(|r| r != &region);
-                        refused.push(refusal(readers, reader, region, error));
-                    }
-                }
-            }
-        }
+        let mut crowded: Vec<(usize, Region)> = answered
+            .into_iter()
+            .filter(|(_, _, found)| *found > OnePage::Small.size())
+            .map(|(reader, region, _)| (reader, region))
+            .collect();
         read_crowded_whole(readers, index, large, &mut crowded, &mut probed);
         // The next generation: every known image whose parent is in this one,
         // in any region (small regions were read whole, large ones just now).
@@ -461,6 +415,42 @@ fn walk_generations(
         level += 1;
     }
     Ok(())
+}
+
+/// One round of the search: `ask` put to every account's large regions at
+/// once, the answers into the index. Your own account failing in the root's
+/// region fails the search; another account-region that fails is reported
+/// and asked no more. Returns each account-region answered and how many
+/// distinct images its answer held.
+fn ask_large(
+    readers: &mut Readers,
+    index: &mut Index,
+    root: &Key,
+    large: &mut [Vec<Region>],
+    refused: &mut Vec<Refused>,
+    ask: impl Fn(&dyn Aws, &[Region]) -> Vec<crate::aws::RegionResult<Vec<Image>>> + Sync,
+) -> Result<Vec<(usize, Region, usize)>, AwsError> {
+    let asked: &[Vec<Region>] = large;
+    let answers =
+        readers.each(|reader, aws| if asked[reader].is_empty() { Vec::new() } else { ask(aws, &asked[reader]) });
+    let mut answered = Vec::new();
+    for (reader, answer) in answers.into_iter().enumerate() {
+        for (region, result) in answer {
+            match result {
+                Ok(images) => {
+                    let distinct = images.iter().map(|i| &i.id).collect::<HashSet<_>>().len();
+                    insert_read(index, images, readers.account(reader));
+                    answered.push((reader, region, distinct));
+                }
+                Err(error) if reader == 0 && region == root.0 => return Err(error),
+                Err(error) => {
+                    large[reader].retain(|r| r != &region);
+                    refused.push(refusal(readers, reader, region, error));
+                }
+            }
+        }
+    }
+    Ok(answered)
 }
 
 /// A generation of more images than the first look's page holds: the
