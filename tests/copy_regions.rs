@@ -169,3 +169,52 @@ fn on_a_terminal_the_wait_shows_every_region_with_its_copy_progress() {
     assert_eq!(code, 0, "{err}");
     assert_eq!(sim.calls("DescribeSnapshots"), 0);
 }
+
+#[test]
+fn throttled_copyimage_calls_still_make_exactly_one_copy_per_region() {
+    let sim = Sim::start_with(json!({"fault_actions": ["CopyImage"], "throttle_rate": 0.5, "seed": 7}));
+    let source = source(&sim);
+    sim.reset_stats();
+    let (code, out, err) =
+        run(sim.amitools().args(["copy", "-n", "release-3", "-R", &DESTINATIONS.join(","), &source]));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(lines(&out).len(), 3);
+    for region in DESTINATIONS {
+        assert_eq!(count(&sim, region, "release-3"), 1, "{region}");
+    }
+    assert!(sim.calls("CopyImage") > 3, "some were throttled and sent again: {}", sim.calls("CopyImage"));
+}
+
+/// Ctrl-C while the second region's CopyImage is on its way: the first
+/// region's id is on stdout, the message names the region whose copy may
+/// exist, and the third region gets nothing.
+#[test]
+fn an_interrupt_reports_the_copies_made_and_the_one_in_flight() {
+    use std::os::unix::process::ExitStatusExt;
+    use std::process::Stdio;
+    let sim = Sim::start_with(json!({"latency_ms": 400}));
+    let source = source(&sim);
+    sim.reset_stats();
+    let child = sim
+        .process()
+        .args(["copy", "-n", "release-4", "-R", &DESTINATIONS.join(","), &source])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (status, stdout, stderr) = common::interrupt_when(&sim, child, |sim| sim.calls("CopyImage"), 2, libc::SIGINT);
+    assert_eq!(status.signal(), Some(libc::SIGINT), "{stderr}");
+    let made = lines(&stdout);
+    assert_eq!(made.iter().map(|(r, _)| r.as_str()).collect::<Vec<_>>(), ["us-west-2"], "{stdout}");
+    assert!(
+        stderr.contains(
+            "interrupted after CopyImage was sent: an image named 'release-4' may have been created in eu-west-1"
+        ),
+        "{stderr}"
+    );
+    std::thread::sleep(std::time::Duration::from_millis(800));
+    sim.configure(json!({"latency_ms": 0}));
+    assert_eq!(count(&sim, "us-west-2", "release-4"), 1);
+    assert!(count(&sim, "eu-west-1", "release-4") <= 1);
+    assert_eq!(count(&sim, "ap-southeast-2", "release-4"), 0);
+}

@@ -415,3 +415,17 @@ fn the_watermark_command_attaches_and_removes() {
     }
     assert_eq!(sim.total_calls(), 0);
 }
+
+/// A lost AttachImageWatermark answer: the SDK sends it again, EC2 keeps
+/// one watermark (the key is the same), and the key is reported.
+#[test]
+fn a_lost_watermark_answer_leaves_one_watermark() {
+    let sim = Sim::start_with(json!({"fault_actions": ["AttachImageWatermark"], "lose_next_responses": 1}));
+    let root = sim.register(REGION, json!([{"name": "base"}])).remove(0);
+    let (code, out, err) = run(sim.amitools().args(["watermark", &root, "approved-base"]));
+    assert_eq!((code, out.as_str()), (0, "123456789012:approved-base\n"), "{err}");
+    assert_eq!(sim.calls("AttachImageWatermark"), 2, "the lost answer's request was sent again");
+    let (_, out, _) = run(sim.amitools().args(["-o", "json", "children", "--flat", &root]));
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&out).unwrap();
+    assert_eq!(rows[0]["watermarks"], json!(["123456789012:approved-base"]));
+}
