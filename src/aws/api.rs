@@ -56,6 +56,10 @@ pub struct ImageCopy {
     pub dry_run: bool,
 }
 
+/// EC2 accepts at most 200 values in one filter: a query about more ids is
+/// several calls.
+pub const FILTER_VALUES_MAX: usize = 200;
+
 /// How large the one page of `own_images_in_one_page` is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OnePage {

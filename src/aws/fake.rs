@@ -238,7 +238,7 @@ impl Images for FakeAws<'_> {
         tag_key: &str,
         tags_only: bool,
     ) -> Vec<RegionResult<Vec<Image>>> {
-        let queries_per_region = parents.len().div_ceil(200) * if tags_only { 1 } else { 2 };
+        let queries_per_region = parents.len().div_ceil(crate::aws::FILTER_VALUES_MAX) * if tags_only { 1 } else { 2 };
         self.count(regions.len() * queries_per_region, 0);
         self.per_region(regions, |region| {
             let by_tag =

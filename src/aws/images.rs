@@ -22,12 +22,9 @@ use super::guards::EndpointName;
 use super::pacing::Pacer;
 use super::paging::{Tokens, LISTING_IMAGES_MAX};
 use super::runtime::Gate;
-use super::{AwsError, AwsErrorKind, ImageKey, Images, RegionResult, SdkAws};
+use super::{AwsError, AwsErrorKind, ImageKey, Images, RegionResult, SdkAws, FILTER_VALUES_MAX};
 use crate::ids::{AmiId, InstanceId, Region};
 use crate::image::{AncestryEntry, Image, ImageState, ImageUsage, Instance};
-
-/// EC2 accepts at most 200 values in one filter.
-const FILTER_VALUES_MAX: usize = 200;
 
 /// DescribeImages' largest page.
 const PAGE_SIZE: i32 = 1000;
@@ -395,11 +392,9 @@ impl Images for SdkAws {
 
     fn running_instances(&self, region: &Region, ids: &[InstanceId]) -> Result<Vec<InstanceId>, AwsError> {
         use aws_sdk_ec2::types::Filter;
-        // EC2 takes at most 200 values in a filter.
-        const IDS_PER_CALL: usize = 200;
         let endpoint = self.endpoint(region);
         let mut running = Vec::new();
-        for group in ids.chunks(IDS_PER_CALL) {
+        for group in ids.chunks(FILTER_VALUES_MAX) {
             let by_id = Filter::builder()
                 .name("instance-id")
                 .set_values(Some(group.iter().map(|i| i.to_string()).collect()))

@@ -52,7 +52,8 @@ mod uses;
 pub use activity::{Activity, ActivityCount};
 pub use api::{
     Account, Aws, ImageChanges, ImageCopy, ImageKey, ImageRetirement, ImageSharing, ImageUsageReports, ImageUses,
-    Images, Metered, NewImage, OnePage, ReferencesAnswer, RegionResult, SharingAnswer, Tags, LAUNCH_CONFIGURATION,
+    Images, Metered, NewImage, OnePage, ReferencesAnswer, RegionResult, SharingAnswer, Tags, FILTER_VALUES_MAX,
+    LAUNCH_CONFIGURATION,
 };
 pub use assume::SESSION_NAME;
 pub use connect::{ConnectOptions, SdkAws};

@@ -1,18 +1,34 @@
 //! Filling the lineage index from EC2, at a cost that follows the lineage
 //! asked about, not the size of the account.
 //!
-//! - ancestors: EC2's GetImageAncestry gives the recorded chain (up to 50
-//!   generations a call, across regions, through parents you cannot see); one
-//!   DescribeImages per region then fetches the details of the whole chain.
-//!   Where a `source_image` tag names another parent than EC2 recorded, the
-//!   tag wins and the walk continues from there the same way. Where
-//!   GetImageAncestry is refused or unknown, parents are looked up by id, one
-//!   generation at a time — never by listing the account.
-//! - descendants: breadth-first, one generation per round, asking each region
-//!   for exactly the images made from the current generation (by tag and by
-//!   EC2's SourceImageId). A region whose own images all fit in one small page
-//!   is read whole instead, which is cheaper there; so is one where the
-//!   lineage is still going after 50 generations.
+//! # The cost rule
+//!
+//! In each account-region there are two ways to learn a lineage: read the
+//! region's own images (one page of 1,000 a call), or ask targeted questions
+//! (GetImageAncestry, images by id, the images made from a set of ids — 200
+//! ids a query, by tag and by EC2's record —, the images carrying a
+//! watermark). amitools takes whichever costs fewer calls, judged by what the
+//! answers so far show, and asks the dearer way only while it is still the
+//! cheaper:
+//!
+//! 1. **A first page decides.** `children` first asks each region for one
+//!    small page (100) of its own images; `ancestors`, at the first link only
+//!    a tag records, one full page (1,000). Where that page holds the region,
+//!    the region is read and nothing more is asked of it.
+//! 2. **Otherwise targeted questions**, each answered in one call (plus
+//!    pages): the recorded chain of 50 generations, the next generation of
+//!    children, every image carrying the root's (or an ancestor's) watermark.
+//! 3. **Back to reading whole** when an answer shows the targeted way has
+//!    become the dearer: a region that answered with more of the lineage than
+//!    the first page held, and would next be asked about more ids than one
+//!    query takes, is offered one full page, once (`worth_one_full_page`);
+//!    a lineage still going after 50 generation rounds has its large regions
+//!    read whole.
+//!
+//! Whatever the watermark or the first page says, completeness never rests
+//! on it: every image found in the tree has the images made from it asked
+//! for (or its region read whole). A watermark only lets one round ask about
+//! every generation at once.
 //!
 //! With other accounts (`--accounts`), each question goes to every account
 //! at once (accounts.rs): each searches its own images, so the tree holds
@@ -20,10 +36,10 @@
 //! parent another account owns is read with that account's credentials,
 //! which see its tags.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use crate::accounts::Readers;
-use crate::aws::{Aws, AwsError, AwsErrorKind, OnePage};
+use crate::aws::{Aws, AwsError, AwsErrorKind, OnePage, FILTER_VALUES_MAX};
 use crate::ids::{AmiId, Region};
 use crate::image::{AncestryEntry, Image};
 use crate::lineage::graph::{descendants_tree, walk_ancestors, Chain, Index, Key, Tree, Walk};
@@ -68,9 +84,10 @@ pub fn ancestors(readers: &mut Readers, start: &Key, max_depth: u32, tags_only: 
             Walk::Done(chain) => return Ok(Ancestors { chain, unreachable }),
             Walk::Need { key, recorded } => (key, recorded),
         };
-        // A link EC2 does not record (a tag only): one full page of the
-        // region's own images, once, usually holds the rest of the chain,
-        // where asking parent by parent costs a call per generation.
+        // Rule 1 of the cost rule, for a link EC2 does not record (a tag
+        // only): one full page of the region's own images, once, usually
+        // holds the rest of the chain, where asking parent by parent costs a
+        // call per generation.
         if !recorded && !probed.contains(&key.0) {
             probed.insert(key.0.clone());
             for (_, answer) in readers.own().own_images_in_one_page(std::slice::from_ref(&key.0), OnePage::Full) {
@@ -327,35 +344,67 @@ pub fn descendants(
             }
         }
     }
-    // A watermark first attached to the root is on every image made from it
-    // since: one query a region finds them all, at any depth.
-    let watermarked = !tags_only
-        && index
-            .get(root)
-            .is_some_and(|image| image.watermarks.iter().any(|w| w.source_image_id.as_ref() == Some(&root.1)));
-    if watermarked && large.iter().any(|regions| !regions.is_empty()) {
+    // Per account-region, how many images its latest answer held.
+    let mut answered: HashMap<(usize, Region), usize> = HashMap::new();
+    let watermark =
+        if tags_only || large.iter().all(Vec::is_empty) { None } else { family_watermark(readers, &index, root) };
+    if let Some(source) = &watermark {
         on_round(Round::Watermark { regions: large.iter().map(Vec::len).sum() });
-        ask_large(readers, &mut index, root, &mut large, &mut refused, |aws, regions| {
-            aws.own_images_watermarked_from(regions, &root.1)
+        let found = ask_large(readers, &mut index, root, &mut large, &mut refused, |aws, regions| {
+            aws.own_images_watermarked_from(regions, source)
         })?;
+        answered.extend(found.into_iter().map(|(reader, region, count)| ((reader, region), count)));
     }
-    if large.iter().any(|regions| !regions.is_empty()) {
-        // With the watermark, the walk goes on only from images that lack it:
-        // made from the root before it was attached (and theirs).
-        let covered = watermarked.then_some(&root.1);
-        walk_generations(readers, &mut index, root, &mut large, &mut refused, depth, tags_only, covered, on_round)?;
-    }
+    walk_generations(readers, &mut index, root, &mut large, &mut refused, depth, tags_only, answered, on_round)?;
     Ok(Descendants { tree: descendants_tree(&index, root, depth, tags_only), refused })
 }
 
-/// Whether the image carries the watermark first attached to `source`.
-fn carries(index: &Index, key: &Key, source: &AmiId) -> bool {
-    index.get(key).is_some_and(|image| image.watermarks.iter().any(|w| w.source_image_id.as_ref() == Some(source)))
+/// The watermark whose family holds the root's: one first attached to the
+/// root itself (its family is the root's lineage since), else the one first
+/// attached to the nearest ancestor (EC2 copies every watermark an image
+/// carries to what is made from it, so the nearest ancestor's family is the
+/// smallest that holds the root's; its other images are left out of the
+/// tree, which is built from the root). Several ancestors' watermarks: EC2's
+/// record of the root's chain (one GetImageAncestry) says which is nearest.
+fn family_watermark(readers: &Readers, index: &Index, root: &Key) -> Option<AmiId> {
+    let image = index.get(root)?;
+    let mut sources: Vec<&AmiId> = image.watermarks.iter().filter_map(|w| w.source_image_id.as_ref()).collect();
+    sources.sort();
+    sources.dedup();
+    if sources.contains(&&root.1) {
+        return Some(root.1.clone());
+    }
+    if sources.len() > 1 {
+        match readers.own().image_ancestry(&root.0, &root.1) {
+            Ok(chain) => {
+                if let Some(nearest) = chain.iter().find_map(|entry| sources.iter().find(|s| ***s == entry.id)) {
+                    return Some((*nearest).clone());
+                }
+            }
+            // Any of them serves; the nearest only costs less.
+            Err(error) => log::info!("GetImageAncestry of {}: {error}; using the watermark of {}", root.1, sources[0]),
+        }
+    }
+    sources.first().map(|s| (*s).clone())
 }
 
-/// Breadth-first from `root`: each round asks every account's `large`
-/// regions for the images made from the current generation, wherever (and
-/// in whichever account) that generation lives.
+/// Rule 3 of the cost rule: an account-region whose latest answer held more
+/// of the lineage than the first look's page, and which the next round would
+/// ask about more ids than one query takes (two calls or more per filter),
+/// is offered one full page first: where the lineage is most of a region of
+/// up to 1,000 images, that one call ends the search there.
+fn worth_one_full_page(found_there: usize, next_ids: usize) -> bool {
+    found_there > OnePage::Small.size() && next_ids > FILTER_VALUES_MAX
+}
+
+/// Rounds of targeted questions: each asks every account's `large` regions
+/// for the images made from every image of the tree not yet asked about —
+/// the root's children first, then generation by generation; after a
+/// watermark's answer, every watermarked image of the tree at once (the
+/// watermark misses images registered rather than made, those made before it
+/// was attached, and those it was detached from; they are children of images
+/// in the tree, so they are found here, and their own children the round
+/// after). `answered`: each account-region's latest answer's size.
 #[allow(clippy::too_many_arguments)] // descendants' own arguments, passed on
 fn walk_generations(
     readers: &mut Readers,
@@ -365,54 +414,53 @@ fn walk_generations(
     refused: &mut Vec<Refused>,
     depth: Option<u32>,
     tags_only: bool,
-    covered: Option<&AmiId>,
+    mut answered: HashMap<(usize, Region), usize>,
     on_round: &mut dyn FnMut(Round),
 ) -> Result<(), AwsError> {
-    let mut placed: HashSet<Key> = HashSet::from([root.clone()]);
+    let mut asked: HashSet<Key> = HashSet::new();
     // Account-regions read in one full page already (or tried).
     let mut probed: HashSet<(usize, Region)> = HashSet::new();
-    let mut generation: Vec<Key> = vec![root.clone()];
-    let mut level = 0u32;
+    let mut round = 0u32;
     let count = |large: &[Vec<Region>]| large.iter().map(Vec::len).sum::<usize>();
-    while !generation.is_empty() && depth.is_none_or(|d| level < d) && count(large) > 0 {
-        if level >= GENERATION_ROUNDS_MAX {
+    while count(large) > 0 {
+        // Every image of the tree (to the depth asked) whose children are not asked for yet.
+        let tree = descendants_tree(index, root, depth, tags_only);
+        let frontier: Vec<Key> = tree
+            .preorder()
+            .into_iter()
+            .filter(|node| depth.is_none_or(|d| node.depth < d as usize) && !asked.contains(&node.key))
+            .map(|node| node.key.clone())
+            .collect();
+        if frontier.is_empty() {
+            break;
+        }
+        let mut ids: Vec<AmiId> = frontier.iter().map(|(_, id)| id.clone()).collect();
+        ids.sort();
+        ids.dedup();
+        let crowded: Vec<(usize, Region)> = answered
+            .iter()
+            .filter(|(place, found)| worth_one_full_page(**found, ids.len()) && !probed.contains(*place))
+            .map(|(place, _)| place.clone())
+            .filter(|(reader, region)| large[*reader].contains(region))
+            .collect();
+        if !crowded.is_empty() {
+            // What the full pages hold may add to the tree: the frontier is looked at again.
+            read_whole_in_one_page(readers, index, large, crowded, &mut probed);
+            continue;
+        }
+        if round >= GENERATION_ROUNDS_MAX {
             // A deep lineage: the rest costs less by reading these regions whole.
             on_round(Round::ReadingWhole { regions: count(large) });
             ask_large(readers, index, root, large, refused, |aws, regions| aws.own_images(regions))?;
             return Ok(());
         }
-        let mut ids: Vec<AmiId> = generation.iter().map(|(_, id)| id.clone()).collect();
-        ids.sort();
-        ids.dedup();
-        on_round(Round::Generation { generation: level, regions: count(large) });
-        let answered = ask_large(readers, index, root, large, refused, |aws, regions| {
+        asked.extend(frontier);
+        on_round(Round::Generation { generation: round, regions: count(large) });
+        let found = ask_large(readers, index, root, large, refused, |aws, regions| {
             aws.own_images_made_from(regions, &ids, SOURCE_IMAGE, tags_only)
         })?;
-        // Account-regions where this generation alone outnumbers the first look's page.
-        let mut crowded: Vec<(usize, Region)> = answered
-            .into_iter()
-            .filter(|(_, _, found)| *found > OnePage::Small.size())
-            .map(|(reader, region, _)| (reader, region))
-            .collect();
-        read_crowded_whole(readers, index, large, &mut crowded, &mut probed);
-        // The next generation: every known image whose parent is in this one,
-        // in any region (small regions were read whole, large ones just now).
-        let current: HashSet<&Key> = generation.iter().collect();
-        let mut next: Vec<Key> = Vec::new();
-        for key in index.keys() {
-            let Some(link) = index.parent(key, tags_only) else { continue };
-            let key = key.clone();
-            if current.contains(&(link.region, link.parent)) && !placed.contains(&key) {
-                placed.insert(key.clone());
-                // Carrying the root's watermark: its descendants were all in the watermark's answer.
-                if !covered.is_some_and(|source| carries(index, &key, source)) {
-                    next.push(key);
-                }
-            }
-        }
-        placed.extend(next.iter().cloned());
-        generation = next;
-        level += 1;
+        answered.extend(found.into_iter().map(|(reader, region, count)| ((reader, region), count)));
+        round += 1;
     }
     Ok(())
 }
@@ -453,24 +501,18 @@ fn ask_large(
     Ok(answered)
 }
 
-/// A generation of more images than the first look's page holds: the
-/// lineage is most of the region, and the region may fit one full page
-/// (1,000) — one call, where the next generations would cost several (a
-/// generation of 250 is two queries of 200 ids, twice over). Asked once per
-/// account-region; one that fits is read whole and asked no more.
-fn read_crowded_whole(
+/// Rule 3's full page, asked once of each account-region in `places`: one
+/// that fits is read whole and asked no more.
+fn read_whole_in_one_page(
     readers: &mut Readers,
     index: &mut Index,
     large: &mut [Vec<Region>],
-    crowded: &mut Vec<(usize, Region)>,
+    places: Vec<(usize, Region)>,
     probed: &mut HashSet<(usize, Region)>,
 ) {
-    crowded.retain(|place| probed.insert(place.clone()));
-    if crowded.is_empty() {
-        return;
-    }
+    probed.extend(places.iter().cloned());
     let asked: Vec<Vec<Region>> = (0..readers.count())
-        .map(|reader| crowded.iter().filter(|(r, _)| *r == reader).map(|(_, region)| region.clone()).collect())
+        .map(|reader| places.iter().filter(|(r, _)| *r == reader).map(|(_, region)| region.clone()).collect())
         .collect();
     let answers = readers.each(|reader, aws| {
         if asked[reader].is_empty() {
@@ -741,6 +783,128 @@ mod tests {
             descendants(&mut Readers::one(&aws), &key("us-east-1", 1), &regions, None, false, &mut |_| {}).unwrap();
         assert_eq!(found.tree.count(), 42);
         assert_eq!(aws.bulk_calls.get(), 1 + 1 + 1 + 2 + 2 + 2);
+    }
+
+    /// `image` carrying watermarks first attached to each of `sources`.
+    fn marked(mut image: Image, sources: &[u32]) -> Image {
+        image.watermarks = sources
+            .iter()
+            .map(|s| crate::image::Watermark {
+                key: format!("123456789012:mark-{s}"),
+                source_image_id: Some(id(*s)),
+                source_image_region: Some(region("us-east-1")),
+            })
+            .collect();
+        image
+    }
+
+    fn search(aws: &FakeAws, root: u32) -> Descendants {
+        descendants(&mut Readers::one(aws), &key("us-east-1", root), &[region("us-east-1")], None, false, &mut |_| {})
+            .unwrap()
+    }
+
+    /// A base (1) watermarked by a platform team, 60 images made from it by
+    /// other teams, and a team's root (2) made from it with 12 descendants:
+    /// all carry the base's watermark; 200 unrelated images.
+    fn base_family() -> Vec<Image> {
+        let mut images = vec![marked(made("us-east-1", 1, None), &[1])];
+        images.extend((100..160).map(|n| marked(made("us-east-1", n, Some(("us-east-1", 1))), &[1])));
+        images.push(marked(made("us-east-1", 2, Some(("us-east-1", 1))), &[1]));
+        for n in 3..=14 {
+            images.push(marked(made("us-east-1", n, Some(("us-east-1", if n < 6 { 2 } else { n - 3 }))), &[1]));
+        }
+        images.extend((1000..1200).map(|n| made("us-east-1", n, None)));
+        images
+    }
+
+    #[test]
+    fn an_ancestors_watermark_finds_its_family_and_the_roots_subtree_is_cut_out() {
+        let mut aws = FakeAws::with_images(base_family());
+        aws.page_size = 100;
+        aws.full_page_size = 100;
+        let found = search(&aws, 2);
+        let mut shown: Vec<String> = tree_ids(&found.tree).into_iter().map(|(_, id)| id).collect();
+        shown.sort();
+        let mut expected: Vec<String> = (2..=14).map(|n| id(n).to_string()).collect();
+        expected.sort();
+        assert_eq!(shown, expected, "the root's subtree only, not the base's other 61 images");
+        // The first look, the root, the base's family (74 images), their children (one query a filter).
+        assert_eq!(aws.bulk_calls.get(), 1 + 1 + 1 + 2);
+        assert_eq!(aws.ancestry_calls.get(), 0, "one watermark: no need to rank");
+    }
+
+    #[test]
+    fn of_several_ancestors_watermarks_the_nearest_is_asked_for() {
+        // The team's root also carries a watermark first attached to its own parent, 100.
+        let mut images = base_family();
+        for image in images.iter_mut() {
+            let n = u32::from_str_radix(&image.id.as_str()[4..], 16).unwrap();
+            if n == 100 || (2..=14).contains(&n) {
+                image.watermarks.push(crate::image::Watermark {
+                    key: "123456789012:team".into(),
+                    source_image_id: Some(id(100)),
+                    source_image_region: Some(region("us-east-1")),
+                });
+            }
+            if n == 2 {
+                image.tags = crate::testing::tagged("us-east-1", 2, Some(("us-east-1", 100))).tags;
+                image.source_image_id = Some(id(100));
+            }
+        }
+        let mut aws = FakeAws::with_images(images);
+        aws.page_size = 100;
+        aws.full_page_size = 100;
+        let found = search(&aws, 2);
+        assert_eq!(found.tree.count(), 13);
+        assert_eq!(aws.ancestry_calls.get(), 1, "EC2's record ranks the two");
+        // The first look's page, the root, 100's family (14 images) rather
+        // than 1's (75), and the 12 below the root again (once each filter).
+        assert_eq!(aws.images_returned.get(), 100 + 1 + 14 + 2 * 12);
+    }
+
+    #[test]
+    fn what_the_watermark_misses_under_a_watermarked_image_is_still_found() {
+        // Root 1's watermarked tree 1 → 2 → 3; under 3, a registered image
+        // (4, tag only, no watermark) and a copy whose watermark was removed
+        // (5, EC2's record only, no creation tag: shown first), each with a
+        // child of its own (6, 7).
+        let mut copy = made("us-east-1", 5, None);
+        copy.source_image_id = Some(id(3));
+        copy.source_image_region = Some(region("us-east-1"));
+        let mut images = vec![
+            marked(made("us-east-1", 1, None), &[1]),
+            marked(made("us-east-1", 2, Some(("us-east-1", 1))), &[1]),
+            marked(made("us-east-1", 3, Some(("us-east-1", 2))), &[1]),
+            tagged("us-east-1", 4, Some(("us-east-1", 3))),
+            copy,
+            made("us-east-1", 6, Some(("us-east-1", 4))),
+            made("us-east-1", 7, Some(("us-east-1", 5))),
+        ];
+        images.extend((1000..1200).map(|n| made("us-east-1", n, None)));
+        let mut aws = FakeAws::with_images(images);
+        aws.page_size = 100;
+        aws.full_page_size = 100;
+        let found = search(&aws, 1);
+        assert_eq!(
+            tree_ids(&found.tree),
+            [(0, 1), (1, 2), (2, 3), (3, 5), (4, 7), (3, 4), (4, 6)].map(|(d, n)| (d, id(n).to_string()))
+        );
+        // The first look, the root, the watermark, the tree's children, 4's and 5's, 6's and 7's.
+        assert_eq!(aws.bulk_calls.get(), 1 + 1 + 1 + 2 + 2 + 2);
+    }
+
+    #[test]
+    fn a_watermarked_family_that_is_most_of_the_region_reads_it_in_one_full_page() {
+        // 250 watermarked children of one root in a region of 255 own images.
+        let mut images = vec![marked(made("us-east-1", 1, None), &[1])];
+        images.extend((2..=251).map(|n| marked(made("us-east-1", n, Some(("us-east-1", 1))), &[1])));
+        images.extend((300..304).map(|n| made("us-east-1", n, None)));
+        let mut aws = FakeAws::with_images(images);
+        aws.page_size = 100;
+        let found = search(&aws, 1);
+        assert_eq!(found.tree.count(), 251);
+        // The first look, the root, the watermark, one full page: not 4 queries for 251 ids.
+        assert_eq!(aws.bulk_calls.get(), 1 + 1 + 1 + 1);
     }
 
     #[test]
