@@ -374,6 +374,92 @@ fn a_watermarked_roots_tree_in_one_query_and_the_older_images_still_found() {
     assert!(rows.iter().any(|r| r["image_id"] == older.as_str() && r["watermarks"] == json!([])));
 }
 
+/// A watermarked root's 121-image, 4-generation tree in a region of 10,000
+/// other own images: the watermark's one query holds the whole tree, and one
+/// round asks for the children of all of it at once (by tag and by record) —
+/// whatever the watermark cannot see (a registered image, one it was removed
+/// from) is a child of an image in the tree. 5 calls at any depth, where the
+/// generation walk costs 2 a generation; the price is that each image of the
+/// tree comes back three times.
+#[test]
+fn a_watermarked_tree_among_ten_thousand_images_costs_five_calls() {
+    let sim = Sim::start();
+    seed_background(&sim, 10_000);
+    let root = ami(0xD000);
+    let mark = json!([{"key": "123456789012:approved-base", "source_image_id": root, "source_image_region": REGION}]);
+    let mut images = vec![json!({"ami_id": root, "name": "root", "watermarks": mark})];
+    let (mut generation, mut next) = (vec![root.clone()], 1u64);
+    for _ in 0..4 {
+        let mut children = Vec::new();
+        for parent in &generation {
+            for _ in 0..3 {
+                let mut image = tagged(&ami(0xD000 + next), parent, REGION, T0 + next as i64);
+                image["watermarks"] = mark.clone();
+                images.push(image);
+                children.push(ami(0xD000 + next));
+                next += 1;
+            }
+        }
+        generation = children;
+    }
+    assert_eq!(images.len(), 121);
+    sim.register(REGION, json!(images));
+    sim.reset_stats();
+    let (code, out, err) = run(sim.amitools().args(["children", "--ids", &root]));
+    assert_eq!(code, 0, "{err}");
+    let mut shown: Vec<&str> = out.lines().collect();
+    shown.sort();
+    let mut expected: Vec<String> = (0..121u64).map(|n| ami(0xD000 + n)).collect();
+    expected.sort();
+    assert_eq!(shown, expected);
+    // The first look, the root, the watermark's query, the tree's children by tag and by record.
+    assert_eq!(sim.calls("DescribeImages"), 1 + 1 + 1 + 2, "{}", sim.stats());
+    assert_eq!(sim.total_calls(), 5, "{}", sim.stats());
+    assert_eq!(sim.images_returned("DescribeImages"), 100 + 1 + 121 + 2 * 120);
+}
+
+/// A watermark a platform team attached to its base: the team's root was
+/// made from the base, so it and everything made from it carry the base's
+/// watermark, as do the 60 images other teams made from the base. `children`
+/// of the team's root asks for the base's family (one query) and shows the
+/// root's subtree only; a registered image deep in it (no watermark: EC2
+/// copies none on RegisterImage) and its child are still found.
+#[test]
+fn an_ancestors_watermark_gives_the_family_and_the_roots_subtree_is_cut_out() {
+    let sim = Sim::start();
+    seed_background(&sim, 10_000);
+    let base = ami(0xE000);
+    let mark = json!([{"key": "111122223333:platform-base", "source_image_id": base, "source_image_region": REGION}]);
+    let marked = |mut image: Value| {
+        image["watermarks"] = mark.clone();
+        image
+    };
+    let mut images = vec![marked(json!({"ami_id": base, "name": "base"}))];
+    images.extend((1..=60u64).map(|n| marked(tagged(&ami(0xE100 + n), &base, REGION, T0 + n as i64))));
+    // The team's root, two children, and a child of the second.
+    let (root, a, b, c) = (ami(0xE001), ami(0xE002), ami(0xE003), ami(0xE004));
+    images.push(marked(tagged(&root, &base, REGION, T0 + 100)));
+    images.push(marked(tagged(&a, &root, REGION, T0 + 101)));
+    images.push(marked(tagged(&b, &root, REGION, T0 + 102)));
+    images.push(marked(tagged(&c, &b, REGION, T0 + 103)));
+    // Registered from a snapshot of c's volume, retro-tagged; its child made from it.
+    let (registered, its_child) = (ami(0xE005), ami(0xE006));
+    images.push(retro_tagged(&registered, &c, REGION, T0 + 104));
+    images.push(tagged(&its_child, &registered, REGION, T0 + 105));
+    sim.register(REGION, json!(images));
+    sim.reset_stats();
+    let (code, out, err) = run(sim.amitools().args(["children", "--ids", &root]));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, [&root, &a, &b, &c, &registered, &its_child].map(|id| format!("{id}\n")).concat());
+    // The first look, the root, the base's family, the subtree's children
+    // (finding the registered image), its children, and its child's.
+    assert_eq!(sim.calls("DescribeImages"), 1 + 1 + 1 + 2 + 2 + 2, "{}", sim.stats());
+    assert_eq!(sim.calls("GetImageAncestry"), 0, "one watermark: nothing to rank");
+    // 100, 1, the family of 65, the subtree's 3 children and the registered
+    // image by tag (4) and the 3 by record, its child twice, none after.
+    assert_eq!(sim.images_returned("DescribeImages"), 100 + 1 + 65 + 4 + 3 + 2);
+}
+
 /// `amitools watermark`: attach (the key printed), images made from the
 /// image afterwards carry it and `children` uses it; --remove detaches it
 /// from that image only; a bad name is refused before any call.
