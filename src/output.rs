@@ -69,9 +69,9 @@ pub enum OutputFormat {
     Table,
     /// JSON with stable field names, for scripts
     Json,
-    /// A Graphviz graph of the lineage (ancestors, children): `| dot -Tsvg > lineage.svg`
+    /// A Graphviz graph of the lineage (ancestors, children, revoke, restore): `| dot -Tsvg > lineage.svg`
     Dot,
-    /// A Mermaid flowchart of the lineage (ancestors, children), as GitHub renders it
+    /// A Mermaid flowchart of the lineage (ancestors, children, revoke, restore), as GitHub renders it
     Mermaid,
 }
 

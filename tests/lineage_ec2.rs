@@ -284,6 +284,9 @@ fn cost_follows_the_lineage_in_an_account_of_ten_thousand_images() {
     assert_eq!(out.lines().count(), 121);
     let returned = sim.images_returned("DescribeImages");
     assert!(returned <= 3 * 121, "children: {returned} images returned");
+    // The first look, the root, then 5 generations (the last with no
+    // children) by tag and by record.
+    assert_eq!((sim.total_calls(), returned), (1 + 1 + 5 * 2, 100 + 1 + 2 * 120), "{}", sim.stats());
 }
 
 /// A chain EC2 records no source for (registered images, retro-tagged with

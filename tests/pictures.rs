@@ -1,4 +1,4 @@
-//! `-o dot` and `-o mermaid` for ancestors and children: what Graphviz
+//! `-o dot` and `-o mermaid` for ancestors, children and revoke's plan: what Graphviz
 //! itself accepts (`dot -Tsvg`), what Mermaid's flowchart grammar allows,
 //! hostile names kept inside their labels, and every other command refusing.
 
@@ -179,7 +179,50 @@ fn other_commands_refuse_the_pictures_before_any_call() {
     {
         let (code, out, err) = run(sim.amitools().args(&args));
         assert_eq!((code, out.as_str()), (2, ""), "{args:?}: {err}");
-        assert!(err.contains("-o dot and -o mermaid are for ancestors and children"), "{err}");
+        assert!(err.contains("-o dot and -o mermaid are for ancestors, children, revoke and restore"), "{err}");
     }
     assert_eq!(sim.total_calls(), 0);
+}
+
+/// `revoke`'s plan as a picture: each image's action, uses and sharing
+/// under its label, what the plan changes outlined; Graphviz accepts it,
+/// hostile name and all, and nothing is changed without --apply. After
+/// --apply, the labels say what became of each image.
+#[test]
+fn revokes_plan_as_dot_and_mermaid() {
+    let sim = Sim::start();
+    let [root, _disabled, _deprecated, hostile, _copy] = lineage(&sim);
+    sim.control("run-instance", Some(json!({"region": REGION, "image_id": root})));
+    let regions = format!("{REGION},eu-west-1");
+    let args = ["revoke", "--descendants", "--regions", &regions, &root];
+    let (code, dot, err) = run(sim.amitools().args(["-o", "dot"]).args(args));
+    assert_eq!(code, 0, "{err}");
+    assert!(dot.starts_with(&format!("digraph \"revoke {root}\" {{\n")), "{dot}");
+    let root_label = format!(
+        "n0 [label=\"{root}\\nroot\\nWed Apr 17 18:18:25 UTC 2013\\navailable\\nplan: deprecate\\nuses: 1 instance (running)\\nshared: no\", penwidth=3];"
+    );
+    assert!(dot.contains(&root_label), "{root_label}\n{dot}");
+    assert!(dot.contains(&format!("{hostile}\\nevil")), "{dot}");
+    assert!(
+        dot.contains("plan: already revoked\\namitools:revoked=2026-12-02T21:40:12Z deprecated: CVE-2026-1"),
+        "{dot}"
+    );
+    assert!(dot.contains("n0 -> n1 [label=\"tag\"];") && dot.contains("n1 -> n2 [label=\"tag\"];"), "{dot}");
+    if graphviz() {
+        let svg = dot_accepts(&dot);
+        assert_eq!(svg.matches("class=\"node\"").count(), 5, "{svg}");
+        assert_eq!(svg.matches("class=\"edge\"").count(), 4, "{svg}");
+    }
+    let (code, mermaid, err) = run(sim.amitools().args(["-o", "mermaid"]).args(args));
+    assert_eq!(code, 0, "{err}");
+    check_mermaid(&mermaid);
+    assert!(mermaid.contains("  classDef changed stroke-width:4px\n"), "{mermaid}");
+    assert_eq!(sim.calls("EnableImageDeprecation") + sim.calls("CreateTags"), 0, "a plan changes nothing");
+
+    let (code, mermaid, err) = run(sim.amitools().args(["-o", "mermaid"]).args(args).arg("--apply"));
+    assert_eq!(code, 0, "{err}");
+    check_mermaid(&mermaid);
+    assert!(mermaid.contains(&format!("n0[\"{root}<br/>root<br/>Wed Apr 17 18:18:25 UTC 2013<br/>available<br/>plan: deprecate<br/>result: deprecated<br/>")), "{mermaid}");
+    assert!(mermaid.contains("<br/>plan: already revoked<br/>result: left<br/>"), "{mermaid}");
+    assert_eq!(sim.calls("EnableImageDeprecation"), 2, "the root and the copy");
 }

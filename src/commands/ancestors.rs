@@ -57,10 +57,12 @@ impl Plan {
                 .iter()
                 .zip(&chain.ancestors)
                 .enumerate()
-                .map(|(n, (record, ancestor))| PictureNode {
-                    record,
-                    deprecated: matches!(ancestor, Ancestor::Found { image, .. } if image.usage.is_deprecated(now)),
-                    parent: (n + 1 < records.len()).then_some((n + 1, record.origin)),
+                .map(|(n, (record, ancestor))| {
+                    PictureNode::of(
+                        record,
+                        matches!(ancestor, Ancestor::Found { image, .. } if image.usage.is_deprecated(now)),
+                        (n + 1 < records.len()).then_some((n + 1, record.origin)),
+                    )
                 })
                 .collect();
             let text = match ctx.output {

@@ -208,10 +208,12 @@ fn write_picture(
     let picture: Vec<PictureNode> = nodes
         .iter()
         .zip(&records)
-        .map(|(node, record)| PictureNode {
-            record,
-            deprecated: node.image.as_ref().is_some_and(|i| i.usage.is_deprecated(now)),
-            parent: node.parent.and_then(|p| position.get(&tree.nodes[p].key)).map(|&p| (p, node.origin)),
+        .map(|(node, record)| {
+            PictureNode::of(
+                record,
+                node.image.as_ref().is_some_and(|i| i.usage.is_deprecated(now)),
+                node.parent.and_then(|p| position.get(&tree.nodes[p].key)).map(|&p| (p, node.origin)),
+            )
         })
         .collect();
     let text = match format {

@@ -207,12 +207,15 @@ pub struct Accounts {
     pub skipped: Vec<(String, String)>,
 }
 
-/// -o dot and -o mermaid draw a lineage: only ancestors and children have one.
+/// -o dot and -o mermaid draw a lineage: ancestors, children and the plan
+/// of revoke and restore have one.
 pub fn check_output_applies(plan: &Plan, output: OutputFormat) -> Result<()> {
-    if !output.is_picture() || matches!(plan, Plan::Ancestors(_) | Plan::Children(_)) {
+    if !output.is_picture() || matches!(plan, Plan::Ancestors(_) | Plan::Children(_) | Plan::Revoke(_)) {
         return Ok(());
     }
-    Err(Error::Usage("-o dot and -o mermaid are for ancestors and children; use -o table or -o json here".into()))
+    Err(Error::Usage(
+        "-o dot and -o mermaid are for ancestors, children, revoke and restore; use -o table or -o json here".into(),
+    ))
 }
 
 /// --accounts is for the commands that read lineage across accounts; the

@@ -4,7 +4,10 @@
 //! or not visible; one edge from each parent to each image made from it,
 //! labelled with where the link came from (tag, ec2, ancestry); one cluster
 //! per region (and account, with --accounts). Clusters are sorted and nodes
-//! keep the walk's order, so that two runs diff line by line.
+//! keep the walk's order, so that two runs diff line by line. `revoke` and
+//! `restore` draw their plan the same way: each image's action (and, after
+//! --apply, what became of it) and uses under its label, the images the plan
+//! changes outlined heavily.
 //!
 //! Names come from other accounts: every label is escaped for its language
 //! (no quote, backslash, newline or markup of a name ends a label).
@@ -21,6 +24,17 @@ pub struct PictureNode<'a> {
     pub record: &'a ImageRecord,
     pub deprecated: bool,
     pub parent: Option<(usize, Option<Origin>)>,
+    /// Lines under the image's own (a plan's action and the image's uses).
+    pub notes: Vec<String>,
+    /// The plan changes it: outlined heavily.
+    pub changed: bool,
+}
+
+impl<'a> PictureNode<'a> {
+    /// A lineage's image: no notes, nothing changed.
+    pub fn of(record: &'a ImageRecord, deprecated: bool, parent: Option<(usize, Option<Origin>)>) -> Self {
+        PictureNode { record, deprecated, parent, notes: Vec::new(), changed: false }
+    }
 }
 
 /// How an image is drawn apart from an ordinary one.
@@ -74,6 +88,7 @@ fn label_lines(node: &PictureNode) -> Vec<String> {
             lines.push(state);
         }
     }
+    lines.extend(node.notes.iter().cloned());
     lines
 }
 
@@ -132,7 +147,8 @@ pub fn dot(nodes: &[PictureNode], title: &str) -> String {
                 Look::NotFound => ", style=\"rounded,dashed\", fontcolor=\"gray40\"",
                 Look::NotVisible => ", style=\"rounded,dotted\", fontcolor=\"gray40\"",
             };
-            let _ = writeln!(out, "    n{n} [label=\"{}\"{style}];", label.join("\\n"));
+            let outline = if node.changed { ", penwidth=3" } else { "" };
+            let _ = writeln!(out, "    n{n} [label=\"{}\"{style}{outline}];", label.join("\\n"));
         }
         let _ = writeln!(out, "  }}");
     }
@@ -192,14 +208,19 @@ pub fn mermaid(nodes: &[PictureNode]) -> String {
         (Look::NotFound, "notfound", "stroke-dasharray:5 5,color:#666666"),
         (Look::NotVisible, "notvisible", "stroke-dasharray:2 2,color:#666666"),
     ];
-    for (which, name, style) in classes {
+    let in_class = |name: &str, style: &str, out: &mut String, member: &dyn Fn(&PictureNode) -> bool| {
         let members: Vec<String> =
-            nodes.iter().enumerate().filter(|(_, node)| look(node) == which).map(|(n, _)| format!("n{n}")).collect();
+            nodes.iter().enumerate().filter(|(_, node)| member(node)).map(|(n, _)| format!("n{n}")).collect();
         if !members.is_empty() {
             let _ = writeln!(out, "  classDef {name} {style}");
             let _ = writeln!(out, "  class {} {name}", members.join(","));
         }
+    };
+    for (which, name, style) in classes {
+        in_class(name, style, &mut out, &|node| look(node) == which);
     }
+    // After the looks: Mermaid adds a node's classes, the outline on top.
+    in_class("changed", "stroke-width:4px", &mut out, &|node| node.changed);
     out
 }
 

@@ -9,6 +9,8 @@ use std::collections::{HashMap, HashSet};
 use serde::Serialize;
 use time::OffsetDateTime;
 
+use super::listing::ImageRecord;
+use super::picture::{self, PictureNode};
 use super::{Context, RegionChoice};
 use crate::accounts::{Member, Readers};
 use crate::aws::{Aws, AwsError, ImageKey, Tags};
@@ -17,6 +19,7 @@ use crate::error::{Error, Result};
 use crate::ids::{AmiId, Region};
 use crate::image::{Image, Sharing};
 use crate::lineage::fetch;
+use crate::lineage::graph::{parent_of, Link};
 use crate::output::{shown, write_json, OutputFormat, Table};
 use crate::prune::gather::{launchers_of, use_counts};
 use crate::prune::rules::shared_with;
@@ -493,6 +496,11 @@ impl Plan {
         with_accounts: bool,
     ) -> Result<()> {
         let result_of = |i: usize| outcomes.map(|o| o[i].clone());
+        if ctx.output.is_picture() {
+            let text = self.picture(ctx.output, targets, outcomes);
+            ctx.out.write_all(text.as_bytes())?;
+            return Ok(());
+        }
         if ctx.output == OutputFormat::Json {
             let images = targets
                 .iter()
@@ -546,9 +554,7 @@ impl Plan {
             let mut row = Vec::new();
             let mut detail = target.step.detail();
             if let Some((outcome, error)) = result_of(i) {
-                row.push(
-                    serde_json::to_value(&outcome).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default(),
-                );
+                row.push(outcome_word(&outcome));
                 if let Some(error) = error {
                     detail = crate::logging::redact(&error);
                 }
@@ -564,19 +570,92 @@ impl Plan {
                     Ok(uses) => uses.words(),
                     Err(why) => format!("unknown ({why})"),
                 },
-                match &target.sharing {
-                    Some(Ok(sharing)) if sharing.is_shared() => shared_with(sharing),
-                    Some(Ok(_)) => "no".into(),
-                    Some(Err(_)) => "unknown".into(),
-                    None if target.image.usage.public == Some(true) => "public".into(),
-                    None => "-".into(),
-                },
+                shared_cell(target),
                 detail,
             ]);
             table.rows.push(row);
         }
         table.write(ctx.out, !self.no_header)?;
         Ok(())
+    }
+}
+
+impl Plan {
+    /// `-o dot` / `-o mermaid`: the plan as a lineage picture. Each image's
+    /// action (after --apply, its result), why it is left alone, its uses
+    /// and who else may launch it under its label; the images the plan
+    /// changes outlined heavily; an edge wherever one image of the plan was
+    /// made from another.
+    fn picture(
+        &self,
+        format: OutputFormat,
+        targets: &[Target],
+        outcomes: Option<&[(Outcome, Option<String>)]>,
+    ) -> String {
+        let links: Vec<Option<Link>> = targets.iter().map(|t| parent_of(&t.image, false)).collect();
+        let records: Vec<ImageRecord> =
+            targets.iter().zip(&links).map(|(t, link)| ImageRecord::found(&t.image, link.clone())).collect();
+        let position: HashMap<ImageKey, usize> =
+            targets.iter().enumerate().map(|(n, t)| ((t.image.region.clone(), t.image.id.clone()), n)).collect();
+        let now = OffsetDateTime::now_utc();
+        let nodes: Vec<PictureNode> = targets
+            .iter()
+            .zip(&links)
+            .zip(&records)
+            .enumerate()
+            .map(|(n, ((target, link), record))| {
+                let parent = link
+                    .as_ref()
+                    .and_then(|l| position.get(&(l.region.clone(), l.parent.clone())).map(|&p| (p, Some(l.origin))))
+                    .filter(|(p, _)| *p != n);
+                let mut notes = vec![format!("plan: {}", target.step.action())];
+                if let Some((outcome, _)) = outcomes.map(|o| &o[n]) {
+                    notes.push(format!("result: {}", outcome_word(outcome)));
+                }
+                let detail = match outcomes.and_then(|o| o[n].1.as_deref()) {
+                    Some(error) => crate::logging::redact(error),
+                    None => target.step.detail(),
+                };
+                if !detail.is_empty() {
+                    notes.push(detail);
+                }
+                notes.push(match &target.uses {
+                    Ok(uses) => format!("uses: {}", uses.words()),
+                    Err(why) => format!("uses: unknown ({why})"),
+                });
+                notes.push(format!("shared: {}", shared_cell(target)));
+                PictureNode {
+                    notes,
+                    changed: target.step.changes(),
+                    ..PictureNode::of(record, target.image.usage.is_deprecated(now), parent)
+                }
+            })
+            .collect();
+        let ids: Vec<&str> = self.image_ids.iter().map(AmiId::as_str).collect();
+        let action = match self.mode {
+            Mode::Revoke { .. } => "revoke",
+            Mode::Restore => "restore",
+        };
+        match format {
+            OutputFormat::Dot => picture::dot(&nodes, &format!("{action} {}", ids.join(" "))),
+            _ => picture::mermaid(&nodes),
+        }
+    }
+}
+
+/// An outcome as the table's RESULT and JSON's `result` say it.
+fn outcome_word(outcome: &Outcome) -> String {
+    serde_json::to_value(outcome).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()
+}
+
+/// The SHARED cell: who else may launch it.
+fn shared_cell(target: &Target) -> String {
+    match &target.sharing {
+        Some(Ok(sharing)) if sharing.is_shared() => shared_with(sharing),
+        Some(Ok(_)) => "no".into(),
+        Some(Err(_)) => "unknown".into(),
+        None if target.image.usage.public == Some(true) => "public".into(),
+        None => "-".into(),
     }
 }
 
