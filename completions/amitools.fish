@@ -30,8 +30,8 @@ complete -c amitools -n "__fish_amitools_needs_command" -l endpoint-url -d 'Send
 complete -c amitools -n "__fish_amitools_needs_command" -l region-endpoint -d 'Send EC2 requests for one region to this URL (a VPC endpoint); repeatable, beats --endpoint-url for that region' -r
 complete -c amitools -n "__fish_amitools_needs_command" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON with stable field names, for scripts'
-dot\t'A Graphviz graph of the lineage (ancestors, children): `| dot -Tsvg > lineage.svg`'
-mermaid\t'A Mermaid flowchart of the lineage (ancestors, children), as GitHub renders it'"
+dot\t'A Graphviz graph of the lineage (ancestors, children, revoke, restore): `| dot -Tsvg > lineage.svg`'
+mermaid\t'A Mermaid flowchart of the lineage (ancestors, children, revoke, restore), as GitHub renders it'"
 complete -c amitools -n "__fish_amitools_needs_command" -l accounts -d 'Also read these accounts (12-digit ids, comma-separated or repeated), through --role: children and ancestors follow the lineage into them, revoke and restore change their images, prune --include-shared asks them what uses your shared images [your own account is always read]' -r
 complete -c amitools -n "__fish_amitools_needs_command" -l role -d 'The role to assume in each of --accounts: arn:PARTITION:iam::ID:role/NAME, from your credentials, session name "amitools"' -r
 complete -c amitools -n "__fish_amitools_needs_command" -l profiles -d 'Instead of --accounts and --role: read other accounts through these named profiles (one account each, comma-separated or repeated)' -r
@@ -66,8 +66,8 @@ complete -c amitools -n "__fish_amitools_using_subcommand create" -l endpoint-ur
 complete -c amitools -n "__fish_amitools_using_subcommand create" -l region-endpoint -d 'Send EC2 requests for one region to this URL (a VPC endpoint); repeatable, beats --endpoint-url for that region' -r
 complete -c amitools -n "__fish_amitools_using_subcommand create" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON with stable field names, for scripts'
-dot\t'A Graphviz graph of the lineage (ancestors, children): `| dot -Tsvg > lineage.svg`'
-mermaid\t'A Mermaid flowchart of the lineage (ancestors, children), as GitHub renders it'"
+dot\t'A Graphviz graph of the lineage (ancestors, children, revoke, restore): `| dot -Tsvg > lineage.svg`'
+mermaid\t'A Mermaid flowchart of the lineage (ancestors, children, revoke, restore), as GitHub renders it'"
 complete -c amitools -n "__fish_amitools_using_subcommand create" -l accounts -d 'Also read these accounts (12-digit ids, comma-separated or repeated), through --role: children and ancestors follow the lineage into them, revoke and restore change their images, prune --include-shared asks them what uses your shared images [your own account is always read]' -r
 complete -c amitools -n "__fish_amitools_using_subcommand create" -l role -d 'The role to assume in each of --accounts: arn:PARTITION:iam::ID:role/NAME, from your credentials, session name "amitools"' -r
 complete -c amitools -n "__fish_amitools_using_subcommand create" -l profiles -d 'Instead of --accounts and --role: read other accounts through these named profiles (one account each, comma-separated or repeated)' -r
@@ -89,8 +89,8 @@ complete -c amitools -n "__fish_amitools_using_subcommand tag" -l endpoint-url -
 complete -c amitools -n "__fish_amitools_using_subcommand tag" -l region-endpoint -d 'Send EC2 requests for one region to this URL (a VPC endpoint); repeatable, beats --endpoint-url for that region' -r
 complete -c amitools -n "__fish_amitools_using_subcommand tag" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON with stable field names, for scripts'
-dot\t'A Graphviz graph of the lineage (ancestors, children): `| dot -Tsvg > lineage.svg`'
-mermaid\t'A Mermaid flowchart of the lineage (ancestors, children), as GitHub renders it'"
+dot\t'A Graphviz graph of the lineage (ancestors, children, revoke, restore): `| dot -Tsvg > lineage.svg`'
+mermaid\t'A Mermaid flowchart of the lineage (ancestors, children, revoke, restore), as GitHub renders it'"
 complete -c amitools -n "__fish_amitools_using_subcommand tag" -l accounts -d 'Also read these accounts (12-digit ids, comma-separated or repeated), through --role: children and ancestors follow the lineage into them, revoke and restore change their images, prune --include-shared asks them what uses your shared images [your own account is always read]' -r
 complete -c amitools -n "__fish_amitools_using_subcommand tag" -l role -d 'The role to assume in each of --accounts: arn:PARTITION:iam::ID:role/NAME, from your credentials, session name "amitools"' -r
 complete -c amitools -n "__fish_amitools_using_subcommand tag" -l profiles -d 'Instead of --accounts and --role: read other accounts through these named profiles (one account each, comma-separated or repeated)' -r
@@ -109,8 +109,8 @@ complete -c amitools -n "__fish_amitools_using_subcommand waiton" -l endpoint-ur
 complete -c amitools -n "__fish_amitools_using_subcommand waiton" -l region-endpoint -d 'Send EC2 requests for one region to this URL (a VPC endpoint); repeatable, beats --endpoint-url for that region' -r
 complete -c amitools -n "__fish_amitools_using_subcommand waiton" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON with stable field names, for scripts'
-dot\t'A Graphviz graph of the lineage (ancestors, children): `| dot -Tsvg > lineage.svg`'
-mermaid\t'A Mermaid flowchart of the lineage (ancestors, children), as GitHub renders it'"
+dot\t'A Graphviz graph of the lineage (ancestors, children, revoke, restore): `| dot -Tsvg > lineage.svg`'
+mermaid\t'A Mermaid flowchart of the lineage (ancestors, children, revoke, restore), as GitHub renders it'"
 complete -c amitools -n "__fish_amitools_using_subcommand waiton" -l accounts -d 'Also read these accounts (12-digit ids, comma-separated or repeated), through --role: children and ancestors follow the lineage into them, revoke and restore change their images, prune --include-shared asks them what uses your shared images [your own account is always read]' -r
 complete -c amitools -n "__fish_amitools_using_subcommand waiton" -l role -d 'The role to assume in each of --accounts: arn:PARTITION:iam::ID:role/NAME, from your credentials, session name "amitools"' -r
 complete -c amitools -n "__fish_amitools_using_subcommand waiton" -l profiles -d 'Instead of --accounts and --role: read other accounts through these named profiles (one account each, comma-separated or repeated)' -r
@@ -140,8 +140,8 @@ complete -c amitools -n "__fish_amitools_using_subcommand ancestors" -l endpoint
 complete -c amitools -n "__fish_amitools_using_subcommand ancestors" -l region-endpoint -d 'Send EC2 requests for one region to this URL (a VPC endpoint); repeatable, beats --endpoint-url for that region' -r
 complete -c amitools -n "__fish_amitools_using_subcommand ancestors" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON with stable field names, for scripts'
-dot\t'A Graphviz graph of the lineage (ancestors, children): `| dot -Tsvg > lineage.svg`'
-mermaid\t'A Mermaid flowchart of the lineage (ancestors, children), as GitHub renders it'"
+dot\t'A Graphviz graph of the lineage (ancestors, children, revoke, restore): `| dot -Tsvg > lineage.svg`'
+mermaid\t'A Mermaid flowchart of the lineage (ancestors, children, revoke, restore), as GitHub renders it'"
 complete -c amitools -n "__fish_amitools_using_subcommand ancestors" -l accounts -d 'Also read these accounts (12-digit ids, comma-separated or repeated), through --role: children and ancestors follow the lineage into them, revoke and restore change their images, prune --include-shared asks them what uses your shared images [your own account is always read]' -r
 complete -c amitools -n "__fish_amitools_using_subcommand ancestors" -l role -d 'The role to assume in each of --accounts: arn:PARTITION:iam::ID:role/NAME, from your credentials, session name "amitools"' -r
 complete -c amitools -n "__fish_amitools_using_subcommand ancestors" -l profiles -d 'Instead of --accounts and --role: read other accounts through these named profiles (one account each, comma-separated or repeated)' -r
@@ -173,8 +173,8 @@ complete -c amitools -n "__fish_amitools_using_subcommand children" -l endpoint-
 complete -c amitools -n "__fish_amitools_using_subcommand children" -l region-endpoint -d 'Send EC2 requests for one region to this URL (a VPC endpoint); repeatable, beats --endpoint-url for that region' -r
 complete -c amitools -n "__fish_amitools_using_subcommand children" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON with stable field names, for scripts'
-dot\t'A Graphviz graph of the lineage (ancestors, children): `| dot -Tsvg > lineage.svg`'
-mermaid\t'A Mermaid flowchart of the lineage (ancestors, children), as GitHub renders it'"
+dot\t'A Graphviz graph of the lineage (ancestors, children, revoke, restore): `| dot -Tsvg > lineage.svg`'
+mermaid\t'A Mermaid flowchart of the lineage (ancestors, children, revoke, restore), as GitHub renders it'"
 complete -c amitools -n "__fish_amitools_using_subcommand children" -l accounts -d 'Also read these accounts (12-digit ids, comma-separated or repeated), through --role: children and ancestors follow the lineage into them, revoke and restore change their images, prune --include-shared asks them what uses your shared images [your own account is always read]' -r
 complete -c amitools -n "__fish_amitools_using_subcommand children" -l role -d 'The role to assume in each of --accounts: arn:PARTITION:iam::ID:role/NAME, from your credentials, session name "amitools"' -r
 complete -c amitools -n "__fish_amitools_using_subcommand children" -l profiles -d 'Instead of --accounts and --role: read other accounts through these named profiles (one account each, comma-separated or repeated)' -r
@@ -203,8 +203,8 @@ complete -c amitools -n "__fish_amitools_using_subcommand copy" -l endpoint-url 
 complete -c amitools -n "__fish_amitools_using_subcommand copy" -l region-endpoint -d 'Send EC2 requests for one region to this URL (a VPC endpoint); repeatable, beats --endpoint-url for that region' -r
 complete -c amitools -n "__fish_amitools_using_subcommand copy" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON with stable field names, for scripts'
-dot\t'A Graphviz graph of the lineage (ancestors, children): `| dot -Tsvg > lineage.svg`'
-mermaid\t'A Mermaid flowchart of the lineage (ancestors, children), as GitHub renders it'"
+dot\t'A Graphviz graph of the lineage (ancestors, children, revoke, restore): `| dot -Tsvg > lineage.svg`'
+mermaid\t'A Mermaid flowchart of the lineage (ancestors, children, revoke, restore), as GitHub renders it'"
 complete -c amitools -n "__fish_amitools_using_subcommand copy" -l accounts -d 'Also read these accounts (12-digit ids, comma-separated or repeated), through --role: children and ancestors follow the lineage into them, revoke and restore change their images, prune --include-shared asks them what uses your shared images [your own account is always read]' -r
 complete -c amitools -n "__fish_amitools_using_subcommand copy" -l role -d 'The role to assume in each of --accounts: arn:PARTITION:iam::ID:role/NAME, from your credentials, session name "amitools"' -r
 complete -c amitools -n "__fish_amitools_using_subcommand copy" -l profiles -d 'Instead of --accounts and --role: read other accounts through these named profiles (one account each, comma-separated or repeated)' -r
@@ -229,8 +229,8 @@ complete -c amitools -n "__fish_amitools_using_subcommand clone" -l endpoint-url
 complete -c amitools -n "__fish_amitools_using_subcommand clone" -l region-endpoint -d 'Send EC2 requests for one region to this URL (a VPC endpoint); repeatable, beats --endpoint-url for that region' -r
 complete -c amitools -n "__fish_amitools_using_subcommand clone" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON with stable field names, for scripts'
-dot\t'A Graphviz graph of the lineage (ancestors, children): `| dot -Tsvg > lineage.svg`'
-mermaid\t'A Mermaid flowchart of the lineage (ancestors, children), as GitHub renders it'"
+dot\t'A Graphviz graph of the lineage (ancestors, children, revoke, restore): `| dot -Tsvg > lineage.svg`'
+mermaid\t'A Mermaid flowchart of the lineage (ancestors, children, revoke, restore), as GitHub renders it'"
 complete -c amitools -n "__fish_amitools_using_subcommand clone" -l accounts -d 'Also read these accounts (12-digit ids, comma-separated or repeated), through --role: children and ancestors follow the lineage into them, revoke and restore change their images, prune --include-shared asks them what uses your shared images [your own account is always read]' -r
 complete -c amitools -n "__fish_amitools_using_subcommand clone" -l role -d 'The role to assume in each of --accounts: arn:PARTITION:iam::ID:role/NAME, from your credentials, session name "amitools"' -r
 complete -c amitools -n "__fish_amitools_using_subcommand clone" -l profiles -d 'Instead of --accounts and --role: read other accounts through these named profiles (one account each, comma-separated or repeated)' -r
@@ -262,8 +262,8 @@ complete -c amitools -n "__fish_amitools_using_subcommand prune" -l endpoint-url
 complete -c amitools -n "__fish_amitools_using_subcommand prune" -l region-endpoint -d 'Send EC2 requests for one region to this URL (a VPC endpoint); repeatable, beats --endpoint-url for that region' -r
 complete -c amitools -n "__fish_amitools_using_subcommand prune" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON with stable field names, for scripts'
-dot\t'A Graphviz graph of the lineage (ancestors, children): `| dot -Tsvg > lineage.svg`'
-mermaid\t'A Mermaid flowchart of the lineage (ancestors, children), as GitHub renders it'"
+dot\t'A Graphviz graph of the lineage (ancestors, children, revoke, restore): `| dot -Tsvg > lineage.svg`'
+mermaid\t'A Mermaid flowchart of the lineage (ancestors, children, revoke, restore), as GitHub renders it'"
 complete -c amitools -n "__fish_amitools_using_subcommand prune" -l accounts -d 'Also read these accounts (12-digit ids, comma-separated or repeated), through --role: children and ancestors follow the lineage into them, revoke and restore change their images, prune --include-shared asks them what uses your shared images [your own account is always read]' -r
 complete -c amitools -n "__fish_amitools_using_subcommand prune" -l role -d 'The role to assume in each of --accounts: arn:PARTITION:iam::ID:role/NAME, from your credentials, session name "amitools"' -r
 complete -c amitools -n "__fish_amitools_using_subcommand prune" -l profiles -d 'Instead of --accounts and --role: read other accounts through these named profiles (one account each, comma-separated or repeated)' -r
@@ -286,8 +286,8 @@ complete -c amitools -n "__fish_amitools_using_subcommand share" -l endpoint-url
 complete -c amitools -n "__fish_amitools_using_subcommand share" -l region-endpoint -d 'Send EC2 requests for one region to this URL (a VPC endpoint); repeatable, beats --endpoint-url for that region' -r
 complete -c amitools -n "__fish_amitools_using_subcommand share" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON with stable field names, for scripts'
-dot\t'A Graphviz graph of the lineage (ancestors, children): `| dot -Tsvg > lineage.svg`'
-mermaid\t'A Mermaid flowchart of the lineage (ancestors, children), as GitHub renders it'"
+dot\t'A Graphviz graph of the lineage (ancestors, children, revoke, restore): `| dot -Tsvg > lineage.svg`'
+mermaid\t'A Mermaid flowchart of the lineage (ancestors, children, revoke, restore), as GitHub renders it'"
 complete -c amitools -n "__fish_amitools_using_subcommand share" -l accounts -d 'Also read these accounts (12-digit ids, comma-separated or repeated), through --role: children and ancestors follow the lineage into them, revoke and restore change their images, prune --include-shared asks them what uses your shared images [your own account is always read]' -r
 complete -c amitools -n "__fish_amitools_using_subcommand share" -l role -d 'The role to assume in each of --accounts: arn:PARTITION:iam::ID:role/NAME, from your credentials, session name "amitools"' -r
 complete -c amitools -n "__fish_amitools_using_subcommand share" -l profiles -d 'Instead of --accounts and --role: read other accounts through these named profiles (one account each, comma-separated or repeated)' -r
@@ -308,8 +308,8 @@ complete -c amitools -n "__fish_amitools_using_subcommand unshare" -l endpoint-u
 complete -c amitools -n "__fish_amitools_using_subcommand unshare" -l region-endpoint -d 'Send EC2 requests for one region to this URL (a VPC endpoint); repeatable, beats --endpoint-url for that region' -r
 complete -c amitools -n "__fish_amitools_using_subcommand unshare" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON with stable field names, for scripts'
-dot\t'A Graphviz graph of the lineage (ancestors, children): `| dot -Tsvg > lineage.svg`'
-mermaid\t'A Mermaid flowchart of the lineage (ancestors, children), as GitHub renders it'"
+dot\t'A Graphviz graph of the lineage (ancestors, children, revoke, restore): `| dot -Tsvg > lineage.svg`'
+mermaid\t'A Mermaid flowchart of the lineage (ancestors, children, revoke, restore), as GitHub renders it'"
 complete -c amitools -n "__fish_amitools_using_subcommand unshare" -l accounts -d 'Also read these accounts (12-digit ids, comma-separated or repeated), through --role: children and ancestors follow the lineage into them, revoke and restore change their images, prune --include-shared asks them what uses your shared images [your own account is always read]' -r
 complete -c amitools -n "__fish_amitools_using_subcommand unshare" -l role -d 'The role to assume in each of --accounts: arn:PARTITION:iam::ID:role/NAME, from your credentials, session name "amitools"' -r
 complete -c amitools -n "__fish_amitools_using_subcommand unshare" -l profiles -d 'Instead of --accounts and --role: read other accounts through these named profiles (one account each, comma-separated or repeated)' -r
@@ -329,8 +329,8 @@ complete -c amitools -n "__fish_amitools_using_subcommand revoke" -l endpoint-ur
 complete -c amitools -n "__fish_amitools_using_subcommand revoke" -l region-endpoint -d 'Send EC2 requests for one region to this URL (a VPC endpoint); repeatable, beats --endpoint-url for that region' -r
 complete -c amitools -n "__fish_amitools_using_subcommand revoke" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON with stable field names, for scripts'
-dot\t'A Graphviz graph of the lineage (ancestors, children): `| dot -Tsvg > lineage.svg`'
-mermaid\t'A Mermaid flowchart of the lineage (ancestors, children), as GitHub renders it'"
+dot\t'A Graphviz graph of the lineage (ancestors, children, revoke, restore): `| dot -Tsvg > lineage.svg`'
+mermaid\t'A Mermaid flowchart of the lineage (ancestors, children, revoke, restore), as GitHub renders it'"
 complete -c amitools -n "__fish_amitools_using_subcommand revoke" -l accounts -d 'Also read these accounts (12-digit ids, comma-separated or repeated), through --role: children and ancestors follow the lineage into them, revoke and restore change their images, prune --include-shared asks them what uses your shared images [your own account is always read]' -r
 complete -c amitools -n "__fish_amitools_using_subcommand revoke" -l role -d 'The role to assume in each of --accounts: arn:PARTITION:iam::ID:role/NAME, from your credentials, session name "amitools"' -r
 complete -c amitools -n "__fish_amitools_using_subcommand revoke" -l profiles -d 'Instead of --accounts and --role: read other accounts through these named profiles (one account each, comma-separated or repeated)' -r
@@ -350,8 +350,8 @@ complete -c amitools -n "__fish_amitools_using_subcommand restore" -l endpoint-u
 complete -c amitools -n "__fish_amitools_using_subcommand restore" -l region-endpoint -d 'Send EC2 requests for one region to this URL (a VPC endpoint); repeatable, beats --endpoint-url for that region' -r
 complete -c amitools -n "__fish_amitools_using_subcommand restore" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON with stable field names, for scripts'
-dot\t'A Graphviz graph of the lineage (ancestors, children): `| dot -Tsvg > lineage.svg`'
-mermaid\t'A Mermaid flowchart of the lineage (ancestors, children), as GitHub renders it'"
+dot\t'A Graphviz graph of the lineage (ancestors, children, revoke, restore): `| dot -Tsvg > lineage.svg`'
+mermaid\t'A Mermaid flowchart of the lineage (ancestors, children, revoke, restore), as GitHub renders it'"
 complete -c amitools -n "__fish_amitools_using_subcommand restore" -l accounts -d 'Also read these accounts (12-digit ids, comma-separated or repeated), through --role: children and ancestors follow the lineage into them, revoke and restore change their images, prune --include-shared asks them what uses your shared images [your own account is always read]' -r
 complete -c amitools -n "__fish_amitools_using_subcommand restore" -l role -d 'The role to assume in each of --accounts: arn:PARTITION:iam::ID:role/NAME, from your credentials, session name "amitools"' -r
 complete -c amitools -n "__fish_amitools_using_subcommand restore" -l profiles -d 'Instead of --accounts and --role: read other accounts through these named profiles (one account each, comma-separated or repeated)' -r
@@ -369,8 +369,8 @@ complete -c amitools -n "__fish_amitools_using_subcommand watermark" -l endpoint
 complete -c amitools -n "__fish_amitools_using_subcommand watermark" -l region-endpoint -d 'Send EC2 requests for one region to this URL (a VPC endpoint); repeatable, beats --endpoint-url for that region' -r
 complete -c amitools -n "__fish_amitools_using_subcommand watermark" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON with stable field names, for scripts'
-dot\t'A Graphviz graph of the lineage (ancestors, children): `| dot -Tsvg > lineage.svg`'
-mermaid\t'A Mermaid flowchart of the lineage (ancestors, children), as GitHub renders it'"
+dot\t'A Graphviz graph of the lineage (ancestors, children, revoke, restore): `| dot -Tsvg > lineage.svg`'
+mermaid\t'A Mermaid flowchart of the lineage (ancestors, children, revoke, restore), as GitHub renders it'"
 complete -c amitools -n "__fish_amitools_using_subcommand watermark" -l accounts -d 'Also read these accounts (12-digit ids, comma-separated or repeated), through --role: children and ancestors follow the lineage into them, revoke and restore change their images, prune --include-shared asks them what uses your shared images [your own account is always read]' -r
 complete -c amitools -n "__fish_amitools_using_subcommand watermark" -l role -d 'The role to assume in each of --accounts: arn:PARTITION:iam::ID:role/NAME, from your credentials, session name "amitools"' -r
 complete -c amitools -n "__fish_amitools_using_subcommand watermark" -l profiles -d 'Instead of --accounts and --role: read other accounts through these named profiles (one account each, comma-separated or repeated)' -r

@@ -39,6 +39,28 @@ fn committed_completions_and_man_pages_are_current() {
     assert!(expected.len() >= 13);
 }
 
+/// The README's picture, drawn again from its fixed lineage by the script
+/// scripts/generate runs, is byte for byte the one committed.
+#[test]
+fn committed_lineage_picture_is_current() {
+    if !have("dot") {
+        return;
+    }
+    let drawn = tempfile::tempdir().unwrap();
+    let out = drawn.path().join("lineage.svg");
+    let status = Command::new(repo().join("scripts/lib/lineage-picture"))
+        .arg(&out)
+        .env("AMITOOLS_BIN", assert_cmd::cargo::cargo_bin("amitools"))
+        .env("AMITOOLS_SIM_PYTHON", common::sim_python())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let committed = std::fs::read(repo().join("docs/lineage.svg")).unwrap();
+    let drawn = std::fs::read(&out).unwrap();
+    assert!(drawn.len() > 1000 && drawn.starts_with(b"<?xml"), "{}", String::from_utf8_lossy(&drawn));
+    assert!(committed == drawn, "docs/lineage.svg is stale: run scripts/generate and commit the result");
+}
+
 /// Whether a shell is here; with AMITOOLS_REQUIRE_SHELLS (scripts/test) a missing one fails.
 fn have(tool: &str) -> bool {
     let found = Command::new("sh").args(["-c", &format!("command -v {tool}")]).output().unwrap().status.success();

@@ -15,7 +15,7 @@ pub const SECRET_KEY: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
 pub const SESSION_TOKEN: &str = "FwoGZXIvYXdzEXAMPLEsessionTOKENvalue0123456789";
 pub const REGION: &str = "us-east-1";
 
-fn sim_python() -> PathBuf {
+pub fn sim_python() -> PathBuf {
     if let Ok(python) = std::env::var("AMITOOLS_SIM_PYTHON") {
         return python.into();
     }
