@@ -110,10 +110,10 @@ fn a_long_plan_shows_its_stage_and_the_throttling_on_a_terminal() {
     assert!(!screen.contains("checking uses"), "-q shows no status line: {screen:?}");
 }
 
-/// `children` across regions says which generation it is asking about and
+/// `children` across regions says which round it is in, about how many images, and
 /// how many regions have answered.
 #[test]
-fn a_search_across_regions_shows_its_generation_on_a_terminal() {
+fn a_search_across_regions_shows_its_round_on_a_terminal() {
     let sim = Sim::start();
     let root = ami(0x5000);
     let mut images = vec![json!({"ami_id": root, "name": "root"})];
@@ -123,7 +123,7 @@ fn a_search_across_regions_shows_its_generation_on_a_terminal() {
     sim.configure(json!({"rate_limits": {"actions": {"DescribeImages": [1, 2]}}}));
     let (ok, screen) = sim.on_terminal(&format!("children --regions us-east-1,eu-west-1 --ids {root}"));
     assert!(ok, "{screen:?}");
-    assert!(screen.contains("\r\x1b[2Kgeneration 0: "), "{screen:?}");
+    assert!(screen.contains("\r\x1b[2Kround 1: children of 1 image(s), "), "{screen:?}");
     assert!(screen.contains(" of 1 region(s) answered"), "{screen:?}");
     let ids = screen.lines().filter(|l| l.trim().starts_with("ami-") || l.contains("\x1b[2Kami-")).count();
     assert!(ids >= 150, "{screen:?}");

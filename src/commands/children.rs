@@ -378,7 +378,7 @@ fn count_uses(
         .collect()
 }
 
-/// The status line of a search: "generation 3: 4 of 17 regions answered (5s)".
+/// The status line of a search: "round 3: children of 9 image(s), 4 of 17 region(s) answered (5s)".
 fn search_status(progress: &Progress<Round>) -> String {
     let answered = progress.in_stage.regions_answered;
     let (throttled, elapsed) = (throttled_so_far(&progress.overall), crate::waiting::human(progress.elapsed));
@@ -386,12 +386,13 @@ fn search_status(progress: &Progress<Round>) -> String {
         Round::FirstLook { regions } => {
             format!("looking at {regions} region(s): {} answered{throttled} ({elapsed})", answered.min(regions as u64))
         }
-        Round::Generation { generation, regions } => format!(
-            "generation {generation}: {} of {regions} region(s) answered{throttled} ({elapsed})",
+        Round::Generation { round, images, regions } => format!(
+            "round {}: children of {images} image(s), {} of {regions} region(s) answered{throttled} ({elapsed})",
+            round + 1,
             answered.min(regions as u64)
         ),
         Round::Watermark { regions } => format!(
-            "the root's watermark: {} of {regions} region(s) answered, {} images read{throttled} ({elapsed})",
+            "the watermark: {} of {regions} region(s) answered, {} images read{throttled} ({elapsed})",
             answered.min(regions as u64),
             progress.in_stage.images_listed
         ),
@@ -415,7 +416,7 @@ mod tests {
     use std::time::Duration;
 
     #[test]
-    fn the_search_status_line_says_the_generation_and_the_regions_answered() {
+    fn the_search_status_line_says_the_round_and_the_regions_answered() {
         let line = |stage, regions_answered, throttled| {
             let in_stage = ActivityCount { regions_answered, images_listed: 2500, ..ActivityCount::default() };
             let overall = ActivityCount { throttled, ..in_stage };
@@ -423,8 +424,8 @@ mod tests {
         };
         assert_eq!(line(Round::FirstLook { regions: 17 }, 4, 0), "looking at 17 region(s): 4 answered (5s)");
         assert_eq!(
-            line(Round::Generation { generation: 3, regions: 17 }, 18, 2),
-            "generation 3: 17 of 17 region(s) answered, 2 throttled answers so far (sent again, paced) (5s)"
+            line(Round::Generation { round: 3, images: 27, regions: 17 }, 18, 2),
+            "round 4: children of 27 image(s), 17 of 17 region(s) answered, 2 throttled answers so far (sent again, paced) (5s)"
         );
         assert_eq!(
             line(Round::ReadingWhole { regions: 2 }, 0, 0),

@@ -273,12 +273,14 @@ fn refusal(readers: &Readers, reader: usize, region: Region, error: AwsError) ->
 pub enum Round {
     /// The first look: each region's own images, if one small page holds them.
     FirstLook { regions: usize },
-    /// The images made from generation `generation` (the root is 0), asked of
-    /// the regions too large to read whole.
-    Generation { generation: u32, regions: usize },
+    /// Round `round` (from 0) of targeted questions: the images made from
+    /// `images` images of the tree (a generation; after a watermark, the
+    /// whole tree), asked of the regions too large to read whole.
+    Generation { round: u32, images: usize, regions: usize },
     /// A lineage deeper than GENERATION_ROUNDS_MAX: the large regions read whole.
     ReadingWhole { regions: usize },
-    /// The root's watermark: every image carrying it, asked of the large regions at once.
+    /// The watermark of the root (or an ancestor): every image carrying it,
+    /// asked of the large regions at once.
     Watermark { regions: usize },
 }
 
@@ -455,7 +457,7 @@ fn walk_generations(
             return Ok(());
         }
         asked.extend(frontier);
-        on_round(Round::Generation { generation: round, regions: count(large) });
+        on_round(Round::Generation { round, images: ids.len(), regions: count(large) });
         let found = ask_large(readers, index, root, large, refused, |aws, regions| {
             aws.own_images_made_from(regions, &ids, SOURCE_IMAGE, tags_only)
         })?;
