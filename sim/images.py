@@ -16,7 +16,8 @@ actions itself, from moto's image store, with EC2's documented rules:
 - filters: EC2's documented names only (a nameless or unknown one is
   InvalidParameterValue), at most 200 values in one call (FilterLimitExceeded);
   through indexes where amitools and the AWS CLI filter (tag:KEY, tag-key,
-  image-id, name, owner-id, source-image-id, source-image-region), so a
+  image-id, name, owner-id, source-image-id, source-image-region,
+  image-watermark.source-image-id, image-watermark.watermark-key), so a
   query's cost follows what it returns, not the size of the account;
 - GetImageAncestry: the recorded chain from an image to its root, up to 50
   entries, through parents that were deregistered or that you cannot see.
@@ -169,6 +170,8 @@ class Index:
         self.by_source: dict[str, set[str]] = defaultdict(set)
         self.by_source_region: dict[str, set[str]] = defaultdict(set)
         self.by_owner: dict[str, set[str]] = defaultdict(set)
+        self.by_watermark_source: dict[str, set[str]] = defaultdict(set)
+        self.by_watermark_key: dict[str, set[str]] = defaultdict(set)
         for image_id, image in amis.items():
             for key, value in tags_for_caller(image, account).items():
                 self.by_tag[(key, value)].add(image_id)
@@ -182,6 +185,10 @@ class Index:
             if region:
                 self.by_source_region[region].add(image_id)
             self.by_owner[image.owner_id].add(image_id)
+            for mark in getattr(image, "watermarks", None) or []:
+                if mark.get("source_image_id"):
+                    self.by_watermark_source[mark["source_image_id"]].add(image_id)
+                self.by_watermark_key[mark["key"]].add(image_id)
 
     def candidates(self, name: str, values: list[str], amis: dict) -> set[str] | None:
         """The ids a filter can match, or None when it needs a scan."""
@@ -198,7 +205,9 @@ class Index:
             key = name[4:]
             return union(self.by_tag, [(key, v) for v in values])
         table = {"tag-key": self.by_tag_key, "name": self.by_name, "source-image-id": self.by_source,
-                 "source-image-region": self.by_source_region, "owner-id": self.by_owner}.get(name)
+                 "source-image-region": self.by_source_region, "owner-id": self.by_owner,
+                 "image-watermark.source-image-id": self.by_watermark_source,
+                 "image-watermark.watermark-key": self.by_watermark_key}.get(name)
         if table is not None:
             return union(table, values)
         if name == "image-id":
