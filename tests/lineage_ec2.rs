@@ -463,6 +463,36 @@ fn an_ancestors_watermark_gives_the_family_and_the_roots_subtree_is_cut_out() {
     assert_eq!(sim.images_returned("DescribeImages"), 100 + 1 + 65 + 4 + 3 + 2);
 }
 
+/// An ancestor's family larger than one page (1,100 images made from a
+/// watermarked base, hourly builds of many teams) is asked for in one page
+/// only: the root's three children are then found by the walk, at the cost
+/// of that one page, not of the 2 more pages the family would take.
+#[test]
+fn an_ancestors_family_larger_than_one_page_costs_one_page_then_the_walk() {
+    let sim = Sim::start();
+    let base = ami(0xF000);
+    let mark = json!([{"key": "123456789012:platform-base", "source_image_id": base, "source_image_region": REGION}]);
+    let marked = |mut image: Value| {
+        image["watermarks"] = mark.clone();
+        image
+    };
+    let mut images = vec![marked(json!({"ami_id": base, "name": "base"}))];
+    images.extend((1..=1100u64).map(|n| marked(tagged(&ami(0xF_0000 + n), &base, REGION, T0 + n as i64))));
+    let root = ami(0xF001);
+    images.push(marked(tagged(&root, &base, REGION, T0 + 2000)));
+    let children: Vec<String> = (2..=4u64).map(|n| ami(0xF000 + n)).collect();
+    images.extend(children.iter().enumerate().map(|(n, id)| marked(tagged(id, &root, REGION, T0 + 2001 + n as i64))));
+    sim.register(REGION, json!(images));
+    sim.reset_stats();
+    let (code, out, err) = run(sim.amitools().args(["children", "--ids", &root]));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, [&root, &children[0], &children[1], &children[2]].map(|id| format!("{id}\n")).concat());
+    // The first look, the root, the family's one page, the root's children
+    // and theirs (by tag and by record).
+    assert_eq!(sim.calls("DescribeImages"), 1 + 1 + 1 + 2 + 2, "{}", sim.stats());
+    assert_eq!(sim.images_returned("DescribeImages"), 100 + 1 + 1000 + 2 * 3);
+}
+
 /// `amitools watermark`: attach (the key printed), images made from the
 /// image afterwards carry it and `children` uses it; --remove detaches it
 /// from that image only; a bad name is refused before any call.

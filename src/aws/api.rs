@@ -60,7 +60,8 @@ pub struct ImageCopy {
 /// several calls.
 pub const FILTER_VALUES_MAX: usize = 200;
 
-/// How large the one page of `own_images_in_one_page` is.
+/// How large the one page of `own_images_in_one_page` (and of the
+/// watermark's) is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OnePage {
     /// 100 images.
@@ -129,6 +130,14 @@ pub trait Images {
     /// `source` (filter `image-watermark.source-image-id`, every page): every
     /// image made from it (and from those) since the watermark was attached.
     fn own_images_watermarked_from(&self, regions: &[Region], source: &AmiId) -> Vec<RegionResult<Vec<Image>>>;
+    /// The same, when one page of `page`'s size holds them, else None (an
+    /// ancestor's watermark: its family may be much of the region).
+    fn own_images_watermarked_from_in_one_page(
+        &self,
+        regions: &[Region],
+        source: &AmiId,
+        page: OnePage,
+    ) -> Vec<RegionResult<Option<Vec<Image>>>>;
     /// Per region, the account's own images that are `pending` (creates and
     /// copies in progress).
     fn own_pending_images(&self, regions: &[Region]) -> Vec<RegionResult<Vec<Image>>>;

@@ -280,6 +280,25 @@ impl Images for FakeAws<'_> {
         })
     }
 
+    fn own_images_watermarked_from_in_one_page(
+        &self,
+        regions: &[Region],
+        source: &AmiId,
+        size: OnePage,
+    ) -> Vec<RegionResult<Option<Vec<Image>>>> {
+        let page_size = match size {
+            OnePage::Small => self.page_size,
+            OnePage::Full => self.full_page_size,
+        };
+        self.count(regions.len(), 0);
+        self.per_region(regions, |region| {
+            let found =
+                self.own_in(region, |i| i.watermarks.iter().any(|w| w.source_image_id.as_ref() == Some(source)));
+            self.count(0, found.len().min(page_size));
+            (found.len() <= page_size).then_some(found)
+        })
+    }
+
     fn snapshots_progress(&self, _region: &Region, _snapshot_ids: &[String]) -> Result<Option<u8>, AwsError> {
         Ok(None)
     }

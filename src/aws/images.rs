@@ -190,6 +190,57 @@ impl SdkAws {
             move |q| query(q).include_deprecated(true).include_disabled(true),
         ))
     }
+
+    /// Per region, one DescribeImages page of `size` of your own images
+    /// (deprecated and disabled included) matching `filter`: the images when
+    /// the page holds them all, else None.
+    pub(super) fn own_images_page(
+        &self,
+        regions: &[Region],
+        size: OnePage,
+        filter: Option<Filter>,
+    ) -> Vec<RegionResult<Option<Vec<Image>>>> {
+        type Page = Result<Option<Vec<Image>>, AwsError>;
+        let filters: Option<Vec<Filter>> = filter.map(|f| vec![f]);
+        let futures: Vec<Pin<Box<dyn Future<Output = Page> + Send>>> = regions
+            .iter()
+            .map(|region| {
+                let client = self.client(region);
+                let endpoint = self.endpoint(region);
+                let region = region.clone();
+                let filters = filters.clone();
+                let pacer = self.pacer.clone();
+                let activity = self.activity.clone();
+                let page = async move {
+                    let gate = Gate { pacer: &pacer, region: &region, service: "ec2", action: "DescribeImages" };
+                    let page = gate
+                        .patiently(|| async {
+                            client
+                                .describe_images()
+                                .owners("self")
+                                .include_deprecated(true)
+                                .include_disabled(true)
+                                .max_results(size.size() as i32)
+                                .set_filters(filters.clone())
+                                .send()
+                                .await
+                                .map_err(|e| AwsError::from_sdk("DescribeImages", &endpoint.name(), e))
+                        })
+                        .await;
+                    activity.region_answered();
+                    let page = page?;
+                    activity.listed(page.images().len());
+                    if page.next_token().is_some_and(|t| !t.is_empty()) {
+                        return Ok(None);
+                    }
+                    Ok(Some(page.images().iter().filter_map(|i| to_image(&region, i)).collect()))
+                };
+                Box::pin(page) as Pin<Box<dyn Future<Output = Page> + Send>>
+            })
+            .collect();
+        // A task that panicked has no answer: its region is then asked generation by generation.
+        regions.iter().cloned().zip(self.run_all(futures).into_iter().map(|r| r.unwrap_or(Ok(None)))).collect()
+    }
 }
 
 /// Each region's answer, in the order the regions were asked (a region no
@@ -261,43 +312,17 @@ impl Images for SdkAws {
     }
 
     fn own_images_in_one_page(&self, regions: &[Region], size: OnePage) -> Vec<RegionResult<Option<Vec<Image>>>> {
-        type Page = Result<Option<Vec<Image>>, AwsError>;
-        let futures: Vec<Pin<Box<dyn Future<Output = Page> + Send>>> = regions
-            .iter()
-            .map(|region| {
-                let client = self.client(region);
-                let endpoint = self.endpoint(region);
-                let region = region.clone();
-                let pacer = self.pacer.clone();
-                let activity = self.activity.clone();
-                let page = async move {
-                    let gate = Gate { pacer: &pacer, region: &region, service: "ec2", action: "DescribeImages" };
-                    let page = gate
-                        .patiently(|| async {
-                            client
-                                .describe_images()
-                                .owners("self")
-                                .include_deprecated(true)
-                                .include_disabled(true)
-                                .max_results(size.size() as i32)
-                                .send()
-                                .await
-                                .map_err(|e| AwsError::from_sdk("DescribeImages", &endpoint.name(), e))
-                        })
-                        .await;
-                    activity.region_answered();
-                    let page = page?;
-                    activity.listed(page.images().len());
-                    if page.next_token().is_some_and(|t| !t.is_empty()) {
-                        return Ok(None);
-                    }
-                    Ok(Some(page.images().iter().filter_map(|i| to_image(&region, i)).collect()))
-                };
-                Box::pin(page) as Pin<Box<dyn Future<Output = Page> + Send>>
-            })
-            .collect();
-        // A task that panicked has no answer: its region is then asked generation by generation.
-        regions.iter().cloned().zip(self.run_all(futures).into_iter().map(|r| r.unwrap_or(Ok(None)))).collect()
+        self.own_images_page(regions, size, None)
+    }
+
+    fn own_images_watermarked_from_in_one_page(
+        &self,
+        regions: &[Region],
+        source: &AmiId,
+        size: OnePage,
+    ) -> Vec<RegionResult<Option<Vec<Image>>>> {
+        let by_watermark = filter("image-watermark.source-image-id", std::slice::from_ref(source));
+        self.own_images_page(regions, size, Some(by_watermark))
     }
 
     fn own_images(&self, regions: &[Region]) -> Vec<RegionResult<Vec<Image>>> {

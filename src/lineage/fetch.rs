@@ -17,7 +17,8 @@
 //!    the region is read and nothing more is asked of it.
 //! 2. **Otherwise targeted questions**, each answered in one call (plus
 //!    pages): the recorded chain of 50 generations, the next generation of
-//!    children, every image carrying the root's (or an ancestor's) watermark.
+//!    children, every image carrying the root's watermark (an ancestor's:
+//!    when one full page holds them, as its family may be much of the region).
 //! 3. **Back to reading whole** when an answer shows the targeted way has
 //!    become the dearer: a region that answered with more of the lineage than
 //!    the first page held, and would next be asked about more ids than one
@@ -352,10 +353,15 @@ pub fn descendants(
         if tags_only || large.iter().all(Vec::is_empty) { None } else { family_watermark(readers, &index, root) };
     if let Some(source) = &watermark {
         on_round(Round::Watermark { regions: large.iter().map(Vec::len).sum() });
-        let found = ask_large(readers, &mut index, root, &mut large, &mut refused, |aws, regions| {
-            aws.own_images_watermarked_from(regions, source)
-        })?;
-        answered.extend(found.into_iter().map(|(reader, region, count)| ((reader, region), count)));
+        if *source == root.1 {
+            // The root's own: its family is the lineage asked about, every page of it.
+            let found = ask_large(readers, &mut index, root, &mut large, &mut refused, |aws, regions| {
+                aws.own_images_watermarked_from(regions, source)
+            })?;
+            answered.extend(found.into_iter().map(|(reader, region, count)| ((reader, region), count)));
+        } else {
+            answered.extend(ancestors_family_in_one_page(readers, &mut index, &large, source));
+        }
     }
     walk_generations(readers, &mut index, root, &mut large, &mut refused, depth, tags_only, answered, on_round)?;
     Ok(Descendants { tree: descendants_tree(&index, root, depth, tags_only), refused })
@@ -388,6 +394,43 @@ fn family_watermark(readers: &Readers, index: &Index, root: &Key) -> Option<AmiI
         }
     }
     sources.first().map(|s| (*s).clone())
+}
+
+/// An ancestor's watermark: its family holds the root's lineage but may be
+/// much of the region (a platform team's base, and every team's images made
+/// from it), so it is asked for in one full page, once; where the family is
+/// larger, the walk goes on there without it. Returns each account-region
+/// answered and how many images its answer held.
+fn ancestors_family_in_one_page(
+    readers: &mut Readers,
+    index: &mut Index,
+    large: &[Vec<Region>],
+    source: &AmiId,
+) -> Vec<((usize, Region), usize)> {
+    let answers = readers.each(|reader, aws| {
+        if large[reader].is_empty() {
+            Vec::new()
+        } else {
+            aws.own_images_watermarked_from_in_one_page(&large[reader], source, OnePage::Full)
+        }
+    });
+    let mut answered = Vec::new();
+    for (reader, answer) in answers.into_iter().enumerate() {
+        for (region, result) in answer {
+            match result {
+                Ok(Some(images)) => {
+                    answered.push(((reader, region), images.len()));
+                    insert_read(index, images, readers.account(reader));
+                }
+                Ok(None) => log::info!(
+                    "{region}: the family of {source}'s watermark is more than one page; generation by generation"
+                ),
+                // The walk asks the same region, and says what it refuses.
+                Err(error) => log::info!("{region}: {error}; generation by generation"),
+            }
+        }
+    }
+    answered
 }
 
 /// Rule 3 of the cost rule: an account-region whose latest answer held more
@@ -833,6 +876,20 @@ mod tests {
         // The first look, the root, the base's family (74 images), their children (one query a filter).
         assert_eq!(aws.bulk_calls.get(), 1 + 1 + 1 + 2);
         assert_eq!(aws.ancestry_calls.get(), 0, "one watermark: no need to rank");
+    }
+
+    #[test]
+    fn an_ancestors_family_larger_than_one_page_is_not_used() {
+        // The base's family (74) is more than one full page (50 here).
+        let mut aws = FakeAws::with_images(base_family());
+        aws.page_size = 100;
+        aws.full_page_size = 50;
+        let found = search(&aws, 2);
+        assert_eq!(found.tree.count(), 13);
+        // The first look, the root, the family's one page, then 5 generation
+        // rounds (by tag and by record) as without a watermark.
+        assert_eq!(aws.bulk_calls.get(), 1 + 1 + 1 + 5 * 2);
+        assert_eq!(aws.images_returned.get(), 100 + 1 + 50 + 2 * 12);
     }
 
     #[test]
