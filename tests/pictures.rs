@@ -53,9 +53,50 @@ fn dot_accepts(text: &str) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
+/// What Mermaid's own parser (scripts/lib/mermaid, installed by scripts/test)
+/// understood of a diagram: its nodes (id, text, classes), edges and
+/// subgraphs. None where it is not installed (outside scripts/test).
+fn mermaid_parsed(text: &str) -> Option<serde_json::Value> {
+    use std::io::Write;
+    let Some(check) = std::env::var_os("AMITOOLS_MERMAID_CHECK") else {
+        assert!(
+            std::env::var_os("AMITOOLS_REQUIRE_SHELLS").is_none(),
+            "AMITOOLS_MERMAID_CHECK is not set; scripts/test sets it"
+        );
+        return None;
+    };
+    let mut child = std::process::Command::new("node")
+        .arg(check)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}\n{text}", String::from_utf8_lossy(&out.stderr));
+    let parsed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(parsed["type"], "flowchart-v2", "{parsed}");
+    Some(parsed)
+}
+
+/// The parsed nodes' ids, texts and classes.
+fn parsed_nodes(parsed: &serde_json::Value) -> Vec<(String, String, Vec<String>)> {
+    parsed["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| {
+            let classes = n["classes"].as_array().unwrap().iter().map(|c| c.as_str().unwrap().to_string()).collect();
+            (n["id"].as_str().unwrap().to_string(), n["text"].as_str().unwrap().to_string(), classes)
+        })
+        .collect()
+}
+
 /// Mermaid's flowchart, as far as amitools emits it: every line one of the
-/// forms below, labels quoted with no quote inside.
-fn check_mermaid(text: &str) {
+/// forms below, labels quoted with no quote inside; then Mermaid's own
+/// parser, where scripts/test installed it.
+fn check_mermaid(text: &str) -> Option<serde_json::Value> {
     let mut lines = text.lines();
     assert_eq!(lines.next(), Some("flowchart TB"), "{text}");
     let node_id = |s: &str| s.len() > 1 && s.starts_with(['n', 'c']) && s[1..].bytes().all(|b| b.is_ascii_digit());
@@ -90,6 +131,7 @@ fn check_mermaid(text: &str) {
         assert!(ok, "not Mermaid as amitools writes it: {line:?}\n{text}");
     }
     assert_eq!(open, 0, "{text}");
+    mermaid_parsed(text)
 }
 
 #[test]
@@ -129,7 +171,16 @@ fn children_as_dot_is_accepted_by_graphviz_with_every_look_and_a_hostile_name() 
     // The same lineage as Mermaid.
     let (code, mermaid, err) = run(sim.amitools().args(["-o", "mermaid", "children", "--regions", &regions, &root]));
     assert_eq!(code, 0, "{err}");
-    check_mermaid(&mermaid);
+    if let Some(parsed) = check_mermaid(&mermaid) {
+        // Mermaid itself sees 5 nodes, 4 edges, 2 subgraphs: the hostile name is one node's text.
+        let nodes = parsed_nodes(&parsed);
+        assert_eq!(nodes.len(), 5, "{parsed}");
+        assert_eq!(parsed["edges"].as_array().unwrap().len(), 4, "{parsed}");
+        assert_eq!(parsed["subgraphs"].as_array().unwrap().len(), 2, "{parsed}");
+        let (_, text, classes) = nodes.iter().find(|(id, _, _)| id == "n4").unwrap();
+        assert!(text.starts_with(&format!("{hostile}<br>evil")), "{text}");
+        assert_eq!(classes, &["revoked"]);
+    }
     assert!(mermaid.contains("  class n1 disabled\n") && mermaid.contains("  class n4 revoked\n"), "{mermaid}");
     assert!(
         mermaid
@@ -163,7 +214,15 @@ fn ancestors_as_mermaid_and_dot_exactly() {
 "
         )
     );
-    check_mermaid(&mermaid);
+    if let Some(parsed) = check_mermaid(&mermaid) {
+        let edges: Vec<(&str, &str, &str)> = parsed["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| (e["from"].as_str().unwrap(), e["to"].as_str().unwrap(), e["text"].as_str().unwrap()))
+            .collect();
+        assert_eq!(edges, [("n1", "n0", "tag"), ("n2", "n1", "tag")]);
+    }
     let (code, dot, err) = run(sim.amitools().args(["-o", "dot", "ancestors", &child]));
     assert_eq!(code, 0, "{err}");
     assert!(dot.starts_with(&format!("digraph \"ancestors of {child}\" {{\n")), "{dot}");
@@ -215,7 +274,14 @@ fn revokes_plan_as_dot_and_mermaid() {
     }
     let (code, mermaid, err) = run(sim.amitools().args(["-o", "mermaid"]).args(args));
     assert_eq!(code, 0, "{err}");
-    check_mermaid(&mermaid);
+    if let Some(parsed) = check_mermaid(&mermaid) {
+        let changed: Vec<String> = parsed_nodes(&parsed)
+            .into_iter()
+            .filter(|(_, _, classes)| classes.iter().any(|c| c == "changed"))
+            .map(|(id, _, _)| id)
+            .collect();
+        assert_eq!(changed, ["n2", "n0", "n1", "n3"], "every image but the one already revoked");
+    }
     assert!(mermaid.contains("  classDef changed stroke-width:4px\n"), "{mermaid}");
     assert_eq!(sim.calls("EnableImageDeprecation") + sim.calls("CreateTags"), 0, "a plan changes nothing");
 
@@ -225,4 +291,31 @@ fn revokes_plan_as_dot_and_mermaid() {
     assert!(mermaid.contains(&format!("n0[\"{root}<br/>root<br/>Wed Apr 17 18:18:25 UTC 2013<br/>available<br/>plan: deprecate<br/>result: deprecated<br/>")), "{mermaid}");
     assert!(mermaid.contains("<br/>plan: already revoked<br/>result: left<br/>"), "{mermaid}");
     assert_eq!(sim.calls("EnableImageDeprecation"), 2, "the root and the copy");
+}
+
+/// The parser check can fail: a label broken by a bare quote is refused,
+/// and a name written unescaped (`evil"]; n1["x`) would add a node of its
+/// own, which the parsed node count catches.
+#[test]
+fn mermaids_parser_refuses_a_broken_label_and_counts_an_injected_node() {
+    use std::io::Write;
+    let Some(check) = std::env::var_os("AMITOOLS_MERMAID_CHECK") else { return };
+    let parse = |text: &str| {
+        let mut child = std::process::Command::new("node")
+            .arg(&check)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let out = parse("flowchart TB\n  n0[\"ami-1<br/>ev\"il\"]\n");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && stderr.contains("mermaid refused it: Parse error"), "{stderr}");
+    let injected = parse("flowchart TB\n  n0[\"ami-1<br/>evil\"]; n1[\"x\"]\n");
+    assert!(injected.status.success());
+    let parsed: serde_json::Value = serde_json::from_slice(&injected.stdout).unwrap();
+    assert_eq!(parsed_nodes(&parsed).len(), 2, "{parsed}");
 }
