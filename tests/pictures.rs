@@ -36,17 +36,22 @@ fn graphviz() -> bool {
     here
 }
 
-fn dot_accepts(text: &str) -> String {
+/// `program ARG` with `text` on its stdin.
+fn piped(program: impl AsRef<std::ffi::OsStr>, arg: impl AsRef<std::ffi::OsStr>, text: &str) -> std::process::Output {
     use std::io::Write;
-    let mut child = std::process::Command::new("dot")
-        .arg("-Tsvg")
+    let mut child = std::process::Command::new(program)
+        .arg(arg)
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
     child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
-    let out = child.wait_with_output().unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn dot_accepts(text: &str) -> String {
+    let out = piped("dot", "-Tsvg", text);
     assert!(out.status.success(), "dot refused it: {}\n{text}", String::from_utf8_lossy(&out.stderr));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.trim().is_empty(), "dot warned: {stderr}\n{text}");
@@ -57,7 +62,6 @@ fn dot_accepts(text: &str) -> String {
 /// understood of a diagram: its nodes (id, text, classes), edges and
 /// subgraphs. None where it is not installed (outside scripts/test).
 fn mermaid_parsed(text: &str) -> Option<serde_json::Value> {
-    use std::io::Write;
     let Some(check) = std::env::var_os("AMITOOLS_MERMAID_CHECK") else {
         assert!(
             std::env::var_os("AMITOOLS_REQUIRE_SHELLS").is_none(),
@@ -65,15 +69,7 @@ fn mermaid_parsed(text: &str) -> Option<serde_json::Value> {
         );
         return None;
     };
-    let mut child = std::process::Command::new("node")
-        .arg(check)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = piped("node", &check, text);
     assert!(out.status.success(), "{}\n{text}", String::from_utf8_lossy(&out.stderr));
     let parsed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(parsed["type"], "flowchart-v2", "{parsed}");
@@ -298,19 +294,8 @@ fn revokes_plan_as_dot_and_mermaid() {
 /// own, which the parsed node count catches.
 #[test]
 fn mermaids_parser_refuses_a_broken_label_and_counts_an_injected_node() {
-    use std::io::Write;
     let Some(check) = std::env::var_os("AMITOOLS_MERMAID_CHECK") else { return };
-    let parse = |text: &str| {
-        let mut child = std::process::Command::new("node")
-            .arg(&check)
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
-        child.wait_with_output().unwrap()
-    };
+    let parse = |text: &str| piped("node", &check, text);
     let out = parse("flowchart TB\n  n0[\"ami-1<br/>ev\"il\"]\n");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success() && stderr.contains("mermaid refused it: Parse error"), "{stderr}");
