@@ -571,6 +571,7 @@ Examples:
   amitools revoke --descendants --all-regions ami-0123456789abcdef0
   amitools revoke --descendants --all-regions --reason 'CVE-2026-1234' --apply ami-0123456789abcdef0
   amitools revoke --disable --apply ami-0123456789abcdef0 ami-0fedcba9876543210
+  amitools -o dot revoke --descendants --all-regions ami-0123456789abcdef0 | dot -Tsvg > plan.svg
 
 Permissions: ec2:DescribeImages, ec2:DescribeImageReferences, ec2:DescribeInstances,
 ec2:DescribeImageAttribute, autoscaling:DescribeLaunchConfigurations, sts:GetCallerIdentity,
@@ -864,7 +865,8 @@ Examples:
   amitools ancestors ami-0123456789abcdef0
   amitools ancestors -C image_id,name,state,origin ami-0123456789abcdef0
   amitools ancestors --ids ami-0123456789abcdef0 | tail -n 1     # the root
-  amitools ancestors -o json ami-0123456789abcdef0")]
+  amitools ancestors -o json ami-0123456789abcdef0
+  amitools -o mermaid ancestors ami-0123456789abcdef0     # for a ```mermaid block")]
 pub struct AncestorsArgs {
     /// The image to start from
     #[arg(value_name = "AMI_ID")]
@@ -880,16 +882,19 @@ pub struct AncestorsArgs {
 
 /// Show the images made from an image, and from those, as a tree.
 ///
-/// EC2 has no API for this question. amitools asks each region for exactly the
-/// next generation (the source_image tag and EC2's SourceImageId), so the cost
-/// follows the tree, not the number of images in the account.
+/// EC2 has no API for this question. In each region amitools reads your own
+/// images when one page holds them; otherwise it asks for exactly the next
+/// generation (the source_image tag and EC2's SourceImageId), or, when the
+/// image or an ancestor carries an AMI watermark, for every image carrying it
+/// at once. The cost follows the tree, not the number of images in the account.
 #[derive(Debug, Args)]
 #[command(after_help = "\
 Examples:
   amitools children ami-0123456789abcdef0
   amitools children --all-regions --depth 2 ami-0123456789abcdef0
   amitools children --flat -C image_id,name,state ami-0123456789abcdef0
-  amitools children --regions us-east-1,eu-west-1 -o json ami-0123456789abcdef0")]
+  amitools children --regions us-east-1,eu-west-1 -o json ami-0123456789abcdef0
+  amitools -o dot children --all-regions ami-0123456789abcdef0 | dot -Tsvg > lineage.svg")]
 pub struct ChildrenArgs {
     /// The image to start from
     #[arg(value_name = "AMI_ID")]
