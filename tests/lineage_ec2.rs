@@ -238,6 +238,29 @@ fn seed_background(sim: &Sim, count: u64) {
     sim.register(REGION, json!(images));
 }
 
+/// A 121-image tree as amitools leaves it: ami(root) and 3 children per
+/// image over 4 generations (1 + 3 + 9 + 27 + 81), numbered on from the
+/// root's number; each carrying `watermarks` when given.
+fn tree_of_121(root: u64, name: &str, watermarks: Option<&Value>) -> Vec<Value> {
+    let mut images = vec![json!({"ami_id": ami(root), "name": name})];
+    let (mut generation, mut next) = (vec![ami(root)], root + 1);
+    for _ in 0..4 {
+        let mut children = Vec::new();
+        for parent in &generation {
+            for _ in 0..3 {
+                images.push(tagged(&ami(next), parent, REGION, T0 + (next - root) as i64));
+                children.push(ami(next));
+                next += 1;
+            }
+        }
+        generation = children;
+    }
+    if let Some(marks) = watermarks {
+        images.iter_mut().for_each(|image| image["watermarks"] = marks.clone());
+    }
+    images
+}
+
 #[test]
 fn cost_follows_the_lineage_in_an_account_of_ten_thousand_images() {
     let sim = Sim::start();
@@ -251,23 +274,8 @@ fn cost_follows_the_lineage_in_an_account_of_ten_thousand_images() {
         images.push(tagged(&id, &parent, REGION, T0 + n as i64));
         parent = id;
     }
-    // A 121-image tree: 1 + 3 + 9 + 27 + 81.
     let tree_root = ami(0xd000);
-    images.push(json!({"ami_id": tree_root, "name": "tree"}));
-    let mut generation = vec![tree_root.clone()];
-    let mut next = 0xd001u64;
-    for _ in 0..4 {
-        let mut children = Vec::new();
-        for parent in &generation {
-            for _ in 0..3 {
-                let id = ami(next);
-                next += 1;
-                images.push(tagged(&id, parent, REGION, T0 + next as i64));
-                children.push(id);
-            }
-        }
-        generation = children;
-    }
+    images.extend(tree_of_121(0xd000, "tree", None));
     sim.register(REGION, json!(images));
 
     sim.reset_stats();
@@ -332,29 +340,15 @@ fn many_children_in_a_mid_sized_region_cost_no_more_than_reading_it() {
 
 /// A watermarked root (AttachImageWatermark): every image made from it since
 /// carries the watermark, so one query a region finds the whole tree, at any
-/// depth; the root's children are asked once more for those made before the
-/// watermark was attached (and their descendants).
+/// depth; the tree's children are asked once more, which finds those made
+/// from the root before the watermark was attached (and then theirs).
 #[test]
 fn a_watermarked_roots_tree_in_one_query_and_the_older_images_still_found() {
     let sim = Sim::start();
     let root = ami(0xB000);
     let mark = json!([{"key": "123456789012:approved-base", "source_image_id": root, "source_image_region": REGION}]);
-    let mut images = vec![json!({"ami_id": root, "name": "root", "watermarks": mark})];
-    let (mut generation, mut next, mut tree) = (vec![root.clone()], 1u64, 1usize);
-    for _ in 0..4 {
-        let mut children = Vec::new();
-        for parent in &generation {
-            for _ in 0..3 {
-                let mut image = tagged(&ami(0xB000 + next), parent, REGION, T0 + next as i64);
-                image["watermarks"] = mark.clone();
-                images.push(image);
-                children.push(ami(0xB000 + next));
-                next += 1;
-            }
-        }
-        tree += children.len();
-        generation = children;
-    }
+    let mut images = tree_of_121(0xB000, "root", Some(&mark));
+    let tree = images.len();
     // Made from the root before the watermark was attached: no watermark, nor its child.
     let (older, older_child) = (ami(0xB900), ami(0xB901));
     images.push(tagged(&older, &root, REGION, T0 - 10));
@@ -366,9 +360,9 @@ fn a_watermarked_roots_tree_in_one_query_and_the_older_images_still_found() {
     assert_eq!(code, 0, "{err}");
     assert_eq!(out.lines().count(), tree + 2);
     assert!(out.contains(&older) && out.contains(&older_child));
-    // The first look, the root, the watermark's query, then the root's
-    // children and the older child's (by tag and by record), and the older
-    // grandchild's, which has none.
+    // The first look, the root, the watermark's query, then the tree's
+    // children (finding the older child) and the older child's (by tag and
+    // by record), and the older grandchild's, which has none.
     assert_eq!(sim.calls("DescribeImages"), 1 + 1 + 1 + 2 + 2 + 2, "{}", sim.stats());
     let (code, out, _) = run(sim.amitools().args(["-o", "json", "children", "--flat", &root]));
     assert_eq!(code, 0);
@@ -390,21 +384,7 @@ fn a_watermarked_tree_among_ten_thousand_images_costs_five_calls() {
     seed_background(&sim, 10_000);
     let root = ami(0xD000);
     let mark = json!([{"key": "123456789012:approved-base", "source_image_id": root, "source_image_region": REGION}]);
-    let mut images = vec![json!({"ami_id": root, "name": "root", "watermarks": mark})];
-    let (mut generation, mut next) = (vec![root.clone()], 1u64);
-    for _ in 0..4 {
-        let mut children = Vec::new();
-        for parent in &generation {
-            for _ in 0..3 {
-                let mut image = tagged(&ami(0xD000 + next), parent, REGION, T0 + next as i64);
-                image["watermarks"] = mark.clone();
-                images.push(image);
-                children.push(ami(0xD000 + next));
-                next += 1;
-            }
-        }
-        generation = children;
-    }
+    let images = tree_of_121(0xD000, "root", Some(&mark));
     assert_eq!(images.len(), 121);
     sim.register(REGION, json!(images));
     sim.reset_stats();

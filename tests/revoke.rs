@@ -228,6 +228,13 @@ fn failures_are_per_image_and_bad_input_changes_nothing() {
     assert!(out.lines().all(|l| l.starts_with("failed ")), "{out}");
     assert!(err.ends_with(&format!("amitools: error: 2 image(s) failed: {} {}\n", l.web, l.web2)), "{err}");
     assert_eq!(sim.calls("CreateTags"), 0, "nothing tagged that was not changed");
+    // The same failure drawn as a picture: each box says so, with EC2's refusal.
+    let (code, dot, err) = amitools(&sim, &["-o", "dot", "revoke", "--apply", &l.web]);
+    assert_eq!(code, 1, "{err}");
+    assert!(dot.contains("\\nplan: deprecate\\nresult: failed\\n") && dot.contains("UnauthorizedOperation"), "{dot}");
+    assert!(err.ends_with(&format!("amitools: error: 1 image(s) failed: {}\n", l.web)), "{err}");
+    assert_eq!(sim.calls("CreateTags"), 0);
+    assert!(sim.image(REGION, &l.web)["deprecation_time"].is_null(), "{}", sim.image(REGION, &l.web));
     sim.configure(json!({"deny_actions": []}));
 
     let (code, out, _) = amitools(&sim, &["restore", "--no-header", &l.web]);

@@ -139,6 +139,19 @@ impl FakeAws<'_> {
             .cloned()
             .collect()
     }
+
+    /// The account's own images in `region` carrying a watermark first attached to `source`.
+    fn watermarked_from(&self, region: &Region, source: &AmiId) -> Vec<Image> {
+        self.own_in(region, |i| i.watermarks.iter().any(|w| w.source_image_id.as_ref() == Some(source)))
+    }
+
+    /// The size of a small or a full page here.
+    fn one_page_size(&self, size: OnePage) -> usize {
+        match size {
+            OnePage::Small => self.page_size,
+            OnePage::Full => self.full_page_size,
+        }
+    }
 }
 
 impl Images for FakeAws<'_> {
@@ -207,10 +220,7 @@ impl Images for FakeAws<'_> {
 
     fn own_images_in_one_page(&self, regions: &[Region], size: OnePage) -> Vec<RegionResult<Option<Vec<Image>>>> {
         self.count(regions.len(), 0);
-        let page_size = match size {
-            OnePage::Small => self.page_size,
-            OnePage::Full => self.full_page_size,
-        };
+        let page_size = self.one_page_size(size);
         self.per_region(regions, |region| {
             let own = self.own_in(region, |_| true);
             if own.len() > page_size {
@@ -273,8 +283,7 @@ impl Images for FakeAws<'_> {
     fn own_images_watermarked_from(&self, regions: &[Region], source: &AmiId) -> Vec<RegionResult<Vec<Image>>> {
         self.count(regions.len(), 0);
         self.per_region(regions, |region| {
-            let found =
-                self.own_in(region, |i| i.watermarks.iter().any(|w| w.source_image_id.as_ref() == Some(source)));
+            let found = self.watermarked_from(region, source);
             self.count(0, found.len());
             found
         })
@@ -286,14 +295,10 @@ impl Images for FakeAws<'_> {
         source: &AmiId,
         size: OnePage,
     ) -> Vec<RegionResult<Option<Vec<Image>>>> {
-        let page_size = match size {
-            OnePage::Small => self.page_size,
-            OnePage::Full => self.full_page_size,
-        };
+        let page_size = self.one_page_size(size);
         self.count(regions.len(), 0);
         self.per_region(regions, |region| {
-            let found =
-                self.own_in(region, |i| i.watermarks.iter().any(|w| w.source_image_id.as_ref() == Some(source)));
+            let found = self.watermarked_from(region, source);
             self.count(0, found.len().min(page_size));
             (found.len() <= page_size).then_some(found)
         })

@@ -19,7 +19,6 @@ use crate::error::{Error, Result};
 use crate::ids::{AmiId, Region};
 use crate::image::{Image, Sharing};
 use crate::lineage::fetch;
-use crate::lineage::graph::{parent_of, Link};
 use crate::output::{shown, write_json, OutputFormat, Table};
 use crate::prune::gather::{launchers_of, use_counts};
 use crate::prune::rules::shared_with;
@@ -552,13 +551,11 @@ impl Plan {
         let mut table = Table::new(header.into_iter().map(String::from).collect());
         for (i, target) in targets.iter().enumerate() {
             let mut row = Vec::new();
-            let mut detail = target.step.detail();
-            if let Some((outcome, error)) = result_of(i) {
-                row.push(outcome_word(&outcome));
-                if let Some(error) = error {
-                    detail = crate::logging::redact(&error);
-                }
+            let outcome = result_of(i);
+            if let Some((outcome, _)) = &outcome {
+                row.push(outcome_word(outcome));
             }
+            let detail = detail_cell(target, outcome.as_ref().and_then(|(_, error)| error.as_deref()));
             row.extend([target.step.action(), target.image.id.to_string(), target.image.region.to_string()]);
             if with_accounts {
                 row.push(target.image.account.clone().unwrap_or_else(|| "-".into()));
@@ -566,10 +563,7 @@ impl Plan {
             row.extend([
                 target.image.state.to_string(),
                 target.image.name.as_deref().map(shown).unwrap_or_else(|| "-".into()),
-                match &target.uses {
-                    Ok(uses) => uses.words(),
-                    Err(why) => format!("unknown ({why})"),
-                },
+                uses_cell(target),
                 shared_cell(target),
                 detail,
             ]);
@@ -578,9 +572,7 @@ impl Plan {
         table.write(ctx.out, !self.no_header)?;
         Ok(())
     }
-}
 
-impl Plan {
     /// `-o dot` / `-o mermaid`: the plan as a lineage picture. Each image's
     /// action (after --apply, its result), why it is left alone, its uses
     /// and who else may launch it under its label; the images the plan
@@ -592,37 +584,32 @@ impl Plan {
         targets: &[Target],
         outcomes: Option<&[(Outcome, Option<String>)]>,
     ) -> String {
-        let links: Vec<Option<Link>> = targets.iter().map(|t| parent_of(&t.image, false)).collect();
+        let keys: Vec<ImageKey> = targets.iter().map(|t| (t.image.region.clone(), t.image.id.clone())).collect();
         let records: Vec<ImageRecord> =
-            targets.iter().zip(&links).map(|(t, link)| ImageRecord::found(&t.image, link.clone())).collect();
-        let position: HashMap<ImageKey, usize> =
-            targets.iter().enumerate().map(|(n, t)| ((t.image.region.clone(), t.image.id.clone()), n)).collect();
+            targets.iter().zip(&keys).map(|(t, key)| ImageRecord::new(key, Some(&t.image), false)).collect();
+        let position: HashMap<&ImageKey, usize> = keys.iter().enumerate().map(|(n, key)| (key, n)).collect();
         let now = OffsetDateTime::now_utc();
         let nodes: Vec<PictureNode> = targets
             .iter()
-            .zip(&links)
             .zip(&records)
             .enumerate()
-            .map(|(n, ((target, link), record))| {
-                let parent = link
-                    .as_ref()
-                    .and_then(|l| position.get(&(l.region.clone(), l.parent.clone())).map(|&p| (p, Some(l.origin))))
-                    .filter(|(p, _)| *p != n);
-                let mut notes = vec![format!("plan: {}", target.step.action())];
-                if let Some((outcome, _)) = outcomes.map(|o| &o[n]) {
-                    notes.push(format!("result: {}", outcome_word(outcome)));
+            .map(|(n, (target, record))| {
+                // The record's link to its parent, where that parent is in the plan too.
+                let parent = match (&record.source_region, &record.source_image) {
+                    (Some(region), Some(id)) => {
+                        position.get(&(region.clone(), id.clone())).map(|&p| (p, record.origin))
+                    }
+                    _ => None,
                 }
-                let detail = match outcomes.and_then(|o| o[n].1.as_deref()) {
-                    Some(error) => crate::logging::redact(error),
-                    None => target.step.detail(),
-                };
+                .filter(|(p, _)| *p != n);
+                let outcome = outcomes.map(|o| &o[n]);
+                let mut notes = vec![format!("plan: {}", target.step.action())];
+                notes.extend(outcome.map(|(outcome, _)| format!("result: {}", outcome_word(outcome))));
+                let detail = detail_cell(target, outcome.and_then(|(_, error)| error.as_deref()));
                 if !detail.is_empty() {
                     notes.push(detail);
                 }
-                notes.push(match &target.uses {
-                    Ok(uses) => format!("uses: {}", uses.words()),
-                    Err(why) => format!("uses: unknown ({why})"),
-                });
+                notes.push(format!("uses: {}", uses_cell(target)));
                 notes.push(format!("shared: {}", shared_cell(target)));
                 PictureNode {
                     notes,
@@ -646,6 +633,22 @@ impl Plan {
 /// An outcome as the table's RESULT and JSON's `result` say it.
 fn outcome_word(outcome: &Outcome) -> String {
     serde_json::to_value(outcome).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()
+}
+
+/// The DETAIL cell: why it is left alone, or what went wrong at --apply.
+fn detail_cell(target: &Target, error: Option<&str>) -> String {
+    match error {
+        Some(error) => crate::logging::redact(error),
+        None => target.step.detail(),
+    }
+}
+
+/// The USES cell: its uses in this account, or why they are unknown.
+fn uses_cell(target: &Target) -> String {
+    match &target.uses {
+        Ok(uses) => uses.words(),
+        Err(why) => format!("unknown ({why})"),
+    }
 }
 
 /// The SHARED cell: who else may launch it.
